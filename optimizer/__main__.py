@@ -1,0 +1,5 @@
+"""``python -m optimizer`` runs the CLI."""
+
+from optimizer.cli import app
+
+app()

@@ -1,0 +1,143 @@
+"""The Python API: load an instance, solve it, get results as pandas DataFrames.
+
+>>> import optimizer
+>>> inst = optimizer.load_instance("instances/tutorial.xlsx")
+>>> run = optimizer.solve(inst)
+>>> run.tables["builds"]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.errors import InfeasibleError
+from optimizer.instance import Instance, Override
+from optimizer.io.read import read_raw_sheets
+from optimizer.io.validate import validate
+from optimizer.solve import SolveOptions, SolveOutcome
+
+
+def file_checksum(path: str | Path) -> str:
+    """SHA-256 of a file, or of every CSV file of a folder (sorted by name)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    for f in files:
+        if path.is_dir():
+            h.update(f.name.encode())
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def load_instance(path: str | Path, times: dict | None = None) -> Instance:
+    """Read and validate an instance (workbook, CSV folder); raise InputError listing problems."""
+    times = {} if times is None else times
+    t0 = time.perf_counter()
+    raw = read_raw_sheets(path)
+    times["read"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    inst = validate(raw, path, checksum=file_checksum(path) if Path(path).exists() else "")
+    times["validate"] = time.perf_counter() - t0
+    return inst
+
+
+@dataclass
+class RunResult:
+    """Everything one solve produced: the outcome, the result tables and a summary."""
+
+    instance: Instance
+    outcome: SolveOutcome
+    tables: dict[str, pd.DataFrame]
+    options: SolveOptions
+    overrides: tuple[Override, ...] = ()
+    times_s: dict = field(default_factory=dict)
+    verification: dict = field(default_factory=dict)
+    model_data: object = None
+
+    @property
+    def objective(self) -> float | None:
+        return self.outcome.objective
+
+    def summary(self) -> dict:
+        """Machine-readable summary (summary.json)."""
+        o = self.outcome
+        inst = self.instance
+        return {
+            "instance": inst.name,
+            "source": inst.source,
+            "input_sha256": inst.checksum,
+            "status": o.status,
+            "termination": o.termination,
+            "objective_usd": o.objective,
+            "best_bound_usd": o.best_bound,
+            "gap": o.gap,
+            "is_mip": o.is_mip,
+            "duals": o.duals_source,
+            "solver": o.solver,
+            "solver_version": o.solver_version,
+            "options": {k: v for k, v in self.options.__dict__.items()},
+            "overrides": [ov.describe() for ov in self.overrides],
+            "counts": {"variables": o.n_variables, "constraints": o.n_constraints,
+                       "integer_variables": o.n_integer, "periods": len(inst.periods),
+                       "scenarios": len(inst.scenarios),
+                       "tree_nodes": len(self.model_data.nodes) if self.model_data else None},
+            "scenarios": [{"name": s.name, "probability": s.probability} for s in inst.scenarios],
+            "times_s": {k: round(v, 4) for k, v in self.times_s.items()},
+            "verification": self.verification,
+            "message": o.message,
+        }
+
+
+def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
+          times: dict | None = None, verify: bool = True) -> RunResult:
+    """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure."""
+    from optimizer.formulation import build_model
+    from optimizer.results import all_tables
+    from optimizer.scenario import with_overrides
+    from optimizer.solve import check_outcome, compile_model, solve_compiled, solve_with_pyomo
+
+    options = options or SolveOptions()
+    times = {} if times is None else times
+    overrides = tuple(overrides)
+    if overrides:
+        inst = with_overrides(inst, overrides)
+    t0 = time.perf_counter()
+    m, md = build_model(inst)
+    times["build"] = time.perf_counter() - t0
+    if getattr(md, "empty_rows", None):
+        from optimizer.diagnose import explain_empty_rows
+
+        raise InfeasibleError("the hard constraints cannot all hold", explain_empty_rows(md))
+    if options.solver == "highs":
+        t0 = time.perf_counter()
+        compiled = compile_model(m, md)
+        times["compile"] = time.perf_counter() - t0
+        outcome = solve_compiled(md, compiled, options)
+    else:
+        compiled = None
+        outcome = solve_with_pyomo(m, md, options)
+    times.update(outcome.times_s)
+    if outcome.termination in ("infeasible", "infeasible_or_unbounded") and compiled is not None:
+        from optimizer.diagnose import explain_infeasibility
+
+        raise InfeasibleError("the hard constraints cannot all hold (no plan exists)",
+                              explain_infeasibility(md, compiled, options))
+    check_outcome(outcome, options)
+    t0 = time.perf_counter()
+    tables = all_tables(md, outcome)
+    times["tables"] = time.perf_counter() - t0
+    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md)
+    if verify:
+        from optimizer.verify import verify_run
+
+        t0 = time.perf_counter()
+        run.verification = verify_run(inst, tables, outcome.objective)
+        times["verify"] = time.perf_counter() - t0
+    return run

@@ -1,0 +1,241 @@
+"""``supplyopt``: the command line. The only module that prints or exits.
+
+Exit codes: 0 solved; 2 invalid input; 3 infeasible or no solution within limits; 4 some
+batch runs failed; 1 internal error. ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from optimizer.errors import InputError, OptimizerError
+from optimizer.paths import safe_name
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Minimum-cost resilient sourcing and processing of critical minerals.")
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
+
+
+def err(msg: str) -> None:
+    """Print to stderr."""
+    typer.echo(msg, err=True)
+
+
+def run_guarded(fn, debug: bool):
+    """Call ``fn``; turn domain errors into one message and their exit code."""
+    try:
+        return fn()
+    except OptimizerError as exc:
+        if debug:
+            raise
+        err(f"error: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err("interrupted: nothing was written")
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # an internal error: say so plainly, keep the traceback for --debug
+        if debug:
+            raise
+        err(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)")
+        raise typer.Exit(1) from None
+
+
+class Spinner:
+    """A minimal progress line on stderr while a long stage runs."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.stage = ""
+        self._stop = threading.Event()
+        self._t0 = time.perf_counter()
+        self._thread = None
+
+    def __enter__(self):
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def set(self, stage: str) -> None:
+        self.stage = stage
+        if not self.enabled and stage:
+            pass
+
+    def _run(self):
+        frames = "|/-\\"
+        i = 0
+        while not self._stop.wait(0.2):
+            sys.stderr.write(f"\r{frames[i % 4]} {self.stage} {time.perf_counter() - self._t0:5.1f}s ")
+            sys.stderr.flush()
+            i += 1
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+            sys.stderr.write("\r" + " " * 60 + "\r")
+
+
+def _warnings(inst, quiet: bool) -> None:
+    if inst.warnings and not quiet:
+        for w in inst.warnings:
+            err(f"warning: {w}")
+
+
+def parse_set(values: list[str]) -> tuple:
+    """``sheet:key:column=value`` (``*`` for a scale: ``sheet:key:column*=0.5``) → Overrides."""
+    from optimizer.errors import Problem, ScenarioError
+    from optimizer.instance import Override
+
+    out = []
+    for text in values or []:
+        try:
+            lhs, value = text.split("=", 1)
+            mode = "scale" if lhs.endswith("*") else "set"
+            sheet, key, column = lhs.rstrip("*").split(":")
+            from_period = None
+            if "@" in value:
+                value, from_period = value.split("@", 1)
+            out.append(Override(sheet.strip(), tuple(k.strip() for k in key.split(",") if k.strip()),
+                                column.strip(), float(value), mode, from_period, source="--set"))
+        except ValueError:
+            raise ScenarioError(Problem("--set", None, None, None, text,
+                                        "sheet:key:column=value (or column*=factor for a scale, "
+                                        "=value@PERIOD from a period on)")) from None
+    return tuple(out)
+
+
+@app.command()
+def solve(
+    instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
+    out: Annotated[Optional[Path], typer.Option(help="Output folder [reports/<instance>/].")] = None,
+    time_limit: Annotated[Optional[float], typer.Option(help="Time limit in seconds.")] = None,
+    mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.")] = 1e-4,
+    threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
+    lp_algorithm: Annotated[str, typer.Option(help="LP algorithm: choose, simplex, ipm.")] = "choose",
+    solver: Annotated[str, typer.Option(help="highs, or any other Pyomo solver name.")] = "highs",
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="Override a cell: sheet:key:column=value (repeatable).")] = None,
+    allow_nonoptimal: Annotated[bool, typer.Option(
+        help="Accept a feasible plan found within the time limit (reports its gap).")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+):
+    """Solve an instance and write results.xlsx, report.html, tables/*.csv and summary.json."""
+    from optimizer.api import load_instance
+    from optimizer.api import solve as solve_instance
+    from optimizer.output import write_run
+    from optimizer.solve import SolveOptions
+
+    def go():
+        times = {}
+        with Spinner(not quiet) as spin:
+            spin.set("reading")
+            inst = load_instance(instance, times)
+            _warnings(inst, quiet)
+            options = SolveOptions(solver=solver, time_limit_s=time_limit, mip_rel_gap=mip_gap,
+                                   threads=threads, lp_algorithm=lp_algorithm,
+                                   allow_nonoptimal=allow_nonoptimal)
+            spin.set("solving")
+            run = solve_instance(inst, options, parse_set(set_), times=times)
+            spin.set("writing")
+            t0 = time.perf_counter()
+            target = out or Path("reports") / safe_name(inst.name)
+            write_run(run, target)
+            times["write"] = time.perf_counter() - t0
+        s = run.summary()
+        typer.echo(f"{s['status']}: expected cost USD {s['objective_usd']:,.0f}"
+                   + (f" (gap {s['gap'] * 100:.3g} %)" if s["is_mip"] and s["gap"] else "")
+                   + f" -> {target}")
+        if not quiet:
+            b = run.tables["builds"]
+            for _, r in b.iterrows():
+                typer.echo(f"  build {r['count']} x {r['module']} at {r['site']} ({r['country']}) "
+                           f"online {r['online_period']}: capex USD {r['capex_usd']:,.0f}")
+            ver = run.verification
+            if ver.get("checked"):
+                typer.echo(f"  verified: max violation {ver.get('max_violation', 0):.2e}, "
+                           f"objective mismatch {ver.get('objective_mismatch', 0):.2e}")
+    run_guarded(go, debug)
+
+
+@app.command()
+def validate(
+    instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
+    debug: Debug = False,
+):
+    """Check an instance and list every problem found (exit 2 if any)."""
+    from optimizer.api import load_instance
+
+    def go():
+        inst = load_instance(instance)
+        _warnings(inst, False)
+        typer.echo(f"ok: {inst.name}: {len(inst.periods)} periods, "
+                   f"{len(inst.table('countries'))} countries, {len(inst.table('mines'))} mines, "
+                   f"{len(inst.table('plants'))} plants, {len(inst.table('demands'))} demand nodes, "
+                   f"{len(inst.scenarios)} scenario(s)")
+    run_guarded(go, debug)
+
+
+@app.command()
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the empty workbook (.xlsx).")],
+    debug: Debug = False,
+):
+    """Write an empty instance workbook with a README sheet, units and drop-downs."""
+    from optimizer.template import write_template
+
+    def go():
+        write_template(path)
+        typer.echo(f"wrote {path}")
+    run_guarded(go, debug)
+
+
+@app.command("export-model")
+def export_model(
+    instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
+    out: Annotated[Path, typer.Option(help="File to write (.mps or .lp).")] = Path("model.mps"),
+    format: Annotated[str, typer.Option(help="mps or lp.")] = "mps",
+    debug: Debug = False,
+):
+    """Write the model as an MPS or LP file (for other solvers or inspection)."""
+    from optimizer.api import load_instance
+    from optimizer.formulation import build_model
+
+    def go():
+        if format not in ("mps", "lp"):
+            raise InputError("--format must be mps or lp")
+        inst = load_instance(instance)
+        m, _ = build_model(inst)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        m.write(str(out), format=format, io_options={"symbolic_solver_labels": True})
+        typer.echo(f"wrote {out}")
+    run_guarded(go, debug)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A folder written by solve or batch.")],
+    debug: Debug = False,
+):
+    """Re-render results.xlsx and report.html from a saved run, without solving."""
+    from optimizer.report import render_run_outputs
+
+    def go():
+        render_run_outputs(run_dir)
+        typer.echo(f"rendered {run_dir}")
+    run_guarded(go, debug)
+
+
+def main() -> None:  # pragma: no cover - console entry for python -m optimizer
+    app()

@@ -1,0 +1,169 @@
+"""Capacity families: mines, plants (with built modules), traders, lanes, stockpiles, builds.
+
+Notation: *n* a scenario-tree node, *t(n)* its period, *q* concentrate flows, *f* oxide flows,
+*s* stocks, *b[j,τ]* modules of candidate *j* first online in period τ, *inc_j* the capacity a
+module adds (t REO per period). Capacities are per period; scenario changes apply per node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimizer.formulation.data import ModelData
+from optimizer.formulation.rows import Terms, add_rows, node_major
+
+
+def _online_from(md: ModelData, sheet: str, column: str = "first_period") -> np.ndarray:
+    """Period position from which each row's existing capacity is available."""
+    pidx = md.inst.period_index
+    return np.array([0 if p is None else pidx[p] for p in md.inst.table(sheet)[column]], dtype=int)
+
+
+def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str) -> Terms:
+    """−inc_j · b[j,τ] for every module at the row's site online by the row's period (τ ≤ t)."""
+    builds = md.var_ix["modules_built"]
+    if builds.empty or index.empty:
+        return Terms.of("modules_built", [], [])
+    mods = builds.merge(md.modules[["module", "site", "capacity_t"]], on="module")
+    mods["col"] = np.arange(len(builds))
+    rows = index[["node", site_col]].copy()
+    rows["row"] = np.arange(len(index))
+    rows["t"] = md.node_period[rows["node"].to_numpy()]
+    joined = rows.merge(mods, left_on=site_col, right_on="site")
+    joined = joined[joined["period_pos"] <= joined["t"]]
+    return Terms.of("modules_built", joined["row"], joined["col"], -joined["capacity_t"].astype(float))
+
+
+def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""Concentrate a mine ships is within its capacity plus modules built there.
+
+    .. math:: \sum_{l \in out(m)} q_{n,l} - \sum_{j \in J(m)} \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
+              \le cap_{n,m} \cdot [t(n) \ge first_m]   \quad \forall n, m
+
+    Units: t REO per period. Dual ≤ 0 (USD/t): what one more tonne of capacity would save.
+    """
+    mines = md.inst.table("mines")
+    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(mines)),
+                          "mine": np.tile(mines["mine"].to_numpy(), md.n_nodes)})
+    cap = md.node_values("mines", "capacity_t")
+    online = _online_from(md, "mines")
+    t = md.node_period[index["node"].to_numpy()]
+    pos = np.tile(np.arange(len(mines)), md.n_nodes)
+    rhs = np.where(t >= online[pos], cap[index["node"].to_numpy(), pos], 0.0)
+    conc = md.var_ix["ship_concentrate_t"]
+    mine_pos = pd.Series(np.arange(len(mines)), index=mines["mine"].to_numpy())
+    rows = node_major(conc["node"], mine_pos.loc[conc["mine"].to_numpy()].to_numpy(), len(mines))
+    terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
+             _module_terms(md, index, "mine")]
+    add_rows(m, md, "mine_capacity", index, terms, "<=", rhs,
+             "Concentrate shipped by a mine ≤ its capacity + built modules (t REO/period).")
+
+
+def add_plant_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""Feed a plant takes is within its capacity plus modules built there.
+
+    .. math:: \sum_{l \in in(p)} q_{n,l} - \sum_{j \in J(p)} \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
+              \le cap_{n,p} \cdot [t(n) \ge first_p]   \quad \forall n, p
+
+    Units: t REO feed per period. Dual ≤ 0 (USD/t): the value of one more tonne of capacity,
+    which an investor sets against a module's cost per tonne.
+    """
+    plants = md.inst.table("plants")
+    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(plants)),
+                          "plant": np.tile(plants["plant"].to_numpy(), md.n_nodes)})
+    cap = md.node_values("plants", "capacity_t")
+    online = _online_from(md, "plants")
+    pos = np.tile(np.arange(len(plants)), md.n_nodes)
+    node = index["node"].to_numpy()
+    rhs = np.where(md.node_period[node] >= online[pos], cap[node, pos], 0.0)
+    conc = md.var_ix["ship_concentrate_t"]
+    plant_pos = pd.Series(np.arange(len(plants)), index=plants["plant"].to_numpy())
+    rows = node_major(conc["node"], plant_pos.loc[conc["plant"].to_numpy()].to_numpy(), len(plants))
+    terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
+             _module_terms(md, index, "plant")]
+    add_rows(m, md, "plant_capacity", index, terms, "<=", rhs,
+             "Feed processed by a plant ≤ its capacity + built modules (t REO/period).")
+
+
+def add_trader_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""Oxide bought from an offer is within the quantity offered.
+
+    .. math:: \sum_{a \in out(k)} f_{n,a} \le cap_{n,k} \quad \forall n, k
+
+    Units: t per period. Dual ≤ 0: what one more tonne offered would save.
+    """
+    traders = md.traders
+    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(traders)),
+                          "trader": np.tile(traders["trader"].to_numpy(), md.n_nodes)})
+    cap = md.node_values("traders", "capacity_t")
+    rhs = cap[index["node"].to_numpy(), np.tile(np.arange(len(traders)), md.n_nodes)] \
+        if len(traders) else np.zeros(0)
+    ox = md.var_ix["ship_oxide_t"]
+    sel = ox["origin_kind"].to_numpy() == "traders"
+    pos = pd.Series(np.arange(len(traders)), index=traders["trader"].to_numpy()) if len(traders) \
+        else pd.Series(dtype=int)
+    rows = node_major(ox["node"][sel], pos.loc[ox["origin"][sel].to_numpy()].to_numpy(), len(traders))
+    add_rows(m, md, "trader_capacity", index, [Terms.of("ship_oxide_t", rows, np.flatnonzero(sel))],
+             "<=", rhs, "Oxide bought from an offer ≤ the quantity offered (t/period).")
+
+
+def add_lane_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""Tonnes on a lane with a capacity stay within it (lanes with a blank capacity are free).
+
+    .. math:: \sum_{x \in flows(l)} x_{n} \le cap_{n,l} \quad \forall n, l : cap_{n,l} < \infty
+
+    Setting a lane's capacity to 0 in a scenario cuts the link (e.g. Malaysia losing Chinese
+    feed). Units: t per period (t REO for concentrate lanes).
+    """
+    cap = md.node_values("lanes", "capacity_t")
+    node_idx, lane_idx = np.nonzero(~np.isnan(cap))
+    index = pd.DataFrame({"node": node_idx, "lane": lane_idx,
+                          "origin": md.lanes["origin"].to_numpy()[lane_idx],
+                          "destination": md.lanes["destination"].to_numpy()[lane_idx]})
+    row_of = pd.Series(np.arange(len(index)), index=pd.MultiIndex.from_arrays([node_idx, lane_idx]))
+    terms = []
+    for var in ("ship_concentrate_t", "ship_oxide_t"):
+        ix = md.var_ix[var]
+        keys = pd.MultiIndex.from_arrays([ix["node"].to_numpy(), ix["lane"].to_numpy()])
+        hit = keys.isin(row_of.index)
+        terms.append(Terms.of(var, row_of.loc[keys[hit]].to_numpy(), np.flatnonzero(hit)))
+    add_rows(m, md, "lane_capacity", index, terms, "<=", cap[node_idx, lane_idx],
+             "Tonnes on a lane ≤ its capacity (t/period).")
+
+
+def add_stock_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""End-of-period stock of a stockpile (all lots) is within its capacity.
+
+    .. math:: \sum_{k \in lots(h)} s_{n,k} \le cap_{n,h} \quad \forall n, h
+
+    Units: t.
+    """
+    stock = md.stockpiles
+    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(stock)),
+                          "stockpile": np.tile(stock["stockpile"].to_numpy(), md.n_nodes)})
+    cap = md.node_values("stockpiles", "capacity_t")
+    rhs = cap[index["node"].to_numpy(), np.tile(np.arange(len(stock)), md.n_nodes)] \
+        if len(stock) else np.zeros(0)
+    ix = md.var_ix["stock_t"]
+    pos = pd.Series(np.arange(len(stock)), index=stock["stockpile"].to_numpy()) if len(stock) \
+        else pd.Series(dtype=int)
+    rows = node_major(ix["node"], pos.loc[ix["stockpile"].to_numpy()].to_numpy(), len(stock))
+    add_rows(m, md, "stock_capacity", index, [Terms.of("stock_t", rows, np.arange(len(ix)))], "<=",
+             rhs, "Stock held ≤ stockpile capacity (t).")
+
+
+def add_module_build_limit(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""A candidate is built at most ``max_count`` times over the horizon.
+
+    .. math:: \sum_{\tau} b_{j,\tau} \le maxcount_j \quad \forall j
+
+    First-stage: shared by every scenario.
+    """
+    builds = md.var_ix["modules_built"]
+    index = md.modules[["module"]].copy()
+    add_rows(m, md, "module_build_limit", index,
+             [Terms.of("modules_built", builds["module_row"], np.arange(len(builds)))], "<=",
+             md.modules["max_count"].astype(float).to_numpy() if len(index) else np.zeros(0),
+             "Modules built ≤ max_count (count).")

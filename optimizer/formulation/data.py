@@ -1,0 +1,194 @@
+"""Index sets and parameters of the model, built from an Instance with pandas (no Pyomo).
+
+Every variable family and constraint family is indexed by the rows of a tidy DataFrame (its
+*index frame*): row ``k`` of ``ModelData.var_ix["ship_oxide_t"]`` says which node, lane,
+element and provenance ``ship_oxide_t[k]`` is. Results, shadow prices and the verifier read
+the same frames, so names and index order are one contract.
+
+Per-node parameters (data that scenarios can change) are arrays of shape (nodes, rows) built
+by :meth:`ModelData.node_values`: the base column broadcast to every node, with each node's
+scenario changes written over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import Instance
+from optimizer.scenario import Node, scenario_tree
+from optimizer.schema import ANY, CONCENTRATE
+
+OXIDE_SOURCES = ("plants", "traders", "stockpiles")
+
+
+@dataclass
+class ModelData:
+    """Everything the formulation needs, as arrays and index frames."""
+
+    inst: Instance
+    nodes: list[Node]
+    node_period: np.ndarray  # node → period position
+    node_weight: np.ndarray  # node → probability × discount factor of its period
+    var_ix: dict[str, pd.DataFrame] = field(default_factory=dict)
+    con_ix: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    def node_values(self, sheet: str, column: str) -> np.ndarray:
+        """(nodes × rows) float array of ``sheet.column`` in each node; NaN where blank."""
+        key = (sheet, column)
+        if key not in self._cache:
+            base = pd.to_numeric(self.inst.table(sheet)[column], errors="coerce").to_numpy(float)
+            arr = np.tile(base, (self.n_nodes, 1))
+            for node in self.nodes:
+                for (sh, row, col), value in node.changes.items():
+                    if sh == sheet and col == column:
+                        arr[node.id, row] = value
+            self._cache[key] = arr
+        return self._cache[key]
+
+    def varies(self, sheet: str, column: str) -> bool:
+        """True if any scenario changes ``sheet.column`` (the value differs between nodes)."""
+        return any(sh == sheet and col == column for n in self.nodes for (sh, _, col) in n.changes)
+
+
+def _positions(series: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Row position in ``keys`` of each value of ``series``."""
+    lookup = pd.Series(np.arange(len(keys)), index=keys.to_numpy())
+    return lookup.loc[series.to_numpy()].to_numpy()
+
+
+def _per_node(frame: pd.DataFrame, n_nodes: int) -> pd.DataFrame:
+    """Cross ``frame`` with every node: one row per (node, original row), node-major."""
+    nodes = pd.DataFrame({"node": np.arange(n_nodes)})
+    return nodes.merge(frame, how="cross")
+
+
+def build_model_data(inst: Instance) -> ModelData:
+    """Derive the index frames of every variable family from the instance."""
+    nodes = scenario_tree(inst)
+    node_period = np.array([n.period for n in nodes], dtype=int)
+    discount = np.asarray(inst.discount_factors, dtype=float)
+    node_weight = np.array([n.probability for n in nodes]) * discount[node_period]
+    md = ModelData(inst, nodes, node_period, node_weight)
+    country = inst.site_country()
+    kind = inst.site_kind
+
+    lanes = inst.table("lanes").reset_index(drop=True).copy()
+    lanes["lane"] = np.arange(len(lanes))
+    lanes["origin_kind"] = lanes["origin"].map(kind)
+    lanes["destination_kind"] = lanes["destination"].map(kind)
+    lanes["origin_country"] = lanes["origin"].map(country)
+    lanes["destination_country"] = lanes["destination"].map(country)
+    md.lanes = lanes
+
+    # Concentrate lanes mine → plant.
+    conc = lanes[lanes["origin_kind"] == "mines"][["lane", "origin", "destination",
+                                                   "origin_country", "destination_country"]]
+    conc = conc.rename(columns={"origin": "mine", "destination": "plant",
+                                "origin_country": "mined_country",
+                                "destination_country": "processed_country"})
+    md.conc_lanes = conc.reset_index(drop=True)
+    md.var_ix["ship_concentrate_t"] = _per_node(md.conc_lanes, md.n_nodes)
+
+    # Products each oxide source can ship: (site, element, mined_country, processed_country).
+    assays = inst.table("mine_assays")
+    recov = inst.table("plant_recoveries")
+    made = (md.conc_lanes[["mine", "plant", "mined_country", "processed_country"]]
+            .merge(assays[["mine", "element", "share"]], on="mine")
+            .merge(recov[["plant", "element", "recovery"]], on=["plant", "element"]))
+    made = made[(made["share"] > 0) & (made["recovery"] > 0)]
+    md.plant_yield = made.reset_index(drop=True)  # per (mine, plant, element): share × recovery
+    products = [made[["plant", "element", "mined_country", "processed_country"]]
+                .rename(columns={"plant": "site"}).drop_duplicates()]
+    traders = inst.table("traders").copy()
+    if not traders.empty:
+        traders["mined_country"] = traders["mined_country"].where(traders["mined_country"].notna(),
+                                                                  traders["country"])
+        products.append(pd.DataFrame({"site": traders["trader"], "element": traders["element"],
+                                      "mined_country": traders["mined_country"],
+                                      "processed_country": traders["country"]}))
+    md.traders = traders.reset_index(drop=True)
+    stock = inst.table("stockpiles").copy()
+    if not stock.empty:
+        for c in ("initial_mined_country", "initial_processed_country"):
+            stock[c] = stock[c].where(stock[c].notna(), stock["country"])
+    md.stockpiles = stock.reset_index(drop=True)
+    supply = pd.concat(products, ignore_index=True) if products else pd.DataFrame(
+        columns=["site", "element", "mined_country", "processed_country"])
+
+    # Stockpile lots: the provenance each stockpile can hold (what can flow in, plus initial).
+    oxide_lanes = lanes[lanes["origin_kind"].isin(OXIDE_SOURCES)]
+    into_stock = oxide_lanes[oxide_lanes["destination_kind"] == "stockpiles"]
+    lots = into_stock.merge(supply, left_on="origin", right_on="site")
+    if not stock.empty:
+        lots = lots.merge(stock[["stockpile", "element"]], left_on=["destination", "element"],
+                          right_on=["stockpile", "element"])
+        lots = lots[["stockpile", "element", "mined_country", "processed_country"]]
+        initial = pd.DataFrame({"stockpile": stock["stockpile"], "element": stock["element"],
+                                "mined_country": stock["initial_mined_country"],
+                                "processed_country": stock["initial_processed_country"]})
+        lots = pd.concat([lots, initial]).drop_duplicates(ignore_index=True)
+    else:
+        lots = pd.DataFrame(columns=["stockpile", "element", "mined_country", "processed_country"])
+    md.lots = lots.reset_index(drop=True)
+    md.var_ix["stock_t"] = _per_node(md.lots, md.n_nodes)
+    supply = pd.concat([supply, lots.rename(columns={"stockpile": "site"})], ignore_index=True)
+
+    # Oxide arcs: lane × product the origin can ship × what the destination accepts.
+    demand_q = inst.table("demand_quantities")
+    wanted = demand_q[["demand", "element"]].drop_duplicates().rename(columns={"demand": "site"})
+    accepts = pd.concat([wanted, stock[["stockpile", "element"]].rename(
+        columns={"stockpile": "site"})] if not stock.empty else [wanted], ignore_index=True)
+    arcs = (oxide_lanes[["lane", "origin", "destination", "origin_kind", "destination_kind",
+                         "origin_country", "destination_country"]]
+            .merge(supply, left_on="origin", right_on="site").drop(columns="site")
+            .merge(accepts, left_on=["destination", "element"], right_on=["site", "element"])
+            .drop(columns="site"))
+    md.oxide_arcs = arcs.sort_values(["lane", "element", "mined_country", "processed_country"],
+                                     kind="stable").reset_index(drop=True)
+    md.var_ix["ship_oxide_t"] = _per_node(md.oxide_arcs, md.n_nodes)
+
+    # Unmet demand: one variable per (node, demand, element) unless the end use is must-serve.
+    demands = inst.table("demands")
+    md.demands = demands.reset_index(drop=True)
+    serve = dict(zip(demands["demand"], demands["must_serve"].fillna(False)))
+    pairs = wanted.rename(columns={"site": "demand"}).reset_index(drop=True)
+    md.demand_pairs = pairs
+    md.var_ix["unmet_demand_t"] = _per_node(pairs[~pairs["demand"].map(serve).astype(bool)],
+                                            md.n_nodes)
+
+    # Modules: one integer per (module, period from its earliest period).
+    modules = inst.table("modules").reset_index(drop=True)
+    md.modules = modules
+    pidx = inst.period_index
+    rows = []
+    for j, (mod, earliest) in enumerate(zip(modules["module"], modules["earliest_period"])):
+        start = 0 if earliest is None else pidx[earliest]
+        rows += [(j, mod, t, inst.periods[t]) for t in range(start, len(inst.periods))]
+    md.var_ix["modules_built"] = pd.DataFrame(rows, columns=["module_row", "module", "period_pos",
+                                                             "period"])
+    return md
+
+
+def node_frame(md: ModelData, ix: pd.DataFrame) -> pd.DataFrame:
+    """Add period, scenario-list and probability columns to an index frame with a node column."""
+    out = ix.copy()
+    out.insert(1, "period", [md.inst.periods[md.node_period[n]] for n in ix["node"]])
+    out.insert(2, "scenarios", [md.nodes[n].label for n in ix["node"]])
+    return out
+
+
+def product_matches(product: str, element: pd.Series) -> pd.Series:
+    """Mask of rows whose element a rule's ``product`` names ('*' = every oxide)."""
+    if product == ANY:
+        return pd.Series(True, index=element.index)
+    if product == CONCENTRATE:
+        return pd.Series(False, index=element.index)
+    return element == product

@@ -1,0 +1,144 @@
+r"""The objective: expected discounted total cost in USD.
+
+.. math::
+
+    \min\ \sum_{j,\tau} \delta_\tau\, capex_j\, b_{j,\tau}
+        + \sum_{j,\tau} \Big(\sum_{t \ge \tau} \delta_t\Big) fom_j\, b_{j,\tau}
+        + \sum_n \pi_n \delta_{t(n)} \Big[ \sum_l (c^{mine}_m + c^{proc}_p + c^{lane}_l + tar_l)\, q_{n,l}
+        + \sum_a (price_a + c^{lane}_a + tar_a)\, f_{n,a}
+        + \sum_k h_k\, s_{n,k} + \sum_{d,e} VoLL_d\, u_{n,d,e} \Big]
+
+:math:`\pi_n` is the probability of node *n* (the sum over its scenarios), :math:`\delta_t`
+the discount factor of period *t*. Tariffs are ad valorem on the customs value (mine cost for
+concentrate, offer price for traders, element reference price for plant and stock output)
+plus a specific duty per tonne; the most specific tariff row applies (an element's own row
+before a ``*`` row). Capex is paid in the period a module comes online.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from optimizer.formulation.data import ModelData
+from optimizer.schema import ANY, CONCENTRATE
+
+
+def _node_lookup(md: ModelData, frame: pd.DataFrame, sheet: str, key_col: str, by: str,
+                 column: str) -> np.ndarray:
+    """Per-row value of ``sheet.column`` for the row whose ``key_col`` equals ``frame[by]``."""
+    table = md.inst.table(sheet)
+    if len(frame) == 0:
+        return np.zeros(0)
+    pos = pd.Series(np.arange(len(table)), index=table[key_col].to_numpy())
+    p = pos.reindex(frame[by].to_numpy()).to_numpy()
+    values = md.node_values(sheet, column)
+    out = np.zeros(len(frame))
+    ok = ~np.isnan(p)
+    out[ok] = values[frame["node"].to_numpy()[ok], p[ok].astype(int)]
+    return np.nan_to_num(out)
+
+
+def _tariff(md: ModelData, frame: pd.DataFrame, product: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Duty per tonne on each flow: ad_valorem × customs value + per_t (0 if no tariff row)."""
+    tariffs = md.inst.table("tariffs")
+    if len(frame) == 0 or tariffs.empty:
+        return np.zeros(len(frame))
+    key = pd.MultiIndex.from_arrays([tariffs["origin_country"], tariffs["destination_country"],
+                                     tariffs["product"]])
+    pos = pd.Series(np.arange(len(tariffs)), index=key)
+    pos = pos[~pos.index.duplicated()]
+    oc, dc = frame["origin_country"].to_numpy(), frame["destination_country"].to_numpy()
+    specific = pos.reindex(pd.MultiIndex.from_arrays([oc, dc, product])).to_numpy()
+    generic = pos.reindex(pd.MultiIndex.from_arrays([oc, dc, np.full(len(frame), ANY)])).to_numpy()
+    row = np.where(np.isnan(specific), generic, specific)
+    ok = ~np.isnan(row)
+    node = frame["node"].to_numpy()
+    ad = md.node_values("tariffs", "ad_valorem")
+    per_t = md.node_values("tariffs", "per_t_usd")
+    duty = np.zeros(len(frame))
+    r = row[ok].astype(int)
+    duty[ok] = np.nan_to_num(ad[node[ok], r]) * value[ok] + np.nan_to_num(per_t[node[ok], r])
+    return duty
+
+
+def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
+    """Undiscounted cost per unit of every variable, by cost component (USD per t or module).
+
+    Returns ``{variable family: {component: array aligned with its index frame}}``; the
+    components are the rows of the cost breakdown in the results.
+    """
+    costs: dict[str, dict[str, np.ndarray]] = {}
+    lanes = md.lanes
+    conc = md.var_ix["ship_concentrate_t"]
+    mine_cost = _node_lookup(md, conc, "mines", "mine", "mine", "cost_usd_per_t")
+    lane_cost = md.node_values("lanes", "cost_usd_per_t")
+    costs["ship_concentrate_t"] = {
+        "mining": mine_cost,
+        "processing": _node_lookup(md, conc, "plants", "plant", "plant", "opex_usd_per_t"),
+        "transport": np.nan_to_num(lane_cost[conc["node"].to_numpy(), conc["lane"].to_numpy()])
+        if len(conc) else np.zeros(0),
+        "tariffs": _tariff(md, conc.rename(columns={"mined_country": "origin_country",
+                                                    "processed_country": "destination_country"}),
+                           np.full(len(conc), CONCENTRATE), mine_cost),
+    }
+    ox = md.var_ix["ship_oxide_t"]
+    price = np.where(ox["origin_kind"].to_numpy() == "traders",
+                     _node_lookup(md, ox, "traders", "trader", "origin", "price_usd_per_t"), 0.0)
+    ref = _node_lookup(md, ox.assign(el=ox["element"]), "elements", "element", "el",
+                       "reference_price_usd_per_t")
+    customs = np.where(ox["origin_kind"].to_numpy() == "traders", price, ref)
+    costs["ship_oxide_t"] = {
+        "purchases": price,
+        "transport": np.nan_to_num(lane_cost[ox["node"].to_numpy(), ox["lane"].to_numpy()])
+        if len(ox) else np.zeros(0),
+        "tariffs": _tariff(md, ox, ox["element"].to_numpy(), customs),
+    }
+    st = md.var_ix["stock_t"]
+    costs["stock_t"] = {"holding": _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
+                                                "holding_cost_usd_per_t")}
+    un = md.var_ix["unmet_demand_t"]
+    costs["unmet_demand_t"] = {"penalty": _node_lookup(md, un, "demands", "demand", "demand",
+                                                       "lost_value_usd_per_t")}
+    builds = md.var_ix["modules_built"]
+    disc = np.asarray(md.inst.discount_factors, dtype=float)
+    if len(builds):
+        mod = md.modules.iloc[builds["module_row"].to_numpy()]
+        tau = builds["period_pos"].to_numpy()
+        remaining = np.cumsum(disc[::-1])[::-1]  # Σ_{t ≥ τ} δ_t
+        capex = mod["capex_usd"].astype(float).to_numpy() * disc[tau]
+        fom = mod["fixed_om_usd"].fillna(0.0).astype(float).to_numpy() * remaining[tau]
+    else:
+        capex = fom = np.zeros(0)
+    # Build costs are already discounted: they are first-stage, paid whatever happens.
+    costs["modules_built"] = {"capex": capex, "fixed_om": fom}
+    return costs
+
+
+def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
+    """Objective coefficient of every variable: π_n δ_t(n) × unit cost (builds: as is)."""
+    coef = {}
+    for var, parts in md.unit_costs.items():
+        total = sum(parts.values()) if parts else np.zeros(len(md.var_ix[var]))
+        if var == "modules_built":
+            coef[var] = np.asarray(total, dtype=float)
+        else:
+            coef[var] = md.node_weight[md.var_ix[var]["node"].to_numpy()] * total
+    return coef
+
+
+def add_total_cost(m: pyo.ConcreteModel, md: ModelData) -> None:
+    """Declare ``m.total_cost``: expected discounted cost in USD (module docstring)."""
+    md.unit_costs = unit_costs(md)
+    md.objective_coef = objective_coefficients(md)
+    coefs, variables = [], []
+    for var, c in md.objective_coef.items():
+        comp = getattr(m, var)
+        nz = np.flatnonzero(c)
+        coefs.extend(c[nz].tolist())
+        variables.extend(comp[int(i)] for i in nz)
+    m.total_cost = pyo.Objective(
+        expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables),
+        sense=pyo.minimize, doc="Expected discounted total cost (USD).")

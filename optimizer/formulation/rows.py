@@ -1,0 +1,89 @@
+"""Turn a constraint family written as tidy term tables into a Pyomo constraint.
+
+A family is computed with pandas as three things: its index frame (one row per constraint),
+its terms (constraint row, variable family, variable row, coefficient) and its right-hand side.
+:func:`add_rows` then declares ``m.<name>`` over ``range(len(index))`` in one pass, with each
+row's body as a ``LinearExpression`` (no operator overloading, which is what makes Pyomo slow).
+Rows with no terms are checked here: one that cannot hold (0 ≥ 5) is reported as a conflict
+instead of being skipped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+from optimizer.formulation.data import ModelData
+
+SENSES = {"<=": 1, ">=": -1, "==": 0}
+
+
+@dataclass
+class Terms:
+    """Coefficients of one variable family in the rows of one constraint family."""
+
+    var: str  # variable family name, e.g. "ship_oxide_t"
+    row: np.ndarray  # constraint row of each term
+    col: np.ndarray  # variable row of each term
+    coef: np.ndarray
+
+    @classmethod
+    def of(cls, var: str, row, col, coef=1.0) -> Terms:
+        row = np.asarray(row, dtype=np.int64)
+        col = np.asarray(col, dtype=np.int64)
+        coef = np.broadcast_to(np.asarray(coef, dtype=float), row.shape).copy()
+        return cls(var, row, col, coef)
+
+
+def node_major(node: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+    """Row of (node, pos) in an index frame built by crossing nodes with ``width`` rows."""
+    return np.asarray(node, dtype=np.int64) * width + np.asarray(pos, dtype=np.int64)
+
+
+def add_rows(m: pyo.ConcreteModel, md: ModelData, name: str, index: pd.DataFrame,
+             terms: list[Terms], sense: str, rhs, doc: str) -> None:
+    """Declare ``m.<name>[k] : Σ coef·var  <sense>  rhs[k]`` for every row k of ``index``."""
+    index = index.reset_index(drop=True).copy()
+    rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (len(index),)).copy()
+    index["sense"] = sense
+    index["rhs"] = rhs
+    md.con_ix[name] = index
+    if len(index) == 0:
+        return
+    rows = np.concatenate([t.row for t in terms]) if terms else np.zeros(0, np.int64)
+    coefs = np.concatenate([t.coef for t in terms]) if terms else np.zeros(0)
+    var_objs = []
+    for t in terms:
+        comp = getattr(m, t.var)
+        var_objs.extend(comp[int(i)] for i in t.col)
+    keep = coefs != 0
+    rows, coefs = rows[keep], coefs[keep]
+    var_objs = [v for v, k in zip(var_objs, keep) if k]
+    order = np.argsort(rows, kind="stable")
+    rows, coefs = rows[order], coefs[order]
+    var_objs = [var_objs[i] for i in order]
+    starts = np.searchsorted(rows, np.arange(len(index) + 1))
+    empty = starts[1:] == starts[:-1]
+    md.empty_rows = getattr(md, "empty_rows", [])
+    for k in np.flatnonzero(empty):
+        violated = {"<=": 0 > rhs[k] + 1e-9, ">=": 0 < rhs[k] - 1e-9, "==": abs(rhs[k]) > 1e-9}[sense]
+        if violated:
+            md.empty_rows.append((name, int(k)))
+    coef_list = coefs.tolist()
+
+    def rule(_m, k):
+        a, b = starts[k], starts[k + 1]
+        if a == b:
+            return pyo.Constraint.Skip
+        body = LinearExpression(constant=0.0, linear_coefs=coef_list[a:b], linear_vars=var_objs[a:b])
+        if sense == "<=":
+            return body <= rhs[k]
+        if sense == ">=":
+            return body >= rhs[k]
+        return body == rhs[k]
+
+    setattr(m, name, pyo.Constraint(range(len(index)), rule=rule, doc=doc))

@@ -1,0 +1,40 @@
+"""Decision variables. Each family is indexed by the rows of its index frame in ``md.var_ix``.
+
+=====================  =======================================================  =========
+name                   meaning                                                  unit
+=====================  =======================================================  =========
+ship_concentrate_t     concentrate mined at *m* and fed to plant *p* (lane l)   t REO
+ship_oxide_t           oxide of element *e*, mined in *mc*, processed in *pc*,  t
+                       shipped on lane *l*
+stock_t                end-of-period stock of a lot (stockpile, mc, pc)          t
+unmet_demand_t         demand of (*d*, *e*) not served                           t
+modules_built          modules of candidate *j* first online in period *t*      count
+=====================  =======================================================  =========
+
+All but ``modules_built`` are per scenario-tree node and continuous; ``modules_built`` is the
+first-stage decision shared by every scenario.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.formulation.data import ModelData
+
+
+def add_variables(m: pyo.ConcreteModel, md: ModelData) -> None:
+    """Declare every variable family over ``range(len(index frame))``."""
+    docs = {
+        "ship_concentrate_t": "Concentrate shipped on a mine→plant lane in a node (t REO).",
+        "ship_oxide_t": "Oxide shipped on a lane, by element and provenance, in a node (t).",
+        "stock_t": "Stock of a lot at the end of a node's period (t).",
+        "unmet_demand_t": "Demand not served in a node (t).",
+    }
+    for name, doc in docs.items():
+        setattr(m, name, pyo.Var(range(len(md.var_ix[name])), domain=pyo.NonNegativeReals, doc=doc))
+    builds = md.var_ix["modules_built"]
+    max_count = md.modules["max_count"].to_numpy() if len(md.modules) else []
+    bounds = {k: (0, int(max_count[j])) for k, j in enumerate(builds["module_row"])}
+    m.modules_built = pyo.Var(range(len(builds)), domain=pyo.NonNegativeIntegers,
+                              bounds=lambda _m, k: bounds[k],
+                              doc="Modules of a candidate first online in a period (count).")

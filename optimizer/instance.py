@@ -1,0 +1,100 @@
+"""The validated, immutable instance: index sets and tidy tables. No I/O, no Pyomo.
+
+Tables keep the sheet's columns (typed by the schema) plus ``excel_row``, so anything that
+later finds a problem with a row can still point at the cell a planner typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pandas as pd
+
+from optimizer.errors import Problem
+
+
+@dataclass(frozen=True)
+class Override:
+    """One change to one column of the rows of a sheet matching ``key``.
+
+    ``key`` lists values of the sheet's key columns in order; ``"*"`` matches anything and
+    trailing key columns may be left out. ``mode`` is ``"set"`` (replace) or ``"scale"``
+    (multiply). The change applies from ``from_period`` on (``None`` = every period).
+    """
+
+    sheet: str
+    key: tuple[str, ...]
+    column: str
+    value: float
+    mode: str = "set"
+    from_period: str | None = None
+    source: str = ""  # where the override was written, for messages
+    layer: int = 0  # 0 = scenario sheet, 1 = batch run / --set (applied last, so it wins)
+
+    def describe(self) -> str:
+        """One line for reports: ``export_quotas[CHN,Dy].cap_t × 0 from 2026Q1``."""
+        op = "×" if self.mode == "scale" else "="
+        when = f" from {self.from_period}" if self.from_period else ""
+        return f"{self.sheet}[{','.join(self.key) or '*'}].{self.column} {op} {self.value:g}{when}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A disruption scenario: a probability and the overrides that make it."""
+
+    name: str
+    probability: float
+    description: str
+    overrides: tuple[Override, ...]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated instance. Treat every table as read-only.
+
+    Attributes
+    ----------
+    periods : tuple of period labels in time order
+    discount_factors : multiplier of costs incurred in each period (same order as periods)
+    tables : sheet name → typed DataFrame (schema columns + ``excel_row``); optional sheets
+        that were absent are missing from the mapping
+    site_kind : site identifier → the sheet it is declared in (``mines``, ``plants``, ...)
+    scenarios : the disruption scenarios (one ``base`` scenario with probability 1 if none)
+    """
+
+    name: str
+    source: str
+    checksum: str
+    settings: dict
+    periods: tuple[str, ...]
+    discount_factors: tuple[float, ...]
+    tables: dict
+    site_kind: dict
+    scenarios: tuple[Scenario, ...]
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def __post_init__(self):
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+        object.__setattr__(self, "site_kind", MappingProxyType(dict(self.site_kind)))
+
+    def table(self, sheet: str) -> pd.DataFrame:
+        """The typed table of ``sheet``; an empty frame with the schema columns if absent."""
+        if sheet in self.tables:
+            return self.tables[sheet]
+        from optimizer.schema import SHEET_BY_NAME
+
+        return pd.DataFrame(columns=["excel_row", *SHEET_BY_NAME[sheet].column_names])
+
+    @property
+    def period_index(self) -> dict[str, int]:
+        """Period label → position (0 = first period)."""
+        return {p: i for i, p in enumerate(self.periods)}
+
+    def site_country(self) -> dict[str, str]:
+        """Site identifier → country, for every site."""
+        out = {}
+        for sheet in ("mines", "plants", "traders", "stockpiles", "demands"):
+            df = self.table(sheet)
+            out.update(zip(df.iloc[:, 1], df["country"]))
+        return out

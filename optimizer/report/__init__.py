@@ -1,0 +1,19 @@
+"""Render a run folder's saved tables into people-facing files (no solving, no Pyomo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def render_run_outputs(run_dir: str | Path) -> None:
+    """Write results.xlsx (and report.html when available) from ``run_dir/tables``."""
+    from optimizer.report.excel import write_results_workbook
+    from optimizer.report.load import load_run
+
+    run = load_run(run_dir)
+    write_results_workbook(run, Path(run_dir) / "results.xlsx")
+    try:
+        from optimizer.report.html import write_html_report
+    except ImportError:  # the HTML report lands separately
+        return
+    write_html_report(run, Path(run_dir) / "report.html")

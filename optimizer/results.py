@@ -1,0 +1,223 @@
+"""Solver outcome + index frames → tidy result tables (pandas), with units in column names.
+
+Node-level values are expanded to scenarios here: a decision taken in a tree node is reported
+once for every scenario that passes through it, so each scenario reads as a complete plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.formulation import CONSTRAINT_FAMILIES
+from optimizer.formulation.data import ModelData
+from optimizer.solve import SolveOutcome
+
+TOL = 1e-7
+"""Values below this (tonnes, counts) are printed as zero: solver round-off, not decisions."""
+
+
+def _scenario_rows(md: ModelData, frame: pd.DataFrame) -> pd.DataFrame:
+    """Repeat each node-level row once per scenario of its node; add period and scenario."""
+    node_sc = pd.DataFrame([(n.id, s) for n in md.nodes for s in n.scenarios],
+                           columns=["node", "scenario"])
+    out = frame.merge(node_sc, on="node")
+    out["period"] = np.array(md.inst.periods, dtype=object)[md.node_period[out["node"].to_numpy()]]
+    return out
+
+
+def _clean(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float).copy()
+    x[np.abs(x) < TOL] = 0.0
+    return x
+
+
+def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Modules built: what, where, from which period, how many, capacity and capex."""
+    ix = md.var_ix["modules_built"].copy()
+    cols = ["module", "site", "country", "online_period", "count", "capacity_added_t",
+            "capex_usd", "fixed_om_usd_per_period"]
+    if ix.empty:
+        return pd.DataFrame(columns=cols)
+    ix["count"] = np.round(out.values["modules_built"]).astype(int)
+    ix = ix[ix["count"] > 0].merge(md.modules, on="module")
+    country = md.inst.site_country()
+    return pd.DataFrame({
+        "module": ix["module"], "site": ix["site"], "country": ix["site"].map(country),
+        "online_period": ix["period"], "count": ix["count"],
+        "capacity_added_t": ix["count"] * ix["capacity_t"].astype(float),
+        "capex_usd": ix["count"] * ix["capex_usd"].astype(float),
+        "fixed_om_usd_per_period": ix["count"] * ix["fixed_om_usd"].fillna(0).astype(float),
+    }).reset_index(drop=True)[cols]
+
+
+def flows_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Every positive flow per scenario and period, with provenance and its cost (USD)."""
+    parts = []
+    conc = md.var_ix["ship_concentrate_t"]
+    x = _clean(out.values["ship_concentrate_t"])
+    unit = sum(md.unit_costs["ship_concentrate_t"].values()) if len(conc) else np.zeros(0)
+    parts.append(pd.DataFrame({
+        "node": conc["node"], "product": "concentrate", "origin": conc["mine"],
+        "destination": conc["plant"], "mined_in": conc["mined_country"],
+        "processed_in": conc["processed_country"], "tonnes": x, "unit_cost_usd_per_t": unit}))
+    ox = md.var_ix["ship_oxide_t"]
+    y = _clean(out.values["ship_oxide_t"])
+    unit = sum(md.unit_costs["ship_oxide_t"].values()) if len(ox) else np.zeros(0)
+    parts.append(pd.DataFrame({
+        "node": ox["node"], "product": ox["element"], "origin": ox["origin"],
+        "destination": ox["destination"], "mined_in": ox["mined_country"],
+        "processed_in": ox["processed_country"], "tonnes": y, "unit_cost_usd_per_t": unit}))
+    flows = pd.concat(parts, ignore_index=True)
+    flows = flows[flows["tonnes"] > 0]
+    flows["cost_usd"] = flows["tonnes"] * flows["unit_cost_usd_per_t"]
+    flows = _scenario_rows(md, flows)
+    cols = ["scenario", "period", "product", "origin", "destination", "mined_in", "processed_in",
+            "tonnes", "unit_cost_usd_per_t", "cost_usd"]
+    return flows[cols].rename(columns={"tonnes": "tonnes"}).reset_index(drop=True)
+
+
+def unmet_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Demand and unmet demand per scenario, period, demand node and element (tonnes)."""
+    con = md.con_ix["demand_balance"][["node", "demand", "element", "rhs"]].copy()
+    un = md.var_ix["unmet_demand_t"].copy()
+    un["unmet_t"] = _clean(out.values["unmet_demand_t"])
+    con = con.merge(un[["node", "demand", "element", "unmet_t"]], how="left",
+                    on=["node", "demand", "element"]).fillna({"unmet_t": 0.0})
+    con = con.rename(columns={"rhs": "demand_t"})
+    con = con.merge(md.demands[["demand", "end_use", "country"]], on="demand")
+    con = _scenario_rows(md, con)
+    return con[["scenario", "period", "demand", "end_use", "country", "element", "demand_t",
+                "unmet_t"]].reset_index(drop=True)
+
+
+def stocks_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """End-of-period stock per scenario, stockpile and provenance (tonnes)."""
+    ix = md.var_ix["stock_t"].copy()
+    ix["stock_t"] = _clean(out.values["stock_t"])
+    ix = _scenario_rows(md, ix)
+    return ix[["scenario", "period", "stockpile", "element", "mined_country", "processed_country",
+               "stock_t"]].reset_index(drop=True)
+
+
+def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Expected discounted cost by component (USD); the rows sum to the objective."""
+    rows = []
+    for var, parts in md.unit_costs.items():
+        x = out.values[var]
+        w = np.ones(len(x)) if var == "modules_built" else \
+            md.node_weight[md.var_ix[var]["node"].to_numpy()]
+        for comp, unit in parts.items():
+            rows.append((comp, float(np.sum(w * unit * x))))
+    df = pd.DataFrame(rows, columns=["component", "expected_usd"])
+    order = ["capex", "fixed_om", "mining", "processing", "transport", "tariffs", "purchases",
+             "holding", "penalty"]
+    df = df.groupby("component", as_index=False)["expected_usd"].sum()
+    df["order"] = df["component"].map({c: i for i, c in enumerate(order)})
+    return df.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+
+def scenario_costs(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Discounted cost of the plan in each scenario if it happens (USD), and its unmet demand."""
+    disc = np.asarray(md.inst.discount_factors, dtype=float)
+    node_cost = np.zeros(md.n_nodes)
+    for var, parts in md.unit_costs.items():
+        if var == "modules_built":
+            continue
+        nodes = md.var_ix[var]["node"].to_numpy()
+        unit = sum(parts.values())
+        np.add.at(node_cost, nodes, unit * out.values[var] * disc[md.node_period[nodes]])
+    first_stage = float(sum(np.sum(u * out.values["modules_built"])
+                            for u in md.unit_costs["modules_built"].values()))
+    un = md.var_ix["unmet_demand_t"]
+    node_unmet = np.zeros(md.n_nodes)
+    np.add.at(node_unmet, un["node"].to_numpy(), out.values["unmet_demand_t"])
+    rows = []
+    for sc in md.inst.scenarios:
+        nodes = [n.id for n in md.nodes if sc.name in n.scenarios]
+        rows.append((sc.name, sc.probability, first_stage + node_cost[nodes].sum(),
+                     float(_clean(node_unmet[nodes]).sum())))
+    return pd.DataFrame(rows, columns=["scenario", "probability", "cost_usd", "unmet_t"])
+
+
+def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Share of each country in what each end use received of each element, over the horizon.
+
+    One row per (scenario, element, end use, basis, country) with tonnes and share, plus the
+    Herfindahl–Hirschman index (HHI = Σ share² × 10,000) of that (scenario, element, end use,
+    basis); 10,000 means a single supplier.
+    """
+    ox = md.var_ix["ship_oxide_t"]
+    into = ox["destination_kind"].to_numpy() == "demands"
+    f = pd.DataFrame({"node": ox["node"][into], "demand": ox["destination"][into],
+                      "element": ox["element"][into], "mined": ox["mined_country"][into],
+                      "processed": ox["processed_country"][into],
+                      "tonnes": _clean(out.values["ship_oxide_t"][into])})
+    f = f[f["tonnes"] > 0]
+    f["end_use"] = f["demand"].map(dict(zip(md.demands["demand"], md.demands["end_use"])))
+    f = _scenario_rows(md, f)
+    rows = []
+    for basis in ("mined", "processed"):
+        g = f.groupby(["scenario", "element", "end_use", basis], as_index=False)["tonnes"].sum()
+        g = g.rename(columns={basis: "country"})
+        g.insert(3, "basis", basis)
+        rows.append(g)
+    mix = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if mix.empty:
+        return pd.DataFrame(columns=["scenario", "element", "end_use", "basis", "country", "tonnes",
+                                     "share", "hhi"])
+    keys = ["scenario", "element", "end_use", "basis"]
+    mix["share"] = mix["tonnes"] / mix.groupby(keys)["tonnes"].transform("sum")
+    mix["hhi"] = mix.groupby(keys)["share"].transform(lambda s: float((s ** 2).sum() * 10_000))
+    return mix.sort_values(keys + ["share"], ascending=[True] * 4 + [False]).reset_index(drop=True)
+
+
+def shadow_prices(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """One table per constraint family: index, dual, slack, binding flag and RHS range.
+
+    ``shadow_price`` is the change of the expected discounted objective (USD) per unit increase
+    of the right-hand side; ``conditional_price`` divides by the node's probability × discount
+    factor: the undiscounted price if that node's scenarios happen.
+    """
+    tables = {}
+    for fam in CONSTRAINT_FAMILIES:
+        ix = md.con_ix.get(fam)
+        if ix is None or ix.empty:
+            continue
+        df = ix.copy()
+        dual = out.duals.get(fam, np.full(len(df), np.nan)) if out.duals else np.full(len(df), np.nan)
+        act = out.activity.get(fam, np.zeros(len(df)))
+        df["activity"] = act
+        df["slack"] = _clean(np.where(df["sense"] == ">=", act - df["rhs"], df["rhs"] - act))
+        df["slack"] = df["slack"].where(df["sense"] != "==", 0.0)
+        df["shadow_price"] = _clean(dual)
+        if "node" in df.columns:
+            w = md.node_weight[df["node"].to_numpy()]
+            df["conditional_price"] = np.where(w > 0, df["shadow_price"] / np.where(w > 0, w, 1), 0)
+            df.insert(1, "period", np.array(md.inst.periods, dtype=object)[
+                md.node_period[df["node"].to_numpy()]])
+            df.insert(2, "scenarios", [md.nodes[n].label for n in df["node"]])
+        df["binding"] = (np.abs(df["slack"]) <= 1e-6) & (df["sense"] != "==")
+        df.loc[df["sense"] == "==", "binding"] = True
+        if out.rhs_range.get(fam) is not None:
+            lo, hi = out.rhs_range[fam]
+            df["rhs_range_low"] = lo
+            df["rhs_range_high"] = hi
+        tables[fam] = df.reset_index(drop=True)
+    return tables
+
+
+def all_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """Every result table by name (the names are sheet names in results.xlsx)."""
+    tables = {
+        "builds": builds_table(md, out),
+        "cost_breakdown": cost_breakdown(md, out),
+        "scenario_costs": scenario_costs(md, out),
+        "flows": flows_table(md, out),
+        "unmet_demand": unmet_table(md, out),
+        "stocks": stocks_table(md, out),
+        "supply_mix": supply_mix(md, out),
+    }
+    for fam, df in shadow_prices(md, out).items():
+        tables[f"dual_{fam}"] = df
+    return tables

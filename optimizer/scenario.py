@@ -1,0 +1,189 @@
+"""Scenario overrides: which cells they change, from when, and the scenario tree they imply.
+
+Two scenarios share a decision in period *t* exactly when their data coincide in every period
+up to and including *t* (non-anticipativity). Grouping scenarios that way period by period gives
+a scenario tree; the model has one copy of each per-period decision per tree node, so the
+constraint holds by construction and the deterministic case is a tree with one node per period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from optimizer.errors import Problem, ScenarioError
+from optimizer.instance import Instance, Override, Scenario
+from optimizer.schema import ANY, SHEET_BY_NAME
+
+Cell = tuple[str, int, str]
+"""(sheet, row position in the instance table, column)."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node of the scenario tree: one period, the scenarios that cannot yet be told apart.
+
+    ``changes`` maps cells to their value in this node where it differs from the base data.
+    """
+
+    id: int
+    period: int
+    scenarios: tuple[str, ...]
+    probability: float
+    parent: int | None
+    changes: dict
+
+    @property
+    def label(self) -> str:
+        """Short name used in result tables."""
+        return "+".join(self.scenarios)
+
+
+def _problem(override: Override, scenario: str, expected: str, value=None) -> Problem:
+    src = override.source or f"scenario '{scenario}'"
+    return Problem(src, None, None, None, value, f"{expected} (scenario '{scenario}', override "
+                   f"{override.describe()})")
+
+
+def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
+    """Row positions of ``ov.sheet`` that ``ov.key`` matches; raise ScenarioError if none."""
+    spec = SHEET_BY_NAME.get(ov.sheet)
+    if spec is None or ov.sheet in ("scenarios", "scenario_changes", "settings"):
+        raise ScenarioError(_problem(ov, scenario, "a sheet that holds model data (" + ", ".join(
+            s for s in SHEET_BY_NAME if s not in ("scenarios", "scenario_changes", "settings")) + ")",
+            ov.sheet))
+    try:
+        col = spec.column(ov.column)
+    except KeyError:
+        raise ScenarioError(_problem(ov, scenario, f"a column of sheet '{ov.sheet}' ("
+                                     + ", ".join(c.name for c in spec.columns if c.overridable) + ")",
+                                     ov.column)) from None
+    if not col.overridable:
+        raise ScenarioError(_problem(ov, scenario, "a numeric column that scenarios may change ("
+                                     + ", ".join(c.name for c in spec.columns if c.overridable) + ")",
+                                     ov.column))
+    if len(ov.key) > len(spec.key):
+        raise ScenarioError(_problem(ov, scenario, f"a key of at most {len(spec.key)} parts ("
+                                     + ", ".join(spec.key) + ")", ",".join(ov.key)))
+    df = inst.table(ov.sheet)
+    mask = None
+    for part, name in zip(ov.key, spec.key):
+        if part in (ANY, ""):
+            continue
+        m = df[name].astype(str) == part
+        mask = m if mask is None else (mask & m)
+    rows = list(range(len(df))) if mask is None else [i for i, hit in enumerate(mask) if hit]
+    if not rows:
+        raise ScenarioError(_problem(ov, scenario, f"a key matching a row of sheet '{ov.sheet}' "
+                                     f"(key columns: {', '.join(spec.key)})", ",".join(ov.key)))
+    if ov.from_period is not None and ov.from_period not in inst.period_index:
+        raise ScenarioError(_problem(ov, scenario, "a period listed in sheet 'periods'",
+                                     ov.from_period))
+    if ov.mode not in ("set", "scale"):
+        raise ScenarioError(_problem(ov, scenario, "mode set or scale", ov.mode))
+    if ov.value < 0 or (ov.mode == "set" and col.max is not None and ov.value > col.max):
+        raise ScenarioError(_problem(ov, scenario, f"a value within [0, {col.max if col.max is not None else '∞'}]",
+                                     ov.value))
+    return rows
+
+
+def check_scenarios(inst: Instance) -> None:
+    """Check every override of every scenario; raise one ScenarioError listing all problems."""
+    problems: list[Problem] = []
+    for sc in inst.scenarios:
+        seen: dict[tuple, Override] = {}
+        for ov in sc.overrides:
+            try:
+                rows = match_rows(inst, ov, sc.name)
+            except ScenarioError as err:
+                problems.extend(err.problems)
+                continue
+            for r in rows:
+                cell = (ov.sheet, r, ov.column, ov.from_period, ov.layer)
+                if cell in seen:
+                    problems.append(_problem(ov, sc.name, "at most one override of each cell from "
+                                             f"a given period; {seen[cell].describe()} changes it too"))
+                    break
+                seen[cell] = ov
+    if problems:
+        raise ScenarioError(problems)
+
+
+def cell_changes(inst: Instance, scenario: Scenario) -> dict[int, dict[Cell, float]]:
+    """Period position → {cell: value} for every cell whose value differs from the base data.
+
+    A row tied to one period (``demand_quantities``; an ``export_quotas`` row with a period)
+    changes only in that period; every other row changes in every period from ``from_period``.
+    Overrides of a cell are applied in order of their ``from_period``, later ones winning.
+    """
+    pidx = inst.period_index
+    n = len(inst.periods)
+    out: dict[int, dict[Cell, float]] = defaultdict(dict)
+    ordered = sorted(scenario.overrides, key=lambda o: (o.layer, -1 if o.from_period is None else pidx[o.from_period]))
+    for ov in ordered:
+        spec = SHEET_BY_NAME[ov.sheet]
+        df = inst.table(ov.sheet)
+        start = 0 if ov.from_period is None else pidx[ov.from_period]
+        for r in match_rows(inst, ov, scenario.name):
+            base = df[ov.column].iat[r]
+            if base is None:
+                if ov.mode == "scale":
+                    continue  # scaling an unlimited value leaves it unlimited
+                new = ov.value
+            else:
+                new = ov.value if ov.mode == "set" else float(base) * ov.value
+            if spec.period_column and df[spec.period_column].iat[r] not in (None, ANY):
+                periods = [pidx[df[spec.period_column].iat[r]]]
+            else:
+                periods = range(n)
+            for t in periods:
+                if t < start:
+                    continue
+                if base is not None and new == float(base):
+                    out[t].pop((ov.sheet, r, ov.column), None)
+                else:
+                    out[t][(ov.sheet, r, ov.column)] = new
+    return out
+
+
+def scenario_tree(inst: Instance) -> list[Node]:
+    """Group scenarios period by period into tree nodes (see the module docstring)."""
+    changes = {sc.name: cell_changes(inst, sc) for sc in inst.scenarios}
+    prob = {sc.name: sc.probability for sc in inst.scenarios}
+    nodes: list[Node] = []
+    groups: list[tuple[tuple[str, ...], int | None]] = [(tuple(prob), None)]
+    for t in range(len(inst.periods)):
+        next_groups = []
+        for members, parent in groups:
+            by_sig: dict[frozenset, list[str]] = defaultdict(list)
+            for s in members:
+                by_sig[frozenset(changes[s].get(t, {}).items())].append(s)
+            for sig, names in by_sig.items():
+                node = Node(len(nodes), t, tuple(names), sum(prob[s] for s in names), parent,
+                            dict(sig))
+                nodes.append(node)
+                next_groups.append((tuple(names), node.id))
+        groups = next_groups
+    return nodes
+
+
+def with_overrides(inst: Instance, overrides: tuple[Override, ...], label: str = "run") -> Instance:
+    """A new Instance with ``overrides`` added to every scenario, taking priority over them.
+
+    This is how batch runs and ``--set`` change an instance (priority: run > scenario > base
+    data). Each override is computed from the base value; on a cell that a scenario also
+    changes, the run's value wins from the run override's period on.
+    """
+    layered = tuple(replace(ov, layer=1) for ov in overrides)
+    scenarios = tuple(replace(sc, overrides=sc.overrides + layered) for sc in inst.scenarios)
+    new = replace(inst, scenarios=scenarios)
+    problems: list[Problem] = []
+    for ov in layered:
+        try:
+            match_rows(new, ov, label)
+        except ScenarioError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ScenarioError(problems)
+    check_scenarios(new)
+    return new

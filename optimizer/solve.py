@@ -1,0 +1,302 @@
+"""The one module that owns the hand-off to HiGHS and the ``highspy.Highs`` object.
+
+Path: Pyomo model → ``LinearStandardFormCompiler`` (mixed form, so rows keep their sense) →
+column-wise arrays → ``highspy.Highs.passModel`` → solve. Owning the Highs object keeps warm
+starts, ranging, the fixed-LP re-solve of a MIP and IIS reachable. ``options.solver`` other than
+``"highs"`` sends the model to any Pyomo solver instead (values and LP duals only).
+
+Sign convention of shadow prices (HiGHS's row duals, passed through unchanged): the dual of a
+row is the change in the optimal objective (expected discounted USD) per unit increase of its
+right-hand side. Minimising cost, a ≥ demand row has a dual ≥ 0 and a ≤ capacity row ≤ 0.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimizer.errors import InfeasibleError, SolverError
+
+TERMINATION = {
+    "kOptimal": "optimal",
+    "kInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kUnboundedOrInfeasible": "infeasible_or_unbounded",
+    "kTimeLimit": "time_limit",
+    "kIterationLimit": "iteration_limit",
+    "kSolutionLimit": "solution_limit",
+    "kInterrupt": "interrupted",
+    "kObjectiveBound": "objective_bound",
+    "kObjectiveTarget": "objective_target",
+    "kModelEmpty": "optimal",
+}
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver options; defaults are what a planner gets from ``supplyopt solve``."""
+
+    solver: str = "highs"
+    time_limit_s: float | None = None
+    mip_rel_gap: float = 1e-4  # HiGHS's default; tests pass 0 for exact optima
+    threads: int | None = None
+    lp_algorithm: str = "choose"  # choose | simplex | ipm | pdlp (LP only; MIPs always use choose)
+    duals: bool = True  # fixed-LP re-solve after a MIP, ranging
+    allow_nonoptimal: bool = False  # accept a time-limited feasible plan (with its gap)
+    verbose: bool = False
+
+
+@dataclass
+class SolveOutcome:
+    """What a solve returned. Termination and solution status are kept apart."""
+
+    termination: str
+    has_solution: bool
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    is_mip: bool
+    solver: str
+    solver_version: str
+    duals_source: str | None  # "lp", "fixed_lp" (MIP with builds fixed) or None
+    times_s: dict = field(default_factory=dict)
+    n_variables: int = 0
+    n_constraints: int = 0
+    n_integer: int = 0
+    values: dict = field(default_factory=dict)  # family → array aligned with md.var_ix
+    duals: dict = field(default_factory=dict)  # family → array aligned with md.con_ix
+    activity: dict = field(default_factory=dict)
+    rhs_range: dict = field(default_factory=dict)  # family → (low, high) arrays
+    message: str = ""
+
+    @property
+    def status(self) -> str:
+        """One word for tables: optimal, feasible (limit reached with a plan) or the failure."""
+        if self.termination == "optimal":
+            return "optimal"
+        return "feasible" if self.has_solution else self.termination
+
+
+@dataclass
+class CompiledModel:
+    """The model as arrays, plus maps from columns/rows back to (family, index)."""
+
+    lp: object
+    col_family: list
+    col_index: np.ndarray
+    row_family: list
+    row_index: np.ndarray
+    integer_cols: np.ndarray
+    offset: float
+
+
+def compile_model(m, md) -> CompiledModel:
+    """Pyomo model → HighsLp (column-wise), remembering which family each row/column is."""
+    import highspy
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True)
+    where = {}
+    for fam in md.var_ix:
+        comp = getattr(m, fam)
+        for k, v in comp.items():
+            where[id(v)] = (fam, k)
+    cols = [where[id(v)] for v in repn.columns]
+    col_family = [c[0] for c in cols]
+    col_index = np.fromiter((c[1] for c in cols), dtype=np.int64, count=len(cols))
+    lower = np.array([0.0 if v.lb is None else v.lb for v in repn.columns], dtype=float)
+    upper = np.array([np.inf if v.ub is None else v.ub for v in repn.columns], dtype=float)
+    integer = np.array([v.is_integer() for v in repn.columns], dtype=bool)
+    row_family = [c.parent_component().local_name for c, _ in repn.rows]
+    row_index = np.fromiter((c.index() for c, _ in repn.rows), dtype=np.int64, count=len(repn.rows))
+    sense = np.fromiter((s for _, s in repn.rows), dtype=np.int64, count=len(repn.rows))
+    rhs = np.asarray(repn.rhs, dtype=float)
+    A = repn.A.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = A.shape[1]
+    lp.num_row_ = A.shape[0]
+    c = repn.c.toarray().ravel() if repn.c.shape[0] else np.zeros(A.shape[1])
+    lp.col_cost_ = c
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.where(sense <= 0, rhs, -np.inf)
+    lp.row_upper_ = np.where(sense >= 0, rhs, np.inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
+    offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.offset_ = offset
+    return CompiledModel(lp, col_family, col_index, row_family, row_index, np.flatnonzero(integer),
+                         offset)
+
+
+def _new_highs(options: SolveOptions):
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    if options.time_limit_s:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if options.threads:
+        h.setOptionValue("threads", int(options.threads))
+    return h
+
+
+def _scatter(md, compiled: CompiledModel, values: np.ndarray, rows: bool) -> dict:
+    """Split a solver vector into per-family arrays aligned with the index frames."""
+    fams, idx = (compiled.row_family, compiled.row_index) if rows else \
+        (compiled.col_family, compiled.col_index)
+    frames = md.con_ix if rows else md.var_ix
+    out = {f: np.zeros(len(ix)) for f, ix in frames.items()}
+    fam_arr = np.asarray(fams, dtype=object)
+    for f in out:
+        sel = fam_arr == f
+        out[f][idx[sel]] = values[sel]
+    return out
+
+
+def _termination(h) -> str:
+    name = h.modelStatusToString(h.getModelStatus())
+    status = h.getModelStatus()
+    key = str(status).split(".")[-1]
+    if key not in TERMINATION:
+        import warnings
+
+        warnings.warn(f"unknown HiGHS model status {name!r}; reported as 'unknown'", stacklevel=2)
+    return TERMINATION.get(key, "unknown")
+
+
+def solve_compiled(md, compiled: CompiledModel, options: SolveOptions) -> SolveOutcome:
+    """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices."""
+    import highspy
+
+    times = {}
+    h = _new_highs(options)
+    is_mip = len(compiled.integer_cols) > 0
+    if not is_mip and options.lp_algorithm != "choose":
+        h.setOptionValue("solver", options.lp_algorithm)
+    t0 = time.perf_counter()
+    h.passModel(compiled.lp)
+    times["handoff"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    h.run()
+    times["solve"] = time.perf_counter() - t0
+    termination = _termination(h)
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    outcome = SolveOutcome(
+        termination=termination, has_solution=has_solution,
+        objective=float(info.objective_function_value) if has_solution else None,
+        best_bound=float(info.mip_dual_bound) if is_mip else None,
+        gap=float(info.mip_gap) if is_mip and has_solution else (0.0 if has_solution else None),
+        is_mip=is_mip, solver="highs", solver_version=highspy.Highs().version(),
+        duals_source=None, times_s=times, n_variables=compiled.lp.num_col_,
+        n_constraints=compiled.lp.num_row_, n_integer=len(compiled.integer_cols))
+    if not is_mip and has_solution:
+        outcome.best_bound = outcome.objective
+    if not has_solution:
+        return outcome
+    t0 = time.perf_counter()
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value)
+    outcome.values = _scatter(md, compiled, x, rows=False)
+    outcome.activity = _scatter(md, compiled, np.asarray(sol.row_value), rows=True)
+    times["extract"] = time.perf_counter() - t0
+    if options.duals:
+        t0 = time.perf_counter()
+        lp_h = h
+        if is_mip:
+            lp_h = _new_highs(options)
+            lp = compiled.lp
+            fixed = highspy.HighsLp()
+            fixed.num_col_, fixed.num_row_ = lp.num_col_, lp.num_row_
+            fixed.col_cost_, fixed.offset_ = lp.col_cost_, lp.offset_
+            lower = np.array(lp.col_lower_, dtype=float)
+            upper = np.array(lp.col_upper_, dtype=float)
+            ints = compiled.integer_cols
+            lower[ints] = upper[ints] = np.round(x[ints])
+            fixed.col_lower_, fixed.col_upper_ = lower, upper
+            fixed.row_lower_, fixed.row_upper_ = lp.row_lower_, lp.row_upper_
+            fixed.a_matrix_ = lp.a_matrix_
+            lp_h.passModel(fixed)
+            lp_h.setSolution(sol)
+            lp_h.run()
+            if _termination(lp_h) != "optimal":
+                outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
+                times["duals"] = time.perf_counter() - t0
+                return outcome
+        elif options.lp_algorithm == "ipm":
+            lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
+            lp_h.run()
+        fsol = lp_h.getSolution()
+        outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
+        outcome.duals_source = "fixed_lp" if is_mip else "lp"
+        status, ranging = lp_h.getRanging()
+        if ranging.valid:
+            lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
+            hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
+            lo_f = _scatter(md, compiled, lo, rows=True)
+            hi_f = _scatter(md, compiled, hi, rows=True)
+            outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
+        times["duals"] = time.perf_counter() - t0
+    outcome.highs = h  # kept for warm re-solves and IIS within this process
+    return outcome
+
+
+def solve_with_pyomo(m, md, options: SolveOptions) -> SolveOutcome:
+    """Solve with another Pyomo solver (``--solver NAME``): values, and duals for an LP."""
+    import pyomo.environ as pyo
+
+    times = {}
+    opt = pyo.SolverFactory(options.solver)
+    if not opt.available(exception_flag=False):
+        raise SolverError(f"solver '{options.solver}' is not available to Pyomo on this machine; "
+                          "install it or use --solver highs")
+    is_mip = len(md.var_ix["modules_built"]) > 0
+    if not is_mip:
+        m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+    t0 = time.perf_counter()
+    res = opt.solve(m, load_solutions=False, tee=options.verbose)
+    times["solve"] = time.perf_counter() - t0
+    tc = str(res.solver.termination_condition)
+    ok = tc in ("optimal",) and len(res.solution) > 0
+    outcome = SolveOutcome(termination="optimal" if ok else tc, has_solution=ok, objective=None,
+                           best_bound=None, gap=None, is_mip=is_mip, solver=options.solver,
+                           solver_version=str(opt.version() if hasattr(opt, "version") else ""),
+                           duals_source=None, times_s=times)
+    if not ok:
+        return outcome
+    m.solutions.load_from(res)
+    outcome.objective = float(pyo.value(m.total_cost))
+    outcome.values = {f: np.array([pyo.value(getattr(m, f)[k], exception=False) or 0.0
+                                   for k in range(len(ix))]) for f, ix in md.var_ix.items()}
+    if not is_mip:
+        outcome.duals = {f: np.array([m.dual.get(getattr(m, f)[k], 0.0) if k in getattr(m, f)
+                                      else 0.0 for k in range(len(ix))]) if hasattr(m, f) else
+                         np.zeros(len(ix)) for f, ix in md.con_ix.items()}
+        outcome.duals_source = "lp"
+    return outcome
+
+
+def check_outcome(outcome: SolveOutcome, options: SolveOptions) -> None:
+    """Raise unless the outcome is optimal (or feasible and ``allow_nonoptimal``)."""
+    if outcome.termination == "optimal" and outcome.has_solution:
+        return
+    if outcome.has_solution and options.allow_nonoptimal:
+        return
+    if outcome.has_solution:
+        raise InfeasibleError(
+            f"the solver stopped ({outcome.termination}) with a plan whose gap is "
+            f"{(outcome.gap or 0) * 100:.3g} %; pass --allow-nonoptimal to accept it, or raise "
+            "--time-limit")
+    if outcome.termination == "unbounded":
+        raise InfeasibleError("the model is unbounded: some cost can fall without limit "
+                              "(check for negative costs on a lane without capacity)")
+    raise InfeasibleError(f"no plan found: the solver reports '{outcome.termination}'")
