@@ -96,8 +96,13 @@ class RunResult:
 
 
 def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
-          times: dict | None = None, verify: bool = True) -> RunResult:
-    """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure."""
+          times: dict | None = None, verify: bool = True, warm_start=None) -> RunResult:
+    """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure.
+
+    ``overrides`` (batch runs, ``--set``) apply to every scenario and win over them.
+    ``warm_start`` is the ``outcome`` of an earlier run of the same instance structure
+    (see :func:`optimizer.solve.solve_compiled`); ``run.outcome.highs`` holds the solver.
+    """
     from optimizer.formulation import build_model
     from optimizer.results import all_tables
     from optimizer.scenario import with_overrides
@@ -119,7 +124,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         t0 = time.perf_counter()
         compiled = compile_model(m, md)
         times["compile"] = time.perf_counter() - t0
-        outcome = solve_compiled(md, compiled, options)
+        outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
     else:
         compiled = None
         outcome = solve_with_pyomo(m, md, options)

@@ -237,5 +237,23 @@ def report(
     run_guarded(go, debug)
 
 
+# Commands that live in their own modules (batch, verify, generate, ...) register themselves
+# here: each module defines ``register(app)``. A module that is absent is skipped; one that
+# fails to import raises, so a broken command never disappears silently.
+_COMMAND_MODULES = ("optimizer.cli_batch", "optimizer.cli_verify", "optimizer.cli_generate")
+
+
+def _register_commands() -> None:
+    import importlib
+    import importlib.util
+
+    for name in _COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
 def main() -> None:  # pragma: no cover - console entry for python -m optimizer
     app()

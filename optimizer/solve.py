@@ -136,10 +136,45 @@ def compile_model(m, md) -> CompiledModel:
                          offset)
 
 
-def _new_highs(options: SolveOptions):
+_BANNER_SHOWN = False
+
+
+def new_highs_object():
+    """A ``highspy.Highs`` with its one-time start-up banner kept off stdout."""
+    global _BANNER_SHOWN
+    import os
+
     import highspy
 
-    h = highspy.Highs()
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    # HiGHS prints a banner from C++ on the first construction in a process; stdout belongs
+    # to the CLI's results, so send that one write to /dev/null.
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
+def highs_version() -> str:
+    """Version string of the linked HiGHS library."""
+    import highspy
+
+    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}" \
+        if hasattr(highspy, "HIGHS_VERSION_MAJOR") else new_highs_object().version()
+
+
+def _new_highs(options: SolveOptions):
+    h = new_highs_object()
     h.setOptionValue("output_flag", bool(options.verbose))
     if options.time_limit_s:
         h.setOptionValue("time_limit", float(options.time_limit_s))
@@ -173,8 +208,13 @@ def _termination(h) -> str:
     return TERMINATION.get(key, "unknown")
 
 
-def solve_compiled(md, compiled: CompiledModel, options: SolveOptions) -> SolveOutcome:
-    """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices."""
+def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
+                   warm_start=None) -> SolveOutcome:
+    """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices.
+
+    ``warm_start`` is a previous outcome of a model with the same rows and columns (a batch
+    run that changed only data): its basis (LP) or solution (MIP) starts this solve.
+    """
     import highspy
 
     times = {}
@@ -185,6 +225,13 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions) -> SolveO
     t0 = time.perf_counter()
     h.passModel(compiled.lp)
     times["handoff"] = time.perf_counter() - t0
+    prev = getattr(warm_start, "highs", None)
+    if prev is not None and prev.getNumCol() == compiled.lp.num_col_ \
+            and prev.getNumRow() == compiled.lp.num_row_:
+        if is_mip:
+            h.setSolution(prev.getSolution())
+        elif prev.getBasis().valid:
+            h.setBasis(prev.getBasis())
     t0 = time.perf_counter()
     h.run()
     times["solve"] = time.perf_counter() - t0
@@ -196,7 +243,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions) -> SolveO
         objective=float(info.objective_function_value) if has_solution else None,
         best_bound=float(info.mip_dual_bound) if is_mip else None,
         gap=float(info.mip_gap) if is_mip and has_solution else (0.0 if has_solution else None),
-        is_mip=is_mip, solver="highs", solver_version=highspy.Highs().version(),
+        is_mip=is_mip, solver="highs", solver_version=highs_version(),
         duals_source=None, times_s=times, n_variables=compiled.lp.num_col_,
         n_constraints=compiled.lp.num_row_, n_integer=len(compiled.integer_cols))
     if not is_mip and has_solution:
