@@ -106,7 +106,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     from optimizer.formulation import build_model
     from optimizer.results import all_tables
     from optimizer.scenario import with_overrides
-    from optimizer.solve import check_outcome, compile_model, solve_compiled, solve_with_pyomo
+    from optimizer.solve import check_outcome, compile_arrays, solve_compiled, solve_with_pyomo
 
     options = options or SolveOptions()
     times = {} if times is None else times
@@ -114,7 +114,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     if overrides:
         inst = with_overrides(inst, overrides)
     t0 = time.perf_counter()
-    m, md = build_model(inst)
+    m, md = build_model(inst, pyomo=options.solver != "highs")
     times["build"] = time.perf_counter() - t0
     if getattr(md, "empty_rows", None):
         from optimizer.diagnose import explain_empty_rows
@@ -122,7 +122,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         raise InfeasibleError("the hard constraints cannot all hold", explain_empty_rows(md))
     if options.solver == "highs":
         t0 = time.perf_counter()
-        compiled = compile_model(m, md)
+        compiled = compile_arrays(md)
         times["compile"] = time.perf_counter() - t0
         outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
     else:

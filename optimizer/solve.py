@@ -1,7 +1,10 @@
 """The one module that owns the hand-off to HiGHS and the ``highspy.Highs`` object.
 
-Path: Pyomo model → ``LinearStandardFormCompiler`` (mixed form, so rows keep their sense) →
-column-wise arrays → ``highspy.Highs.passModel`` → solve. Owning the Highs object keeps warm
+Path: the formulation's families, recorded as term arrays (``md.families``), are assembled
+into one column-wise sparse matrix with scipy and handed to ``highspy.Highs.passModel`` in
+bulk (:func:`compile_arrays`). The Pyomo model built by the same family functions can instead
+go through Pyomo's ``LinearStandardFormCompiler`` (:func:`compile_model`); both give the same
+matrix, and tests/test_backends.py holds them to it. Owning the Highs object keeps warm
 starts, ranging, the fixed-LP re-solve of a MIP and IIS reachable. ``options.solver`` other than
 ``"highs"`` sends the model to any Pyomo solver instead (values and LP duals only).
 
@@ -92,9 +95,74 @@ class CompiledModel:
     offset: float
 
 
-def compile_model(m, md) -> CompiledModel:
-    """Pyomo model → HighsLp (column-wise), remembering which family each row/column is."""
+def _highs_lp(A, cost, lower, upper, row_lower, row_upper, integer, offset=0.0):
     import highspy
+
+    A = A.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = A.shape[1]
+    lp.num_row_ = A.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.asarray(lower, dtype=float)
+    lp.col_upper_ = np.asarray(upper, dtype=float)
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
+    lp.offset_ = offset
+    return lp
+
+
+def compile_arrays(md) -> CompiledModel:
+    """The families' term arrays → one HighsLp, without Pyomo (the default path).
+
+    Columns are the variable families in ``VAR_ORDER``, each in its index-frame order; rows are
+    the constraint families in model order, each in its index-frame order.
+    """
+    import scipy.sparse as sp
+
+    from optimizer.formulation.rows import VAR_ORDER
+
+    sizes = [len(md.var_ix[v]) for v in VAR_ORDER]
+    col_offset = np.concatenate([[0], np.cumsum(sizes)])
+    n_cols = int(col_offset[-1])
+    rows, cols, vals, lo, hi, row_family, row_index = [], [], [], [], [], [], []
+    r0 = 0
+    for name, fam in md.families.items():
+        n = len(fam.rhs)
+        rows.append(fam.row + r0)
+        cols.append(col_offset[fam.var] + fam.col)
+        vals.append(fam.coef)
+        lo.append(np.full(n, -np.inf) if fam.sense == "<=" else fam.rhs)
+        hi.append(np.full(n, np.inf) if fam.sense == ">=" else fam.rhs)
+        row_family.append(np.full(n, name, dtype=object))
+        row_index.append(np.arange(n))
+        r0 += n
+    cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt))
+    A = sp.csc_matrix((cat(vals, float), (cat(rows, np.int64), cat(cols, np.int64))),
+                      shape=(r0, n_cols))
+    cost = np.concatenate([md.objective_coef[v] for v in VAR_ORDER]) if n_cols else np.zeros(0)
+    upper = np.full(n_cols, np.inf)
+    integer = np.zeros(n_cols, dtype=bool)
+    b0 = col_offset[VAR_ORDER.index("modules_built")]
+    builds = md.var_ix["modules_built"]
+    if len(builds):
+        upper[b0:b0 + len(builds)] = md.modules["max_count"].to_numpy(float)[builds["module_row"]]
+        integer[b0:b0 + len(builds)] = True
+    lp = _highs_lp(A, cost, np.zeros(n_cols), upper, cat(lo, float), cat(hi, float), integer)
+    col_family = np.repeat(np.array(VAR_ORDER, dtype=object), sizes)
+    col_index = np.concatenate([np.arange(n) for n in sizes]) if n_cols else np.zeros(0, np.int64)
+    return CompiledModel(lp, col_family, col_index, cat(row_family, object),
+                         cat(row_index, np.int64), np.flatnonzero(integer), 0.0)
+
+
+def compile_model(m, md) -> CompiledModel:
+    """Pyomo model → HighsLp via Pyomo's standard-form compiler (the reference path)."""
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
     repn = LinearStandardFormCompiler().write(m, mixed_form=True)
@@ -113,25 +181,10 @@ def compile_model(m, md) -> CompiledModel:
     row_index = np.fromiter((c.index() for c, _ in repn.rows), dtype=np.int64, count=len(repn.rows))
     sense = np.fromiter((s for _, s in repn.rows), dtype=np.int64, count=len(repn.rows))
     rhs = np.asarray(repn.rhs, dtype=float)
-    A = repn.A.tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_ = A.shape[1]
-    lp.num_row_ = A.shape[0]
-    c = repn.c.toarray().ravel() if repn.c.shape[0] else np.zeros(A.shape[1])
-    lp.col_cost_ = c
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = np.where(sense <= 0, rhs, -np.inf)
-    lp.row_upper_ = np.where(sense >= 0, rhs, np.inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    if integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in integer]
+    c = repn.c.toarray().ravel() if repn.c.shape[0] else np.zeros(repn.A.shape[1])
     offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    lp.offset_ = offset
+    lp = _highs_lp(repn.A, c, lower, upper, np.where(sense <= 0, rhs, -np.inf),
+                   np.where(sense >= 0, rhs, np.inf), integer, offset)
     return CompiledModel(lp, col_family, col_index, row_family, row_index, np.flatnonzero(integer),
                          offset)
 

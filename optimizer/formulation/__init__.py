@@ -32,11 +32,18 @@ CONSTRAINT_FAMILIES = (
 """Constraint families in model order; shadow-price tables use these names."""
 
 
-def build_model(inst: Instance) -> tuple[pyo.ConcreteModel, ModelData]:
-    """Build the model of ``inst``; return it with the index frames that describe it."""
+def build_model(inst: Instance, pyomo: bool = True) -> tuple[pyo.ConcreteModel | None, ModelData]:
+    """Build the model of ``inst``; return it with the index frames and arrays describing it.
+
+    Every family is recorded as arrays in ``md.families`` (what HiGHS receives). With
+    ``pyomo=False`` no Pyomo components are created: the fast path of ``supplyopt solve``,
+    which skips Pyomo's per-element expression objects entirely. Both paths run the same
+    family functions, so they cannot drift apart (tests/test_backends.py checks it).
+    """
     md = build_model_data(inst)
-    m = pyo.ConcreteModel(name=inst.name)
-    add_variables(m, md)
+    m = pyo.ConcreteModel(name=inst.name) if pyomo else None
+    if m is not None:
+        add_variables(m, md)
     # Balances
     add_demand_balance(m, md)
     add_plant_output(m, md)

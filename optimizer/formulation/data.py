@@ -34,6 +34,8 @@ class ModelData:
     node_weight: np.ndarray  # node → probability × discount factor of its period
     var_ix: dict[str, pd.DataFrame] = field(default_factory=dict)
     con_ix: dict[str, pd.DataFrame] = field(default_factory=dict)
+    families: dict = field(default_factory=dict)  # constraint family → rows.Family arrays
+    empty_rows: list = field(default_factory=list)  # (family, row) that no decision can satisfy
     _cache: dict = field(default_factory=dict)
 
     @property

@@ -129,10 +129,12 @@ def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
     return coef
 
 
-def add_total_cost(m: pyo.ConcreteModel, md: ModelData) -> None:
+def add_total_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     """Declare ``m.total_cost``: expected discounted cost in USD (module docstring)."""
     md.unit_costs = unit_costs(md)
     md.objective_coef = objective_coefficients(md)
+    if m is None:
+        return
     coefs, variables = [], []
     for var, c in md.objective_coef.items():
         comp = getattr(m, var)

@@ -44,35 +44,56 @@ def node_major(node: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
     return np.asarray(node, dtype=np.int64) * width + np.asarray(pos, dtype=np.int64)
 
 
-def add_rows(m: pyo.ConcreteModel, md: ModelData, name: str, index: pd.DataFrame,
+VAR_ORDER = ("ship_concentrate_t", "ship_oxide_t", "stock_t", "unmet_demand_t", "modules_built")
+"""Column order of the variable families in the matrix handed to the solver."""
+
+
+@dataclass
+class Family:
+    """One constraint family as arrays: what :func:`add_rows` recorded."""
+
+    name: str
+    sense: str
+    rhs: np.ndarray
+    row: np.ndarray  # constraint row of each nonzero (sorted)
+    var: np.ndarray  # variable family position (in VAR_ORDER) of each nonzero
+    col: np.ndarray  # row of the variable's index frame
+    coef: np.ndarray
+
+
+def add_rows(m: pyo.ConcreteModel | None, md: ModelData, name: str, index: pd.DataFrame,
              terms: list[Terms], sense: str, rhs, doc: str) -> None:
-    """Declare ``m.<name>[k] : Σ coef·var  <sense>  rhs[k]`` for every row k of ``index``."""
+    """Declare ``<name>[k] : Σ coef·var  <sense>  rhs[k]`` for every row k of ``index``.
+
+    The family is always recorded as arrays in ``md.families`` (what HiGHS receives); with a
+    Pyomo model ``m`` it is also declared as ``m.<name>`` (for export, other solvers, checks).
+    """
     index = index.reset_index(drop=True).copy()
     rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (len(index),)).copy()
     index["sense"] = sense
     index["rhs"] = rhs
     md.con_ix[name] = index
-    if len(index) == 0:
-        return
+    terms = [t for t in terms if len(t.row)]
     rows = np.concatenate([t.row for t in terms]) if terms else np.zeros(0, np.int64)
+    cols = np.concatenate([t.col for t in terms]) if terms else np.zeros(0, np.int64)
     coefs = np.concatenate([t.coef for t in terms]) if terms else np.zeros(0)
-    var_objs = []
-    for t in terms:
-        comp = getattr(m, t.var)
-        var_objs.extend(comp[int(i)] for i in t.col)
+    var = np.concatenate([np.full(len(t.row), VAR_ORDER.index(t.var)) for t in terms]) \
+        if terms else np.zeros(0, np.int64)
     keep = coefs != 0
-    rows, coefs = rows[keep], coefs[keep]
-    var_objs = [v for v, k in zip(var_objs, keep) if k]
+    rows, cols, coefs, var = rows[keep], cols[keep], coefs[keep], var[keep]
     order = np.argsort(rows, kind="stable")
-    rows, coefs = rows[order], coefs[order]
-    var_objs = [var_objs[i] for i in order]
+    rows, cols, coefs, var = rows[order], cols[order], coefs[order], var[order]
+    md.families[name] = Family(name, sense, rhs, rows, var, cols, coefs)
     starts = np.searchsorted(rows, np.arange(len(index) + 1))
     empty = starts[1:] == starts[:-1]
-    md.empty_rows = getattr(md, "empty_rows", [])
     for k in np.flatnonzero(empty):
         violated = {"<=": 0 > rhs[k] + 1e-9, ">=": 0 < rhs[k] - 1e-9, "==": abs(rhs[k]) > 1e-9}[sense]
         if violated:
             md.empty_rows.append((name, int(k)))
+    if m is None or len(index) == 0:
+        return
+    comps = [getattr(m, v) for v in VAR_ORDER]
+    var_objs = [comps[v][int(c)] for v, c in zip(var.tolist(), cols.tolist())]
     coef_list = coefs.tolist()
 
     def rule(_m, k):
