@@ -96,11 +96,13 @@ class RunResult:
 
 
 def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
-          times: dict | None = None, verify: bool = True, warm_start=None) -> RunResult:
+          times: dict | None = None, verify: bool = True, warm_start=None,
+          compare_status_quo: bool = True) -> RunResult:
     """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure.
 
     ``overrides`` (batch runs, ``--set``) apply to every scenario and win over them.
-    ``warm_start`` is the ``outcome`` of an earlier run of the same instance structure
+    ``compare_status_quo`` adds tables for the plan without new builds (see
+    :func:`status_quo_tables`). ``warm_start`` is the ``outcome`` of an earlier run of the same instance structure
     (see :func:`optimizer.solve.solve_compiled`); ``run.outcome.highs`` holds the solver.
     """
     from optimizer.formulation import build_model
@@ -137,6 +139,8 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     check_outcome(outcome, options)
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
+    if compare_status_quo and compiled is not None:
+        tables.update(status_quo_tables(md, compiled, options))
     times["tables"] = time.perf_counter() - t0
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md)
     if verify:
@@ -146,3 +150,35 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         run.verification = verify_run(inst, tables, outcome.objective)
         times["verify"] = time.perf_counter() - t0
     return run
+
+
+def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataFrame]:
+    """The status-quo plan (no new builds) next to the chosen one, for the report's "before".
+
+    Tables: ``status_quo_summary`` (status, objective_usd, unmet_t), ``status_quo_supply_mix``
+    and ``status_quo_scenario_costs`` (same columns as supply_mix / scenario_costs). Empty when
+    the instance has no candidate modules (the status quo is then the plan itself).
+    """
+    import numpy as np
+
+    from optimizer.results import scenario_costs, supply_mix
+    from optimizer.solve import solve_compiled, with_fixed_builds
+
+    if len(md.var_ix["modules_built"]) == 0:
+        return {}
+    zero = np.zeros(len(md.var_ix["modules_built"]))
+    fixed = with_fixed_builds(compiled, zero)
+    outcome = solve_compiled(md, fixed, SolveOptions(
+        time_limit_s=options.time_limit_s, threads=options.threads, duals=False))
+    if not outcome.has_solution:
+        return {"status_quo_summary": pd.DataFrame(
+            [{"status": outcome.termination, "objective_usd": None, "unmet_t": None}])}
+    sc = scenario_costs(md, outcome)
+    probs = sc["probability"].to_numpy()
+    return {
+        "status_quo_summary": pd.DataFrame([{
+            "status": outcome.status, "objective_usd": outcome.objective,
+            "unmet_t": float((sc["unmet_t"].to_numpy() * probs).sum())}]),
+        "status_quo_supply_mix": supply_mix(md, outcome),
+        "status_quo_scenario_costs": sc,
+    }

@@ -350,6 +350,31 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
     return outcome
 
 
+def with_fixed_builds(compiled: CompiledModel, counts: np.ndarray) -> CompiledModel:
+    """A copy of ``compiled`` with every integer column (module builds) fixed to ``counts``.
+
+    ``counts`` is aligned with ``md.var_ix["modules_built"]``. The copy is an LP: use it to
+    evaluate a given investment plan (status quo = all zeros; another plan's builds for the
+    value of the stochastic solution or the cost of resilience).
+    """
+    import highspy
+
+    lp = compiled.lp
+    fixed = highspy.HighsLp()
+    fixed.num_col_, fixed.num_row_ = lp.num_col_, lp.num_row_
+    fixed.col_cost_, fixed.offset_ = lp.col_cost_, lp.offset_
+    lower = np.array(lp.col_lower_, dtype=float)
+    upper = np.array(lp.col_upper_, dtype=float)
+    ints = compiled.integer_cols
+    values = np.round(np.asarray(counts, dtype=float))[compiled.col_index[ints]]
+    lower[ints] = upper[ints] = values
+    fixed.col_lower_, fixed.col_upper_ = lower, upper
+    fixed.row_lower_, fixed.row_upper_ = lp.row_lower_, lp.row_upper_
+    fixed.a_matrix_ = lp.a_matrix_
+    return CompiledModel(fixed, compiled.col_family, compiled.col_index, compiled.row_family,
+                         compiled.row_index, np.zeros(0, dtype=np.int64), compiled.offset)
+
+
 def solve_with_pyomo(m, md, options: SolveOptions) -> SolveOutcome:
     """Solve with another Pyomo solver (``--solver NAME``): values, and duals for an LP."""
     import pyomo.environ as pyo
