@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from optimizer.errors import InputError, OptimizerError
+from optimizer.errors import InfeasibleError, InputError, OptimizerError
 from optimizer.paths import safe_name
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -134,7 +134,7 @@ def solve(
     """Solve an instance and write results.xlsx, report.html, tables/*.csv and summary.json."""
     from optimizer.api import load_instance
     from optimizer.api import solve as solve_instance
-    from optimizer.output import write_run
+    from optimizer.output import write_failure, write_run
     from optimizer.solve import SolveOptions
 
     def go():
@@ -147,10 +147,14 @@ def solve(
                                    threads=threads, lp_algorithm=lp_algorithm,
                                    allow_nonoptimal=allow_nonoptimal)
             spin.set("solving")
-            run = solve_instance(inst, options, parse_set(set_), times=times)
+            target = out or Path("reports") / safe_name(inst.name)
+            try:
+                run = solve_instance(inst, options, parse_set(set_), times=times)
+            except InfeasibleError as exc:
+                write_failure(target, inst, exc)
+                raise
             spin.set("writing")
             t0 = time.perf_counter()
-            target = out or Path("reports") / safe_name(inst.name)
             write_run(run, target)
             times["write"] = time.perf_counter() - t0
         s = run.summary()

@@ -66,3 +66,18 @@ def write_run(run, out_dir: str | Path) -> Path:
         write_json(run.summary(), tmp / "summary.json")
         render_run_outputs(tmp)
     return out_dir
+
+
+def write_failure(out_dir: str | Path, inst, exc) -> Path:
+    """For a run with no plan (infeasible, no solution in time): summary.json + explanation.
+
+    Written atomically like a successful run, so a folder is always either complete or absent.
+    """
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        write_json({"instance": inst.name, "source": inst.source, "input_sha256": inst.checksum,
+                    "status": "infeasible" if "cannot all hold" in str(exc) else "no_solution",
+                    "message": str(exc).splitlines()[0],
+                    "explanation": getattr(exc, "explanation", None)}, tmp / "summary.json")
+        (tmp / "infeasibility.txt").write_text(str(exc) + "\n", encoding="utf-8")
+    return out_dir
