@@ -125,10 +125,18 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     if options.solver == "highs":
         t0 = time.perf_counter()
         compiled = compile_arrays(md)
+        if options.fixed_builds is not None:
+            from optimizer.solve import with_fixed_builds
+
+            compiled = with_fixed_builds(compiled, fixed_build_counts(md, options.fixed_builds))
         times["compile"] = time.perf_counter() - t0
         outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
     else:
         compiled = None
+        if options.fixed_builds is not None:
+            for k, n in enumerate(fixed_build_counts(md, options.fixed_builds)):
+                m.modules_built[k].setlb(n)
+                m.modules_built[k].setub(n)
         outcome = solve_with_pyomo(m, md, options)
     times.update(outcome.times_s)
     if outcome.termination in ("infeasible", "infeasible_or_unbounded") and compiled is not None:
@@ -182,3 +190,30 @@ def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataF
         "status_quo_supply_mix": supply_mix(md, outcome),
         "status_quo_scenario_costs": sc,
     }
+
+
+def fixed_build_counts(md, fixed) -> "np.ndarray":
+    """``SolveOptions.fixed_builds`` → counts aligned with ``md.var_ix["modules_built"]``.
+
+    Raise ScenarioError if a (module, online period) pair is not a build decision of the
+    instance (unknown module, or a period before its ``earliest_period``).
+    """
+    import numpy as np
+
+    from optimizer.errors import Problem, ScenarioError
+
+    builds = md.var_ix["modules_built"]
+    pos = {(mod, per): k for k, (mod, per) in enumerate(zip(builds["module"], builds["period"]))}
+    counts = np.zeros(len(builds))
+    problems = []
+    for module, period, count in fixed:
+        k = pos.get((str(module), str(period)))
+        if k is None:
+            problems.append(Problem("fixed builds", "modules", None, "module", f"{module}@{period}",
+                                    "a module of sheet 'modules' and a period at or after its "
+                                    "earliest_period"))
+        else:
+            counts[k] += float(count)
+    if problems:
+        raise ScenarioError(problems)
+    return counts

@@ -49,6 +49,9 @@ class SolveOptions:
     duals: bool = True  # fixed-LP re-solve after a MIP, ranging
     allow_nonoptimal: bool = False  # accept a time-limited feasible plan (with its gap)
     verbose: bool = False
+    # Evaluate a given investment plan: ((module, online_period, count), ...) fixes every module
+    # build (unlisted = 0; () = no new builds); None leaves the builds to the optimiser.
+    fixed_builds: tuple | None = None
 
 
 @dataclass
