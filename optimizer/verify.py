@@ -1,8 +1,790 @@
-"""Independent verification of a solution (placeholder until the verifier lands: see issue 6)."""
+r"""Independent verification of a solution: every constraint and the objective, recomputed.
+
+This is a second implementation of the mathematics in ``docs/instance-format.md`` and the
+docstrings of :mod:`optimizer.formulation`, written without the formulation, its index frames
+or Pyomo. It reads only
+
+* the validated :class:`~optimizer.instance.Instance` (its tables, discount factors and
+  scenarios; per-scenario, per-period data come from :func:`optimizer.scenario.cell_changes`),
+* the solution as saved in the result tables: ``flows``, ``builds``, ``stocks`` and
+  ``unmet_demand`` (one row per scenario and period, as a planner reads them),
+
+and checks the plan scenario by scenario, period by period. A tree node shared by several
+scenarios is checked once per scenario, which is redundant but keeps this module ignorant of
+the tree.
+
+Tolerances
+----------
+A row ``lhs ≤ rhs`` (or ``≥``, ``=``) is violated by ``excess = max(0, lhs − rhs)``; the
+violation reported is ``excess / max(1, Σ|terms| + |rhs|)``, i.e. an absolute tolerance of
+:data:`ABS_TOL` tonnes on small rows that grows with the size of the row's terms (a solver's
+feasibility tolerance is absolute on scaled rows, and the tables print 10 significant digits).
+The objective passes if ``|recomputed − reported| ≤ OBJ_TOL · max(1, |reported|)``.
+
+Families
+--------
+structure            flows on lanes that exist, between sites of the right kinds, with the
+                     provenance and element their origin can give; known scenarios, periods
+demand_balance       delivered + unmet ≥ demand; unmet = 0 for must-serve demand
+plant_output         oxide shipped by a plant, by element and mine country ≤ Σ α ρ q
+stock_balance        s_t = s_{t−1} + in − out per lot (stockpile, mined, processed country)
+mine_capacity        concentrate out ≤ cap·[t ≥ first] + modules online by t
+plant_capacity       feed in ≤ cap·[t ≥ first] + modules online by t
+trader_capacity      oxide bought ≤ offer
+lane_capacity        tonnes on a lane ≤ its capacity (blank = unlimited)
+stock_capacity       end stock of a stockpile ≤ capacity
+module_build_limit   Σ builds ≤ max_count; online no earlier than earliest_period; integer
+export_quota_cap     exports (origin country ≠ destination country) of a product ≤ quota
+end_use_tonnage_limit, end_use_share_limit, diversification_cap
+                     policy rules on what reaches an end use, by mined/processed country
+non_negativity       no negative tonnes, stocks, unmet demand or builds
+non_anticipativity   scenarios whose data coincide up to period t decide the same up to t
+"""
 
 from __future__ import annotations
 
+import math
 
-def verify_run(inst, tables, objective) -> dict:
-    """Recompute constraints and objective from instance data; returns a report dict."""
-    return {"checked": False, "reason": "independent verifier not yet implemented"}
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import Instance
+from optimizer.scenario import cell_changes
+from optimizer.schema import ANY, CONCENTRATE
+
+ABS_TOL = 1e-6
+"""Largest scaled violation accepted (see the module docstring)."""
+OBJ_TOL = 1e-6
+"""Largest relative objective mismatch accepted."""
+
+FAMILIES = (
+    "structure", "demand_balance", "plant_output", "stock_balance", "mine_capacity",
+    "plant_capacity", "trader_capacity", "lane_capacity", "stock_capacity", "module_build_limit",
+    "export_quota_cap", "end_use_tonnage_limit", "end_use_share_limit", "diversification_cap",
+    "non_negativity", "non_anticipativity",
+)
+"""Families checked, in report order."""
+
+_SENSE_TEXT = {"<=": "≤", ">=": "≥", "==": "="}
+
+
+# --------------------------------------------------------------------------------------------
+# Instance data per scenario and period
+# --------------------------------------------------------------------------------------------
+
+class _Data:
+    """Instance data with scenario changes: ``value(sheet, column, scenario, period, row)``."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.periods = list(inst.periods)
+        self.pidx = {p: i for i, p in enumerate(self.periods)}
+        self.scenarios = [s.name for s in inst.scenarios]
+        self.prob = {s.name: float(s.probability) for s in inst.scenarios}
+        self.disc = {p: float(d) for p, d in zip(self.periods, inst.discount_factors)}
+        self.changes = {sc.name: cell_changes(inst, sc) for sc in inst.scenarios}
+        recs = [(sheet, col, s, self.periods[t], row, float(v))
+                for s, by_t in self.changes.items() for t, cells in by_t.items()
+                for (sheet, row, col), v in cells.items()]
+        self._ov = pd.DataFrame(recs, columns=["sheet", "column", "scenario", "period", "row",
+                                               "value"])
+        self.grid = pd.DataFrame([(s, p) for s in self.scenarios for p in self.periods],
+                                 columns=["scenario", "period"])
+        self.country = {}
+        self.kind = {}
+        for sheet in ("mines", "plants", "traders", "stockpiles", "demands"):
+            df = inst.table(sheet)
+            key = df.columns[1]  # after excel_row: the site identifier
+            for site, c in zip(df[key], df["country"]):
+                self.country[site] = c
+                self.kind[site] = sheet
+
+    def table(self, sheet: str) -> pd.DataFrame:
+        return self.inst.table(sheet).reset_index(drop=True)
+
+    def row_of(self, sheet: str, key: str) -> dict:
+        """Key value → row position in ``sheet``."""
+        return {k: i for i, k in enumerate(self.table(sheet)[key])}
+
+    def value(self, sheet: str, column: str, scenario, period, row) -> np.ndarray:
+        """Value of ``sheet.column`` at ``row`` in (scenario, period); NaN where blank."""
+        row = np.asarray(row, dtype=np.int64)
+        base = pd.to_numeric(self.table(sheet)[column], errors="coerce").to_numpy(float)
+        out = base[row] if len(row) else np.zeros(0)
+        ov = self._ov[(self._ov["sheet"] == sheet) & (self._ov["column"] == column)]
+        if len(ov) and len(row):
+            left = pd.DataFrame({"scenario": np.asarray(scenario, dtype=object),
+                                 "period": np.asarray(period, dtype=object), "row": row})
+            v = left.merge(ov[["scenario", "period", "row", "value"]], how="left",
+                           on=["scenario", "period", "row"])["value"].to_numpy(float)
+            out = np.where(np.isnan(v), out, v)
+        return out
+
+    def on_grid(self, sheet: str, rows: pd.DataFrame) -> pd.DataFrame:
+        """Cross ``rows`` (with a ``row`` column) with every (scenario, period)."""
+        return self.grid.merge(rows, how="cross")
+
+
+# --------------------------------------------------------------------------------------------
+# The solution, read from the result tables
+# --------------------------------------------------------------------------------------------
+
+_TABLE_COLUMNS = {
+    "flows": (["scenario", "period", "product", "origin", "destination", "mined_in",
+               "processed_in"], ["tonnes"]),
+    "builds": (["module", "online_period"], ["count"]),
+    "stocks": (["scenario", "period", "stockpile", "element", "mined_country",
+                "processed_country"], ["stock_t"]),
+    "unmet_demand": (["scenario", "period", "demand", "element"], ["unmet_t"]),
+}
+
+
+def _solution(tables: dict) -> dict[str, pd.DataFrame]:
+    """The four solution tables with text keys and float values (missing table = empty)."""
+    out = {}
+    for name, (keys, values) in _TABLE_COLUMNS.items():
+        df = tables.get(name)
+        if df is None or len(df) == 0:
+            out[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in keys}
+                                     | {c: pd.Series(dtype=float) for c in values})
+            continue
+        missing = [c for c in keys + values if c not in df.columns]
+        if missing:
+            raise ValueError(f"result table '{name}' lacks column(s) {', '.join(missing)}")
+        frame = pd.DataFrame({c: df[c].astype(str).to_numpy() for c in keys})
+        for c in values:
+            frame[c] = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
+        out[name] = frame
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Collecting violations
+# --------------------------------------------------------------------------------------------
+
+class _Report:
+    """Worst scaled violation of each family, with a description of its row."""
+
+    def __init__(self):
+        self.worst = {f: 0.0 for f in FAMILIES}
+        self.rows = {f: 0 for f in FAMILIES}
+        self.bad_rows = {f: 0 for f in FAMILIES}
+        self.where: dict[str, dict] = {}
+
+    def add(self, family: str, keys: pd.DataFrame, lhs, rhs, sense: str, scale,
+            what: str = "lhs") -> None:
+        """Record rows ``lhs <sense> rhs``; ``scale`` is Σ|terms| + |rhs| of each row."""
+        lhs = np.nan_to_num(np.asarray(lhs, dtype=float))
+        rhs = np.asarray(rhs, dtype=float)
+        n = len(lhs)
+        if n == 0:
+            return
+        if sense == "<=":
+            excess = lhs - rhs
+        elif sense == ">=":
+            excess = rhs - lhs
+        else:
+            excess = np.abs(lhs - rhs)
+        excess = np.maximum(np.nan_to_num(excess, nan=np.inf), 0.0)
+        scale = np.maximum(1.0, np.nan_to_num(np.abs(np.asarray(scale, dtype=float))))
+        viol = excess / scale
+        self.rows[family] += n
+        self.bad_rows[family] += int(np.sum(viol > ABS_TOL))
+        k = int(np.argmax(viol))
+        if viol[k] > self.worst[family] or family not in self.where and viol[k] > 0:
+            self.worst[family] = float(viol[k]) if math.isfinite(viol[k]) else 1e300
+            row = keys.iloc[k]
+            label = ", ".join(f"{c}={row[c]}" for c in keys.columns)
+            self.where[family] = {
+                "row": f"{family}[{label}]: {what} {lhs[k]:.10g} {_SENSE_TEXT[sense]} "
+                       f"{rhs[k]:.10g} violated by {excess[k]:.3g}",
+                "excess": float(excess[k]) if math.isfinite(excess[k]) else 1e300,
+                "violation": self.worst[family],
+            }
+
+
+def _sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataFrame:
+    """Sum ``value`` by ``keys``; also Σ|value| (for row scales)."""
+    if df.empty:
+        return pd.DataFrame(columns=keys + [name])
+    return df.groupby(keys, as_index=False, sort=False)[value].sum().rename(columns={value: name})
+
+
+def _attach(left: pd.DataFrame, right: pd.DataFrame, on: list[str], col: str) -> np.ndarray:
+    """``right[col]`` aligned with the rows of ``left`` on ``on`` (0 where absent)."""
+    if right.empty or left.empty:
+        return np.zeros(len(left))
+    r = right.rename(columns={c: c for c in on})
+    merged = left[on].merge(r[on + [col]], how="left", on=on)
+    return np.nan_to_num(merged[col].to_numpy(float))
+
+
+# --------------------------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------------------------
+
+_KINDS = {("mines", "plants"), ("plants", "demands"), ("plants", "stockpiles"),
+          ("traders", "demands"), ("traders", "stockpiles"), ("stockpiles", "demands")}
+
+
+def _check_structure(d: _Data, sol: dict, rep: _Report) -> dict[str, pd.DataFrame]:
+    """Flag rows the model could not have produced; return the tables without them."""
+    flows = sol["flows"].copy()
+    lanes = d.table("lanes")
+    lane_set = set(zip(lanes["origin"], lanes["destination"]))
+    trader = d.table("traders")
+    trader_el = dict(zip(trader["trader"], trader["element"]))
+    trader_mc = {t: (m if m is not None and m == m else c)
+                 for t, m, c in zip(trader["trader"], trader["mined_country"], trader["country"])}
+    stock = d.table("stockpiles")
+    stock_el = dict(zip(stock["stockpile"], stock["element"]))
+    elements = set(d.table("elements")["element"])
+    ok_sc, ok_p = set(d.scenarios), set(d.periods)
+
+    bad = []
+    for o, de, p, mc, pc, s, t in zip(flows["origin"], flows["destination"], flows["product"],
+                                      flows["mined_in"], flows["processed_in"],
+                                      flows["scenario"], flows["period"]):
+        ko, kd = d.kind.get(o), d.kind.get(de)
+        if s not in ok_sc or t not in ok_p:
+            bad.append("unknown scenario or period")
+        elif (o, de) not in lane_set:
+            bad.append("no such lane")
+        elif (ko, kd) not in _KINDS:
+            bad.append("lane between sites of these kinds")
+        elif ko == "mines":
+            bad.append("" if (p == CONCENTRATE and mc == d.country[o] and pc == d.country[de])
+                       else "concentrate with the mine's and plant's countries")
+        elif p not in elements:
+            bad.append("an element")
+        elif ko == "plants" and pc != d.country[o]:
+            bad.append("processed in the plant's country")
+        elif ko == "traders" and (p != trader_el[o] or pc != d.country[o] or mc != trader_mc[o]):
+            bad.append("the trader's element and provenance")
+        elif (ko == "stockpiles" and p != stock_el[o]) or (kd == "stockpiles" and p != stock_el[de]):
+            bad.append("the stockpile's element")
+        else:
+            bad.append("")
+    bad = np.array(bad, dtype=object)
+    mask = bad != ""
+    if len(flows):
+        keys = flows[["scenario", "period", "product", "origin", "destination", "mined_in",
+                      "processed_in"]].copy()
+        keys["expected"] = bad
+        t = np.abs(np.nan_to_num(flows["tonnes"].to_numpy(float), nan=1.0))
+        # A structural error counts in full whatever its size (a 0 t row is harmless).
+        rep.add("structure", keys, np.where(mask, t, 0.0), 0.0, "<=",
+                np.where(mask, np.minimum(t, 1.0), 1.0), "tonnes")
+    flows = flows[~mask].reset_index(drop=True)
+
+    out = {"flows": flows}
+    site_kind = {"stocks": ("stockpile", "stockpiles", "stock_t"),
+                 "unmet_demand": ("demand", "demands", "unmet_t")}
+    for name, (col, kind, val) in site_kind.items():
+        df = sol[name]
+        ok = (df["scenario"].isin(ok_sc) & df["period"].isin(ok_p)
+              & df[col].map(lambda x, k=kind: d.kind.get(x) == k)).to_numpy(bool)
+        if len(df):
+            v = np.abs(np.nan_to_num(df[val].to_numpy(float), nan=1.0))
+            rep.add("structure", df.drop(columns=[val]), np.where(ok, 0.0, v), 0.0, "<=",
+                    np.where(ok, 1.0, np.minimum(v, 1.0)), val)
+        out[name] = df[ok].reset_index(drop=True)
+    builds = sol["builds"]
+    mods = set(d.table("modules")["module"])
+    ok = (builds["module"].isin(mods) & builds["online_period"].isin(ok_p)).to_numpy(bool)
+    if len(builds):
+        v = np.abs(np.nan_to_num(builds["count"].to_numpy(float), nan=1.0))
+        rep.add("structure", builds.drop(columns=["count"]), np.where(ok, 0.0, v), 0.0, "<=",
+                np.where(ok, 1.0, np.minimum(v, 1.0)), "count")
+    out["builds"] = builds[ok].reset_index(drop=True)
+    return out
+
+
+def _check_non_negativity(sol: dict, rep: _Report) -> None:
+    for name, (keys, values) in _TABLE_COLUMNS.items():
+        df = sol[name]
+        for v in values:
+            x = df[v].to_numpy(float)
+            rep.add("non_negativity", df[keys], x, 0.0, ">=", np.abs(np.nan_to_num(x)), v)
+
+
+def _demand_balance(d: _Data, flows, unmet, rep: _Report) -> None:
+    q = d.table("demand_quantities")
+    q = pd.DataFrame({"demand": q["demand"], "element": q["element"], "period": q["period"],
+                      "row": np.arange(len(q))})
+    rows = d.grid.merge(q, on="period")
+    rows["quantity"] = np.nan_to_num(d.value("demand_quantities", "quantity_t", rows["scenario"],
+                                             rows["period"], rows["row"]))
+    into = flows[flows["destination"].map(d.kind.get) == "demands"]
+    delivered = _sum_by(into.rename(columns={"destination": "demand", "product": "element"}),
+                        ["scenario", "period", "demand", "element"], "tonnes", "delivered")
+    un = _sum_by(unmet, ["scenario", "period", "demand", "element"], "unmet_t", "unmet")
+    on = ["scenario", "period", "demand", "element"]
+    got = _attach(rows, delivered, on, "delivered")
+    u = _attach(rows, un, on, "unmet")
+    rep.add("demand_balance", rows[on], got + u, rows["quantity"], ">=",
+            got + u + rows["quantity"].to_numpy(), "delivered + unmet")
+    must = set(d.table("demands").loc[lambda x: x["must_serve"].fillna(False).astype(bool),
+                                      "demand"])
+    sel = unmet[unmet["demand"].isin(must)]
+    rep.add("demand_balance", sel[on].assign(must_serve=True), sel["unmet_t"], 0.0, "<=",
+            sel["unmet_t"].abs(), "unmet of a must-serve demand")
+
+
+def _plant_output(d: _Data, flows, rep: _Report) -> None:
+    conc = flows[flows["origin"].map(d.kind.get) == "mines"].copy()
+    conc["mine_country"] = conc["origin"].map(d.country)
+    assay = d.table("mine_assays")[["mine", "element", "share"]]
+    rec = d.table("plant_recoveries")[["plant", "element", "recovery"]]
+    made = (conc.rename(columns={"origin": "mine", "destination": "plant"})
+            .drop(columns=["product"]).merge(assay, on="mine").merge(rec, on=["plant", "element"]))
+    made["oxide"] = made["tonnes"] * made["share"].astype(float) * made["recovery"].astype(float)
+    keys = ["scenario", "period", "plant", "element", "mined_in"]
+    made = made.rename(columns={"mine_country": "mined_in_"}).drop(columns=["mined_in"]) \
+        .rename(columns={"mined_in_": "mined_in"})
+    separated = _sum_by(made, keys, "oxide", "separated")
+    out = flows[flows["origin"].map(d.kind.get) == "plants"].rename(
+        columns={"origin": "plant", "product": "element"})
+    shipped = _sum_by(out, keys, "tonnes", "shipped")
+    rows = pd.concat([separated[keys], shipped[keys]]).drop_duplicates(ignore_index=True)
+    lhs = _attach(rows, shipped, keys, "shipped")
+    rhs = _attach(rows, separated, keys, "separated")
+    rep.add("plant_output", rows, lhs, rhs, "<=", lhs + rhs, "oxide shipped")
+
+
+def _stock_balance(d: _Data, flows, stocks, rep: _Report) -> None:
+    st = d.table("stockpiles")
+    if st.empty:
+        return
+    sp_row = {s: i for i, s in enumerate(st["stockpile"])}
+    init_mc = {s: (m if m is not None and m == m else c) for s, m, c in
+               zip(st["stockpile"], st["initial_mined_country"], st["country"])}
+    init_pc = {s: (m if m is not None and m == m else c) for s, m, c in
+               zip(st["stockpile"], st["initial_processed_country"], st["country"])}
+    lot = ["stockpile", "mined_country", "processed_country"]
+    fl = flows.rename(columns={"mined_in": "mined_country", "processed_in": "processed_country"})
+    inflow = _sum_by(fl[fl["destination"].isin(sp_row)].rename(columns={"destination": "stockpile"}),
+                     ["scenario", "period"] + lot, "tonnes", "in")
+    outflow = _sum_by(fl[fl["origin"].isin(sp_row)].rename(columns={"origin": "stockpile"}),
+                      ["scenario", "period"] + lot, "tonnes", "out")
+    held = _sum_by(stocks, ["scenario", "period"] + lot, "stock_t", "stock")
+    initial = pd.DataFrame({"stockpile": list(sp_row), "mined_country": [init_mc[s] for s in sp_row],
+                            "processed_country": [init_pc[s] for s in sp_row]})
+    lots = pd.concat([initial, inflow[lot], outflow[lot], held[lot]]).drop_duplicates(
+        ignore_index=True)
+    rows = d.grid.merge(lots, how="cross")
+    keys = ["scenario", "period"] + lot
+    s_now = _attach(rows, held, keys, "stock")
+    inn = _attach(rows, inflow, keys, "in")
+    out = _attach(rows, outflow, keys, "out")
+    # Previous stock: the same lot one period earlier, or the initial stock in the first period.
+    rows["prev_period"] = [d.periods[d.pidx[p] - 1] if d.pidx[p] > 0 else None
+                           for p in rows["period"]]
+    prev_keys = rows[["scenario", "prev_period"] + lot].rename(columns={"prev_period": "period"})
+    s_prev = _attach(prev_keys, held, keys, "stock")
+    first = rows["prev_period"].isna().to_numpy()
+    is_init = ((rows["mined_country"] == rows["stockpile"].map(init_mc))
+               & (rows["processed_country"] == rows["stockpile"].map(init_pc))).to_numpy()
+    init_val = np.nan_to_num(d.value("stockpiles", "initial_t", rows["scenario"],
+                                     np.full(len(rows), d.periods[0], dtype=object),
+                                     rows["stockpile"].map(sp_row).to_numpy()))
+    s_prev = np.where(first, np.where(is_init, init_val, 0.0), s_prev)
+    rep.add("stock_balance", rows[keys], s_now, s_prev + inn - out, "==",
+            np.abs(s_now) + np.abs(s_prev) + inn + out, "end stock")
+
+
+def _module_capacity(d: _Data, builds) -> pd.DataFrame:
+    """Capacity added at each site in each (scenario, period) by modules online by then."""
+    mods = d.table("modules")
+    if builds.empty or mods.empty:
+        return pd.DataFrame(columns=["scenario", "period", "site", "added"])
+    mrow = {m: i for i, m in enumerate(mods["module"])}
+    b = builds.assign(row=builds["module"].map(mrow), site=builds["module"].map(
+        dict(zip(mods["module"], mods["site"]))))
+    rows = d.grid.merge(b, how="cross")
+    rows = rows[[d.pidx[o] <= d.pidx[p] for o, p in zip(rows["online_period"], rows["period"])]]
+    cap = d.value("modules", "capacity_t", rows["scenario"], rows["period"], rows["row"])
+    rows = rows.assign(added=rows["count"].to_numpy(float) * np.nan_to_num(cap))
+    return _sum_by(rows, ["scenario", "period", "site"], "added", "added")
+
+
+def _site_capacity(d: _Data, flows, builds, rep: _Report, sheet: str, family: str,
+                   side: str) -> None:
+    """Mines (concentrate out) and plants (concentrate in): cap·[t ≥ first] + modules."""
+    sites = d.table(sheet)
+    key = sheet[:-1]
+    rows = d.grid.merge(pd.DataFrame({key: sites[key], "row": np.arange(len(sites)),
+                                      "first": sites["first_period"]}), how="cross")
+    if rows.empty:
+        return
+    cap = np.nan_to_num(d.value(sheet, "capacity_t", rows["scenario"], rows["period"], rows["row"]))
+    online = np.array([f is None or f != f or d.pidx[p] >= d.pidx[f]
+                       for f, p in zip(rows["first"], rows["period"])], dtype=bool)
+    added = _attach(rows.rename(columns={key: "site"}), _module_capacity(d, builds),
+                    ["scenario", "period", "site"], "added")
+    conc = flows[flows["origin"].map(d.kind.get) == "mines"].rename(columns={side: key})
+    used = _attach(rows, _sum_by(conc, ["scenario", "period", key], "tonnes", "used"),
+                   ["scenario", "period", key], "used")
+    rhs = np.where(online, cap, 0.0) + added
+    rep.add(family, rows[["scenario", "period", key]], used, rhs, "<=", used + rhs,
+            "concentrate out" if key == "mine" else "feed")
+
+
+def _simple_capacity(d: _Data, used: pd.DataFrame, rep: _Report, sheet: str, key: str,
+                     family: str, what: str) -> None:
+    """Σ used by (scenario, period, ``key``) ≤ ``sheet.capacity_t`` of that row."""
+    table = d.table(sheet)
+    rows = d.grid.merge(pd.DataFrame({key: table[key], "row": np.arange(len(table))}), how="cross")
+    if rows.empty:
+        return
+    cap = d.value(sheet, "capacity_t", rows["scenario"], rows["period"], rows["row"])
+    lhs = _attach(rows, used, ["scenario", "period", key], "used")
+    rep.add(family, rows[["scenario", "period", key]], lhs, np.nan_to_num(cap), "<=",
+            lhs + np.nan_to_num(cap), what)
+
+
+def _lane_capacity(d: _Data, flows, rep: _Report) -> None:
+    lanes = d.table("lanes")
+    rows = d.grid.merge(pd.DataFrame({"origin": lanes["origin"], "destination": lanes["destination"],
+                                      "row": np.arange(len(lanes))}), how="cross")
+    if rows.empty:
+        return
+    cap = d.value("lanes", "capacity_t", rows["scenario"], rows["period"], rows["row"])
+    limited = ~np.isnan(cap)
+    rows, cap = rows[limited], cap[limited]
+    keys = ["scenario", "period", "origin", "destination"]
+    lhs = _attach(rows, _sum_by(flows, keys, "tonnes", "used"), keys, "used")
+    rep.add("lane_capacity", rows[keys], lhs, cap, "<=", lhs + cap, "tonnes on lane")
+
+
+def _module_build_limit(d: _Data, builds, rep: _Report) -> None:
+    mods = d.table("modules")
+    if mods.empty:
+        return
+    total = _sum_by(builds, ["module"], "count", "built")
+    rows = pd.DataFrame({"module": mods["module"]})
+    built = _attach(rows, total, ["module"], "built")
+    cap = mods["max_count"].fillna(1).astype(float).to_numpy()
+    rep.add("module_build_limit", rows, built, cap, "<=", built + cap, "modules built")
+    earliest = dict(zip(mods["module"], mods["earliest_period"]))
+    too_early = np.array([earliest[m] is not None and earliest[m] == earliest[m]
+                          and d.pidx[o] < d.pidx[earliest[m]]
+                          for m, o in zip(builds["module"], builds["online_period"])], dtype=bool)
+    c = builds["count"].to_numpy(float)
+    rep.add("module_build_limit", builds[["module", "online_period"]].assign(
+        rule="online ≥ earliest_period"), np.where(too_early, c, 0.0), 0.0, "<=",
+        np.where(too_early, np.minimum(np.abs(c), 1.0), 1.0), "count before earliest_period")
+    rep.add("module_build_limit", builds[["module", "online_period"]].assign(rule="integer"),
+            c, np.round(c), "==", 1.0, "count")
+
+
+def _rule_grid(d: _Data, sheet: str, column: str) -> pd.DataFrame:
+    """Rules × (scenario, period) where the rule is active, with its value there."""
+    rules = d.table(sheet)
+    if rules.empty:
+        return pd.DataFrame()
+    r = rules.drop(columns=["excel_row"], errors="ignore").assign(rule=np.arange(len(rules)))
+    if "period" in r.columns:
+        r = r.rename(columns={"period": "rule_period"})
+    rows = d.grid.merge(r, how="cross")
+    if "rule_period" in rows.columns:
+        rows = rows[rows["rule_period"].isin([None, ANY]) | rows["rule_period"].isna()
+                    | (rows["rule_period"] == rows["period"])]
+    rows = rows.reset_index(drop=True)
+    rows["value"] = d.value(sheet, column, rows["scenario"], rows["period"], rows["rule"])
+    return rows[~rows["value"].isna()].reset_index(drop=True)
+
+
+def _export_quota(d: _Data, flows, rep: _Report) -> None:
+    rows = _rule_grid(d, "export_quotas", "cap_t")
+    if rows.empty:
+        return
+    f = flows.assign(oc=flows["origin"].map(d.country), dc=flows["destination"].map(d.country),
+                     is_conc=flows["origin"].map(d.kind.get) == "mines")
+    f = f[f["oc"] != f["dc"]]
+    exports = {
+        "conc": _sum_by(f[f["is_conc"]], ["scenario", "period", "oc"], "tonnes", "x"),
+        "all": _sum_by(f[~f["is_conc"]], ["scenario", "period", "oc"], "tonnes", "x"),
+        "el": _sum_by(f[~f["is_conc"]], ["scenario", "period", "oc", "product"], "tonnes", "x"),
+    }
+    left = rows.rename(columns={"country": "oc"})
+    lhs = np.where(rows["product"] == CONCENTRATE,
+                   _attach(left, exports["conc"], ["scenario", "period", "oc"], "x"),
+                   np.where(rows["product"] == ANY,
+                            _attach(left, exports["all"], ["scenario", "period", "oc"], "x"),
+                            _attach(left, exports["el"], ["scenario", "period", "oc", "product"],
+                                    "x")))
+    keys = rows[["scenario", "period", "country", "product", "rule_period"]]
+    rep.add("export_quota_cap", keys, lhs, rows["value"], "<=", lhs + rows["value"],
+            "exports")
+
+
+def _into_end_uses(d: _Data, flows) -> pd.DataFrame:
+    end_use = dict(zip(d.table("demands")["demand"], d.table("demands")["end_use"]))
+    into = flows[flows["destination"].map(d.kind.get) == "demands"]
+    return into.assign(end_use=into["destination"].map(end_use))
+
+
+def _provenance(f: pd.DataFrame, country: str, basis: str) -> pd.Series:
+    mined, processed = f["mined_in"] == country, f["processed_in"] == country
+    return mined if basis == "mined" else processed if basis == "processed" else mined | processed
+
+
+def _end_use_limits(d: _Data, flows, rep: _Report) -> None:
+    rules = d.table("end_use_limits")
+    if rules.empty:
+        return
+    into = _into_end_uses(d, flows)
+    sp = ["scenario", "period"]
+    for column, family in (("max_t", "end_use_tonnage_limit"), ("max_share", "end_use_share_limit")):
+        grid = _rule_grid(d, "end_use_limits", column)
+        for r, rows in grid.groupby("rule", sort=True):
+            rule = rules.iloc[r]
+            f = into[into["end_use"] == rule["end_use"]]
+            if rule["element"] != ANY:
+                f = f[f["product"] == rule["element"]]
+            matched = _attach(rows, _sum_by(f[_provenance(f, rule["country"], rule["basis"])], sp,
+                                            "tonnes", "x"), sp, "x")
+            keys = rows[["scenario", "period", "country", "basis", "end_use", "element"]]
+            if column == "max_t":
+                rep.add(family, keys, matched, rows["value"], "<=", matched + rows["value"],
+                        "tonnes")
+            else:
+                total = _attach(rows, _sum_by(f, sp, "tonnes", "x"), sp, "x")
+                rhs = rows["value"].to_numpy() * total
+                rep.add(family, keys, matched, rhs, "<=", matched + rhs,
+                        f"tonnes from {rule['country']} (of {total.round(6).tolist()[:1]} t total)"
+                        if len(rows) == 1 else "tonnes from the country")
+
+
+def _diversification(d: _Data, flows, rep: _Report) -> None:
+    grid = _rule_grid(d, "diversification_caps", "max_share")
+    if grid.empty:
+        return
+    into = _into_end_uses(d, flows)
+    for (eu, el, basis), rows in grid.groupby(["end_use", "element", "basis"], sort=True):
+        f = into[into["end_use"] == eu]
+        if el != ANY:
+            f = f[f["product"] == el]
+        col = "mined_in" if basis == "mined" else "processed_in"
+        by_country = _sum_by(f.rename(columns={col: "country", "product": "el"}),
+                             ["scenario", "period", "el", "country"], "tonnes", "x")
+        total = _sum_by(f.rename(columns={"product": "el"}), ["scenario", "period", "el"],
+                        "tonnes", "total")
+        if by_country.empty:
+            continue
+        r = rows[["scenario", "period", "end_use", "element", "basis", "value"]].merge(
+            by_country, on=["scenario", "period"])
+        tot = _attach(r, total, ["scenario", "period", "el"], "total")
+        rhs = r["value"].to_numpy() * tot
+        keys = r[["scenario", "period", "end_use", "el", "basis", "country"]].rename(
+            columns={"el": "element"})
+        rep.add("diversification_cap", keys, r["x"], rhs, "<=", r["x"] + rhs,
+                "tonnes from the country")
+
+
+def _non_anticipativity(d: _Data, sol: dict, rep: _Report) -> None:
+    """Scenarios with the same data in every period ≤ t decide the same in period t."""
+    gid: dict[tuple, int] = {}
+    rows = []
+    for s in d.scenarios:
+        sig: tuple = ()
+        for t, p in enumerate(d.periods):
+            sig = (sig, frozenset(d.changes[s].get(t, {}).items()))
+            rows.append((s, p, gid.setdefault(sig, len(gid))))
+    groups = pd.DataFrame(rows, columns=["scenario", "period", "group"])
+    size = groups.groupby(["period", "group"]).size().rename("n").reset_index()
+    if (size["n"] <= 1).all():
+        return
+    for name, (keys, values) in _TABLE_COLUMNS.items():
+        if name == "builds":
+            continue  # first-stage: one table for every scenario
+        df = sol[name].merge(groups, on=["scenario", "period"])
+        if df.empty:
+            continue
+        k = ["period", "group"] + [c for c in keys if c not in ("scenario", "period")]
+        v = values[0]
+        agg = df.groupby(k, as_index=False, sort=False).agg(hi=(v, "max"), lo=(v, "min"),
+                                                           cnt=(v, "size"))
+        agg = agg.merge(size, on=["period", "group"])
+        agg = agg[agg["n"] > 1]
+        partial = (agg["cnt"] < agg["n"]).to_numpy()  # absent rows are 0 (flows: positive only)
+        hi = np.where(partial, np.maximum(agg["hi"], 0.0), agg["hi"])
+        lo = np.where(partial, np.minimum(agg["lo"], 0.0), agg["lo"])
+        members = groups.groupby(["period", "group"])["scenario"].agg(lambda x: "+".join(x))
+        label = agg[["period", "group"]].apply(tuple, axis=1).map(members)
+        keys_df = agg[k].drop(columns=["group"]).assign(scenarios=label.to_numpy(), table=name)
+        rep.add("non_anticipativity", keys_df, hi - lo, 0.0, "<=",
+                np.maximum(np.abs(hi), np.abs(lo)), f"spread of {v} across scenarios")
+
+
+# --------------------------------------------------------------------------------------------
+# The objective
+# --------------------------------------------------------------------------------------------
+
+def _tariff_per_t(d: _Data, f: pd.DataFrame, product: pd.Series, customs: np.ndarray) -> np.ndarray:
+    """Duty per tonne on each flow crossing a border: the most specific tariff row applies."""
+    tariffs = d.table("tariffs")
+    if tariffs.empty or f.empty:
+        return np.zeros(len(f))
+    at = {(o, de, p): i for i, (o, de, p) in enumerate(zip(
+        tariffs["origin_country"], tariffs["destination_country"], tariffs["product"]))}
+    oc = f["origin"].map(d.country).to_numpy()
+    dc = f["destination"].map(d.country).to_numpy()
+    row = np.array([-1 if a == b else at.get((a, b, p), at.get((a, b, ANY), -1))
+                    for a, b, p in zip(oc, dc, product)], dtype=np.int64)
+    has = row >= 0
+    duty = np.zeros(len(f))
+    if has.any():
+        s, t, r = f["scenario"].to_numpy()[has], f["period"].to_numpy()[has], row[has]
+        ad = np.nan_to_num(d.value("tariffs", "ad_valorem", s, t, r))
+        per_t = np.nan_to_num(d.value("tariffs", "per_t_usd", s, t, r))
+        duty[has] = ad * customs[has] + per_t
+    return duty
+
+
+def _weight(d: _Data, df: pd.DataFrame) -> np.ndarray:
+    return (df["scenario"].map(d.prob).to_numpy(float) * df["period"].map(d.disc).to_numpy(float))
+
+
+def _lookup(d: _Data, df: pd.DataFrame, sheet: str, key: str, by: str, column: str) -> np.ndarray:
+    rows = df[by].map(d.row_of(sheet, key)).to_numpy()
+    return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"], rows.astype(np.int64)))
+
+
+def objective(d: _Data, sol: dict) -> float:
+    """Expected discounted total cost (USD) of the plan, from the objective's docstring."""
+    flows = sol["flows"]
+    lanes = d.table("lanes")
+    lane_row = {k: i for i, k in enumerate(zip(lanes["origin"], lanes["destination"]))}
+    total = 0.0
+    is_conc = (flows["origin"].map(d.kind.get) == "mines").to_numpy()
+    for conc in (True, False):
+        f = flows[is_conc == conc].reset_index(drop=True)
+        if f.empty:
+            continue
+        lane = np.array([lane_row[k] for k in zip(f["origin"], f["destination"])], dtype=np.int64)
+        unit = np.nan_to_num(d.value("lanes", "cost_usd_per_t", f["scenario"], f["period"], lane))
+        if conc:
+            mine_cost = _lookup(d, f, "mines", "mine", "origin", "cost_usd_per_t")
+            unit = unit + mine_cost + _lookup(d, f, "plants", "plant", "destination",
+                                              "opex_usd_per_t")
+            unit = unit + _tariff_per_t(d, f, pd.Series([CONCENTRATE] * len(f)), mine_cost)
+        else:
+            from_trader = (f["origin"].map(d.kind.get) == "traders").to_numpy()
+            price = np.zeros(len(f))
+            if from_trader.any():
+                price[from_trader] = _lookup(d, f[from_trader], "traders", "trader", "origin",
+                                             "price_usd_per_t")
+            ref = _lookup(d, f, "elements", "element", "product", "reference_price_usd_per_t")
+            customs = np.where(from_trader, price, ref)
+            unit = unit + price + _tariff_per_t(d, f, f["product"], customs)
+        total += float(np.sum(_weight(d, f) * unit * f["tonnes"].to_numpy(float)))
+    st = sol["stocks"]
+    if len(st):
+        hold = _lookup(d, st, "stockpiles", "stockpile", "stockpile", "holding_cost_usd_per_t")
+        total += float(np.sum(_weight(d, st) * hold * st["stock_t"].to_numpy(float)))
+    un = sol["unmet_demand"]
+    if len(un):
+        voll = _lookup(d, un, "demands", "demand", "demand", "lost_value_usd_per_t")
+        total += float(np.sum(_weight(d, un) * voll * un["unmet_t"].to_numpy(float)))
+    builds = sol["builds"]
+    if len(builds):
+        mrow = d.row_of("modules", "module")
+        for mod, online, count in zip(builds["module"], builds["online_period"], builds["count"]):
+            tau = d.pidx[online]
+            for s in d.scenarios:
+                p = d.prob[s]
+                capex = d.value("modules", "capex_usd", [s], [online], [mrow[mod]])[0]
+                later = d.periods[tau:]
+                fom = d.value("modules", "fixed_om_usd", [s] * len(later), later,
+                              [mrow[mod]] * len(later))
+                disc = np.array([d.disc[t] for t in later])
+                total += p * count * (np.nan_to_num(capex) * d.disc[online]
+                                      + float(np.sum(disc * np.nan_to_num(fom))))
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+def verify_run(inst: Instance, tables: dict, objective_usd: float | None) -> dict:
+    """Recompute every constraint and the objective of a solution from the instance data.
+
+    Parameters
+    ----------
+    inst : the instance that was solved (with any run overrides already applied)
+    tables : result tables by name; ``flows``, ``builds``, ``stocks`` and ``unmet_demand`` are read
+    objective_usd : the objective the solver reported (expected discounted USD), or None
+
+    Returns
+    -------
+    dict with ``checked``, ``ok``, ``max_violation`` (largest scaled violation),
+    ``by_family`` (family → largest scaled violation), ``worst`` (family, row, sizes of the
+    largest violation), ``violated_rows`` (family → rows over tolerance, only where > 0),
+    ``worst_rows`` (family → description, only for families over tolerance),
+    ``objective_recomputed``, ``objective_reported``, ``objective_mismatch`` (relative) and
+    ``tolerance``.
+    """
+    d = _Data(inst)
+    sol = _solution(tables)
+    rep = _Report()
+    _check_non_negativity(sol, rep)
+    sol = _check_structure(d, sol, rep)
+    flows, builds = sol["flows"], sol["builds"]
+    _demand_balance(d, flows, sol["unmet_demand"], rep)
+    _plant_output(d, flows, rep)
+    _stock_balance(d, flows, sol["stocks"], rep)
+    _site_capacity(d, flows, builds, rep, "mines", "mine_capacity", "origin")
+    _site_capacity(d, flows, builds, rep, "plants", "plant_capacity", "destination")
+    traders = flows[flows["origin"].map(d.kind.get) == "traders"].rename(columns={"origin": "trader"})
+    _simple_capacity(d, _sum_by(traders, ["scenario", "period", "trader"], "tonnes", "used"), rep,
+                     "traders", "trader", "trader_capacity", "oxide bought")
+    _lane_capacity(d, flows, rep)
+    _simple_capacity(d, _sum_by(sol["stocks"], ["scenario", "period", "stockpile"], "stock_t",
+                                "used"), rep, "stockpiles", "stockpile", "stock_capacity",
+                     "stock held")
+    _module_build_limit(d, builds, rep)
+    _export_quota(d, flows, rep)
+    _end_use_limits(d, flows, rep)
+    _diversification(d, flows, rep)
+    _non_anticipativity(d, sol, rep)
+
+    recomputed = objective(d, sol)
+    if objective_usd is None or not math.isfinite(float(objective_usd)):
+        mismatch = None
+    else:
+        mismatch = abs(recomputed - float(objective_usd)) / max(1.0, abs(float(objective_usd)))
+    worst_family = max(FAMILIES, key=lambda f: rep.worst[f])
+    max_violation = rep.worst[worst_family]
+    ok = max_violation <= ABS_TOL and (mismatch is None or mismatch <= OBJ_TOL)
+    worst = {"family": worst_family, **rep.where[worst_family]} if max_violation > 0 else None
+    if mismatch is not None and mismatch > OBJ_TOL and max_violation <= ABS_TOL:
+        worst = {"family": "objective", "row": f"objective: recomputed {recomputed:.10g} USD, "
+                 f"solver reported {float(objective_usd):.10g} USD", "excess":
+                 abs(recomputed - float(objective_usd)), "violation": mismatch}
+    return {
+        "checked": True,
+        "ok": bool(ok),
+        "max_violation": max_violation,
+        "by_family": dict(rep.worst),
+        "rows_checked": dict(rep.rows),
+        "violated_rows": {f: n for f, n in rep.bad_rows.items() if n},
+        "worst_rows": {f: rep.where[f]["row"] for f in FAMILIES if rep.worst[f] > ABS_TOL},
+        "worst": worst,
+        "objective_recomputed": recomputed,
+        "objective_reported": None if objective_usd is None else float(objective_usd),
+        "objective_mismatch": mismatch,
+        "tolerance": {"scaled_absolute": ABS_TOL, "objective_relative": OBJ_TOL},
+    }
+
+
+def describe_failure(report: dict) -> str:
+    """One line naming the worst family and row of a failed verification."""
+    w = report.get("worst") or {}
+    fam = w.get("family", "?")
+    if fam == "objective":
+        return f"objective mismatch {report.get('objective_mismatch', 0):.3g} (relative): {w['row']}"
+    return f"family {fam}, worst row {w.get('row', '?')} (scaled violation " \
+           f"{report.get('max_violation', 0):.3g} > {ABS_TOL:g})"
