@@ -1,0 +1,254 @@
+"""Report views of a saved run: selections, sums and sorts of its tables, nothing re-solved.
+
+Every function takes a :class:`~optimizer.report.load.SavedRun` (the CSV tables and summary of a
+run folder) and returns a small DataFrame or dict that a sentence, a chart, an HTML table or a
+worksheet renders. The arithmetic here is presentation arithmetic only: totals over periods,
+probability-weighted averages over scenarios, ranking. Model quantities (costs, flows, duals,
+shares, HHI) come from the tables as the solve wrote them.
+
+The functions are shared by the single-run report and, later, the batch comparison page.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.report.load import SavedRun
+
+HHI_CONCERN = 4000.0
+"""HHI above which a supply is called concentrated in this report (10,000 = one supplier)."""
+
+BALANCE_FAMILIES = ("demand_balance", "plant_output", "stock_balance")
+"""Constraint families that are accounting identities, not limits one could relax.
+
+Their duals are marginal values of material (what a tonne of demand costs, what a tonne of
+oxide at a plant gate is worth); the report lists them apart from binding limits."""
+
+PRICE_TOL = 1e-6
+"""Shadow prices smaller than this (USD per unit) are treated as zero."""
+
+
+def table(run: SavedRun, name: str) -> pd.DataFrame | None:
+    """The table ``name`` or ``None`` when the run folder has no such table."""
+    df = run.tables.get(name)
+    return df if df is not None else None
+
+
+def periods(run: SavedRun) -> list[str]:
+    """Periods in time order: summary['periods'] if saved, else order of first appearance.
+
+    Result tables list rows node by node and tree nodes are numbered period by period, so the
+    first appearance in ``unmet_demand`` (every demand, every period) is time order.
+    """
+    if run.summary.get("periods"):
+        return [str(p) for p in run.summary["periods"]]
+    seen: list[str] = []
+    for name in ("unmet_demand", "flows", "stocks"):
+        df = run.tables.get(name)
+        if df is not None and "period" in df.columns:
+            for p in df["period"].astype(str):
+                if p not in seen:
+                    seen.append(p)
+    return seen
+
+
+def probabilities(run: SavedRun) -> dict[str, float]:
+    """Scenario name → probability, from summary.json (or scenario_costs)."""
+    sc = run.summary.get("scenarios") or []
+    if sc:
+        return {str(s["name"]): float(s["probability"]) for s in sc}
+    df = run.tables.get("scenario_costs")
+    if df is not None and len(df):
+        return dict(zip(df["scenario"].astype(str), df["probability"].astype(float)))
+    return {}
+
+
+def scenario_names(run: SavedRun) -> list[str]:
+    """Scenario names in the order of the instance."""
+    return list(probabilities(run))
+
+
+def builds(run: SavedRun) -> pd.DataFrame:
+    """The build plan, in online order (empty frame when nothing is built)."""
+    df = run.tables.get("builds")
+    if df is None or df.empty:
+        return pd.DataFrame(columns=["module", "site", "country", "online_period", "count",
+                                     "capacity_added_t", "capex_usd", "fixed_om_usd_per_period"])
+    order = {p: i for i, p in enumerate(periods(run))}
+    df = df.copy()
+    df["_o"] = df["online_period"].astype(str).map(order)
+    return df.sort_values(["_o", "module"]).drop(columns="_o").reset_index(drop=True)
+
+
+def element_shares(mix: pd.DataFrame | None, probs: dict[str, float], basis: str) -> pd.DataFrame:
+    """Share of each country in each element's supply to all end uses, expected over scenarios.
+
+    ``mix`` is a ``supply_mix``-shaped table (tonnes by scenario, element, end use, basis,
+    country). Tonnes are summed over end uses and weighted by scenario probability; the share
+    is the country's weighted tonnes over the element's. Columns: element, country, tonnes
+    (probability-weighted, over the horizon), share. Sorted by element, then share descending.
+    """
+    cols = ["element", "country", "tonnes", "share"]
+    if mix is None or mix.empty:
+        return pd.DataFrame(columns=cols)
+    m = mix[mix["basis"] == basis].copy()
+    m["w"] = m["scenario"].astype(str).map(probs).fillna(0.0 if probs else 1.0)
+    m["wt"] = m["tonnes"].astype(float) * m["w"]
+    g = m.groupby(["element", "country"], as_index=False)["wt"].sum().rename(columns={"wt": "tonnes"})
+    tot = g.groupby("element")["tonnes"].transform("sum")
+    g["share"] = np.where(tot > 0, g["tonnes"] / tot.where(tot > 0, 1), 0.0)
+    g = g[g["tonnes"] > 0]
+    return g.sort_values(["element", "share", "country"], ascending=[True, False, True]) \
+        .reset_index(drop=True)[cols]
+
+
+def unmet_by_end_use(run: SavedRun) -> pd.DataFrame:
+    """Demand and unmet demand (t over the horizon) by scenario, end use and element."""
+    df = run.tables.get("unmet_demand")
+    cols = ["scenario", "end_use", "element", "demand_t", "unmet_t", "unmet_share"]
+    if df is None or df.empty:
+        return pd.DataFrame(columns=cols)
+    g = df.groupby(["scenario", "end_use", "element"], as_index=False, sort=False)[
+        ["demand_t", "unmet_t"]].sum()
+    g["unmet_share"] = np.where(g["demand_t"] > 0, g["unmet_t"] / g["demand_t"].where(
+        g["demand_t"] > 0, 1), 0.0)
+    order = {s: i for i, s in enumerate(scenario_names(run))}
+    g["_o"] = g["scenario"].astype(str).map(order)
+    return g.sort_values(["_o", "end_use", "element"], kind="stable").drop(columns="_o") \
+        .reset_index(drop=True)[cols]
+
+
+def constraint_rows(run: SavedRun, families: str = "limits") -> pd.DataFrame:
+    """Binding constraint rows of every ``dual_*`` table with a non-zero shadow price.
+
+    ``families`` is ``"limits"`` (capacities and policies), ``"balances"`` (accounting
+    identities) or ``"all"``. Each row keeps its own index columns (as a dict in ``key``) plus
+    family, period, scenarios, rhs, shadow_price and conditional_price; sorted by
+    |shadow_price| descending.
+    """
+    rows = []
+    for name, df in run.tables.items():
+        if not name.startswith("dual_") or df is None or df.empty:
+            continue
+        fam = name[len("dual_"):]
+        is_balance = fam in BALANCE_FAMILIES
+        if (families == "limits" and is_balance) or (families == "balances" and not is_balance):
+            continue
+        if "shadow_price" not in df.columns:
+            continue
+        binding = df["binding"].astype(str).str.lower().isin(["true", "1"]) \
+            if "binding" in df.columns else pd.Series(True, index=df.index)
+        price = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0)
+        sel = df[binding & (price.abs() > PRICE_TOL)]
+        for _, r in sel.iterrows():
+            d = r.to_dict()
+            rows.append({
+                "family": fam,
+                "period": d.get("period"),
+                "scenarios": d.get("scenarios"),
+                "rhs": d.get("rhs"),
+                "shadow_price": float(d["shadow_price"]),
+                "conditional_price": float(d["conditional_price"])
+                if "conditional_price" in d and pd.notna(d["conditional_price"]) else np.nan,
+                "key": d,
+            })
+    out = pd.DataFrame(rows, columns=["family", "period", "scenarios", "rhs", "shadow_price",
+                                      "conditional_price", "key"])
+    if out.empty:
+        return out
+    out["_a"] = out["shadow_price"].abs()
+    return out.sort_values(["_a", "family"], ascending=[False, True], kind="stable") \
+        .drop(columns="_a").reset_index(drop=True)
+
+
+def capacity_values(run: SavedRun) -> pd.DataFrame:
+    """Value of capacity at each mine and plant, set against the capex of its modules.
+
+    ``capacity_value_usd_per_t`` is the sum over tree nodes of −shadow_price of the site's
+    capacity rows: the expected discounted saving from one more tonne per period of capacity
+    in every period of the horizon (USD per t/period). ``capex_usd_per_t`` is the capex of the
+    modules built there per tonne per period of capacity they add (blank when none is built,
+    or from a ``modules`` table when the run saved one). A capacity value above the capex per
+    tonne says more capacity would pay for itself (fixed O&M aside).
+    """
+    cols = ["kind", "site", "binding_periods", "capacity_value_usd_per_t", "capex_usd_per_t"]
+    rows = []
+    capex: dict[str, float] = {}
+    b = run.tables.get("builds")
+    if b is not None and not b.empty:
+        g = b.groupby("site")[["capex_usd", "capacity_added_t"]].sum()
+        capex.update({s: float(r["capex_usd"] / r["capacity_added_t"])
+                      for s, r in g.iterrows() if r["capacity_added_t"] > 0})
+    mods = run.tables.get("modules")
+    if mods is not None and not mods.empty and {"site", "capex_usd", "capacity_t"} <= set(mods):
+        for s, g in mods.groupby("site"):
+            if s not in capex:
+                per = g["capex_usd"].astype(float) / g["capacity_t"].astype(float).replace(0, np.nan)
+                if per.notna().any():
+                    capex[s] = float(per.min())
+    for fam, col, kind in (("mine_capacity", "mine", "mine"), ("plant_capacity", "plant", "plant")):
+        df = run.tables.get(f"dual_{fam}")
+        if df is None or df.empty:
+            continue
+        price = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0)
+        for site, idx in df.groupby(col).groups.items():
+            p = price.loc[idx]
+            nz = df.loc[idx][p.abs() > PRICE_TOL]
+            rows.append({"kind": kind, "site": site,
+                         "binding_periods": ", ".join(dict.fromkeys(nz["period"].astype(str)))
+                         if "period" in nz else "",
+                         "capacity_value_usd_per_t": float(-p.sum()),
+                         "capex_usd_per_t": capex.get(site, np.nan)})
+    out = pd.DataFrame(rows, columns=cols)
+    if out.empty:
+        return out
+    return out.sort_values(["capacity_value_usd_per_t", "site"], ascending=[False, True]) \
+        .reset_index(drop=True)
+
+
+def concentration(run: SavedRun, name: str = "supply_mix") -> pd.DataFrame:
+    """HHI per scenario, element, end use and basis (one row each), with the top supplier."""
+    mix = run.tables.get(name)
+    cols = ["scenario", "element", "end_use", "basis", "hhi", "top_country", "top_share",
+            "concentrated"]
+    if mix is None or mix.empty:
+        return pd.DataFrame(columns=cols)
+    keys = ["scenario", "element", "end_use", "basis"]
+    m = mix.sort_values(keys + ["share"], ascending=[True] * 4 + [False])
+    g = m.groupby(keys, as_index=False, sort=False).agg(
+        hhi=("hhi", "first"), top_country=("country", "first"), top_share=("share", "first"))
+    g["concentrated"] = g["hhi"].astype(float) > HHI_CONCERN
+    order = {s: i for i, s in enumerate(scenario_names(run))}
+    g["_o"] = g["scenario"].astype(str).map(order)
+    return g.sort_values(["_o", "element", "end_use", "basis"]).drop(columns="_o") \
+        .reset_index(drop=True)[cols]
+
+
+def sankey_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
+    """Tonnes over the horizon from mine country to processing country to end use.
+
+    Built from ``flows`` rows of the element that enter a demand node (stockpile intake is
+    counted when it is drawn to a demand, so nothing is counted twice); the end use of a demand
+    node comes from ``unmet_demand``. Columns: mined_in, processed_in, end_use, tonnes.
+    """
+    flows = run.tables.get("flows")
+    un = run.tables.get("unmet_demand")
+    cols = ["mined_in", "processed_in", "end_use", "tonnes"]
+    if flows is None or flows.empty or un is None or un.empty:
+        return pd.DataFrame(columns=cols)
+    end_use = dict(zip(un["demand"].astype(str), un["end_use"].astype(str)))
+    f = flows[(flows["product"].astype(str) == str(element))
+              & (flows["scenario"].astype(str) == str(scenario))].copy()
+    f["end_use"] = f["destination"].astype(str).map(end_use)
+    f = f[f["end_use"].notna()]
+    g = f.groupby(["mined_in", "processed_in", "end_use"], as_index=False)["tonnes"].sum()
+    return g[g["tonnes"] > 0].reset_index(drop=True)[cols]
+
+
+def elements(run: SavedRun) -> list[str]:
+    """Elements that are demanded, in order of first appearance."""
+    un = run.tables.get("unmet_demand")
+    if un is None or un.empty:
+        return []
+    return list(dict.fromkeys(un["element"].astype(str)))

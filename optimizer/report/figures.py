@@ -1,0 +1,186 @@
+"""Plotly figures of a saved run (rendering only: each takes report views, returns a Figure).
+
+Each builder returns ``None`` when there is nothing to draw, so a page can say "not available"
+instead of an empty axis. Colours are fixed per country across figures (same country, same
+colour), which matters when a reader compares the Sankey with the concentration chart.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from optimizer.report import facts
+from optimizer.report.load import SavedRun
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+FONT = dict(family="Helvetica, Arial, sans-serif", size=12)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=14)),
+                      font=FONT, height=height, margin=dict(l=60, r=20, t=50, b=50),
+                      paper_bgcolor="white", plot_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.18))
+    fig.update_xaxes(showgrid=False, linecolor="#888", automargin=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#888", automargin=True)
+    return fig
+
+
+def country_colours(countries) -> dict[str, str]:
+    """A stable colour per country code (sorted, so every figure agrees)."""
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(map(str, countries))))}
+
+
+def cost_breakdown(run: SavedRun) -> go.Figure | None:
+    """Horizontal bars of expected discounted cost by component (USD million)."""
+    df = run.tables.get("cost_breakdown")
+    if df is None or df.empty:
+        return None
+    df = df[df["expected_usd"].abs() > 0]
+    if df.empty:
+        return None
+    scale, unit = (1e6, "USD million") if df["expected_usd"].abs().max() >= 1e5 else (1, "USD")
+    fig = go.Figure(go.Bar(
+        x=df["expected_usd"] / scale, y=df["component"], orientation="h",
+        marker_color="#1f77b4",
+        hovertemplate="%{y}: %{x:,.3f} " + unit + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text=f"expected discounted cost ({unit})", tickformat=",")
+    return _layout(fig, "Cost breakdown", height=120 + 32 * len(df))
+
+
+def sankey(run: SavedRun, element: str) -> go.Figure | None:
+    """Mine country → processing country → end use for one element, one trace per scenario.
+
+    A dropdown switches scenario; the first scenario is shown (and printed).
+    """
+    scenarios = facts.scenario_names(run)
+    traces = []
+    for sc in scenarios:
+        links = facts.sankey_links(run, element, sc)
+        if links.empty:
+            traces.append((sc, None))
+            continue
+        labels, colours = [], []
+        col = country_colours(list(links["mined_in"]) + list(links["processed_in"]))
+        idx: dict[tuple, int] = {}
+
+        def node(kind, name, colour, _labels=labels, _colours=colours, _idx=idx):
+            k = (kind, name)
+            if k not in _idx:
+                _idx[k] = len(_labels)
+                _labels.append(f"{name} ({kind})")
+                _colours.append(colour)
+            return _idx[k]
+
+        src, dst, val, lcol = [], [], [], []
+        g1 = links.groupby(["mined_in", "processed_in"], as_index=False)["tonnes"].sum()
+        for r in g1.itertuples():
+            src.append(node("mined", r.mined_in, col[str(r.mined_in)]))
+            dst.append(node("processed", r.processed_in, col[str(r.processed_in)]))
+            val.append(r.tonnes)
+            lcol.append(_alpha(col[str(r.mined_in)]))
+        g2 = links.groupby(["processed_in", "end_use"], as_index=False)["tonnes"].sum()
+        for r in g2.itertuples():
+            src.append(node("processed", r.processed_in, col[str(r.processed_in)]))
+            dst.append(node("end use", r.end_use, "#555555"))
+            val.append(r.tonnes)
+            lcol.append(_alpha(col[str(r.processed_in)]))
+        traces.append((sc, go.Sankey(
+            name=sc, arrangement="snap", valueformat=",.1f", valuesuffix=" t",
+            node=dict(label=labels, color=colours, pad=14, thickness=14,
+                      line=dict(color="white", width=0.5)),
+            link=dict(source=src, target=dst, value=val, color=lcol))))
+    drawn = [(s, t) for s, t in traces if t is not None]
+    if not drawn:
+        return None
+    fig = go.Figure()
+    for i, (_, t) in enumerate(drawn):
+        t.visible = i == 0
+        fig.add_trace(t)
+    title = f"{element}: mine country → processing country → end use (t over the horizon)"
+    if len(drawn) > 1:
+        buttons = [dict(label=s, method="update",
+                        args=[{"visible": [j == i for j in range(len(drawn))]},
+                              {"title.text": f"{title}, scenario {s}"}])
+                   for i, (s, _) in enumerate(drawn)]
+        fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1, xanchor="right",
+                                            y=1.12, yanchor="bottom", showactive=True)])
+    _layout(fig, f"{title}, scenario {drawn[0][0]}", height=360)
+    fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
+    return fig
+
+
+def _alpha(hex_colour: str, a: float = 0.45) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{a})"
+
+
+def build_timeline(run: SavedRun) -> go.Figure | None:
+    """Each build as a bar from its online period to the end of the horizon; capex in hover."""
+    b = facts.builds(run)
+    if b.empty:
+        return None
+    per = facts.periods(run)
+    pos = {p: i for i, p in enumerate(per)}
+    end = len(per)
+    labels = [f"{r.module} @ {r.site} ({r.country})" for r in b.itertuples()]
+    start = [pos.get(str(p), 0) for p in b["online_period"]]
+    scale, unit = (1e6, "USD million") if b["capex_usd"].max() >= 1e5 else (1, "USD")
+    fig = go.Figure(go.Bar(
+        y=labels, x=[end - s for s in start], base=[s - 0.5 for s in start], orientation="h",
+        marker_color="#2ca02c",
+        text=[f"online {p} · capex {c / scale:,.1f} {unit}"
+              for p, c in zip(b["online_period"], b["capex_usd"])],
+        textposition="inside", insidetextanchor="start",
+        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+    fig.update_xaxes(tickmode="array", tickvals=list(range(end)), ticktext=per,
+                     range=[-0.5, end - 0.5], title_text="period")
+    fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    return _layout(fig, "Build plan: modules online from their first period", 140 + 40 * len(b))
+
+
+def concentration(run: SavedRun, basis: str) -> go.Figure | None:
+    """HHI per element · end use (bars per scenario) against the concern line (4,000)."""
+    c = facts.concentration(run)
+    c = c[c["basis"] == basis]
+    if c.empty:
+        return None
+    fig = go.Figure()
+    scen = [s for s in facts.scenario_names(run) if s in set(c["scenario"])] or \
+        list(dict.fromkeys(c["scenario"]))
+    for i, sc in enumerate(scen):
+        g = c[c["scenario"] == sc]
+        fig.add_trace(go.Bar(
+            name=str(sc), x=[f"{e} · {u}" for e, u in zip(g["element"], g["end_use"])],
+            y=g["hhi"], marker_color=PALETTE[i % len(PALETTE)],
+            customdata=list(zip(g["top_country"], g["top_share"] * 100)),
+            hovertemplate="%{x}<br>HHI %{y:,.0f}<br>largest: %{customdata[0]} "
+                          "%{customdata[1]:.0f}%<extra>" + str(sc) + "</extra>"))
+    fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color="#d62728",
+                  annotation_text="concern line 4,000", annotation_position="top left")
+    fig.update_yaxes(range=[0, 10500], title_text="HHI (10,000 = one country)", tickformat=",")
+    fig.update_layout(barmode="group")
+    return _layout(fig, f"Supply concentration by {basis} country", 400)
+
+
+def scenario_view(run: SavedRun) -> go.Figure | None:
+    """Cost of the plan if each scenario happens (bars) and its unmet demand (markers)."""
+    df = run.tables.get("scenario_costs")
+    if df is None or df.empty:
+        return None
+    scale, unit = (1e6, "USD million") if df["cost_usd"].abs().max() >= 1e5 else (1, "USD")
+    labels = [f"{s} (p={p:.0%})" for s, p in zip(df["scenario"], df["probability"])]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(name=f"discounted cost ({unit})", x=labels, y=df["cost_usd"] / scale,
+                         marker_color="#1f77b4", yaxis="y",
+                         hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
+    fig.add_trace(go.Scatter(name="unmet demand (t)", x=labels, y=df["unmet_t"], yaxis="y2",
+                             mode="markers", marker=dict(size=12, color="#d62728", symbol="diamond"),
+                             hovertemplate="%{x}: %{y:,.1f} t unmet<extra></extra>"))
+    fig.update_layout(yaxis=dict(title=f"cost ({unit})", tickformat=","),
+                      yaxis2=dict(title="unmet demand (t)", overlaying="y", side="right",
+                                  rangemode="tozero", showgrid=False))
+    return _layout(fig, "Cost and unmet demand if each scenario happens", 380)

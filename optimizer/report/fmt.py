@@ -1,0 +1,84 @@
+"""Number formatting shared by the report sentences, the HTML tables and the workbook.
+
+One place decides how money, tonnes and shares read, so the executive summary, the charts and
+results.xlsx agree to the digit. These functions format; they never compute model results.
+"""
+
+from __future__ import annotations
+
+import math
+
+MILLION = 1e6
+
+
+def _is_missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def usd(x, precision: int = 3) -> str:
+    """Money for a sentence: ``USD 3,240``, ``USD 12.4 million``, ``USD 1.25 billion``.
+
+    Below one million the amount is written in full (rounded to the dollar); above, with
+    ``precision`` significant digits and a word, as an investment memo would.
+    """
+    if _is_missing(x):
+        return "not available"
+    x = float(x)
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{sign}USD {_sig(a / 1e9, precision)} billion"
+    if a >= MILLION:
+        return f"{sign}USD {_sig(a / MILLION, precision)} million"
+    if a >= 100 or a == 0:
+        return f"{sign}USD {a:,.0f}"
+    return f"{sign}USD {_sig(a, precision)}"
+
+
+def _sig(v: float, digits: int) -> str:
+    """``v`` with ``digits`` significant digits, thousands separated, no trailing zeros."""
+    if v == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(v)))))
+    s = f"{v:,.{decimals}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def tonnes(x) -> str:
+    """Tonnes for a sentence: ``1,234 t``, ``2.5 t``, ``0.125 t``."""
+    if _is_missing(x):
+        return "not available"
+    x = float(x)
+    if abs(x) >= 100:
+        return f"{x:,.0f} t"
+    return f"{_sig(x, 3) if x else '0'} t"
+
+
+def pct(share, digits: int = 0) -> str:
+    """A share (0–1) as a percentage: ``0.625`` → ``62.5%`` with ``digits`` decimals (0 → ``63%``)."""
+    if _is_missing(share):
+        return "not available"
+    v = float(share) * 100
+    s = f"{v:.{digits}f}"
+    if digits and "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return f"{s}%"
+
+
+def number(x, decimals: int = 0) -> str:
+    """A plain number with thousands separators (``10,000``)."""
+    if _is_missing(x):
+        return "not available"
+    return f"{float(x):,.{decimals}f}"
+
+
+def join(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,209 @@
+"""Plain-language sentences generated from a saved run: the executive summary and the meaning
+of each binding constraint.
+
+Sentences are plain text (no markup); the HTML renderer escapes them. Sign convention of the
+tables: ``shadow_price`` is the change of the expected discounted objective (USD) per unit
+increase of the constraint's right-hand side, so a negative price is a saving ("one more tonne
+of quota would save USD X") and a positive one a cost ("one more tonne of demand would cost
+USD X"). ``conditional_price`` is the same per unit if that tree node's scenarios happen,
+undiscounted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from optimizer.report import facts
+from optimizer.report.fmt import join, pct, tonnes, usd
+from optimizer.report.load import SavedRun
+
+NOT_AVAILABLE = "not available"
+
+
+def _v(key: dict, col: str, default: str = "?") -> str:
+    x = key.get(col)
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return default
+    return str(x)
+
+
+def _element(key: dict, col: str = "element") -> str:
+    e = _v(key, col, "*")
+    return "rare-earth oxide" if e == "*" else e
+
+
+def _provenance(key: dict) -> str:
+    basis = _v(key, "basis", "either")
+    c = _v(key, "country")
+    return {"mined": f"mined in {c}", "processed": f"processed in {c}"}.get(
+        basis, f"mined or processed in {c}")
+
+
+def constraint_subject(family: str, key: dict) -> str:
+    """What one more unit of the constraint's right-hand side is, in words.
+
+    ``key`` is the constraint's row in its ``dual_<family>`` table. The phrase completes
+    "One more …", e.g. ``tonne of CN Dy export quota in 2026Q2``.
+    """
+    period = _v(key, "period")
+    if family == "export_quota_cap":
+        prod = _v(key, "product")
+        prod = "oxide" if prod == "*" else prod
+        return f"tonne of {_v(key, 'country')} {prod} export quota in {period}"
+    if family == "mine_capacity":
+        return f"tonne of mining capacity (REO) at mine {_v(key, 'mine')} in {period}"
+    if family == "plant_capacity":
+        return f"tonne of separation capacity (REO feed) at plant {_v(key, 'plant')} in {period}"
+    if family == "trader_capacity":
+        return f"tonne of oxide offered by {_v(key, 'trader')} in {period}"
+    if family == "lane_capacity":
+        return (f"tonne of shipping capacity on the lane {_v(key, 'origin')} → "
+                f"{_v(key, 'destination')} in {period}")
+    if family == "stock_capacity":
+        return f"tonne of storage room at stockpile {_v(key, 'stockpile')} in {period}"
+    if family == "module_build_limit":
+        return f"module {_v(key, 'module')} allowed to be built (above its maximum count)"
+    if family == "end_use_tonnage_limit":
+        return (f"tonne of {_element(key)} {_provenance(key)} allowed into {_v(key, 'end_use')} "
+                f"in {period}")
+    if family == "end_use_share_limit":
+        return (f"tonne of {_element(key)} {_provenance(key)} allowed into {_v(key, 'end_use')} "
+                f"above its share limit in {period}")
+    if family == "diversification_cap":
+        basis = _v(key, "basis", "processed")
+        return (f"tonne of {_element(key)} {basis} in {_v(key, 'country')} allowed into "
+                f"{_v(key, 'end_use')} above the single-country share cap in {period}")
+    if family == "demand_balance":
+        return f"tonne of {_element(key)} demanded by {_v(key, 'demand')} in {period}"
+    if family == "plant_output":
+        return (f"tonne of {_element(key)} oxide (ore mined in {_v(key, 'mined_country')}) "
+                f"separated at plant {_v(key, 'plant')} in {period}")
+    if family == "stock_balance":
+        return (f"tonne of {_element(key)} held at stockpile {_v(key, 'stockpile')} at the "
+                f"end of {period}")
+    return f"unit of {family} right-hand side" + (f" in {period}" if period != "?" else "")
+
+
+def _scenario_phrase(label, all_scenarios: list[str]) -> str:
+    """``in every scenario`` / ``in scenario cut`` / ``in scenarios a and b``."""
+    if label is None or (isinstance(label, float) and math.isnan(label)) or label == "":
+        return ""
+    names = str(label).split("+")
+    if all_scenarios and set(names) >= set(all_scenarios):
+        return "in every scenario"
+    return ("in scenario " if len(names) == 1 else "in scenarios ") + join(names)
+
+
+def constraint_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
+    """One sentence on what relaxing a binding constraint by one unit is worth.
+
+    ``row`` is a row of :func:`optimizer.report.facts.constraint_rows`. Example: "One more
+    tonne of CN Dy export quota in 2026Q2 would save USD 1,250 in expected discounted cost
+    (in scenario cut; USD 5,000 if that scenario happens)."
+    """
+    fam = row["family"]
+    key = row["key"]
+    price = float(row["shadow_price"])
+    verb = "save" if price < 0 else "add"
+    s = f"One more {constraint_subject(fam, key)} would {verb} {usd(abs(price))}"
+    s += " in expected discounted cost" if price < 0 else " to the expected discounted cost"
+    where = _scenario_phrase(row.get("scenarios"), all_scenarios)
+    cond = row.get("conditional_price")
+    extra = []
+    if where:
+        extra.append(where)
+    if cond is not None and not (isinstance(cond, float) and math.isnan(cond)) \
+            and abs(abs(float(cond)) - abs(price)) > 1e-9 * max(1.0, abs(price)):
+        if where == "in every scenario":
+            extra.append(f"{usd(abs(float(cond)))} undiscounted")
+        else:
+            extra.append(f"{usd(abs(float(cond)))} if that happens, undiscounted")
+    if extra:
+        s += " (" + "; ".join(extra) + ")"
+    return s + "."
+
+
+def _shares_phrase(shares: pd.DataFrame, element: str) -> str:
+    g = shares[shares["element"] == element]
+    if g.empty:
+        return NOT_AVAILABLE
+    return ", ".join(f"{c} {pct(s)}" for c, s in zip(g["country"], g["share"]))
+
+
+def supply_sentences(run: SavedRun) -> list[str]:
+    """Per element: who mines and who processes it, after (the plan) and before (status quo)."""
+    probs = facts.probabilities(run)
+    after_mix = run.tables.get("supply_mix")
+    before_mix = run.tables.get("status_quo_supply_mix")
+    out = []
+    for el in facts.elements(run):
+        parts = []
+        for basis, word in (("processed", "processed in"), ("mined", "mined in")):
+            after = _shares_phrase(facts.element_shares(after_mix, probs, basis), el)
+            before = _shares_phrase(facts.element_shares(before_mix, probs, basis), el) \
+                if before_mix is not None else NOT_AVAILABLE
+            parts.append(f"{word} {after} (status quo: {before})")
+        out.append(f"{el} supply is " + "; ".join(parts) + ".")
+    return out
+
+
+def unmet_sentences(run: SavedRun) -> list[str]:
+    """Unmet demand by scenario and end use, or one sentence saying all demand is met."""
+    u = facts.unmet_by_end_use(run)
+    u = u[u["unmet_t"] > 0]
+    if u.empty:
+        return ["All demand is met in every scenario."]
+    out = []
+    for sc, g in u.groupby("scenario", sort=False):
+        items = [f"{tonnes(r.unmet_t)} of {r.element} for {r.end_use} "
+                 f"({pct(r.unmet_share)} of its {tonnes(r.demand_t)})" for r in g.itertuples()]
+        out.append(f"In scenario {sc}, unmet demand is {join(items)}.")
+    return out
+
+
+def build_sentences(run: SavedRun) -> list[str]:
+    """One sentence listing the recommended builds, or saying none is recommended."""
+    b = facts.builds(run)
+    if b.empty:
+        return ["No new capacity is recommended: the existing supply chain is cheapest."]
+    items = []
+    for r in b.itertuples():
+        count = f"{int(r.count)} × " if int(r.count) != 1 else ""
+        items.append(f"{count}{r.module} at {r.site} ({r.country}), online {r.online_period}, "
+                     f"capex {usd(r.capex_usd)}")
+    total = float(b["capex_usd"].sum())
+    return [f"Build {join(items)}; total capex {usd(total)}."]
+
+
+def cost_sentence(run: SavedRun) -> str:
+    """Total expected cost, with the status-quo plan's cost when the run saved it."""
+    s = run.summary
+    text = f"The plan's expected discounted cost is {usd(s.get('objective_usd'))}"
+    sq = run.tables.get("status_quo_summary")
+    if sq is not None and not sq.empty and "objective_usd" in sq.columns:
+        before = float(sq["objective_usd"].iloc[0])
+        text += f", against {usd(before)} for the status-quo plan"
+    else:
+        text += " (status-quo plan: not available)"
+    return text + "."
+
+
+def executive_summary(run: SavedRun) -> dict[str, list[str]]:
+    """The executive summary as headed lists of plain sentences, in reading order."""
+    scen = facts.scenario_names(run)
+    top = facts.constraint_rows(run, "limits").head(3)
+    binding = [constraint_sentence(r, scen) for _, r in top.iterrows()] or [
+        "No capacity or policy limit binds with a non-zero shadow price."]
+    notes = []
+    if run.summary.get("is_mip") and run.summary.get("duals") == "fixed_lp":
+        notes.append("Prices are conditional on the chosen builds: they come from the linear "
+                     "programme re-solved with the build decisions fixed at their optimum.")
+    return {
+        "Cost": [cost_sentence(run)],
+        "Builds": build_sentences(run),
+        "Supply by country": supply_sentences(run),
+        "Unmet demand": unmet_sentences(run),
+        "Most valuable binding constraints": binding + notes,
+    }
