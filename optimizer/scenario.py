@@ -93,6 +93,12 @@ def check_scenarios(inst: Instance) -> None:
     for sc in inst.scenarios:
         seen: dict[tuple, Override] = {}
         for ov in sc.overrides:
+            if ov.layer == 0 and ov.sheet in FIRST_STAGE_SHEETS:
+                problems.append(_problem(ov, sc.name, f"a sheet other than '{ov.sheet}': build "
+                                         "decisions are shared by all scenarios, so their data "
+                                         "cannot differ by scenario (change the base data or use "
+                                         "a batch run)", ov.sheet))
+                continue
             try:
                 rows = match_rows(inst, ov, sc.name)
             except ScenarioError as err:
@@ -167,23 +173,65 @@ def scenario_tree(inst: Instance) -> list[Node]:
     return nodes
 
 
+FIRST_STAGE_SHEETS = ("modules",)
+"""Sheets describing first-stage (shared) decisions: scenarios cannot change them."""
+
+
+def _apply_to_base(inst: Instance, overrides: tuple[Override, ...], label: str) -> Instance:
+    """Write overrides without ``from_period`` into the base tables (a new Instance)."""
+    import pandas as pd
+
+    tables = dict(inst.tables)
+    for ov in overrides:
+        if ov.from_period is not None:
+            continue
+        rows = match_rows(inst, ov, label)
+        df = tables[ov.sheet]
+        if df is inst.tables[ov.sheet]:
+            df = df.copy()
+            tables[ov.sheet] = df
+        col = df[ov.column]
+        for r in rows:
+            base = col.iat[r]
+            if base is None or (isinstance(base, float) and base != base):
+                if ov.mode == "scale":
+                    continue
+                new = ov.value
+            else:
+                new = ov.value if ov.mode == "set" else float(base) * ov.value
+            df.iat[r, df.columns.get_loc(ov.column)] = new
+        tables[ov.sheet] = pd.DataFrame(df)
+    return replace(inst, tables=tables)
+
+
 def with_overrides(inst: Instance, overrides: tuple[Override, ...], label: str = "run") -> Instance:
-    """A new Instance with ``overrides`` added to every scenario, taking priority over them.
+    """A new Instance with ``overrides`` applied, taking priority over the scenarios.
 
     This is how batch runs and ``--set`` change an instance (priority: run > scenario > base
-    data). Each override is computed from the base value; on a cell that a scenario also
-    changes, the run's value wins from the run override's period on.
+    data). An override without ``from_period`` changes the base data (so first-stage data such
+    as module capex can change too); a ``set`` is also added to every scenario, so that it wins
+    over a scenario's own change of the same cell, while a ``scale`` composes with it (the
+    scenario acts on the scaled base). An override with ``from_period`` is added to every
+    scenario and computed from the base value.
     """
-    layered = tuple(replace(ov, layer=1) for ov in overrides)
-    scenarios = tuple(replace(sc, overrides=sc.overrides + layered) for sc in inst.scenarios)
-    new = replace(inst, scenarios=scenarios)
     problems: list[Problem] = []
-    for ov in layered:
+    for ov in overrides:
         try:
-            match_rows(new, ov, label)
+            match_rows(inst, ov, label)
+            if ov.from_period is not None and ov.sheet in FIRST_STAGE_SHEETS:
+                raise ScenarioError(_problem(ov, label, f"no from_period on sheet '{ov.sheet}' "
+                                             "(build decisions are shared by every period)"))
         except ScenarioError as err:
             problems.extend(err.problems)
     if problems:
         raise ScenarioError(problems)
+    layered = tuple(replace(ov, layer=1) for ov in overrides)
+    new = _apply_to_base(inst, tuple(overrides), label)
+    # A base-data scale composes with scenario changes (they act on the scaled base); a set,
+    # or any change from a period on, must also win over the scenarios, so it joins them.
+    joins = tuple(ov for ov in layered if ov.sheet not in FIRST_STAGE_SHEETS
+                  and (ov.mode == "set" or ov.from_period is not None))
+    scenarios = tuple(replace(sc, overrides=sc.overrides + joins) for sc in new.scenarios)
+    new = replace(new, scenarios=scenarios)
     check_scenarios(new)
     return new

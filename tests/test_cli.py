@@ -1,0 +1,131 @@
+"""The `supplyopt` CLI: exit codes, outputs written (or not), and the installed console script.
+
+The instance is the three-period example of tests/test_backends.py reduced to what the CLI
+needs; figures asserted here are derived by hand in each docstring.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from optimizer.io.write import write_workbook
+
+runner = CliRunner()
+
+# One Australian mine feeding a US plant; Dy also offered by a Chinese trader.
+# P1: ev needs 20 t Nd → 40 t concentrate (assay 0.5); that brings 4 t Dy (assay 0.1), enough
+#     for defence's 3 t. Unit cost of concentrate: mining 10 + processing 5 + lane 1 = 16 USD/t.
+# P2: ev needs 10 t Dy. From the mine: 100 t concentrate (1,600 USD), but the plant takes 50 t
+#     unless module p1x (+100 t, capex 1,000 USD) is built; the trader sells at 1,000 USD/t
+#     (10,000 USD). Cheapest: build p1x and mine: 1,000 + 1,600 = 2,600 USD.
+# Optimum: 640 + 2,600 = 3,240 USD, one p1x online from P1 (capex has no discount: factor 1).
+FRAMES = {
+    "periods": [{"period": "P1"}, {"period": "P2"}],
+    "countries": [{"country": "AU"}, {"country": "CN"}, {"country": "US"}],
+    "elements": [{"element": "Nd"}, {"element": "Dy"}],
+    "mines": [{"mine": "m1", "country": "AU", "capacity_t": 100, "cost_usd_per_t": 10}],
+    "mine_assays": [{"mine": "m1", "element": "Nd", "share": 0.5},
+                    {"mine": "m1", "element": "Dy", "share": 0.1}],
+    "plants": [{"plant": "p1", "country": "US", "capacity_t": 50, "opex_usd_per_t": 5}],
+    "plant_recoveries": [{"plant": "p1", "element": "Nd", "recovery": 1.0},
+                         {"plant": "p1", "element": "Dy", "recovery": 1.0}],
+    "traders": [{"trader": "cn_dy", "country": "CN", "element": "Dy", "capacity_t": 100,
+                 "price_usd_per_t": 1000}],
+    "demands": [{"demand": "def", "country": "US", "end_use": "defence",
+                 "lost_value_usd_per_t": 10000},
+                {"demand": "ev", "country": "US", "end_use": "ev", "lost_value_usd_per_t": 5000}],
+    "demand_quantities": [{"demand": "def", "element": "Dy", "period": "P1", "quantity_t": 3},
+                          {"demand": "ev", "element": "Nd", "period": "P1", "quantity_t": 20},
+                          {"demand": "ev", "element": "Dy", "period": "P2", "quantity_t": 10}],
+    "lanes": [{"origin": "m1", "destination": "p1", "cost_usd_per_t": 1},
+              {"origin": "p1", "destination": "def"}, {"origin": "p1", "destination": "ev"},
+              {"origin": "cn_dy", "destination": "def"}, {"origin": "cn_dy", "destination": "ev"}],
+    "end_use_limits": [{"country": "CN", "basis": "either", "end_use": "defence", "max_t": 0}],
+    "modules": [{"module": "p1x", "site": "p1", "capacity_t": 100, "capex_usd": 1000,
+                 "max_count": 2}],
+}
+
+
+@pytest.fixture()
+def workbook(tmp_path):
+    return write_workbook(FRAMES, tmp_path / "cli.xlsx")
+
+
+def test_solve_writes_every_output(workbook, tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["solve", str(workbook), "--out", str(out), "--mip-gap", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "3,240" in res.output
+    for name in ("results.xlsx", "summary.json", "tables/flows.csv", "tables/builds.csv",
+                 "tables/dual_demand_balance.csv"):
+        assert (out / name).exists(), name
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["objective_usd"] == pytest.approx(3240, rel=1e-9)
+    assert summary["duals"] == "fixed_lp"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp")]
+
+
+def test_set_override_changes_the_answer(workbook, tmp_path):
+    """With the module's capex set to 20,000 USD, buying 10 t Dy from the trader (10,000 USD)
+    beats building; P2 also mines the 50 t the plant can take? No: the mine's Dy would save
+    1,000 USD/t of purchases at 16 USD/t × 10 t-of-concentrate per t Dy = 160 USD/t, so the
+    plant runs full (50 t → 5 t Dy, 800 USD) and 5 t are bought (5,000 USD).
+    Total 640 + 800 + 5,000 = 6,440 USD."""
+    res = runner.invoke(app, ["solve", str(workbook), "--out", str(tmp_path / "o"), "-q",
+                              "--mip-gap", "0", "--set", "modules:p1x:capex_usd=20000"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["objective_usd"] == pytest.approx(6440, rel=1e-9)
+    assert summary["overrides"] == ["modules[p1x].capex_usd = 20000"]
+
+
+def test_bad_override_is_an_input_error(workbook, tmp_path):
+    res = runner.invoke(app, ["solve", str(workbook), "--out", str(tmp_path / "o"),
+                              "--set", "modules:nope:capex_usd=1"])
+    assert res.exit_code == 2
+    assert "nope" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_template_and_export(workbook, tmp_path):
+    assert runner.invoke(app, ["validate", str(workbook)]).exit_code == 0
+    tpl = tmp_path / "template.xlsx"
+    assert runner.invoke(app, ["template", str(tpl)]).exit_code == 0
+    res = runner.invoke(app, ["validate", str(tpl)])
+    assert res.exit_code == 2 and "sheet 'periods'" in res.output
+    for fmt in ("mps", "lp"):
+        f = tmp_path / f"model.{fmt}"
+        res = runner.invoke(app, ["export-model", str(workbook), "--format", fmt, "--out", str(f)])
+        assert res.exit_code == 0, res.output
+        assert f.stat().st_size > 0
+
+
+def test_report_rerenders_without_solving(workbook, tmp_path):
+    out = tmp_path / "out"
+    runner.invoke(app, ["solve", str(workbook), "--out", str(out), "-q", "--mip-gap", "0"])
+    (out / "results.xlsx").unlink()
+    res = runner.invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "results.xlsx").exists()
+
+
+def test_missing_file_exit_2_nothing_written(tmp_path):
+    res = runner.invoke(app, ["solve", str(tmp_path / "nope.xlsx"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "nope.xlsx" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_console_script_runs(workbook, tmp_path):
+    exe = shutil.which("supplyopt") or str(Path(sys.executable).parent / "supplyopt")
+    res = subprocess.run([exe, "solve", str(workbook), "--out", str(tmp_path / "o"), "-q",
+                          "--mip-gap", "0"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("optimal: expected cost USD 3,240")
