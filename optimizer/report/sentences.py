@@ -153,14 +153,20 @@ def unmet_sentences(run: SavedRun) -> list[str]:
     """Unmet demand by scenario and end use, or one sentence saying all demand is met."""
     u = facts.unmet_by_end_use(run)
     u = u[u["unmet_t"] > 0]
-    if u.empty:
-        return ["All demand is met in every scenario."]
     out = []
+    sq = run.tables.get("status_quo_summary")
+    tail = []
+    if sq is not None and not sq.empty and "unmet_t" in sq.columns \
+            and pd.notna(sq["unmet_t"].iloc[0]):
+        tail.append(f"The status-quo plan would leave {tonnes(float(sq['unmet_t'].iloc[0]))} "
+                    "unmet (expected over scenarios).")
+    if u.empty:
+        return ["All demand is met in every scenario."] + tail
     for sc, g in u.groupby("scenario", sort=False):
         items = [f"{tonnes(r.unmet_t)} of {r.element} for {r.end_use} "
                  f"({pct(r.unmet_share)} of its {tonnes(r.demand_t)})" for r in g.itertuples()]
         out.append(f"In scenario {sc}, unmet demand is {join(items)}.")
-    return out
+    return out + tail
 
 
 def build_sentences(run: SavedRun) -> list[str]:
@@ -183,8 +189,12 @@ def cost_sentence(run: SavedRun) -> str:
     text = f"The plan's expected discounted cost is {usd(s.get('objective_usd'))}"
     sq = run.tables.get("status_quo_summary")
     if sq is not None and not sq.empty and "objective_usd" in sq.columns:
-        before = float(sq["objective_usd"].iloc[0])
-        text += f", against {usd(before)} for the status-quo plan"
+        before = sq["objective_usd"].iloc[0]
+        if before is None or pd.isna(before):
+            text += (f"; the status-quo plan (no new builds) has no solution "
+                     f"({sq['status'].iloc[0]})")
+        else:
+            text += f", against {usd(float(before))} for the status-quo plan (no new builds)"
     else:
         text += " (status-quo plan: not available)"
     return text + "."
