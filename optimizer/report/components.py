@@ -58,6 +58,7 @@ class Column:
     name: str
     header: str
     kind: str = "text"
+    highlight_above: float | None = None  # cells with a larger value are highlighted
 
 
 @dataclass
@@ -111,7 +112,7 @@ def format_cell(value, kind: str) -> str:
     if kind in ("usd", "usd_per_t"):
         return f"{v:,.0f}" if abs(v) >= 100 or v == 0 else f"{v:,.2f}"
     if kind == "pct":
-        return fmt.pct(v, 1)
+        return f"{v * 100:.1f}%"
     if kind in ("int", "hhi"):
         return f"{v:,.0f}"
     return f"{v:,.3f}".rstrip("0").rstrip(".") if "." in f"{v:,.3f}" else f"{v:,.3f}"
@@ -126,12 +127,23 @@ def _table_context(t: Table) -> dict:
     rows = []
     hl = t.highlight if t.highlight is not None else [False] * len(df)
     for i, (_, r) in enumerate(shown.iterrows()):
-        rows.append({"cells": [(format_cell(r.get(c.name), c.kind),
-                                "num" if c.kind in ALIGN_RIGHT else "") for c in t.columns],
+        rows.append({"cells": [(format_cell(r.get(c.name), c.kind), _cell_class(c, r.get(c.name)))
+                               for c in t.columns],
                      "hl": bool(hl[i]) if i < len(hl) else False})
     return {"caption": t.caption, "headers": [(c.header, "num" if c.kind in ALIGN_RIGHT else "")
                                               for c in t.columns],
             "rows": rows, "more": max(0, len(df) - len(shown)), "empty_text": t.empty_text}
+
+
+def _cell_class(c: Column, value) -> str:
+    cls = "num" if c.kind in ALIGN_RIGHT else ""
+    if c.highlight_above is not None:
+        try:
+            if float(value) > c.highlight_above:
+                cls += " hl"
+        except (TypeError, ValueError):
+            pass
+    return cls.strip()
 
 
 def _chart_json(fig) -> str:
@@ -171,7 +183,7 @@ table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 4p
 table.data th { background: #f1f3f4; position: sticky; top: 0; }
 table.data td.num, table.data th.num { text-align: right; font-variant-numeric: tabular-nums;
                                        white-space: nowrap; }
-table.data tr.hl td { background: var(--hl); }
+table.data tr.hl td, table.data td.hl { background: var(--hl); }
 p.more, p.empty { color: var(--muted); font-size: 13px; margin: 2px 0 8px; }
 div.chart { width: 100%; min-height: 120px; margin: 8px 0 16px; }
 p.missing { color: var(--muted); font-style: italic; }
@@ -244,7 +256,7 @@ below carry the same numbers.</div>
 <script>(function () {
   var spec = {{ b.json | safe }};
   Plotly.newPlot("chart-{{ b.key }}", spec.data, spec.layout,
-                 {responsive: true, displaylogo: false});
+                 {responsive: true, displayModeBar: false});
 })();</script>
 {% else %}<p class="missing">{{ b.missing }}</p>{% endif %}
 {% endif %}

@@ -252,3 +252,45 @@ def elements(run: SavedRun) -> list[str]:
     if un is None or un.empty:
         return []
     return list(dict.fromkeys(un["element"].astype(str)))
+
+
+def shares_before_after(run: SavedRun, basis: str) -> pd.DataFrame:
+    """Plan and status-quo country shares side by side (status-quo columns NaN if not saved).
+
+    Columns: element, country, plan_t, plan_share, status_quo_t, status_quo_share.
+    """
+    probs = probabilities(run)
+    after = element_shares(run.tables.get("supply_mix"), probs, basis)
+    before = element_shares(run.tables.get("status_quo_supply_mix"), probs, basis)
+    out = after.rename(columns={"tonnes": "plan_t", "share": "plan_share"}).merge(
+        before.rename(columns={"tonnes": "status_quo_t", "share": "status_quo_share"}),
+        on=["element", "country"], how="outer")
+    out = out.fillna({"plan_t": 0.0, "plan_share": 0.0})
+    if run.tables.get("status_quo_supply_mix") is not None:
+        out = out.fillna({"status_quo_t": 0.0, "status_quo_share": 0.0})
+    return out.sort_values(["element", "plan_share", "country"], ascending=[True, False, True]) \
+        .reset_index(drop=True)
+
+
+def concentration_pivot(run: SavedRun) -> tuple[pd.DataFrame, list[str]]:
+    """HHI with one column per scenario (``plan: s``, then ``status quo: s`` when saved).
+
+    Rows: element, end use, basis. Returns the frame and the names of its HHI columns.
+    """
+    keys = ["element", "end_use", "basis"]
+    parts = []
+    cols: list[str] = []
+    for name, label in (("supply_mix", "plan"), ("status_quo_supply_mix", "status quo")):
+        c = concentration(run, name)
+        if c.empty:
+            continue
+        for sc in [s for s in scenario_names(run) if s in set(c["scenario"])]:
+            col = f"{label}: {sc}"
+            cols.append(col)
+            parts.append(c[c["scenario"] == sc][keys + ["hhi"]].rename(columns={"hhi": col}))
+    if not parts:
+        return pd.DataFrame(columns=keys), []
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.merge(p, on=keys, how="outer")
+    return out.sort_values(keys).reset_index(drop=True), cols

@@ -106,7 +106,9 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
                               {"title.text": f"{title}, scenario {s}"}])
                    for i, (s, _) in enumerate(drawn)]
         fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1, xanchor="right",
-                                            y=1.12, yanchor="bottom", showactive=True)])
+                                            y=1.02, yanchor="bottom", showactive=True)])
+        fig.add_annotation(text="scenario:", x=0.86, xref="paper", xanchor="right", y=1.045,
+                           yref="paper", yanchor="bottom", showarrow=False)
     _layout(fig, f"{title}, scenario {drawn[0][0]}", height=360)
     fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
     return fig
@@ -160,7 +162,7 @@ def concentration(run: SavedRun, basis: str) -> go.Figure | None:
             hovertemplate="%{x}<br>HHI %{y:,.0f}<br>largest: %{customdata[0]} "
                           "%{customdata[1]:.0f}%<extra>" + str(sc) + "</extra>"))
     fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color="#d62728",
-                  annotation_text="concern line 4,000", annotation_position="top left")
+                  annotation_text="concern line 4,000", annotation_position="top right")
     fig.update_yaxes(range=[0, 10500], title_text="HHI (10,000 = one country)", tickformat=",")
     fig.update_layout(barmode="group")
     return _layout(fig, f"Supply concentration by {basis} country", 400)

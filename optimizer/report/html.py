@@ -67,10 +67,9 @@ BUILD_COLS = [Column("module", "module"), Column("site", "site"), Column("countr
 def builds_section(run: SavedRun) -> Section:
     """Build plan: timeline chart and table."""
     b = facts.builds(run)
-    return Section("builds", "Build plan", [
-        Chart(figures.build_timeline(run), "build-timeline", "No module is built."),
-        Table(b, BUILD_COLS, empty_text="No module is built."),
-    ], intro="Modules the plan builds, when they come online and what they cost. Capex is paid "
+    blocks = [Chart(figures.build_timeline(run), "build-timeline"), Table(b, BUILD_COLS)] \
+        if len(b) else [Paragraphs(say.build_sentences(run), bullets=False)]
+    return Section("builds", "Build plan", blocks, intro="Modules the plan builds, when they come online and what they cost. Capex is paid "
              "in the first online period; the decision is the same in every scenario.")
 
 
@@ -104,8 +103,9 @@ def _kind(col: str) -> str:
 
 
 SHARE_COLS = [Column("element", "element"), Column("country", "country"),
-              Column("tonnes", "tonnes (t, probability-weighted)", "t"),
-              Column("share", "share", "pct")]
+              Column("plan_t", "plan (t)", "t"), Column("plan_share", "plan share", "pct"),
+              Column("status_quo_t", "status quo (t)", "t"),
+              Column("status_quo_share", "status-quo share", "pct")]
 
 
 def flows_section(run: SavedRun) -> Section:
@@ -114,17 +114,14 @@ def flows_section(run: SavedRun) -> Section:
     for el in facts.elements(run):
         blocks.append(Chart(figures.sankey(run, el), f"sankey-{slug(el)}",
                             f"{el}: no deliveries to end uses."))
-    probs = facts.probabilities(run)
+    has_sq = run.tables.get("status_quo_supply_mix") is not None
+    cols = SHARE_COLS if has_sq else SHARE_COLS[:4]
     for basis in ("processed", "mined"):
-        blocks.append(Table(facts.element_shares(run.tables.get("supply_mix"), probs, basis),
-                            SHARE_COLS, caption=f"Plan: share of each {basis} country"))
-        before = run.tables.get("status_quo_supply_mix")
-        if before is not None:
-            blocks.append(Table(facts.element_shares(before, probs, basis), SHARE_COLS,
-                                caption=f"Status quo: share of each {basis} country"))
-        else:
-            blocks.append(Paragraphs([f"Status quo ({basis} country): not available in this run."],
-                                     bullets=False))
+        blocks.append(Table(facts.shares_before_after(run, basis), cols,
+                            caption=f"Share of each {basis} country: plan and status quo "
+                                    "(t over the horizon, probability-weighted)"))
+    if not has_sq:
+        blocks.append(Paragraphs(["Status-quo shares: not available in this run."], bullets=False))
     return Section("flows", "Supply flows", blocks,
                    intro="Where each element is mined and processed, and which end use receives "
                          "it, in tonnes over the horizon. Use the menu on each chart to switch "
@@ -134,20 +131,15 @@ def flows_section(run: SavedRun) -> Section:
 
 def concentration_section(run: SavedRun) -> Section:
     """HHI charts against the concern line, and the table behind them."""
-    c = facts.concentration(run)
-    cols = [Column("scenario", "scenario"), Column("element", "element"),
-            Column("end_use", "end use"), Column("basis", "basis"),
-            Column("hhi", "HHI (0–10,000)", "hhi"), Column("top_country", "largest country"),
-            Column("top_share", "its share", "pct")]
+    piv, hcols = facts.concentration_pivot(run)
+    cols = [Column("element", "element"), Column("end_use", "end use"),
+            Column("basis", "basis")] + [
+        Column(c, f"HHI {c}", "hhi", highlight_above=facts.HHI_CONCERN) for c in hcols]
     blocks: list = [Chart(figures.concentration(run, "processed"), "hhi-processed"),
-                    Chart(figures.concentration(run, "mined"), "hhi-mined")]
-    blocks.append(Table(c, cols, highlight=list(c["concentrated"]) if len(c) else None,
-                        caption="Concentration per element and end use (highlighted: above 4,000)"))
-    sq = facts.concentration(run, "status_quo_supply_mix")
-    if run.tables.get("status_quo_supply_mix") is not None:
-        blocks.append(Table(sq, cols, highlight=list(sq["concentrated"]) if len(sq) else None,
-                            caption="Status quo concentration"))
-    else:
+                    Chart(figures.concentration(run, "mined"), "hhi-mined"),
+                    Table(piv, cols, caption="HHI per element, end use and scenario, plan and "
+                                             "status quo (highlighted: above 4,000)")]
+    if run.tables.get("status_quo_supply_mix") is None:
         blocks.append(Paragraphs(["Status-quo concentration: not available in this run."],
                                  bullets=False))
     return Section("concentration", "Supply concentration", blocks,
@@ -159,12 +151,20 @@ def concentration_section(run: SavedRun) -> Section:
 def scenarios_section(run: SavedRun) -> Section:
     """Cost and unmet demand per scenario, and unmet demand by end use."""
     sc = run.tables.get("scenario_costs", pd.DataFrame())
+    cols = [Column("scenario", "scenario"), Column("probability", "probability", "pct"),
+            Column("cost_usd", "discounted cost if it happens (USD)", "usd"),
+            Column("unmet_t", "unmet demand (t)", "t")]
+    sq = run.tables.get("status_quo_scenario_costs")
+    if sq is not None and not sq.empty and len(sc):
+        sc = sc.merge(sq[["scenario", "cost_usd", "unmet_t"]].rename(
+            columns={"cost_usd": "sq_cost_usd", "unmet_t": "sq_unmet_t"}), on="scenario",
+            how="left")
+        cols += [Column("sq_cost_usd", "status quo: cost (USD)", "usd"),
+                 Column("sq_unmet_t", "status quo: unmet (t)", "t")]
     u = facts.unmet_by_end_use(run)
     return Section("scenarios", "Scenarios and unmet demand", [
         Chart(figures.scenario_view(run), "scenarios"),
-        Table(sc, [Column("scenario", "scenario"), Column("probability", "probability", "pct"),
-                   Column("cost_usd", "discounted cost if it happens (USD)", "usd"),
-                   Column("unmet_t", "unmet demand (t)", "t")]),
+        Table(sc, cols),
         Paragraphs(say.unmet_sentences(run), heading="Unmet demand"),
         Table(u, [Column("scenario", "scenario"), Column("end_use", "end use"),
                   Column("element", "element"), Column("demand_t", "demand (t)", "t"),

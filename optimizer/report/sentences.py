@@ -20,6 +20,8 @@ from optimizer.report.fmt import join, pct, tonnes, usd
 from optimizer.report.load import SavedRun
 
 NOT_AVAILABLE = "not available"
+TOP_UNMET = 3
+"""Shortfalls listed by name per scenario in the summary; the rest are summed."""
 
 
 def _v(key: dict, col: str, default: str = "?") -> str:
@@ -129,7 +131,8 @@ def _shares_phrase(shares: pd.DataFrame, element: str) -> str:
     g = shares[shares["element"] == element]
     if g.empty:
         return NOT_AVAILABLE
-    return ", ".join(f"{c} {pct(s)}" for c, s in zip(g["country"], g["share"]))
+    return ", ".join(f"{c} {'<1%' if s < 0.005 else pct(s)}"
+                     for c, s in zip(g["country"], g["share"]))
 
 
 def supply_sentences(run: SavedRun) -> list[str]:
@@ -163,9 +166,17 @@ def unmet_sentences(run: SavedRun) -> list[str]:
     if u.empty:
         return ["All demand is met in every scenario."] + tail
     for sc, g in u.groupby("scenario", sort=False):
+        g = g.sort_values("unmet_t", ascending=False, kind="stable")
         items = [f"{tonnes(r.unmet_t)} of {r.element} for {r.end_use} "
-                 f"({pct(r.unmet_share)} of its {tonnes(r.demand_t)})" for r in g.itertuples()]
-        out.append(f"In scenario {sc}, unmet demand is {join(items)}.")
+                 f"({pct(r.unmet_share)} of its {tonnes(r.demand_t)})"
+                 for r in g.head(TOP_UNMET).itertuples()]
+        if len(g) > TOP_UNMET:
+            rest = g.iloc[TOP_UNMET:]
+            items.append(f"{tonnes(rest['unmet_t'].sum())} in {len(rest)} smaller shortfalls")
+        text = f"In scenario {sc}, unmet demand is {join(items)}"
+        if len(g) > 1:
+            text += f" (total {tonnes(g['unmet_t'].sum())})"
+        out.append(text + ".")
     return out + tail
 
 

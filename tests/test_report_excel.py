@@ -1,0 +1,116 @@
+"""results.xlsx is formatted for people and never turns workbook text into a formula.
+
+Uses the micro-instance of ``test_report_sentences`` (optimal cost USD 5,600, one build of
+``sep`` with capex USD 1,000, binding CN Dy quota in T2/cut with shadow price −400). Expected
+formats are the report's documented choices: tonnes ``#,##0.0``, small USD ``#,##0``, USD per
+unit ``#,##0.00``, shares ``0.0%``; the header row is frozen (pane at A2).
+"""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import escape
+from openpyxl import load_workbook
+from test_report_sentences import solve_micro
+
+EVIL = '=HYPERLINK("http://example.com/x","click")'
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return solve_micro(tmp_path_factory.mktemp("excel"))
+
+
+@pytest.fixture(scope="module")
+def wb(run_dir):
+    return load_workbook(run_dir / "results.xlsx")
+
+
+def _header(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1]}
+
+
+def test_contents_sheet_links_every_sheet(wb):
+    ws = wb["contents"]
+    assert wb.sheetnames[0] == "contents"
+    links = {c.value: c.hyperlink.location if c.hyperlink.location else c.hyperlink.target
+             for c in ws["A"] if c.hyperlink is not None}
+    for name in wb.sheetnames[1:]:
+        assert name in links, name
+        assert links[name] == f"'{name}'!A1" or links[name] == f"#'{name}'!A1"
+
+
+def test_frozen_headers_and_units(wb):
+    for name in ("builds", "flows", "unmet_demand", "supply_mix", "dual_export_quota_cap",
+                 "cost_breakdown"):
+        assert wb[name].freeze_panes == "A2", name
+    h = _header(wb["builds"])
+    assert "capex_usd (USD)" in h and "capacity_added_t (t)" in h
+    assert "tonnes (t)" in _header(wb["flows"])
+    assert "share (%)" in _header(wb["supply_mix"])
+    assert "shadow_price (USD per unit of rhs)" in _header(wb["dual_export_quota_cap"])
+
+
+def test_number_formats(wb):
+    ws = wb["builds"]
+    h = _header(ws)
+    assert ws.cell(2, h["capex_usd (USD)"]).value == 1000
+    assert ws.cell(2, h["capex_usd (USD)"]).number_format == "#,##0"
+    assert ws.cell(2, h["capacity_added_t (t)"]).number_format == "#,##0.0"
+    ws = wb["supply_mix"]
+    assert ws.cell(2, _header(ws)["share (%)"]).number_format == "0.0%"
+    ws = wb["summary"]
+    assert ws["B4"].value == pytest.approx(5600)
+    assert ws["B4"].number_format == "#,##0"
+
+
+def test_binding_rows_highlighted(wb):
+    """Only the T2/cut quota row binds with a price (−400); the others are slack (2 < 3 t)."""
+    ws = wb["dual_export_quota_cap"]
+    h = _header(ws)
+    rows = list(ws.iter_rows(min_row=2))
+    hl = [r for r in rows if r[0].fill.fgColor.rgb in ("00FFF2CC", "FFFFF2CC")]
+    assert len(hl) == 1
+    assert hl[0][h["shadow_price (USD per unit of rhs)"] - 1].value == pytest.approx(-400)
+    assert hl[0][h["shadow_price (USD per unit of rhs)"] - 1].number_format == "#,##0.00"
+
+
+def test_native_charts_present(run_dir):
+    # openpyxl keeps charts it reads in ws._charts; check the package parts as well.
+    import zipfile
+
+    wb = load_workbook(run_dir / "results.xlsx")
+    assert len(wb["cost_breakdown"]._charts) == 1
+    assert len(wb["supply_mix_chart"]._charts) == 1
+    with zipfile.ZipFile(run_dir / "results.xlsx") as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+
+
+def test_formula_injection_stays_text(tmp_path):
+    """A demand named like a formula is a string cell in every sheet, and escaped in HTML."""
+    run_dir = solve_micro(tmp_path, demand=EVIL)
+    wb = load_workbook(run_dir / "results.xlsx")
+    found = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and "HYPERLINK" in c.value:
+                    assert c.data_type == "s", (ws.title, c.coordinate)
+                    if c.value == EVIL:
+                        assert c.quotePrefix
+                        found += 1
+    assert found >= 3  # unmet_demand, flows, dual tables at least
+    # The raw XML must hold no formula element.
+    import zipfile
+
+    with zipfile.ZipFile(run_dir / "results.xlsx") as z:
+        assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n)
+                       for n in z.namelist() if n.startswith("xl/worksheets/"))
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    # jinja2 autoescape writes " as &#34;: the name shows literally and cannot open a tag.
+    assert str(escape(EVIL)) in page
+    # Outside scripts, the quotes are entity-escaped: no raw attribute-breaking text.
+    body = page.split("</head>", 1)[1]
+    text_parts = [p.split("</script>", 1)[-1] for p in body.split("<script>")]
+    assert all(EVIL not in p for p in text_parts)
