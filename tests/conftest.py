@@ -19,9 +19,11 @@ import copy
 import pandas as pd
 import pytest
 
-import optimizer
+from optimizer.api import RunResult, solve
+from optimizer.instance import Instance
 from optimizer.io.frames import raw_from_frames
 from optimizer.io.validate import validate
+from optimizer.solve import SolveOptions
 
 COUNTRIES = ("A", "B", "C")
 """A = the importing (home) country, B = a friendly supplier, C = a dominant supplier."""
@@ -55,14 +57,14 @@ def sheets(periods=("P1",), **tables) -> dict[str, list[dict]]:
     return out
 
 
-def build_instance(s: dict, name: str = "test") -> optimizer.Instance:
+def build_instance(s: dict, name: str = "test") -> Instance:
     """Validate in-memory sheets exactly as a workbook would be."""
     return validate(raw_from_frames(s), name)
 
 
-def solve_sheets(s: dict, **options) -> optimizer.RunResult:
+def solve_sheets(s: dict, **options) -> RunResult:
     """Validate and solve to proven optimality (``mip_rel_gap=0``)."""
-    return optimizer.solve(build_instance(s), optimizer.SolveOptions(mip_rel_gap=0, **options))
+    return solve(build_instance(s), SolveOptions(mip_rel_gap=0, **options))
 
 
 def _match(df: pd.DataFrame, where: dict) -> pd.DataFrame:
@@ -72,14 +74,14 @@ def _match(df: pd.DataFrame, where: dict) -> pd.DataFrame:
     return df[mask]
 
 
-def one_row(run: optimizer.RunResult, table: str, **where) -> pd.Series:
+def one_row(run: RunResult, table: str, **where) -> pd.Series:
     """The single row of ``run.tables[table]`` matching ``where`` (fails if 0 or several)."""
     hit = _match(run.tables[table], where)
     assert len(hit) == 1, f"{len(hit)} rows of {table} match {where}:\n{run.tables[table]}"
     return hit.iloc[0]
 
 
-def dual(run: optimizer.RunResult, family: str, **where) -> float:
+def dual(run: RunResult, family: str, **where) -> float:
     """Shadow price of the single row of constraint ``family`` matching ``where``."""
     return float(one_row(run, f"dual_{family}", **where)["shadow_price"])
 
@@ -93,7 +95,7 @@ def changed(s: dict, sheet: str, column: str, delta: float, **where) -> dict:
     return out
 
 
-def total(run: optimizer.RunResult, table: str, column: str, **where) -> float:
+def total(run: RunResult, table: str, column: str, **where) -> float:
     """Sum of ``column`` over the rows of ``run.tables[table]`` matching ``where``."""
     return float(_match(run.tables[table], where)[column].sum())
 

@@ -5,16 +5,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import optimizer
+from optimizer.api import load_instance, solve
 from optimizer.io.read import read_raw_sheets
+from optimizer.solve import SolveOptions
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
 def run():
-    inst = optimizer.load_instance(DATA / "dantzig.xlsx")
-    return optimizer.solve(inst, optimizer.SolveOptions(mip_rel_gap=0))
+    inst = load_instance(DATA / "dantzig.xlsx")
+    return solve(inst, SolveOptions(mip_rel_gap=0))
 
 
 def test_published_optimum(run):
