@@ -1,0 +1,134 @@
+"""One summary row per run, and the long tables behind it, computed from a run's result tables.
+
+Everything here is *expected* over the instance's scenarios (probability-weighted) and summed
+over the horizon, so runs of one batch compare on one line each. Column units are in the names.
+
+Row columns
+-----------
+``objective_usd``                 expected discounted total cost
+``cost_<component>_usd``          rows of ``cost_breakdown`` (capex, mining, purchases, penalty…)
+``builds``                        build plan, short form ``2×mod@2026Q1 (CAN); …``
+``modules_built``                 number of modules built
+``unmet_t``, ``unmet_<end_use>_t``  expected unmet demand over the horizon (t)
+``<focus>_share_<element>``       share of the focus country (default CHN) in what end uses
+                                  received of the element, by *processing* country (fraction)
+``hhi_<element>``                 Herfindahl–Hirschman index of those shares (Σ share² × 10,000)
+``top_shadow_prices``             the largest |shadow price| rows, short form
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+TOP_PRICES = 5
+"""How many shadow prices the summary keeps per run."""
+
+_NOT_KEYS = {"node", "period", "scenarios", "rule", "sense", "rhs", "activity", "slack",
+             "shadow_price", "conditional_price", "binding", "rhs_range_low", "rhs_range_high",
+             "value", "max_t", "max_share", "cap_t"}
+
+
+def _num(x):
+    """A JSON-friendly float (None for NaN)."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def builds_short(builds: pd.DataFrame) -> str:
+    """``2×p1x@P1 (US); 1×q@P2 (CAN)``; empty if nothing is built."""
+    if builds is None or builds.empty:
+        return ""
+    return "; ".join(f"{int(r['count'])}×{r['module']}@{r['online_period']} ({r['country']})"
+                     for _, r in builds.iterrows())
+
+
+def build_triples(builds: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """The build plan as ``SolveOptions.fixed_builds`` triples (module, online period, count)."""
+    if builds is None or builds.empty:
+        return []
+    return [(str(r["module"]), str(r["online_period"]), int(r["count"]))
+            for _, r in builds.iterrows()]
+
+
+def _probabilities(run) -> dict[str, float]:
+    return {s.name: float(s.probability) for s in run.instance.scenarios}
+
+
+def expected_unmet(run) -> dict[str, float]:
+    """End use → expected unmet demand over the horizon (t)."""
+    un = run.tables.get("unmet_demand")
+    if un is None or un.empty:
+        return {}
+    p = un["scenario"].map(_probabilities(run)).fillna(0.0)
+    return (un["unmet_t"] * p).groupby(un["end_use"]).sum().to_dict()
+
+
+def expected_supply_shares(run) -> pd.DataFrame:
+    """Expected tonnes and share of each country per element and basis, over all end uses."""
+    mix = run.tables.get("supply_mix")
+    cols = ["element", "basis", "country", "tonnes", "share"]
+    if mix is None or mix.empty:
+        return pd.DataFrame(columns=cols)
+    p = mix["scenario"].map(_probabilities(run)).fillna(0.0)
+    g = (mix.assign(tonnes=mix["tonnes"] * p)
+         .groupby(["element", "basis", "country"], as_index=False)["tonnes"].sum())
+    tot = g.groupby(["element", "basis"])["tonnes"].transform("sum")
+    g["share"] = np.where(tot > 0, g["tonnes"] / tot.where(tot > 0, 1.0), 0.0)
+    return g[cols]
+
+
+def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
+    """The ``n`` constraint rows with the largest |shadow price| (expected USD per unit of RHS)."""
+    rows = []
+    for name, df in run.tables.items():
+        if not name.startswith("dual_") or df.empty or "shadow_price" not in df:
+            continue
+        fam = name[len("dual_"):]
+        keys = [c for c in df.columns if c not in _NOT_KEYS]
+        sp = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0)
+        for i in np.flatnonzero(sp.to_numpy() != 0):
+            r = df.iloc[i]
+            label = f"{fam}[{','.join(str(r[k]) for k in keys)}]"
+            if "period" in df.columns:
+                label += f"@{r['period']}"
+            if "scenarios" in df.columns:
+                label += f" ({r['scenarios']})"
+            rows.append((fam, label, float(sp.iat[i])))
+    out = pd.DataFrame(rows, columns=["family", "row", "shadow_price"])
+    if out.empty:
+        return out
+    out = out.reindex(out["shadow_price"].abs().sort_values(ascending=False, kind="stable").index)
+    return out.head(n).reset_index(drop=True)
+
+
+def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
+    """The summary row of a solved run and its long tables (supply shares, shadow prices)."""
+    o = run.outcome
+    row: dict = {"status": o.status, "objective_usd": _num(o.objective), "gap": _num(o.gap)}
+    cb = run.tables.get("cost_breakdown")
+    if cb is not None:
+        for comp, usd in zip(cb["component"], cb["expected_usd"]):
+            row[f"cost_{comp}_usd"] = _num(usd)
+    b = run.tables.get("builds")
+    row["builds"] = builds_short(b)
+    row["modules_built"] = int(b["count"].sum()) if b is not None and not b.empty else 0
+    unmet = expected_unmet(run)
+    row["unmet_t"] = float(sum(unmet.values()))
+    for eu, t in sorted(unmet.items()):
+        row[f"unmet_{eu}_t"] = float(t)
+    shares = expected_supply_shares(run)
+    proc = shares[shares["basis"] == "processed"]
+    for el, g in proc.groupby("element"):
+        row[f"{focus}_share_{el}"] = float(g.loc[g["country"] == focus, "share"].sum())
+        row[f"hhi_{el}"] = float((g["share"] ** 2).sum() * 10_000)
+    prices = top_shadow_prices(run)
+    row["top_shadow_prices"] = "; ".join(f"{r.row}={r.shadow_price:.6g}"
+                                         for r in prices.itertuples())
+    long = {"supply_shares": shares.to_dict("records"),
+            "shadow_prices": [dict(rank=i + 1, **r) for i, r in enumerate(prices.to_dict("records"))]}
+    return row, long

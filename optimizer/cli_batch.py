@@ -1,0 +1,126 @@
+"""``supplyopt batch`` and ``supplyopt analyse``: registered into the main CLI by ``register``.
+
+Exit codes: 0 every run ok; 2 invalid batch definition or instance (nothing written);
+4 some runs failed (listed on stderr); 1 internal error; 130 interrupted.
+"""
+
+# No "from __future__ import annotations": typer must see the Annotated types defined in
+# register() itself, evaluated when the commands are defined.
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``batch`` and ``analyse`` commands to ``app``."""
+    from optimizer.cli import Debug, Quiet, err, run_guarded
+
+    @app.command()
+    def batch(
+        batch_file: Annotated[Optional[Path], typer.Argument(
+            help="Batch workbook (.xlsx with sheets batch / sweeps / settings), batch .csv, or a "
+                 "folder holding batch.csv. Optional with --base and --set/--sweep.")] = None,
+        out: Annotated[Path, typer.Option(help="Output folder (runs/, batch_summary.*).")] =
+        Path("reports/batch"),
+        base: Annotated[Optional[Path], typer.Option(
+            help="Base instance (wins over the file's 'base' setting).")] = None,
+        set_: Annotated[Optional[list[str]], typer.Option(
+            "--set", help="Override a cell: sheet:key:column=value; all --set make one run.")] = None,
+        set_name: Annotated[str, typer.Option(help="Name of the --set run.")] = "set",
+        sweep: Annotated[Optional[list[str]], typer.Option(
+            help="[NAME=]sheet:key:column=A..B[%]:N[@PERIOD], e.g. "
+                 "'export_quotas:CHN,Dy:cap_t=0..100%:11' (one run per value; % scales, "
+                 "absolute sets). Repeatable.")] = None,
+        jobs: Annotated[Optional[int], typer.Option(
+            help="Worker processes [number of cores].", min=1)] = None,
+        cluster: Annotated[Optional[str], typer.Option(
+            help="dask.distributed scheduler address, e.g. tcp://10.0.0.5:8786 (trusted "
+                 "networks only).")] = None,
+        time_limit: Annotated[Optional[float], typer.Option(
+            help="Default time limit per run (s).", min=0.001)] = None,
+        mip_gap: Annotated[Optional[float], typer.Option(
+            help="Default relative MIP gap.", min=0.0, max=1.0)] = None,
+        analyse: Annotated[bool, typer.Option(
+            "--analyse", help="Also run the resilience analytics on the base instance "
+                              "(written to OUT/analysis/).")] = False,
+        quiet: Quiet = False,
+        debug: Debug = False,
+    ):
+        """Run many variants of one instance in parallel; resumable (reruns skip done runs)."""
+        from optimizer.batch.definition import read_batch
+        from optimizer.batch.runner import run_batch
+
+        def go():
+            defn = read_batch(batch_file, base=base, sets=set_, sweeps=sweep, set_name=set_name)
+            defaults = dict(defn.defaults)
+            if time_limit is not None:
+                defaults["time_limit_s"] = time_limit
+            if mip_gap is not None:
+                defaults["mip_rel_gap"] = mip_gap
+            from dataclasses import replace
+
+            defn = replace(defn, defaults=tuple(sorted(defaults.items())))
+            report = run_batch(defn, out, jobs=jobs, cluster=cluster, quiet=quiet)
+            typer.echo(f"batch: {report.ok} ok, {len(report.failed)} failed"
+                       + (f", {report.skipped} already done" if report.skipped else "")
+                       + f" of {report.total} runs in {report.wall_s:.1f} s -> "
+                       f"{out / 'batch_summary.xlsx'}")
+            if analyse:
+                _analyse(defn.base, out / "analysis", defn.solve_options(_empty_run()), jobs,
+                         cluster, None, quiet)
+            if report.failed:
+                err(f"{len(report.failed)} run(s) failed:")
+                for name, reason in report.failed:
+                    err(f"  - {name}: {reason}")
+                raise typer.Exit(report.exit_code)
+        run_guarded(go, debug)
+
+    @app.command()
+    def analyse(
+        instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
+        out: Annotated[Path, typer.Option(help="Output folder for the analysis tables.")] =
+        Path("reports/analysis"),
+        cutoff_from: Annotated[Optional[str], typer.Option(
+            help="Period from which a country's exports stop in the cut-off screen "
+                 "[first period].")] = None,
+        jobs: Annotated[Optional[int], typer.Option(help="Worker processes [cores].", min=1)] = None,
+        cluster: Annotated[Optional[str], typer.Option(
+            help="dask.distributed scheduler address (trusted networks only).")] = None,
+        time_limit: Annotated[Optional[float], typer.Option(
+            help="Time limit per solve (s).", min=0.001)] = None,
+        mip_gap: Annotated[float, typer.Option(help="Relative MIP gap.", min=0.0, max=1.0)] = 1e-4,
+        quiet: Quiet = False,
+        debug: Debug = False,
+    ):
+        """Cost of resilience, VSS and EVPI, single-country cut-off screen, price of each policy."""
+        from optimizer.solve import SolveOptions
+
+        def go():
+            _analyse(instance, out, SolveOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap),
+                     jobs, cluster, cutoff_from, quiet)
+        run_guarded(go, debug)
+
+    def _analyse(instance, out, options, jobs, cluster, cutoff_from, quiet):
+        from optimizer.batch.analytics import analyse as run_analysis
+        from optimizer.batch.analytics import write_analysis
+        from optimizer.batch.runner import default_jobs
+
+        a = run_analysis(instance, options, jobs or default_jobs(), cluster, cutoff_from,
+                         quiet=quiet)
+        write_analysis(a, out, {"instance": str(instance), "cutoff_from": cutoff_from})
+        typer.echo(f"analysis: {a.n_solves} solves in {a.wall_s:.1f} s -> {out}")
+        for r in a.tables["measures"].itertuples():
+            v = "n/a" if r.value_usd is None or r.value_usd != r.value_usd else \
+                f"USD {r.value_usd:,.0f}"
+            typer.echo(f"  {r.measure:<20} {v:>20}  {r.definition}")
+        if a.failures and not quiet:
+            err(f"{len(a.failures)} solve(s) did not reach a plan (see {out / 'solves.csv'}):")
+            for name, reason in a.failures[:10]:
+                err(f"  - {name}: {reason}")
+
+
+def _empty_run():
+    from optimizer.batch.definition import Run
+
+    return Run("analysis")
