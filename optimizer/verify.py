@@ -175,7 +175,7 @@ class _Report:
             what: str = "lhs") -> None:
         """Record rows ``lhs <sense> rhs``; ``scale`` is Σ|terms| + |rhs| of each row."""
         lhs = np.nan_to_num(np.asarray(lhs, dtype=float))
-        rhs = np.asarray(rhs, dtype=float)
+        rhs = np.broadcast_to(np.asarray(rhs, dtype=float), lhs.shape)
         n = len(lhs)
         if n == 0:
             return
@@ -186,7 +186,8 @@ class _Report:
         else:
             excess = np.abs(lhs - rhs)
         excess = np.maximum(np.nan_to_num(excess, nan=np.inf), 0.0)
-        scale = np.maximum(1.0, np.nan_to_num(np.abs(np.asarray(scale, dtype=float))))
+        scale = np.maximum(1.0, np.nan_to_num(np.abs(np.broadcast_to(
+            np.asarray(scale, dtype=float), lhs.shape))))
         viol = excess / scale
         self.rows[family] += n
         self.bad_rows[family] += int(np.sum(viol > ABS_TOL))
@@ -652,7 +653,7 @@ def _lookup(d: _Data, df: pd.DataFrame, sheet: str, key: str, by: str, column: s
     return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"], rows.astype(np.int64)))
 
 
-def objective(d: _Data, sol: dict) -> float:
+def recompute_objective(d: _Data, sol: dict) -> float:
     """Expected discounted total cost (USD) of the plan, from the objective's docstring."""
     flows = sol["flows"]
     lanes = d.table("lanes")
@@ -709,14 +710,14 @@ def objective(d: _Data, sol: dict) -> float:
 # Entry point
 # --------------------------------------------------------------------------------------------
 
-def verify_run(inst: Instance, tables: dict, objective_usd: float | None) -> dict:
+def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     """Recompute every constraint and the objective of a solution from the instance data.
 
     Parameters
     ----------
     inst : the instance that was solved (with any run overrides already applied)
     tables : result tables by name; ``flows``, ``builds``, ``stocks`` and ``unmet_demand`` are read
-    objective_usd : the objective the solver reported (expected discounted USD), or None
+    objective : the objective the solver reported (expected discounted USD), or None
 
     Returns
     -------
@@ -751,19 +752,19 @@ def verify_run(inst: Instance, tables: dict, objective_usd: float | None) -> dic
     _diversification(d, flows, rep)
     _non_anticipativity(d, sol, rep)
 
-    recomputed = objective(d, sol)
-    if objective_usd is None or not math.isfinite(float(objective_usd)):
+    recomputed = recompute_objective(d, sol)
+    if objective is None or not math.isfinite(float(objective)):
         mismatch = None
     else:
-        mismatch = abs(recomputed - float(objective_usd)) / max(1.0, abs(float(objective_usd)))
+        mismatch = abs(recomputed - float(objective)) / max(1.0, abs(float(objective)))
     worst_family = max(FAMILIES, key=lambda f: rep.worst[f])
     max_violation = rep.worst[worst_family]
     ok = max_violation <= ABS_TOL and (mismatch is None or mismatch <= OBJ_TOL)
     worst = {"family": worst_family, **rep.where[worst_family]} if max_violation > 0 else None
     if mismatch is not None and mismatch > OBJ_TOL and max_violation <= ABS_TOL:
         worst = {"family": "objective", "row": f"objective: recomputed {recomputed:.10g} USD, "
-                 f"solver reported {float(objective_usd):.10g} USD", "excess":
-                 abs(recomputed - float(objective_usd)), "violation": mismatch}
+                 f"solver reported {float(objective):.10g} USD", "excess":
+                 abs(recomputed - float(objective)), "violation": mismatch}
     return {
         "checked": True,
         "ok": bool(ok),
@@ -774,7 +775,7 @@ def verify_run(inst: Instance, tables: dict, objective_usd: float | None) -> dic
         "worst_rows": {f: rep.where[f]["row"] for f in FAMILIES if rep.worst[f] > ABS_TOL},
         "worst": worst,
         "objective_recomputed": recomputed,
-        "objective_reported": None if objective_usd is None else float(objective_usd),
+        "objective_reported": None if objective is None else float(objective),
         "objective_mismatch": mismatch,
         "tolerance": {"scaled_absolute": ABS_TOL, "objective_relative": OBJ_TOL},
     }
