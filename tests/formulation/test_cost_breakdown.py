@@ -76,6 +76,11 @@ def test_components_and_scenario_costs(kit):
     Scenario costs (discounted, first stage 36 in both): P1 ``14·19.5 + 51 + 1 = 325``;
     calm ``36 + 325 + ½·(273 + 51) = 523``; cut ``36 + 325 + ½·(273 + 200) = 597.5``;
     ``0.6·523 + 0.4·597.5 = 552.8``.
+
+    Shadow prices (fixed LP; unique: every node has its marginal source strictly inside its
+    bounds) are expected discounted; ``conditional_price`` divides by π·δ. P2 demand: calm
+    ``51·0.3 = 15.3`` (conditional 51), cut ``200·0.2 = 40`` (conditional 200). The initial
+    tonne in S: ``−(15.3 + 40 − 1) = −54.3``.
     """
     run = kit.solve(_sheets(kit))
     assert run.objective == pytest.approx(552.8, rel=1e-6)
@@ -86,3 +91,8 @@ def test_components_and_scenario_costs(kit):
     assert sc["cost_usd"].to_dict() == pytest.approx({"calm": 523.0, "cut": 597.5}, rel=1e-9)
     assert (sc["probability"] * sc["cost_usd"]).sum() == pytest.approx(run.objective, rel=1e-9)
     assert sc["unmet_t"].to_dict() == pytest.approx({"calm": 0.0, "cut": 1.0}, abs=1e-9)
+    for scenario, price, conditional in (("calm", 15.3, 51.0), ("cut", 40.0, 200.0)):
+        row = kit.row(run, "dual_demand_balance", period="P2", scenarios=scenario)
+        assert row["shadow_price"] == pytest.approx(price, abs=1e-6)
+        assert row["conditional_price"] == pytest.approx(conditional, abs=1e-6)
+    assert kit.dual(run, "stock_balance", period="P1") == pytest.approx(-54.3, abs=1e-6)
