@@ -181,8 +181,9 @@ table.data caption { text-align: left; font-weight: bold; padding: 4px 0; captio
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 4px 8px;
                                text-align: left; vertical-align: top; }
 table.data th { background: #f1f3f4; position: sticky; top: 0; }
-table.data td.num, table.data th.num { text-align: right; font-variant-numeric: tabular-nums;
-                                       white-space: nowrap; }
+table.data td.num, table.data th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.data td.num { white-space: nowrap; }
+div.scroll { overflow-x: auto; }
 table.data tr.hl td, table.data td.hl { background: var(--hl); }
 p.more, p.empty { color: var(--muted); font-size: 13px; margin: 2px 0 8px; }
 div.chart { width: 100%; min-height: 120px; margin: 8px 0 16px; }
@@ -204,6 +205,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
   div.chart, table.data tr, div.note, ul.sentences li { break-inside: avoid; }
   table.data th { position: static; }
   table.data { font-size: 9pt; }
+  div.scroll { overflow: visible; }
   a { color: inherit; text-decoration: none; }
   .modebar-container, .updatemenu-container { display: none !important; }
 }
@@ -245,10 +247,10 @@ below carry the same numbers.</div>
 {% else %}{% for x in b.sentences %}<p>{{ x }}</p>{% endfor %}{% endif %}
 {% elif b.type == "note" %}<div class="note {{ b.kind }}">{{ b.text }}</div>
 {% elif b.type == "table" %}
-{% if b.rows %}<table class="data">{% if b.caption %}<caption>{{ b.caption }}</caption>{% endif %}
+{% if b.rows %}<div class="scroll"><table class="data">{% if b.caption %}<caption>{{ b.caption }}</caption>{% endif %}
 <thead><tr>{% for h, cls in b.headers %}<th class="{{ cls }}" scope="col">{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>{% for r in b.rows %}<tr{% if r.hl %} class="hl"{% endif %}>{% for v, cls in r.cells %}<td class="{{ cls }}">{{ v }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
+{% endfor %}</tbody></table></div>
 {% if b.more %}<p class="more">… and {{ b.more }} more rows (see results.xlsx).</p>{% endif %}
 {% else %}{% if b.caption %}<h3>{{ b.caption }}</h3>{% endif %}<p class="empty">{{ b.empty_text }}</p>{% endif %}
 {% elif b.type == "chart" %}

@@ -161,11 +161,15 @@ def concentration(run: SavedRun, basis: str) -> go.Figure | None:
             customdata=list(zip(g["top_country"], g["top_share"] * 100)),
             hovertemplate="%{x}<br>HHI %{y:,.0f}<br>largest: %{customdata[0]} "
                           "%{customdata[1]:.0f}%<extra>" + str(sc) + "</extra>"))
-    fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color="#d62728",
-                  annotation_text="concern line 4,000", annotation_position="top right")
+    fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color="#d62728")
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="concern line (4,000)",
+                             line=dict(color="#d62728", dash="dash")))
     fig.update_yaxes(range=[0, 10500], title_text="HHI (10,000 = one country)", tickformat=",")
-    fig.update_layout(barmode="group")
-    return _layout(fig, f"Supply concentration by {basis} country", 400)
+    _layout(fig, f"Supply concentration by {basis} country", 440)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.0, yanchor="bottom",
+                                                   x=1, xanchor="right"))
+    fig.update_xaxes(tickangle=-40)
+    return fig
 
 
 def scenario_view(run: SavedRun) -> go.Figure | None:
@@ -184,5 +188,5 @@ def scenario_view(run: SavedRun) -> go.Figure | None:
                              hovertemplate="%{x}: %{y:,.1f} t unmet<extra></extra>"))
     fig.update_layout(yaxis=dict(title=f"cost ({unit})", tickformat=","),
                       yaxis2=dict(title="unmet demand (t)", overlaying="y", side="right",
-                                  rangemode="tozero", showgrid=False))
+                                  rangemode="tozero", showgrid=False, tickformat=",.0f"))
     return _layout(fig, "Cost and unmet demand if each scenario happens", 380)

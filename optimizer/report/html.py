@@ -39,6 +39,20 @@ def slug(text: str) -> str:
     return s or "x"
 
 
+def _same_plan_note(run: SavedRun) -> list:
+    """When nothing is built the status quo is the plan; warn that share gaps are ties."""
+    if facts.builds(run).empty and run.tables.get("status_quo_supply_mix") is not None:
+        return [Note("The plan builds nothing, so the status-quo plan has the same cost. Where "
+                     "their shares differ, the solver picked another flow pattern of equal "
+                     "cost: treat such differences as ties, not as an effect of the plan.")]
+    return []
+
+
+def _scenario_label(label, names: list[str]) -> str:
+    parts = str(label).split("+")
+    return "all" if names and set(parts) >= set(names) else ", ".join(parts)
+
+
 def _mip_note(run: SavedRun) -> list:
     if run.summary.get("is_mip") and run.summary.get("duals") == "fixed_lp":
         return [Note(MIP_NOTE)]
@@ -110,7 +124,7 @@ SHARE_COLS = [Column("element", "element"), Column("country", "country"),
 
 def flows_section(run: SavedRun) -> Section:
     """Sankey per element (scenario dropdown) and the before/after country shares."""
-    blocks: list = []
+    blocks: list = _same_plan_note(run)
     for el in facts.elements(run):
         blocks.append(Chart(figures.sankey(run, el), f"sankey-{slug(el)}",
                             f"{el}: no deliveries to end uses."))
@@ -135,7 +149,8 @@ def concentration_section(run: SavedRun) -> Section:
     cols = [Column("element", "element"), Column("end_use", "end use"),
             Column("basis", "basis")] + [
         Column(c, f"HHI {c}", "hhi", highlight_above=facts.HHI_CONCERN) for c in hcols]
-    blocks: list = [Chart(figures.concentration(run, "processed"), "hhi-processed"),
+    blocks: list = _same_plan_note(run) + [
+                    Chart(figures.concentration(run, "processed"), "hhi-processed"),
                     Chart(figures.concentration(run, "mined"), "hhi-mined"),
                     Table(piv, cols, caption="HHI per element, end use and scenario, plan and "
                                              "status quo (highlighted: above 4,000)")]
@@ -166,12 +181,13 @@ def scenarios_section(run: SavedRun) -> Section:
         Chart(figures.scenario_view(run), "scenarios"),
         Table(sc, cols),
         Paragraphs(say.unmet_sentences(run), heading="Unmet demand"),
-        Table(u, [Column("scenario", "scenario"), Column("end_use", "end use"),
+        Table(u[u["unmet_t"] > 0], [Column("scenario", "scenario"), Column("end_use", "end use"),
                   Column("element", "element"), Column("demand_t", "demand (t)", "t"),
                   Column("unmet_t", "unmet (t)", "t"),
                   Column("unmet_share", "unmet share", "pct")],
-              highlight=list(u["unmet_t"] > 0) if len(u) else None,
-              caption="Demand and unmet demand over the horizon, by end use"),
+              caption="Shortfalls over the horizon, by scenario, end use and element (every "
+                      "demand row is in results.xlsx, sheet unmet_demand)",
+              empty_text="No demand goes unmet."),
     ])
 
 
@@ -180,7 +196,8 @@ def prices_section(run: SavedRun) -> Section:
     scen = facts.scenario_names(run)
     lim = facts.constraint_rows(run, "limits")
     if len(lim):
-        lim = lim.assign(meaning=[say.constraint_sentence(r, scen) for _, r in lim.iterrows()])
+        lim = lim.assign(meaning=[say.constraint_sentence(r, scen) for _, r in lim.iterrows()],
+                         scenarios=[_scenario_label(x, scen) for x in lim["scenarios"]])
     cols = [Column("family", "constraint"), Column("period", "period"),
             Column("scenarios", "scenarios"),
             Column("shadow_price", "shadow price (USD per unit, expected, discounted)", "usd"),
@@ -193,7 +210,8 @@ def prices_section(run: SavedRun) -> Section:
             for v, c in zip(cap["capacity_value_usd_per_t"], cap["capex_usd_per_t"])])
     bal = facts.constraint_rows(run, "balances")
     if len(bal):
-        bal = bal.assign(meaning=[say.constraint_sentence(r, scen) for _, r in bal.iterrows()])
+        bal = bal.assign(meaning=[say.constraint_sentence(r, scen) for _, r in bal.iterrows()],
+                         scenarios=[_scenario_label(x, scen) for x in bal["scenarios"]])
     blocks = _mip_note(run) + [
         Table(lim, cols, caption="Binding capacity and policy limits, most valuable first",
               empty_text="No capacity or policy limit binds with a non-zero shadow price."),

@@ -169,8 +169,8 @@ def unmet_sentences(run: SavedRun) -> list[str]:
         g = g.sort_values("unmet_t", ascending=False, kind="stable")
         items = [f"{tonnes(r.unmet_t)} of {r.element} for {r.end_use} "
                  f"({pct(r.unmet_share)} of its {tonnes(r.demand_t)})"
-                 for r in g.head(TOP_UNMET).itertuples()]
-        if len(g) > TOP_UNMET:
+                 for r in g.head(TOP_UNMET + (len(g) == TOP_UNMET + 1)).itertuples()]
+        if len(g) > TOP_UNMET + 1:
             rest = g.iloc[TOP_UNMET:]
             items.append(f"{tonnes(rest['unmet_t'].sum())} in {len(rest)} smaller shortfalls")
         text = f"In scenario {sc}, unmet demand is {join(items)}"
