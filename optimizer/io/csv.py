@@ -1,4 +1,11 @@
-"""Folder of ``<sheet>.csv`` files → raw sheets (the same shape the workbook reader gives)."""
+"""Folder of ``<sheet>.csv`` files → raw sheets (the same shape the workbook reader gives).
+
+The encoding is detected (UTF-8 with or without BOM, UTF-16 with a BOM or, for Excel's
+"Unicode text", without one, else Windows-1252) and the delimiter (``,`` ``;`` tab) is taken
+from the header line. Row numbers count records as a spreadsheet program shows them (header =
+row 1, blank lines count, a quoted field spanning lines stays in one row). Binary files, oversized files and malformed CSV are
+refused with an InputError naming the file (and line), never with a traceback.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +19,55 @@ from optimizer.errors import InputError, Problem
 from optimizer.io.raw import RawSheet
 
 MAX_BYTES = 512 * 1024 * 1024
+"""Largest CSV file read (bytes)."""
+MAX_FIELD_CHARS = 1_000_000
+"""Longest single CSV field (characters); longer means a stray quote swallowed the file."""
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' if every other byte of the start is NUL (ASCII text in UTF-16)."""
+    head = data[:4096]
+    if len(head) < 4 or len(data) % 2:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) == len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) == len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if len(data) > MAX_BYTES:
-        raise InputError(Problem(str(path), None, None, None, f"{len(data):,} bytes",
-                                 f"a CSV file under {MAX_BYTES:,} bytes"))
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(Problem(str(path), None, None, None, f"{size:,} bytes",
+                                     f"a CSV file under {MAX_BYTES:,} bytes"))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(Problem(str(path), None, None, None, None,
+                                 f"a readable file ({exc.strerror or exc})")) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(Problem(str(path), None, None, None, None,
+                                     "a UTF-16 text file (its byte-order mark says UTF-16 but "
+                                     "the rest is not)")) from None
+    bare = _utf16_without_bom(data)
+    if bare:
+        try:
+            return data.decode(bare)
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
         raise InputError(Problem(str(path), None, None, None, None,
                                  "a text CSV file (this one holds binary data)"))
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            text = data.decode(encoding)
-            if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-                continue
-            return text
-        except UnicodeDecodeError:
-            continue
-    # Excel on Windows saves "CSV" as cp1252; accept it rather than refuse the file.
-    return data.decode("cp1252", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" as cp1252; accept it rather than refuse the file.
+        return data.decode("cp1252", errors="replace")
 
 
 def read_csv_file(path: Path, sheet: str) -> RawSheet:
@@ -39,12 +75,26 @@ def read_csv_file(path: Path, sheet: str) -> RawSheet:
     text = _decode(path)
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max([",", ";", "\t"], key=first.count) if first else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows_read: list[list[str]] = []
+    try:
+        rows_read.extend(reader)
+    except csv.Error as exc:
+        raise InputError(Problem(str(path), sheet, len(rows_read) + 1, None, None,
+                                 f"well-formed CSV ({exc}; check for an unclosed quote)")) \
+            from None
+    finally:
+        csv.field_size_limit(old_limit)
+    rows = rows_read
     if not rows:
         return RawSheet(sheet, str(path), pd.DataFrame())
     names = [h.strip() for h in rows[0]]
     while names and names[-1] == "":
         names.pop()
+    if not names:
+        return RawSheet(sheet, str(path), pd.DataFrame())
     data, index = [], []
     for excel_row, row in enumerate(rows[1:], start=2):
         cells = [c if c.strip() != "" else None for c in row[: len(names)]]
@@ -59,7 +109,11 @@ def read_csv_file(path: Path, sheet: str) -> RawSheet:
 
 def read_csv_folder(folder: Path) -> dict[str, RawSheet]:
     """Read every ``*.csv`` in ``folder``; the file stem is the sheet name."""
-    files = sorted(folder.glob("*.csv"))
+    try:
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() == ".csv" and f.is_file())
+    except OSError as exc:
+        raise InputError(Problem(str(folder), None, None, None, None,
+                                 f"a readable folder ({exc.strerror or exc})")) from None
     if not files:
         raise InputError(Problem(str(folder), None, None, None, None,
                                  "a folder holding one <sheet>.csv file per sheet (none found)"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,5 +20,6 @@ class RawSheet:
     name: str
     file: str
     frame: pd.DataFrame
-    formula_cells: frozenset[tuple[int, str]] = frozenset()  # (row, column) with no cached value
+    formula_cells: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    """(Excel row, header) → formula text, for formula cells saved without a result."""
     hidden: bool = False

@@ -8,6 +8,7 @@ expected (see :class:`optimizer.errors.Problem`).
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,19 +30,54 @@ _LANE_KINDS = {
 }
 
 
+MAX_LISTED_PER_COLUMN = 50
+"""Problems listed per (file, sheet, column, severity); the rest are counted in one line, so a
+200,000-row sheet with one systematic mistake gives a readable message, not 200,000 lines."""
+MAX_VALUE_CHARS = 80
+"""Longest cell value quoted in a message; longer ones are cut with '…'."""
+# Characters a planner cannot see but that make two keys differ: zero-width spaces and joiners,
+# word joiner, byte-order mark, soft hyphen. They are removed from keys, text and headers.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 class _Collector:
-    """Accumulates problems for one instance file."""
+    """Accumulates problems for one instance file.
+
+    At most :data:`MAX_LISTED_PER_COLUMN` problems are kept per (file, sheet, column, severity);
+    :meth:`all` appends one line per group saying how many more there were.
+    """
 
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
+        self._count: dict[tuple, int] = defaultdict(int)
 
     def add(self, sheet, row, column, value, expected, severity="error", file=None):
+        group = (file or self.file, sheet, column, severity)
+        self._count[group] += 1
+        if self._count[group] > MAX_LISTED_PER_COLUMN:
+            return
+        if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+            value = value[:MAX_VALUE_CHARS] + "…"
         self.problems.append(Problem(file or self.file, sheet, row, column, value, expected, severity))
+
+    def all(self) -> list[Problem]:
+        """Every problem kept, plus one line per group that had more than were kept."""
+        more = [Problem(f, sh, None, col, f"{n - MAX_LISTED_PER_COLUMN:,} more problem(s) not listed",
+                        f"every row of this column fixed (only the first {MAX_LISTED_PER_COLUMN} "
+                        "problems per column are listed)", sev)
+                for (f, sh, col, sev), n in self._count.items() if n > MAX_LISTED_PER_COLUMN]
+        return self.problems + more
 
     @property
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
+
+
+def _clean(text: str) -> str:
+    """NFC-normalise, drop invisible characters, turn no-break spaces into spaces, trim."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
 
 
 def _as_text(value) -> str | None:
@@ -49,15 +85,19 @@ def _as_text(value) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a key typed as 2025 in Excel arrives as 2025.0
-    text = str(value).replace("\u00a0", " ").strip()
+    text = _clean(str(value))
     return text or None
 
 
+_BAD = object()
+"""What :func:`_parse_cell` returns for a cell it reported, so it is not reported again as blank."""
+
+
 def _parse_cell(col: Column, value, sheet: str, row: int, out: _Collector, file: str):
-    """Parse one cell; return the typed value or None (blank), recording a problem if bad."""
+    """Parse one cell; return the typed value, None (blank) or _BAD (problem recorded)."""
     def bad(expected):
         out.add(sheet, row, col.name, value, expected, file=file)
-        return None
+        return _BAD
 
     if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
         return bad(f"a value, not the Excel error {value.strip()} (fix the formula)")
@@ -96,8 +136,6 @@ def _parse_cell(col: Column, value, sheet: str, row: int, out: _Collector, file:
         return bad("a number" + (f" in {col.unit}" if col.unit else ""))
     if not math.isfinite(number):
         return bad("a finite number")
-    if number != number:
-        return None
     if col.kind == "int" and not float(number).is_integer():
         return bad("a whole number")
     if col.min is not None and number < col.min:
@@ -113,23 +151,26 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
     """Check headers and parse every cell of one sheet into a typed frame (index: Excel row)."""
     file, frame = raw.file, raw.frame
     headers = list(frame.columns)
-    seen = set()
+    # Headers match the schema after cleaning and ignoring case ("Capacity_t\u200b" is capacity_t).
+    by_norm: dict[str, str] = {}
     for h in headers:
-        if h in seen and h:
-            out.add(spec.name, 1, h, h, "each column header once", file=file)
-        seen.add(h)
-    by_lower = {h.lower(): h for h in headers if h}
+        norm = _clean(str(h)).lower()
+        if not norm:
+            continue
+        if norm in by_norm:
+            out.add(spec.name, 1, h, h, f"each column header once (also headed '{by_norm[norm]}')",
+                    file=file)
+            continue
+        by_norm[norm] = h
     present = {}
     for col in spec.columns:
-        if col.name in headers:
-            present[col.name] = col.name
-        elif col.name.lower() in by_lower:
-            present[col.name] = by_lower[col.name.lower()]
+        if col.name in by_norm:
+            present[col.name] = by_norm[col.name]
         elif col.required and col.default is None:
             out.add(spec.name, 1, col.name, None, f"a column headed '{col.name}' ({col.description})",
                     file=file)
-    for h in headers:
-        if h and h not in present.values():
+    for norm, h in by_norm.items():
+        if h not in present.values():
             out.add(spec.name, 1, h, h, "a known column (" + ", ".join(spec.column_names) +
                     "); this column is ignored", severity="warning", file=file)
     if raw.hidden:
@@ -142,17 +183,17 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
         if header is None:
             result[col.name] = pd.Series([col.default] * len(frame), index=frame.index, dtype=object)
             continue
-        values = frame[header]
-        if isinstance(values, pd.DataFrame):  # duplicated header; already reported
-            values = values.iloc[:, 0]
+        values = frame.iloc[:, headers.index(header)]  # the first column so headed
         parsed = []
         for row, value in values.items():
             v = _parse_cell(col, value, spec.name, row, out, file)
-            if v is None:
+            if v is _BAD:
+                v = col.default
+            elif v is None:
                 if (row, header) in formulas:
-                    out.add(spec.name, row, col.name, "=formula", "a value: the formula has no saved "
-                            "result (open and save the workbook in Excel, or type the value)",
-                            file=file)
+                    out.add(spec.name, row, col.name, formulas[(row, header)], "a value: the formula "
+                            "has no saved result (open and save the workbook in Excel, or type "
+                            "the value)", file=file)
                 elif col.required and col.default is None:
                     out.add(spec.name, row, col.name, None, f"a value ({col.description})", file=file)
                 v = col.default
@@ -162,15 +203,21 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
 
 
 def _check_keys(spec: Sheet, df: pd.DataFrame, file: str, out: _Collector) -> None:
+    """Report every row whose key repeats an earlier row's (rows missing a key part are
+    skipped: the missing value is reported already)."""
     if not spec.key or df.empty:
         return
-    keys = df[list(spec.key)].astype(str)
-    dup = keys.duplicated(keep="first")
-    for row in df.index[dup]:
-        first = df.index[(keys == keys.loc[row]).all(axis=1)][0]
-        value = ",".join(keys.loc[row])
-        out.add(spec.name, row, spec.key[0], value, f"a unique key ({', '.join(spec.key)}); "
-                f"the same key is on row {first}", file=file)
+    first: dict[tuple, int] = {}
+    for row, *key in zip(df.index, *(df[k] for k in spec.key)):
+        if any(k is None for k in key):
+            continue
+        key = tuple(key)
+        if key in first:
+            out.add(spec.name, row, spec.key[0], ",".join(map(str, key)),
+                    f"a unique key ({', '.join(spec.key)}); the same key is on row {first[key]}",
+                    file=file)
+        else:
+            first[key] = row
 
 
 def _check_refs(spec: Sheet, df: pd.DataFrame, keys: dict[str, set], file: str, out: _Collector):
@@ -180,23 +227,22 @@ def _check_refs(spec: Sheet, df: pd.DataFrame, keys: dict[str, set], file: str, 
         allowed = keys.get(col.ref, set()) | set(col.ref_extra)
         if col.kind == "period" and spec.period_column == col.name and not col.required:
             allowed |= {ANY}
+        # near-misses by case, e.g. 'chn' for 'CHN'; the first in sorted order wins
+        near = {}
+        for a in sorted(str(x) for x in allowed):
+            near.setdefault(a.lower(), a)
+        if col.ref == "sites":
+            where = "a site listed in one of the sheets " + ", ".join(SITE_SHEETS)
+        else:
+            noun = SHEET_BY_NAME[col.ref].key[0]  # 'country' for sheet 'countries'
+            where = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} listed in sheet '{col.ref}'"
+        extra = f" or {', '.join(repr(x) for x in col.ref_extra)}" if col.ref_extra else ""
         for row, value in df[col.name].items():
             if value is None or value in allowed:
                 continue
-            label = "site" if col.ref == "sites" else col.ref.rstrip("s")
-            near = _near(value, allowed)
-            hint = f" (did you mean '{near}'?)" if near else ""
-            extra = f" or {', '.join(repr(x) for x in col.ref_extra)}" if col.ref_extra else ""
-            out.add(spec.name, row, col.name, value,
-                    f"a {label} listed in sheet '{col.ref}'{extra}{hint}", file=file)
-
-
-def _near(value: str, allowed: set) -> str | None:
-    low = value.strip().lower()
-    for a in sorted(str(x) for x in allowed):
-        if a.lower() == low:
-            return a
-    return None
+            hint = near.get(str(value).lower())
+            hint = f" (did you mean '{hint}'?)" if hint else ""
+            out.add(spec.name, row, col.name, value, f"{where}{extra}{hint}", file=file)
 
 
 def _site_kinds(tables: dict[str, pd.DataFrame], files: dict[str, str], out: _Collector):
@@ -271,7 +317,8 @@ def _scenarios(tables, files, out: _Collector) -> tuple[Scenario, ...]:
     changes = tables.get("scenario_changes")
     if sc is None or sc.empty:
         if changes is not None and not changes.empty:
-            out.add("scenario_changes", None, None, None, "a 'scenarios' sheet naming the scenarios")
+            out.add("scenario_changes", None, None, None, "a 'scenarios' sheet naming the scenarios",
+                    file=files["scenario_changes"])
         return (Scenario("base", 1.0, "Base data, no disruption.", ()),)
     total = float(sum(p for p in sc["probability"] if p is not None))
     if abs(total - 1.0) > 1e-6:
@@ -291,23 +338,40 @@ def _scenarios(tables, files, out: _Collector) -> tuple[Scenario, ...]:
                  for name, p, desc in zip(sc["scenario"], sc["probability"], sc["description"]))
 
 
-def _settings(tables) -> dict[str, str]:
+_NUMERIC_SETTINGS = {
+    # name: (default, lowest, highest, lowest allowed?, what to write)
+    "discount_rate_per_year": (0.0, 0.0, 1.0, True, "a fraction per year from 0 to 1, e.g. 0.08"),
+    "periods_per_year": (4.0, 0.0, 366.0, False, "a number of periods per year above 0 and at "
+                         "most 366, e.g. 4 for quarters"),
+}
+
+
+def _settings(tables, files, out: _Collector) -> dict[str, str]:
+    """The settings sheet as a dict; numeric settings are checked where they are written."""
     df = tables.get("settings")
     if df is None:
         return {}
-    return {k: v for k, v in zip(df["setting"], df["value"]) if k is not None and v is not None}
+    settings = {}
+    for row, k, v in zip(df.index, df["setting"], df["value"]):
+        if k is None or v is None:
+            continue
+        settings[k] = v
+        if k in _NUMERIC_SETTINGS:
+            _, lo, hi, closed, what = _NUMERIC_SETTINGS[k]
+            try:
+                x = float(v.replace(" ", ""))
+            except ValueError:
+                x = math.nan
+            if not (math.isfinite(x) and (x >= lo if closed else x > lo) and x <= hi):
+                out.add("settings", row, "value", v, f"{what} (setting {k})", file=files["settings"])
+                settings[k] = str(_NUMERIC_SETTINGS[k][0])
+    return settings
 
 
-def _discount_factors(tables, settings, files, out: _Collector) -> tuple[float, ...]:
-    def number(name, default):
-        try:
-            return float(settings.get(name, default))
-        except ValueError:
-            out.add("settings", None, "value", settings[name], f"a number for setting {name}",
-                    file=files.get("settings", ""))
-            return float(default)
-    rate = number("discount_rate_per_year", 0.0)
-    per_year = number("periods_per_year", 4) or 4.0
+def _discount_factors(tables, settings) -> tuple[float, ...]:
+    """Each period's discount factor: as written, or from the yearly rate (checked already)."""
+    rate = float(settings.get("discount_rate_per_year", 0.0))
+    per_year = float(settings.get("periods_per_year", 4.0))
     factors = []
     for i, df_ in enumerate(tables["periods"]["discount_factor"]):
         factors.append(float(df_) if df_ is not None else 1.0 / (1.0 + rate) ** (i / per_year))
@@ -319,7 +383,15 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     every problem if any is found."""
     source = str(source)
     out = _Collector(source)
-    raw = {name.strip().lower(): sheet for name, sheet in raw.items()}
+    by_name: dict[str, RawSheet] = {}
+    for name, sheet in raw.items():
+        norm = _clean(str(name)).lower()
+        if norm in by_name:
+            out.add(norm, None, None, str(name), f"one sheet named '{norm}' (also found "
+                    f"'{by_name[norm].name}' in {by_name[norm].file})", file=sheet.file)
+            continue
+        by_name[norm] = sheet
+    raw = by_name
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     for name in raw:
@@ -333,15 +405,18 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
                 out.add(spec.name, None, None, None, f"a sheet named '{spec.name}' ({spec.description})")
             continue
         files[spec.name] = sheet.file
-        if sheet.frame.empty or len(sheet.frame.columns) == 0:
-            if spec.required:
-                out.add(spec.name, None, None, None, "at least one data row under a header row",
-                        file=sheet.file)
-            if len(sheet.frame.columns) == 0:
-                continue
+        if len(sheet.frame.columns) == 0:
+            out.add(spec.name, 1, None, None, "a header row in row 1 naming the columns ("
+                    + ", ".join(spec.column_names) + ")"
+                    + ("" if spec.required else "; the empty sheet is ignored"),
+                    severity="error" if spec.required else "warning", file=sheet.file)
+            continue
+        if sheet.frame.empty and spec.required:
+            out.add(spec.name, None, None, None, "at least one data row under the header row "
+                    f"({spec.description})", file=sheet.file)
         tables[spec.name] = _typed_sheet(spec, sheet, out)
     if any(spec.required and spec.name not in tables for spec in SHEETS):
-        raise InputError(out.problems)
+        raise InputError(out.all())
     for spec in SHEETS:
         if spec.name in tables:
             _check_keys(spec, tables[spec.name], files[spec.name], out)
@@ -354,11 +429,11 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
             _check_refs(spec, tables[spec.name], keys, files[spec.name], out)
     if not out.has_errors:
         _check_network(tables, kinds, files, out)
-    settings = _settings(tables)
-    factors = _discount_factors(tables, settings, files, out)
+    settings = _settings(tables, files, out)
+    factors = _discount_factors(tables, settings)
     scenarios = _scenarios(tables, files, out)
     if out.has_errors:
-        raise InputError(out.problems)
+        raise InputError(out.all())
     inst = Instance(
         name=settings.get("name") or Path(source).stem,
         source=source,
@@ -369,7 +444,7 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
         tables={n: df.reset_index() for n, df in tables.items()},
         site_kind=kinds,
         scenarios=scenarios,
-        warnings=tuple(p for p in out.problems if p.severity != "error"),
+        warnings=tuple(p for p in out.all() if p.severity != "error"),
     )
     from optimizer.scenario import check_scenarios  # late import: scenario imports instance
     check_scenarios(inst)
