@@ -17,6 +17,10 @@ def _frame(rows) -> pd.DataFrame:
     return rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
 
 
+FIXED_TIMESTAMP = __import__("datetime").datetime(2025, 1, 1)
+"""Workbook created/modified stamp: regenerating an unchanged instance gives the same bytes."""
+
+
 def write_workbook(frames: dict, path: str | Path, readme: list[str] | None = None) -> Path:
     """Write one sheet per table (schema order first), with an optional README sheet."""
     from openpyxl import Workbook
@@ -44,9 +48,28 @@ def write_workbook(frames: dict, path: str | Path, readme: list[str] | None = No
         ws.freeze_panes = "A2"
         for i, col in enumerate(df.columns, start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, len(col) + 3)
+    wb.properties.created = FIXED_TIMESTAMP
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
+    _freeze_zip_times(path)
     return path
+
+
+def _freeze_zip_times(path: Path) -> None:
+    """Rewrite the .xlsx with fixed zip-entry and 'modified' times (openpyxl stamps 'now')."""
+    import re
+    import zipfile
+
+    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as zin:
+        entries = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(fixed, data)
 
 
 def write_csv_folder(frames: dict, folder: str | Path) -> Path:
