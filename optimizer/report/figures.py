@@ -128,16 +128,16 @@ def build_timeline(run: SavedRun) -> go.Figure | None:
     per = facts.periods(run)
     pos = {p: i for i, p in enumerate(per)}
     end = len(per)
-    labels = [f"{r.module} @ {r.site} ({r.country})" for r in b.itertuples()]
-    start = [pos.get(str(p), 0) for p in b["online_period"]]
     scale, unit = (1e6, "USD million") if b["capex_usd"].max() >= 1e5 else (1, "USD")
+    labels = [f"{r.module} @ {r.site} ({r.country})<br>online {r.online_period}, capex "
+              f"{r.capex_usd / scale:,.1f} {unit}" for r in b.itertuples()]
+    start = [pos.get(str(p), 0) for p in b["online_period"]]
     fig = go.Figure(go.Bar(
         y=labels, x=[end - s for s in start], base=[s - 0.5 for s in start], orientation="h",
         marker_color="#2ca02c",
         text=[f"online {p} · capex {c / scale:,.1f} {unit}"
               for p, c in zip(b["online_period"], b["capex_usd"])],
-        textposition="inside", insidetextanchor="start",
-        hovertemplate="%{y}<br>%{text}<extra></extra>"))
+        textposition="none", hovertemplate="%{y}<extra></extra>"))
     fig.update_xaxes(tickmode="array", tickvals=list(range(end)), ticktext=per,
                      range=[-0.5, end - 0.5], title_text="period")
     fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
