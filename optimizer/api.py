@@ -84,6 +84,9 @@ class RunResult:
             "solver_version": o.solver_version,
             "options": {k: v for k, v in self.options.__dict__.items()},
             "overrides": [ov.describe() for ov in self.overrides],
+            "override_cells": [{"sheet": ov.sheet, "key": list(ov.key), "column": ov.column,
+                                "value": ov.value, "mode": ov.mode, "from_period": ov.from_period}
+                               for ov in self.overrides],  # exact, for `supplyopt verify`
             "counts": {"variables": o.n_variables, "constraints": o.n_constraints,
                        "integer_variables": o.n_integer, "periods": len(inst.periods),
                        "scenarios": len(inst.scenarios),
@@ -148,6 +151,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
     if compare_status_quo and compiled is not None:
+        compiled.last_builds = outcome.values["modules_built"]
         tables.update(status_quo_tables(md, compiled, options))
     times["tables"] = time.perf_counter() - t0
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md)
@@ -157,7 +161,18 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         t0 = time.perf_counter()
         run.verification = verify_run(inst, tables, outcome.objective)
         times["verify"] = time.perf_counter() - t0
+        if run.verification.get("checked") and not run.verification.get("ok"):
+            from optimizer.errors import SolverError
+            from optimizer.verify import describe_failure
+
+            raise SolverError("the solution failed independent verification: "
+                              + describe_failure(run.verification))
     return run
+
+
+def outcome_values_builds(compiled, md):
+    """Module build counts of the solution last stored on the compiled model."""
+    return compiled.last_builds
 
 
 def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataFrame]:
@@ -165,7 +180,8 @@ def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataF
 
     Tables: ``status_quo_summary`` (status, objective_usd, unmet_t), ``status_quo_supply_mix``
     and ``status_quo_scenario_costs`` (same columns as supply_mix / scenario_costs). Empty when
-    the instance has no candidate modules (the status quo is then the plan itself).
+    the instance has no candidate modules or the plan builds nothing (the status quo is then
+    the plan itself).
     """
     import numpy as np
 
@@ -173,6 +189,10 @@ def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataF
     from optimizer.solve import solve_compiled, with_fixed_builds
 
     if len(md.var_ix["modules_built"]) == 0:
+        return {}
+    if not np.round(outcome_values_builds(compiled, md)).any():
+        # Nothing is built: the status quo *is* the plan. Re-solving could pick another flow
+        # pattern of equal cost and show a spurious "before/after" difference.
         return {}
     zero = np.zeros(len(md.var_ix["modules_built"]))
     fixed = with_fixed_builds(compiled, zero)

@@ -91,6 +91,13 @@ class Instance:
         """Period label → position (0 = first period)."""
         return {p: i for i, p in enumerate(self.periods)}
 
+    @property
+    def rate_per_period(self) -> float:
+        """Discount rate per period, from settings (annual rate, periods per year)."""
+        rate = float(self.settings.get("discount_rate_per_year", 0) or 0)
+        per_year = float(self.settings.get("periods_per_year", 4) or 4)
+        return (1.0 + rate) ** (1.0 / per_year) - 1.0
+
     def site_country(self) -> dict[str, str]:
         """Site identifier → country, for every site."""
         out = {}

@@ -36,10 +36,11 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     """Modules built: what, where, from which period, how many, capacity and capex."""
     ix = md.var_ix["modules_built"].copy()
     cols = ["module", "site", "country", "online_period", "count", "capacity_added_t",
-            "capex_usd", "fixed_om_usd_per_period"]
+            "capex_usd", "capex_in_horizon_usd", "fixed_om_usd_per_period"]
     if ix.empty:
         return pd.DataFrame(columns=cols)
     ix["count"] = np.round(out.values["modules_built"]).astype(int)
+    ix["charged"] = ix["count"] * md.unit_costs["modules_built"]["capex"]
     ix = ix[ix["count"] > 0].merge(md.modules, on="module")
     country = md.inst.site_country()
     return pd.DataFrame({
@@ -47,8 +48,29 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
         "online_period": ix["period"], "count": ix["count"],
         "capacity_added_t": ix["count"] * ix["capacity_t"].astype(float),
         "capex_usd": ix["count"] * ix["capex_usd"].astype(float),
+        "capex_in_horizon_usd": ix["charged"].astype(float),
         "fixed_om_usd_per_period": ix["count"] * ix["fixed_om_usd"].fillna(0).astype(float),
     }).reset_index(drop=True)[cols]
+
+
+def candidates_table(md: ModelData) -> pd.DataFrame:
+    """Every candidate module with its capex per tonne of capacity: the investment signal to
+    set against capacity shadow prices (built or not)."""
+    mods = md.modules
+    cols = ["module", "site", "country", "capacity_t", "capex_usd", "capex_usd_per_t",
+            "fixed_om_usd", "earliest_period", "max_count", "lifetime_periods"]
+    if mods.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({
+        "module": mods["module"], "site": mods["site"],
+        "country": mods["site"].map(md.inst.site_country()),
+        "capacity_t": mods["capacity_t"].astype(float), "capex_usd": mods["capex_usd"].astype(float),
+        "fixed_om_usd": mods["fixed_om_usd"].fillna(0).astype(float),
+        "earliest_period": mods["earliest_period"].fillna(md.inst.periods[0]),
+        "max_count": mods["max_count"], "lifetime_periods": mods["lifetime_periods"]})
+    cap = out["capacity_t"].where(out["capacity_t"] > 0)
+    out["capex_usd_per_t"] = out["capex_usd"] / cap
+    return out[cols]
 
 
 def flows_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
@@ -192,6 +214,8 @@ def shadow_prices(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
         df["slack"] = df["slack"].where(df["sense"] != "==", 0.0)
         df["shadow_price"] = _clean(dual)
         if "node" in df.columns:
+            if "period" in df.columns:  # an export quota row's own period ('*' = every period)
+                df = df.rename(columns={"period": "rule_period"})
             w = md.node_weight[df["node"].to_numpy()]
             df["conditional_price"] = np.where(w > 0, df["shadow_price"] / np.where(w > 0, w, 1), 0)
             df.insert(1, "period", np.array(md.inst.periods, dtype=object)[
@@ -211,6 +235,7 @@ def all_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
     """Every result table by name (the names are sheet names in results.xlsx)."""
     tables = {
         "builds": builds_table(md, out),
+        "candidates": candidates_table(md),
         "cost_breakdown": cost_breakdown(md, out),
         "scenario_costs": scenario_costs(md, out),
         "flows": flows_table(md, out),

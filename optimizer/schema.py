@@ -281,6 +281,12 @@ SHEETS: tuple[Sheet, ...] = (
                    ref="periods", required=False, default=None),
             Column("max_count", "int", "Maximum number of modules built over the horizon.",
                    required=False, default=1, min=0, max=1000),
+            Column("lifetime_periods", "int", "Economic life in periods. When given, capex is "
+                   "charged as equal payments per period over the life (an annuity at the "
+                   "instance's discount rate) and only the payments inside the horizon count, so "
+                   "a long-lived asset is not charged in full in a short horizon; blank = the "
+                   "whole capex counts in the online period (no residual value).", "periods",
+                   required=False, default=None, min=1, max=100000),
         ),
         key=("module",),
         required=False,

@@ -12,7 +12,11 @@ r"""The objective: expected discounted total cost in USD.
 the discount factor of period *t*. Tariffs are ad valorem on the customs value (mine cost for
 concentrate, offer price for traders, element reference price for plant and stock output)
 plus a specific duty per tonne; the most specific tariff row applies (an element's own row
-before a ``*`` row). Capex is paid in the period a module comes online.
+before a ``*`` row). Capex is paid in the period a module comes online; a module with a
+``lifetime_periods`` *L* is instead charged the annuity :math:`capex_j \cdot crf` in each
+period of its life that falls in the horizon, :math:`crf = i / (1 - (1+i)^{-L})` at the
+per-period rate *i* (``1/L`` when *i* = 0): the first term above becomes
+:math:`\sum_{t=\tau}^{\min(\tau+L-1, T)} \delta_t\, capex_j\, crf_j\, b_{j,\tau}`.
 """
 
 from __future__ import annotations
@@ -108,13 +112,31 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
         mod = md.modules.iloc[builds["module_row"].to_numpy()]
         tau = builds["period_pos"].to_numpy()
         remaining = np.cumsum(disc[::-1])[::-1]  # Σ_{t ≥ τ} δ_t
-        capex = mod["capex_usd"].astype(float).to_numpy() * disc[tau]
+        capex = mod["capex_usd"].astype(float).to_numpy() * capex_factor(
+            disc, tau, mod["lifetime_periods"].to_numpy(), md.inst.rate_per_period)
         fom = mod["fixed_om_usd"].fillna(0.0).astype(float).to_numpy() * remaining[tau]
     else:
         capex = fom = np.zeros(0)
     # Build costs are already discounted: they are first-stage, paid whatever happens.
     costs["modules_built"] = {"capex": capex, "fixed_om": fom}
     return costs
+
+
+def capex_factor(disc: np.ndarray, tau: np.ndarray, lifetime, rate: float) -> np.ndarray:
+    """Discounted share of capex charged in the horizon for a module online from ``tau``.
+
+    No lifetime: δ_τ (paid in full when online). Lifetime *L*: Σ_{t=τ}^{min(τ+L−1, T−1)} δ_t · crf.
+    """
+    out = disc[tau].astype(float).copy()
+    csum = np.concatenate([[0.0], np.cumsum(disc)])
+    for k, life in enumerate(lifetime):
+        if life is None or life != life:
+            continue
+        life = int(life)
+        crf = 1.0 / life if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-life))
+        end = min(int(tau[k]) + life, len(disc))
+        out[k] = (csum[end] - csum[int(tau[k])]) * crf
+    return out
 
 
 def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
