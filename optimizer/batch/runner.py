@@ -47,6 +47,8 @@ from optimizer.errors import InputError, OptimizerError, Problem
 
 MANIFEST = "manifest.json"
 FORMAT = 1
+CONNECT_TIMEOUT = "15s"
+"""How long to try reaching a dask scheduler before giving up (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -406,7 +408,7 @@ def execute_dask(tasks, address: str, on_start=None):
     if not tasks:
         return
     try:
-        client = Client(address, timeout="20s", set_as_default=False)
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except Exception as exc:
         raise InputError(Problem("--cluster", None, None, None, address,
                                  f"a reachable dask scheduler ({type(exc).__name__}: {exc})")) \
@@ -421,7 +423,7 @@ def execute_dask(tasks, address: str, on_start=None):
             on_start(t)
             f = client.submit(run_task_remote, t, payloads[t.base_checksum], pure=False)
             futures[f] = t
-        for f in as_completed(futures):
+        for f in as_completed(list(futures), loop=client.loop):
             t = futures[f]
             try:
                 res = f.result()
@@ -575,11 +577,12 @@ def batch_tables(defn, tasks, manifests) -> dict:
     rows, shares, prices = [], [], []
     for t in tasks:
         m = manifests.get(t.name) or {}
-        row = {"run": t.name, "status": m.get("status", "not run"),
+        sr = m.get("summary_row") or {}
+        # optimal / feasible (a plan within a time limit, --allow-nonoptimal) / failed / not run
+        status = sr.get("status", "ok") if m.get("status") == "ok" else m.get("status", "not run")
+        row = {"run": t.name, "status": status,
                "reason": (m.get("reason") or "").splitlines()[0] if m.get("reason") else ""}
-        row.update({k: v for k, v in (m.get("summary_row") or {}).items() if k != "status"})
-        if m.get("status") == "failed":
-            row["status"] = "failed"
+        row.update({k: v for k, v in sr.items() if k != "status"})
         row.update({"overrides": "; ".join(m.get("overrides") or []),
                     "warm_start": m.get("warm_start"), "wall_s": m.get("wall_s"),
                     "solve_s": (m.get("times_s") or {}).get("solve"),
