@@ -186,12 +186,16 @@ def demand_t(element: str, period: str, share: float) -> float:
     return round(annual * share * SEASON[quarter_of(period)], 3)
 
 
-def capital_charge(capex_usd: float, life_years: float = 20, rate: float = 0.08) -> float:
+LIFE_YEARS = 20
+"""Economic life of a separation or mine module [assumption]; fixed O&M beyond opex is not in
+the data, so it is 0 [assumption]."""
+
+
+def capital_charge(capex_usd: float, life_years: float = LIFE_YEARS, rate: float = 0.08) -> float:
     """Quarterly capital charge of an investment (annuity over its life at ``rate``).
 
-    The horizon is 10 quarters and the model has no salvage value, so a module's capex is
-    entered as this per-quarter charge in ``fixed_om_usd`` (charged from its online period to
-    the end of the horizon) and ``capex_usd`` is 0. A 20-year life [assumption] at 8 %/yr
+    For the README: the model applies this charge itself (``modules.lifetime_periods``), for
+    the quarters of a module's life inside the horizon. A 20-year life [assumption] at 8 %/yr
     (the discount rate) gives 2.47 % of the capex per quarter.
     """
     rq = (1 + rate) ** (1 / Q) - 1
@@ -435,11 +439,12 @@ def baseline_frames() -> dict:
          "ad_valorem": 0.0, "per_t_usd": 0.0},
     ]
 
-    # --- Modules (builds). Capex is annuitised into fixed_om_usd (see capital_charge) --------
+    # --- Modules (builds). Full capex with a 20-year life [assumption]: the model charges it as
+    # an annuity at the 8 %/yr discount rate, only for the quarters inside the horizon --------
     def module(name, site, capacity_q, capex, earliest, max_count=1):
-        return {"module": name, "site": site, "capacity_t": capacity_q, "capex_usd": 0.0,
-                "fixed_om_usd": capital_charge(capex), "earliest_period": earliest,
-                "max_count": max_count}
+        return {"module": name, "site": site, "capacity_t": capacity_q, "capex_usd": capex,
+                "fixed_om_usd": 0.0, "earliest_period": earliest, "max_count": max_count,
+                "lifetime_periods": LIFE_YEARS * Q}
 
     f["modules"] = [
         # Lynas Kuantan heavy-RE expansion: +5,000 t/yr heavy feed, MYR500M ≈ US$120M (reported
@@ -496,7 +501,7 @@ def baseline_frames() -> dict:
 
     # --- Scenarios [assumption: probabilities] ----------------------------------------------
     f["scenarios"] = [
-        {"scenario": "status_quo", "probability": 0.60,
+        {"scenario": "truce_holds", "probability": 0.60,
          "description": "Busan truce holds: Chinese licences at 2024 volumes from 2025Q4."},
         {"scenario": "china_escalation", "probability": 0.25,
          "description": "Suspensions lapse (Ann. 61/70, 10 Nov 2026): from 2026Q4 Chinese "
@@ -548,13 +553,13 @@ BASELINE_README = [
     "and in comments in build_instances.py.",
     f"Foreign plants' capacities (and module capex) are the share available to US buyers: "
     f"{US_SHARE:.0%} [assumption].",
-    "Module capex is annuitised (20 yr, 8 %/yr) into fixed_om_usd per online quarter, because "
-    "the horizon is too short to recover a full capex.",
+    "Modules carry their full capex and a 20-year life (lifetime_periods = 80); the model "
+    "charges capex as an annuity at 8 %/yr for the quarters inside the horizon.",
     "Chinese separated oxide reaches the US as trader offers at market prices; Dy/Tb exports "
     "are capped by licence quotas (MOFCOM Ann. 18).",
     "Rule: no Chinese-mined or Chinese-processed oxide in US defence demand (MOFCOM Ann. 46 "
     "clause 1).",
-    "Scenarios: status_quo (0.60), china_escalation from 2026Q4 (0.25), malaysia_feed_cut from "
+    "Scenarios: truce_holds (0.60), china_escalation from 2026Q4 (0.25), malaysia_feed_cut from "
     "2026Q4 (0.15) [assumed probabilities].",
     "Solve: supplyopt solve instances/ree_baseline.xlsx --mip-gap 0 --out runs/baseline",
 ]

@@ -701,7 +701,19 @@ def recompute_objective(d: _Data, sol: dict) -> float:
                 fom = d.value("modules", "fixed_om_usd", [s] * len(later), later,
                               [mrow[mod]] * len(later))
                 disc = np.array([d.disc[t] for t in later])
-                total += p * count * (np.nan_to_num(capex) * d.disc[online]
+                life = d.inst.table("modules")["lifetime_periods"].iat[mrow[mod]]
+                if life is None or life != life:
+                    capex_share = d.disc[online]  # paid in full when online
+                else:
+                    # An annuity of capex · i / (1 − (1+i)^−L) per period of its life, counted
+                    # for the periods of that life inside the horizon.
+                    s_ = d.inst.settings
+                    i = (1 + float(s_.get("discount_rate_per_year", 0) or 0)) ** (
+                        1 / float(s_.get("periods_per_year", 4) or 4)) - 1
+                    life = int(life)
+                    payment = 1 / life if i == 0 else i / (1 - (1 + i) ** -life)
+                    capex_share = payment * sum(d.disc[t] for t in later[:life])
+                total += p * count * (np.nan_to_num(capex) * capex_share
                                       + float(np.sum(disc * np.nan_to_num(fom))))
     return total
 

@@ -75,7 +75,7 @@ def test_baseline_scenarios_are_a_distribution(baseline_run):
     scenarios = baseline_run.instance.scenarios
     assert len(scenarios) >= 3
     assert sum(s.probability for s in scenarios) == pytest.approx(1.0, abs=1e-9)
-    assert {"status_quo", "china_escalation", "malaysia_feed_cut"} <= {s.name for s in scenarios}
+    assert {"truce_holds", "china_escalation", "malaysia_feed_cut"} <= {s.name for s in scenarios}
 
 
 def test_baseline_no_chinese_material_reaches_defence(baseline_run):
@@ -93,12 +93,12 @@ def test_baseline_no_chinese_material_reaches_defence(baseline_run):
     assert chinese["tonnes"].sum() == pytest.approx(0.0, abs=1e-6)
 
 
-def test_baseline_disruptions_cost_at_least_the_status_quo(baseline_run):
+def test_baseline_disruptions_cost_at_least_the_truce_holds(baseline_run):
     """The disruption scenarios share the status quo's data up to 2026Q3 and from 2026Q4 only
     tighten it (lower Chinese offers and licence caps, a higher price and tariff; a lane cut
     to 0), so each shares the status quo's decisions up to then (non-anticipativity) and its
     best continuation cannot be cheaper: cost(scenario) ≥ cost(status quo)."""
     costs = baseline_run.tables["scenario_costs"].set_index("scenario")["cost_usd"]
-    tol = 1e-6 * abs(costs["status_quo"])
-    assert costs["china_escalation"] >= costs["status_quo"] - tol
-    assert costs["malaysia_feed_cut"] >= costs["status_quo"] - tol
+    tol = 1e-6 * abs(costs["truce_holds"])
+    assert costs["china_escalation"] >= costs["truce_holds"] - tol
+    assert costs["malaysia_feed_cut"] >= costs["truce_holds"] - tol

@@ -1,0 +1,82 @@
+"""Write ``instances/ree_baseline_batch.xlsx``: the shipped batch of ``ree_baseline.xlsx``.
+
+Run from the repository root::
+
+    python instances/build_batch.py
+    supplyopt batch instances/ree_baseline_batch.xlsx --out reports/ree_batch
+
+Runs (each applies to every scenario of the base instance and wins over its changes):
+
+* ``baseline``: the instance as it is;
+* ``canada_capex_overrun``: capex of the Canadian modules (mine and SRC expansion) × 1.4;
+* ``malaysia_feed_cut``: every concentrate lane into the Lynas Malaysia plants closed from
+  2026Q1 (Mt Weld and Chinese feed alike);
+* ``ev_demand_surge``: US EV demand for Nd, Pr, Dy and Tb × 1.5 from 2026Q1;
+* sweep ``china_dy_tb_caps``: China's Dy and Tb export quotas scaled together from 0 to
+  100 % of their base values, 11 runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "ree_baseline_batch.xlsx"
+
+README = [
+    "Batch of instances/ree_baseline.xlsx for `supplyopt batch` (see docs/batch.md).",
+    "Sheet settings: base = the base instance (relative to this file) and batch-wide defaults.",
+    "Sheet batch: one override per row (run, sheet, key, column, mode, value, from_period); rows "
+    "with the same run name make one run; a run row without an override is the base case.",
+    "Sheet sweeps: rows with the same sweep name are swept together over the range "
+    "(A..B% scales the base value, A..B sets it; :N = number of runs).",
+    "Written by instances/build_batch.py: edit that script, not this workbook.",
+]
+
+
+def batch_sheets() -> dict[str, list[dict]]:
+    """The sheets of the batch workbook."""
+    settings = [
+        {"setting": "base", "value": "ree_baseline.xlsx"},
+        {"setting": "description", "value": "Rare-earth baseline: China Dy/Tb quota sweep and "
+                                            "three stress tests."},
+        {"setting": "focus_country", "value": "CHN"},
+        {"setting": "mip_gap", "value": 1e-4},
+        {"setting": "time_limit", "value": 600},
+    ]
+    batch = [{"run": "baseline", "description": "The base instance, unchanged."}]
+    for module in ("CAN_Generic_mine", "CAN_SRC_exp"):
+        batch.append({"run": "canada_capex_overrun", "sheet": "modules", "key": module,
+                      "column": "capex_usd", "mode": "scale", "value": 1.4,
+                      "description": "Canadian capex +40 %."})
+    for origin, plant in (("AUS_MtWeld", "MYS_Lynas"), ("CHN_Light", "MYS_Lynas"),
+                          ("CHN_Ionic", "MYS_Lynas_HRE")):
+        batch.append({"run": "malaysia_feed_cut", "sheet": "lanes", "key": f"{origin},{plant}",
+                      "column": "capacity_t", "mode": "set", "value": 0,
+                      "from_period": "2026Q1",
+                      "description": "No concentrate reaches Lynas Malaysia from 2026Q1."})
+    for element in ("Nd", "Pr", "Dy", "Tb"):
+        batch.append({"run": "ev_demand_surge", "sheet": "demand_quantities",
+                      "key": f"USA_ev_{element}", "column": "quantity_t", "mode": "scale",
+                      "value": 1.5, "from_period": "2026Q1",
+                      "description": "US EV demand +50 % from 2026Q1."})
+    sweeps = [{"sweep": "china_dy_tb_caps", "sheet": "export_quotas", "key": f"CHN,{el}",
+               "column": "cap_t", "range": "0..100%:11"} for el in ("Dy", "Tb")]
+    return {"settings": settings, "batch": batch, "sweeps": sweeps}
+
+
+def main() -> Path:
+    """Write the workbook and check it against the base instance."""
+    from optimizer.api import load_instance
+    from optimizer.batch.definition import check_batch, read_batch
+    from optimizer.io.write import write_workbook
+
+    write_workbook(batch_sheets(), OUT, readme=README)
+    defn = read_batch(OUT)
+    check_batch(defn, load_instance(defn.base))
+    print(f"wrote {OUT} ({len(defn.runs)} runs)")
+    return OUT
+
+
+if __name__ == "__main__":
+    main()
