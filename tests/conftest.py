@@ -87,7 +87,7 @@ def dual(run: RunResult, family: str, **where) -> float:
 
 
 def changed(s: dict, sheet: str, column: str, delta: float, **where) -> dict:
-    """A deep copy of ``s`` with ``column`` raised by ``delta`` in the one row matching ``where``."""
+    """A deep copy of ``s`` with ``column`` raised by ``delta`` in the row matching ``where``."""
     out = copy.deepcopy(s)
     hits = [r for r in out[sheet] if all(r.get(k) == v for k, v in where.items())]
     assert len(hits) == 1, f"{len(hits)} rows of {sheet} match {where}"

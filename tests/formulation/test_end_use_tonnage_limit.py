@@ -1,4 +1,4 @@
-"""end_use_tonnage_limit: tonnes from a country (mined / processed / either) to an end use ≤ limit."""
+"""end_use_tonnage_limit: tonnes from a country (by basis) to an end use ≤ a limit (0 = ban)."""
 
 import pytest
 

@@ -38,8 +38,9 @@ def test_element_quota(kit):
     assert run.objective == pytest.approx(4400, rel=1e-6)
     for p in ("P1", "P2"):
         assert kit.dual(run, "export_quota_cap", period=p) == pytest.approx(-40, abs=1e-6)
-        assert kit.dual(run, "demand_balance", element="Nd", period=p) == pytest.approx(90, abs=1e-6)
-        assert kit.dual(run, "demand_balance", element="Dy", period=p) == pytest.approx(60, abs=1e-6)
+        for element, price in (("Nd", 90), ("Dy", 60)):
+            assert kit.dual(run, "demand_balance", element=element, period=p) == \
+                pytest.approx(price, abs=1e-6)
     # Raising the quota by δ moves both periods' rows: 2·(−40)·δ.
     kit.check_perturbation(s, run, -80.0, "export_quotas", "cap_t", 1.0, country="C")
 

@@ -1,4 +1,4 @@
-"""plant_output: a plant ships no more of an element than it separates; co-products come together."""
+"""plant_output: a plant ships no more of an element than it separates; co-products go together."""
 
 import pytest
 

@@ -32,7 +32,8 @@ def test_initial_stock_carried_and_drawn(kit):
     assert run.objective == pytest.approx(246, rel=1e-6)
     y_sb1 = kit.dual(run, "stock_balance", stockpile="S", period="P1")
     assert y_sb1 == pytest.approx(-117, abs=1e-6)
-    assert kit.dual(run, "stock_balance", stockpile="S", period="P2") == pytest.approx(-120, abs=1e-6)
+    assert kit.dual(run, "stock_balance", stockpile="S", period="P2") == \
+        pytest.approx(-120, abs=1e-6)
     assert kit.dual(run, "demand_balance", period="P1") == pytest.approx(117, abs=1e-6)
     assert kit.dual(run, "demand_balance", period="P2") == pytest.approx(120, abs=1e-6)
     assert kit.row(run, "stocks", period="P1")["stock_t"] == pytest.approx(2, abs=1e-6)

@@ -36,7 +36,8 @@ def test_buy_ahead_up_to_the_stockpile_size(kit):
     assert run.objective == pytest.approx(2866, rel=1e-6)
     y_sc1 = kit.dual(run, "stock_capacity", stockpile="S", period="P1")
     assert y_sc1 == pytest.approx(-48, abs=1e-6)
-    assert kit.dual(run, "stock_capacity", stockpile="S", period="P2") == pytest.approx(0, abs=1e-6)
+    assert kit.dual(run, "stock_capacity", stockpile="S", period="P2") == \
+        pytest.approx(0, abs=1e-6)
     assert kit.dual(run, "demand_balance", period="P2") == pytest.approx(150, abs=1e-6)
     assert kit.dual(run, "trader_capacity", trader="T1", period="P2") == pytest.approx(-50, abs=1e-6)
     assert kit.row(run, "stocks", period="P1")["stock_t"] == pytest.approx(8, abs=1e-6)
