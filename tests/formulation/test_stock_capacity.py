@@ -39,6 +39,7 @@ def test_buy_ahead_up_to_the_stockpile_size(kit):
     assert kit.dual(run, "stock_capacity", stockpile="S", period="P2") == \
         pytest.approx(0, abs=1e-6)
     assert kit.dual(run, "demand_balance", period="P2") == pytest.approx(150, abs=1e-6)
-    assert kit.dual(run, "trader_capacity", trader="T1", period="P2") == pytest.approx(-50, abs=1e-6)
+    assert kit.dual(run, "trader_capacity", trader="T1", period="P2") == \
+        pytest.approx(-50, abs=1e-6)
     assert kit.row(run, "stocks", period="P1")["stock_t"] == pytest.approx(8, abs=1e-6)
     kit.check_perturbation(s, run, y_sc1, "stockpiles", "capacity_t", 1.0, stockpile="S")
