@@ -42,6 +42,9 @@ def read_run_folder(run_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
         raise RunFolderError(f"{summary_path}: unreadable ({exc})") from None
     if not isinstance(summary, dict):
         raise RunFolderError(f"{summary_path}: expected a JSON object")
+    if summary.get("status") not in ("optimal", "feasible"):
+        raise RunFolderError(f"{run_dir}: the run found no plan (status "
+                             f"{summary.get('status', 'unknown')}); there is nothing to verify")
     tables = {}
     for name in SOLUTION_TABLES:
         path = run_dir / "tables" / f"{name}.csv"
