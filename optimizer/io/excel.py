@@ -81,10 +81,14 @@ def _open(path: Path, data_only: bool):
 
 def _describe(exc: BaseException) -> str:
     """A short reason for a parse failure; XML bombs get named as such."""
+    cause, seen = exc, 0
+    while cause is not None and seen < 10:  # openpyxl wraps the parser's error in a ValueError
+        if type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden",
+                                    "ExternalReferenceForbidden", "NotSupportedError"):
+            return ("a workbook without XML entity or DTD declarations (refused as a possible "
+                    "XML bomb)")
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
     kind = type(exc).__name__
-    if kind in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden",
-                "NotSupportedError"):
-        return "a workbook without XML entity or DTD declarations (refused as a possible XML bomb)"
     text = str(exc).splitlines()[0][:200] if str(exc) else kind
     return f"a readable .xlsx workbook ({kind}: {text})"
 
