@@ -43,7 +43,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOCS = ROOT / "docs" / "performance.md"
-sys.path.insert(0, str(ROOT))
+# Workers import the package from a snapshot of a commit (SUPPLYOPT_CODE, see --code) so that
+# edits in progress in a shared checkout cannot change or break a measurement half-way.
+CODE = Path(os.environ.get("SUPPLYOPT_CODE") or ROOT)
+sys.path.insert(0, str(CODE))
 
 STAGES = ("read", "validate", "build", "compile", "handoff", "solve", "extract", "duals",
           "tables", "status_quo", "verify", "write")
@@ -77,11 +80,15 @@ def patch_known_bugs() -> list[str]:
     with export quotas fails in the tables stage. Until that is fixed, the benchmark renames the
     rule's column to ``rule_period`` for the duration of the call (a no-op once fixed).
     """
+    import inspect
+
     import optimizer.results as results
 
     original = results.shadow_prices
     if getattr(original, "_bench_patched", False):
         return ["shadow_prices period column"]
+    if "rule_period" in inspect.getsource(original):  # fixed upstream: nothing to do
+        return []
 
     def shadow_prices(md, out):
         saved = {}
@@ -238,11 +245,26 @@ def worker_scaleout(preset: str, ns: list[int], modules: bool) -> dict:
     return {"preset": preset, "modules": modules, "rows": rows}
 
 
+def snapshot(ref: str, workdir: Path) -> tuple[Path, str]:
+    """Export the ``optimizer`` package at git ``ref`` into ``workdir`` (the checkout and its
+    uncommitted changes are not touched); return the folder and the commit id."""
+    sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    dest = workdir / f"code-{sha[:12]}"
+    if not (dest / "optimizer" / "__init__.py").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "optimizer"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest, sha
+
+
 def run_worker(args: list[str], timeout: float | None = None) -> dict:
     """Run ``run.py _worker ARGS`` in a fresh interpreter and return its JSON result."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", *args]
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    env = dict(os.environ, SUPPLYOPT_CODE=str(CODE))
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     wall = time.perf_counter() - t0
     for line in p.stdout.splitlines()[::-1]:
         if line.startswith(MARK):
@@ -291,17 +313,22 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
     alg = choose_algorithm(requested_alg, variant, guess)
     mps = base / "model.mps"
     runs, floors = [], []
+    # Pipeline and floor runs alternate, so both see the same load on a shared machine.
     for i in range(repeat):
+        load = os.getloadavg()[0]
         out = run_worker(["pipeline", str(inst_dir), str(base / "out"), alg,
                           str(mps) if i == 0 else "-", "-"])
+        out["load_before"] = load
         runs.append(out)
         log(f"  {preset}/{variant} pipeline #{i + 1}: {out['end_to_end_s']:.2f} s, "
-            f"{out['peak_rss_mb']:.0f} MB, {out['counts']['variables']:,} variables")
-    for i in range(repeat):
+            f"{out['peak_rss_mb']:.0f} MB, {out['counts']['variables']:,} variables "
+            f"(load {load:.1f})")
+        load = os.getloadavg()[0]
         fl = run_worker(["floor", str(mps), alg, "1" if variant == "mip" else "0"])
+        fl["load_before"] = load
         floors.append(fl)
         log(f"  {preset}/{variant} floor #{i + 1}: read {fl['read_s']:.2f} s, solve "
-            f"{fl['solve_s']:.2f} s, {fl['peak_rss_mb']:.0f} MB")
+            f"{fl['solve_s']:.2f} s, {fl['peak_rss_mb']:.0f} MB (load {load:.1f})")
     prof = None
     if profile:
         pfile = base / "profile.json"
@@ -331,6 +358,7 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
         "status": runs[0]["status"], "gap": runs[0]["gap"], "floor_status": floors[0]["status"],
         "all_runs_end_to_end_s": [r["end_to_end_s"] for r in runs],
         "all_floor_solve_s": [f["solve_s"] for f in floors],
+        "load_avg": [r.get("load_before") for r in runs] + [f.get("load_before") for f in floors],
         "shims": runs[0].get("shims", []), "profile": prof, "machine": machine(),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -415,15 +443,29 @@ def main(argv=None) -> None:
                          "(default with --write-docs: small:1,2,4,8,16)")
     ap.add_argument("--write-docs", action="store_true", help=f"rewrite {DOCS.relative_to(ROOT)}")
     ap.add_argument("--no-save", action="store_true", help="do not save results as JSON")
+    ap.add_argument("--code", default="HEAD", metavar="REF",
+                    help="git commit whose optimizer/ is measured [HEAD]; 'worktree' measures "
+                         "the checkout as it is, uncommitted edits included")
     a = ap.parse_args(argv)
+    global CODE
+    commit = "working tree"
+    if a.code != "worktree" and a.presets:
+        CODE, sha = snapshot(a.code, a.workdir)
+        commit = sha[:12]
+        sys.path.insert(0, str(CODE))
+        print(f"measuring optimizer/ at commit {commit} (snapshot in {CODE})")
     RESULTS.mkdir(parents=True, exist_ok=True)
     for preset in a.presets:
         for variant in a.variants.split(","):
             print(f"== {preset} / {variant}", flush=True)
             r = bench_one(preset, variant, a.repeat, a.lp_algorithm, a.workdir, a.profile)
+            r["commit"] = commit
             print_result(r)
+            if a.lp_algorithm != "auto":  # a comparison run: kept next to the default one
+                r["variant"] = f"{variant} ({r['lp_algorithm']})"
             if not a.no_save:
-                (RESULTS / f"{preset}-{variant}.json").write_text(json.dumps(r, indent=1))
+                tag = "" if a.lp_algorithm == "auto" else f"-{a.lp_algorithm}"
+                (RESULTS / f"{preset}-{variant}{tag}.json").write_text(json.dumps(r, indent=1))
     scaleout = a.scaleout or ("small:1,2,4,8,16" if a.write_docs and a.presets else None)
     if scaleout:
         preset, ns = scaleout.split(":")
@@ -434,6 +476,7 @@ def main(argv=None) -> None:
                 print(f"  N={row['n']:>3}: {row['variables']:>8,} vars, extensive form "
                       f"{row['ef_s']:.2f} s, {row['n']} separate solves {row['separate_s']:.2f} s")
             res["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            res["commit"] = commit
             if not a.no_save:
                 (RESULTS / f"scaleout-{preset}-{'mip' if modules else 'lp'}.json").write_text(
                     json.dumps(res, indent=1))
@@ -479,7 +522,7 @@ def _load_results(folder: Path) -> tuple[list[dict], list[dict]]:
         d = json.loads(f.read_text())
         (scale if f.name.startswith("scaleout-") else runs).append(d)
     runs.sort(key=lambda r: (ORDER.index(r["preset"]) if r["preset"] in ORDER else 99,
-                             r["variant"]))
+                             r["variant"].split()[0], len(r["variant"])))
     return runs, scale
 
 
@@ -506,6 +549,9 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
     w("# Performance: each stage of a solve against HiGHS alone\n")
     w("<!-- Generated by `python benchmarks/run.py small medium --write-docs`; do not edit by hand:"
       " change benchmarks/run.py (render_docs) instead. -->\n")
+    commits = sorted({r.get("commit", "?") for r in runs})
+    w(f"Measured code: `optimizer/` at commit {', '.join(commits)} (a `git archive` snapshot, "
+      "so edits in progress elsewhere in the checkout do not leak into a measurement).\n")
     w(f"Regenerate with `python benchmarks/run.py small medium --write-docs` (add `large` when "
       f"there is time: it takes tens of minutes). Last measured {newest} on {m['cpus']} × "
       f"{m['cpu']} with {m['memory']} ({m['os']}); Python {m['python']}, HiGHS {m['highs']} "
