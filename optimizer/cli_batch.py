@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
         base: Annotated[Optional[Path], typer.Option(
             help="Base instance (wins over the file's 'base' setting).")] = None,
         set_: Annotated[Optional[list[str]], typer.Option(
-            "--set", help="Override a cell: sheet:key:column=value; all --set make one run.")] = None,
+            "--set", help="Override a cell: sheet:key:column=value; all --set make one run.")] \
+        = None,
         set_name: Annotated[str, typer.Option(help="Name of the --set run.")] = "set",
         sweep: Annotated[Optional[list[str]], typer.Option(
             help="[NAME=]sheet:key:column=A..B[%]:N[@PERIOD], e.g. "
@@ -61,7 +62,12 @@ def register(app: typer.Typer) -> None:
             from dataclasses import replace
 
             defn = replace(defn, defaults=tuple(sorted(defaults.items())))
-            report = run_batch(defn, out, jobs=jobs, cluster=cluster, quiet=quiet)
+            try:
+                report = run_batch(defn, out, jobs=jobs, cluster=cluster, quiet=quiet)
+            except KeyboardInterrupt:
+                err(f"interrupted: finished runs are kept in {out / 'runs'}; run the same "
+                    "command again to do the rest")
+                raise typer.Exit(130) from None
             typer.echo(f"batch: {report.ok} ok, {len(report.failed)} failed"
                        + (f", {report.skipped} already done" if report.skipped else "")
                        + f" of {report.total} runs in {report.wall_s:.1f} s -> "
@@ -84,7 +90,8 @@ def register(app: typer.Typer) -> None:
         cutoff_from: Annotated[Optional[str], typer.Option(
             help="Period from which a country's exports stop in the cut-off screen "
                  "[first period].")] = None,
-        jobs: Annotated[Optional[int], typer.Option(help="Worker processes [cores].", min=1)] = None,
+        jobs: Annotated[Optional[int], typer.Option(
+            help="Worker processes [cores].", min=1)] = None,
         cluster: Annotated[Optional[str], typer.Option(
             help="dask.distributed scheduler address (trusted networks only).")] = None,
         time_limit: Annotated[Optional[float], typer.Option(

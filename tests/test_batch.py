@@ -88,7 +88,7 @@ def write_batch(path: Path, base: Path, batch_rows, sweeps=None, settings=None) 
 
 
 def test_parse_range_percent_and_absolute():
-    """0..100%:11 → factors 0, 0.1, …, 1 (scale); 0..600:3 → 0, 300, 600 (set); @P names a period."""
+    """0..100%:11 → factors 0, 0.1, …, 1 (scale); 0..600:3 → 0, 300, 600 (set); @P: period."""
     values, unit, period = parse_range("0..100%:11")
     assert unit == "%" and period is None
     assert values == pytest.approx([i / 10 for i in range(11)])

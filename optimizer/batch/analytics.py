@@ -13,7 +13,7 @@ decision shared by every scenario; ξ_s the data of scenario *s* with probabilit
 
     RP &= \min_x \sum_s p_s\, c(x, ξ_s)                 &&\text{(recourse problem: the model)}\\
     EV &= \min_x c(x, \bar ξ), \quad \bar ξ = \sum_s p_s ξ_s  &&\text{(expected-value problem)}\\
-    EEV &= \sum_s p_s\, c(\bar x, ξ_s)                  &&\text{(}\bar x\text{: builds of EV, fixed)}\\
+    EEV &= \sum_s p_s\, c(\bar x, ξ_s)            &&\text{(}\bar x\text{: builds of EV, fixed)}\\
     WS &= \sum_s p_s \min_x c(x, ξ_s)                   &&\text{(wait-and-see)}\\
     VSS &= EEV - RP \ge 0, \qquad EVPI = RP - WS \ge 0
 
@@ -93,11 +93,12 @@ def drop_rows(inst: Instance, sheet: str, positions: tuple[int, ...] | None = No
 
 
 def _full_key(df: pd.DataFrame, sheet: str, r: int) -> tuple[str, ...]:
-    return tuple("" if df[k].iat[r] is None else str(df[k].iat[r]) for k in SHEET_BY_NAME[sheet].key)
+    return tuple("" if df[k].iat[r] is None else str(df[k].iat[r])
+                 for k in SHEET_BY_NAME[sheet].key)
 
 
 def expected_value_instance(inst: Instance) -> Instance:
-    """The expected-value instance: one scenario whose data are the scenarios' mean, period by period.
+    """The expected-value instance: one scenario holding the scenarios' mean data, per period.
 
     For each cell a scenario changes and each period, the value is Σ_s p_s v_s(t) (the base
     value where a scenario leaves it). A blank (unlimited) value in any scenario keeps it
@@ -163,8 +164,11 @@ def expected_value_instance(inst: Instance) -> Instance:
 
 
 def apply_transforms(inst: Instance, transforms: tuple) -> Instance:
-    """Apply ``(("only_scenario", name), ("base_only",), ("drop_rules",), ("drop_row", sheet,
-    pos), ("expected_value",))`` in order."""
+    """Apply instance transforms in order.
+
+    Each is a tuple: ``("only_scenario", name)``, ``("base_only",)``, ``("drop_rules",)``,
+    ``("drop_row", sheet, position)`` or ``("expected_value",)``.
+    """
     for tr in transforms:
         kind = tr[0]
         if kind == "only_scenario":
@@ -191,7 +195,7 @@ def supplying_countries(inst: Instance) -> list[str]:
     """Countries that can send material abroad: a cross-border lane starts there, or a trader."""
     country = inst.site_country()
     lanes = inst.table("lanes")
-    out = {country[o] for o, d in zip(lanes["origin"], lanes["destination"])
+    out = {country[o] for o, d in zip(lanes["origin"], lanes["destination"], strict=True)
            if country.get(o) != country.get(d)}
     out.update(inst.table("traders")["country"])
     order = list(inst.table("countries")["country"])
@@ -211,7 +215,7 @@ def cutoff_overrides(inst: Instance, country: str, from_period: str | None) -> t
         ovs.append(Override("traders", (t,), "capacity_t", 0.0, "set", from_period, source=src))
     site = inst.site_country()
     lanes = inst.table("lanes")
-    for o, d in zip(lanes["origin"], lanes["destination"]):
+    for o, d in zip(lanes["origin"], lanes["destination"], strict=True):
         if site.get(o) == country and site.get(d) != country:
             ovs.append(Override("lanes", (o, d), "capacity_t", 0.0, "set", from_period, source=src))
     return tuple(ovs)
@@ -224,10 +228,12 @@ def policy_rows(inst: Instance) -> list[tuple[str, int, str]]:
         df = inst.table(sheet)
         for r in range(len(df)):
             key = ",".join(_full_key(df, sheet, r))
-            value = {"end_use_limits": lambda: f"max_t={df['max_t'].iat[r]}, "
-                                               f"max_share={df['max_share'].iat[r]}",
-                     "diversification_caps": lambda: f"max_share={df['max_share'].iat[r]}",
-                     "export_quotas": lambda: f"cap_t={df['cap_t'].iat[r]}"}[sheet]()
+            if sheet == "end_use_limits":
+                value = f"max_t={df['max_t'].iat[r]}, max_share={df['max_share'].iat[r]}"
+            elif sheet == "diversification_caps":
+                value = f"max_share={df['max_share'].iat[r]}"
+            else:
+                value = f"cap_t={df['cap_t'].iat[r]}"
             out.append((sheet, r, f"{sheet}[{key}] {value}"))
     return out
 
@@ -315,8 +321,9 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     def run_all(tasks):
         for r in execute(tasks, jobs, cluster, on_start=lambda t: progress.started(t.name)):
             res[r["name"]] = r
-            progress.finished(r["name"], r["status"] == "ok",
-                              "" if r["status"] == "ok" else (r.get("reason") or "").splitlines()[0])
+            ok = r["status"] == "ok"
+            progress.finished(r["name"], ok,
+                              "" if ok else (r.get("reason") or "").splitlines()[0])
 
     run_all(stage1)
     rp, naive, ev = res.get("RP"), res.get("naive"), res.get("EV")

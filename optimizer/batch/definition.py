@@ -161,7 +161,10 @@ RANGE_RE = re.compile(r"^\s*(?P<a>[-+0-9.eE]+)\s*(?P<pa>%?)\s*\.\.\s*(?P<b>[-+0-
 
 
 def parse_range(text: str) -> tuple[list[float], str, str | None]:
-    """``"0..100%:11"`` → ([0.0, 0.1, …, 1.0], "%", None); ``"0..500:3@P2"`` → ([0, 250, 500], "", "P2").
+    """Values of a sweep range, its unit and its period.
+
+    ``"0..100%:11"`` → ([0.0, 0.1, …, 1.0], "%", None); ``"0..500:3@P2"`` → ([0, 250, 500],
+    "", "P2").
 
     A ``%`` range gives scale factors (percent / 100); otherwise values in the column's unit.
     Raise ValueError on anything else (including fewer than 1 or more than 1,000 points).
@@ -258,8 +261,9 @@ def _rows(raw):
     """(excel_row, {column: cell}) for each row of a raw sheet, column names lower-cased."""
     frame = raw.frame
     cols = [str(c).strip().lower() for c in frame.columns]
-    for excel_row, values in zip(frame.index, frame.itertuples(index=False, name=None)):
-        yield int(excel_row), dict(zip(cols, values))
+    for excel_row, values in zip(frame.index, frame.itertuples(index=False, name=None),
+                                 strict=True):
+        yield int(excel_row), dict(zip(cols, values, strict=True))
 
 
 def read_batch(path: str | Path | None, base: str | Path | None = None,

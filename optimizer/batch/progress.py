@@ -38,6 +38,7 @@ class Progress:
 
     @property
     def remaining(self) -> int:
+        """Runs neither finished nor skipped."""
         return self.total - self.done - self.failed - self.skipped
 
     def eta_s(self) -> float | None:

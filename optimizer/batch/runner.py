@@ -121,7 +121,7 @@ def _instance(base: str, checksum: str, payload=None):
 
 
 def _last_runs() -> dict:
-    """This thread's cache: (base checksum, transform) → last RunResult (for warm starts)."""
+    """Cache of the calling thread: (base checksum, transform) → last RunResult (warm starts)."""
     if not hasattr(_LOCAL, "last"):
         _LOCAL.last = {}
     return _LOCAL.last
@@ -380,8 +380,22 @@ def execute_local(tasks, jobs: int, on_start=None, worker=run_task):
                 inflight.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = ProcessPoolExecutor(jobs, mp_context=ctx)
+    except BaseException:
+        # Interrupted (Ctrl-C) or the caller stopped early: do not wait for solves in flight.
+        # Their runs have no manifest yet, so a rerun redoes them.
+        _terminate(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now (the executor has no public way to do it)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except Exception:  # already gone
+            pass
 
 
 def _payload(base: str):
@@ -525,7 +539,8 @@ def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | Non
     runs_dir = out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     _clean_stale(runs_dir)
-    tasks = [replace(t, out_dir=str(runs_dir / r.folder)) for t, r in zip(tasks, defn.runs)]
+    tasks = [replace(t, out_dir=str(runs_dir / r.folder))
+             for t, r in zip(tasks, defn.runs, strict=True)]
     jobs = jobs or default_jobs()
     progress = Progress(len(tasks), enabled=not quiet, stream=stream)
     progress.workers = jobs
@@ -587,7 +602,8 @@ def batch_tables(defn, tasks, manifests) -> dict:
                     "warm_start": m.get("warm_start"), "wall_s": m.get("wall_s"),
                     "solve_s": (m.get("times_s") or {}).get("solve"),
                     "sweep": m.get("sweep"), "sweep_value": m.get("sweep_value"),
-                    "folder": f"runs/{Path(t.out_dir).name}", "input_sha256": m.get("input_sha256")})
+                    "folder": f"runs/{Path(t.out_dir).name}",
+                    "input_sha256": m.get("input_sha256")})
         rows.append(row)
         for s in (m.get("long") or {}).get("supply_shares", []):
             shares.append({"run": t.name, **s})
@@ -599,7 +615,7 @@ def batch_tables(defn, tasks, manifests) -> dict:
                   "objective_usd", "unmet_t"]
     focus_cols = [c for c in summary.columns if c.startswith(f"{defn.focus_country}_share_")]
     curves = []
-    for t, row in zip(tasks, rows):
+    for t, row in zip(tasks, rows, strict=True):
         meta = dict(t.meta)
         if not meta.get("sweep"):
             continue
@@ -636,8 +652,11 @@ def _write_atomic(path: Path, writer) -> None:
 
 def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, jobs: int,
                         cluster: str | None, report: BatchReport) -> None:
-    """batch_summary.csv/.xlsx, sweep_curves.csv, supply_shares.csv, shadow_prices.csv and
-    batch_manifest.json, each written atomically."""
+    """Write the batch's tables and manifest, each file atomically.
+
+    Files: batch_summary.csv/.xlsx, sweep_curves.csv, supply_shares.csv, shadow_prices.csv and
+    batch_manifest.json.
+    """
     import pandas as pd
 
     from optimizer.api import file_checksum

@@ -112,7 +112,7 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
     row: dict = {"status": o.status, "objective_usd": _num(o.objective), "gap": _num(o.gap)}
     cb = run.tables.get("cost_breakdown")
     if cb is not None:
-        for comp, usd in zip(cb["component"], cb["expected_usd"]):
+        for comp, usd in zip(cb["component"], cb["expected_usd"], strict=True):
             row[f"cost_{comp}_usd"] = _num(usd)
     b = run.tables.get("builds")
     row["builds"] = builds_short(b)
@@ -130,5 +130,6 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
     row["top_shadow_prices"] = "; ".join(f"{r.row}={r.shadow_price:.6g}"
                                          for r in prices.itertuples())
     long = {"supply_shares": shares.to_dict("records"),
-            "shadow_prices": [dict(rank=i + 1, **r) for i, r in enumerate(prices.to_dict("records"))]}
+            "shadow_prices": [dict(rank=i + 1, **r)
+                              for i, r in enumerate(prices.to_dict("records"))]}
     return row, long
