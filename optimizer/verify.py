@@ -120,10 +120,6 @@ class _Data:
             out = np.where(np.isnan(v), out, v)
         return out
 
-    def on_grid(self, sheet: str, rows: pd.DataFrame) -> pd.DataFrame:
-        """Cross ``rows`` (with a ``row`` column) with every (scenario, period)."""
-        return self.grid.merge(rows, how="cross")
-
 
 # --------------------------------------------------------------------------------------------
 # The solution, read from the result tables
@@ -205,7 +201,7 @@ class _Report:
 
 
 def _sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataFrame:
-    """Sum ``value`` by ``keys``; also Σ|value| (for row scales)."""
+    """Sum ``value`` by ``keys`` into a column called ``name``."""
     if df.empty:
         return pd.DataFrame(columns=keys + [name])
     return df.groupby(keys, as_index=False, sort=False)[value].sum().rename(columns={value: name})
@@ -215,8 +211,7 @@ def _attach(left: pd.DataFrame, right: pd.DataFrame, on: list[str], col: str) ->
     """``right[col]`` aligned with the rows of ``left`` on ``on`` (0 where absent)."""
     if right.empty or left.empty:
         return np.zeros(len(left))
-    r = right.rename(columns={c: c for c in on})
-    merged = left[on].merge(r[on + [col]], how="left", on=on)
+    merged = left[on].merge(right[on + [col]], how="left", on=on)
     return np.nan_to_num(merged[col].to_numpy(float))
 
 
@@ -262,7 +257,8 @@ def _check_structure(d: _Data, sol: dict, rep: _Report) -> dict[str, pd.DataFram
             bad.append("processed in the plant's country")
         elif ko == "traders" and (p != trader_el[o] or pc != d.country[o] or mc != trader_mc[o]):
             bad.append("the trader's element and provenance")
-        elif (ko == "stockpiles" and p != stock_el[o]) or (kd == "stockpiles" and p != stock_el[de]):
+        elif ((ko == "stockpiles" and p != stock_el[o])
+              or (kd == "stockpiles" and p != stock_el[de])):
             bad.append("the stockpile's element")
         else:
             bad.append("")
@@ -337,12 +333,12 @@ def _plant_output(d: _Data, flows, rep: _Report) -> None:
     conc["mine_country"] = conc["origin"].map(d.country)
     assay = d.table("mine_assays")[["mine", "element", "share"]]
     rec = d.table("plant_recoveries")[["plant", "element", "recovery"]]
-    made = (conc.rename(columns={"origin": "mine", "destination": "plant"})
-            .drop(columns=["product"]).merge(assay, on="mine").merge(rec, on=["plant", "element"]))
+    # The mine's country from the instance, not the table's label (structure checks that).
+    made = (conc.drop(columns=["product", "mined_in"])
+            .rename(columns={"origin": "mine", "destination": "plant", "mine_country": "mined_in"})
+            .merge(assay, on="mine").merge(rec, on=["plant", "element"]))
     made["oxide"] = made["tonnes"] * made["share"].astype(float) * made["recovery"].astype(float)
     keys = ["scenario", "period", "plant", "element", "mined_in"]
-    made = made.rename(columns={"mine_country": "mined_in_"}).drop(columns=["mined_in"]) \
-        .rename(columns={"mined_in_": "mined_in"})
     separated = _sum_by(made, keys, "oxide", "separated")
     out = flows[flows["origin"].map(d.kind.get) == "plants"].rename(
         columns={"origin": "plant", "product": "element"})
@@ -364,12 +360,13 @@ def _stock_balance(d: _Data, flows, stocks, rep: _Report) -> None:
                zip(st["stockpile"], st["initial_processed_country"], st["country"])}
     lot = ["stockpile", "mined_country", "processed_country"]
     fl = flows.rename(columns={"mined_in": "mined_country", "processed_in": "processed_country"})
-    inflow = _sum_by(fl[fl["destination"].isin(sp_row)].rename(columns={"destination": "stockpile"}),
-                     ["scenario", "period"] + lot, "tonnes", "in")
+    into = fl[fl["destination"].isin(sp_row)].rename(columns={"destination": "stockpile"})
+    inflow = _sum_by(into, ["scenario", "period"] + lot, "tonnes", "in")
     outflow = _sum_by(fl[fl["origin"].isin(sp_row)].rename(columns={"origin": "stockpile"}),
                       ["scenario", "period"] + lot, "tonnes", "out")
     held = _sum_by(stocks, ["scenario", "period"] + lot, "stock_t", "stock")
-    initial = pd.DataFrame({"stockpile": list(sp_row), "mined_country": [init_mc[s] for s in sp_row],
+    initial = pd.DataFrame({"stockpile": list(sp_row),
+                            "mined_country": [init_mc[s] for s in sp_row],
                             "processed_country": [init_pc[s] for s in sp_row]})
     lots = pd.concat([initial, inflow[lot], outflow[lot], held[lot]]).drop_duplicates(
         ignore_index=True)
@@ -446,7 +443,8 @@ def _simple_capacity(d: _Data, used: pd.DataFrame, rep: _Report, sheet: str, key
 
 def _lane_capacity(d: _Data, flows, rep: _Report) -> None:
     lanes = d.table("lanes")
-    rows = d.grid.merge(pd.DataFrame({"origin": lanes["origin"], "destination": lanes["destination"],
+    rows = d.grid.merge(pd.DataFrame({"origin": lanes["origin"],
+                                      "destination": lanes["destination"],
                                       "row": np.arange(len(lanes))}), how="cross")
     if rows.empty:
         return
@@ -537,7 +535,8 @@ def _end_use_limits(d: _Data, flows, rep: _Report) -> None:
         return
     into = _into_end_uses(d, flows)
     sp = ["scenario", "period"]
-    for column, family in (("max_t", "end_use_tonnage_limit"), ("max_share", "end_use_share_limit")):
+    for column, family in (("max_t", "end_use_tonnage_limit"),
+                           ("max_share", "end_use_share_limit")):
         grid = _rule_grid(d, "end_use_limits", column)
         for r, rows in grid.groupby("rule", sort=True):
             rule = rules.iloc[r]
@@ -554,8 +553,7 @@ def _end_use_limits(d: _Data, flows, rep: _Report) -> None:
                 total = _attach(rows, _sum_by(f, sp, "tonnes", "x"), sp, "x")
                 rhs = rows["value"].to_numpy() * total
                 rep.add(family, keys, matched, rhs, "<=", matched + rhs,
-                        f"tonnes from {rule['country']} (of {total.round(6).tolist()[:1]} t total)"
-                        if len(rows) == 1 else "tonnes from the country")
+                        "tonnes from the country")
 
 
 def _diversification(d: _Data, flows, rep: _Report) -> None:
@@ -650,7 +648,8 @@ def _weight(d: _Data, df: pd.DataFrame) -> np.ndarray:
 
 def _lookup(d: _Data, df: pd.DataFrame, sheet: str, key: str, by: str, column: str) -> np.ndarray:
     rows = df[by].map(d.row_of(sheet, key)).to_numpy()
-    return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"], rows.astype(np.int64)))
+    return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"],
+                                 rows.astype(np.int64)))
 
 
 def recompute_objective(d: _Data, sol: dict) -> float:
@@ -751,7 +750,8 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     _stock_balance(d, flows, sol["stocks"], rep)
     _site_capacity(d, flows, builds, rep, "mines", "mine_capacity", "origin")
     _site_capacity(d, flows, builds, rep, "plants", "plant_capacity", "destination")
-    traders = flows[flows["origin"].map(d.kind.get) == "traders"].rename(columns={"origin": "trader"})
+    traders = flows[flows["origin"].map(d.kind.get) == "traders"].rename(
+        columns={"origin": "trader"})
     _simple_capacity(d, _sum_by(traders, ["scenario", "period", "trader"], "tonnes", "used"), rep,
                      "traders", "trader", "trader_capacity", "oxide bought")
     _lane_capacity(d, flows, rep)
@@ -798,6 +798,7 @@ def describe_failure(report: dict) -> str:
     w = report.get("worst") or {}
     fam = w.get("family", "?")
     if fam == "objective":
-        return f"objective mismatch {report.get('objective_mismatch', 0):.3g} (relative): {w['row']}"
+        return (f"objective mismatch {report.get('objective_mismatch', 0):.3g} (relative): "
+                f"{w['row']}")
     return f"family {fam}, worst row {w.get('row', '?')} (scaled violation " \
            f"{report.get('max_violation', 0):.3g} > {ABS_TOL:g})"

@@ -47,7 +47,8 @@ def small_frames() -> dict:
                   dict(origin="cn", destination="cnp", cost_usd_per_t=1),
                   dict(origin="my", destination="ev", cost_usd_per_t=5),
                   dict(origin="cnp", destination="ev", cost_usd_per_t=4)],
-        "scenarios": [dict(scenario="base", probability=0.7), dict(scenario="cut", probability=0.3)],
+        "scenarios": [dict(scenario="base", probability=0.7),
+                      dict(scenario="cut", probability=0.3)],
         "scenario_changes": [dict(scenario="cut", sheet="lanes", key="cnp,ev", column="capacity_t",
                                   value=0, from_period="P3")],
     }

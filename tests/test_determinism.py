@@ -18,7 +18,7 @@ import numpy as np
 from optimizer.io.write import write_csv_folder
 
 TIMING_FIELDS = ("times_s",)
-
+"""summary.json fields that measure wall-clock time and so may differ between runs."""
 
 
 def network_frames(mines=6, plants=3, demands=4, periods=4, scenarios=3, seed=7):
@@ -27,11 +27,13 @@ def network_frames(mines=6, plants=3, demands=4, periods=4, scenarios=3, seed=7)
     countries = [f"C{i}" for i in range(6)]
     elements = ["Nd", "Pr", "Dy", "Tb"]
     per = [f"T{t:02d}" for t in range(periods)]
-    mine_rows = [dict(mine=f"m{i}", country=countries[i % 6], capacity_t=float(rng.integers(50, 150)),
+    mine_rows = [dict(mine=f"m{i}", country=countries[i % 6],
+                      capacity_t=float(rng.integers(50, 150)),
                       cost_usd_per_t=float(rng.integers(5, 30))) for i in range(mines)]
     assays = [dict(mine=f"m{i}", element=e, share=round(float(rng.uniform(0.02, 0.2)), 3))
               for i in range(mines) for e in elements]
-    plant_rows = [dict(plant=f"p{j}", country=countries[(j * 2) % 6], capacity_t=float(rng.integers(100, 300)),
+    plant_rows = [dict(plant=f"p{j}", country=countries[(j * 2) % 6],
+                       capacity_t=float(rng.integers(100, 300)),
                        opex_usd_per_t=float(rng.integers(5, 20))) for j in range(plants)]
     rec = [dict(plant=f"p{j}", element=e, recovery=round(float(rng.uniform(0.7, 0.95)), 3))
            for j in range(plants) for e in elements]
@@ -42,10 +44,12 @@ def network_frames(mines=6, plants=3, demands=4, periods=4, scenarios=3, seed=7)
     lanes = []
     for i in range(mines):
         for j in rng.choice(plants, size=3, replace=False):
-            lanes.append(dict(origin=f"m{i}", destination=f"p{j}", cost_usd_per_t=float(rng.integers(1, 10))))
+            lanes.append(dict(origin=f"m{i}", destination=f"p{j}",
+                              cost_usd_per_t=float(rng.integers(1, 10))))
     for j in range(plants):
         for k in rng.choice(demands, size=4, replace=False):
-            lanes.append(dict(origin=f"p{j}", destination=f"d{k}", cost_usd_per_t=float(rng.integers(1, 10)),
+            lanes.append(dict(origin=f"p{j}", destination=f"d{k}",
+                              cost_usd_per_t=float(rng.integers(1, 10)),
                               capacity_t=float(rng.integers(20, 60))))
     sc = [dict(scenario="base", probability=0.5)] + [
         dict(scenario=f"s{n}", probability=0.5 / (scenarios - 1)) for n in range(1, scenarios)]

@@ -142,7 +142,7 @@ def failing(report: dict) -> set[str]:
 
 
 def corrupt(tables: dict, name: str, where: dict, column: str, fn) -> dict:
-    """A deep copy of ``tables`` with ``fn`` applied to ``column`` of the rows matching ``where``."""
+    """A deep copy of ``tables``; ``fn`` applied to ``column`` of the rows matching ``where``."""
     out = {k: v.copy() for k, v in copy.deepcopy(tables).items()}
     df = out[name]
     mask = np.ones(len(df), dtype=bool)
