@@ -191,6 +191,30 @@ def test_objective_derived_by_hand():
     assert not wrong["ok"] and wrong["worst"]["family"] == "objective"
 
 
+def test_objective_with_module_annuity_by_hand():
+    r"""The tiny instance with no existing plant capacity: a module must be built in P1.
+
+    Module: capex 400, fixed O&M 10 per period, life 4 periods. The annual rate 0.21 at 2
+    periods per year gives i = 1.21^(1/2) − 1 = 0.1 per period, so the annuity factor is
+    crf = 0.1 / (1 − 1.1^−4) = 0.1 / (1 − 1/1.4641) = 0.3154708 and the two periods of its
+    life inside the horizon cost 400 × 0.3154708 × (1 + 0.5) = 189.28248 (not the full 400).
+    Fixed O&M: 10 × (1 + 0.5) = 15. Flows as in the test above: 681. Total 885.28248.
+    """
+    frames = tiny_frames()
+    frames["settings"] = [dict(setting="discount_rate_per_year", value="0.21"),
+                          dict(setting="periods_per_year", value="2")]
+    frames["plants"][0]["capacity_t"] = 0
+    frames["modules"] = [dict(module="px", site="p", capacity_t=25, capex_usd=400,
+                              fixed_om_usd=10, lifetime_periods=4)]
+    inst = build(frames)
+    run = solve(inst, EXACT)
+    expected = 681.0 + 400 * 0.1 / (1 - 1 / 1.4641) * 1.5 + 15.0
+    assert expected == pytest.approx(885.28248, abs=1e-5)
+    assert run.verification["ok"], run.verification["worst"]
+    assert run.verification["objective_recomputed"] == pytest.approx(expected, rel=1e-9)
+    assert run.objective == pytest.approx(expected, rel=1e-9)
+
+
 CORRUPTIONS = {
     # family: (table, rows, column, change, words the worst row must contain, exact failing set)
     "mine_capacity": ("flows", dict(scenario=BOTH, period="P1", origin="cn_mine"), "tonnes",
