@@ -151,8 +151,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
     if compare_status_quo and compiled is not None:
-        compiled.last_builds = outcome.values["modules_built"]
-        tables.update(status_quo_tables(md, compiled, options))
+            tables.update(status_quo_tables(md, compiled, options, outcome.values["modules_built"]))
     times["tables"] = time.perf_counter() - t0
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md)
     if verify:
@@ -170,18 +169,13 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     return run
 
 
-def outcome_values_builds(compiled, md):
-    """Module build counts of the solution last stored on the compiled model."""
-    return compiled.last_builds
-
-
-def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataFrame]:
+def status_quo_tables(md, compiled, options: SolveOptions, builds=None) -> dict[str, pd.DataFrame]:
     """The status-quo plan (no new builds) next to the chosen one, for the report's "before".
 
     Tables: ``status_quo_summary`` (status, objective_usd, unmet_t), ``status_quo_supply_mix``
     and ``status_quo_scenario_costs`` (same columns as supply_mix / scenario_costs). Empty when
-    the instance has no candidate modules or the plan builds nothing (the status quo is then
-    the plan itself).
+    the instance has no candidate modules or the plan's ``builds`` (counts aligned with
+    ``md.var_ix["modules_built"]``, when given) are all zero: the status quo is then the plan.
     """
     import numpy as np
 
@@ -190,7 +184,8 @@ def status_quo_tables(md, compiled, options: SolveOptions) -> dict[str, pd.DataF
 
     if len(md.var_ix["modules_built"]) == 0:
         return {}
-    if not np.round(outcome_values_builds(compiled, md)).any():
+    builds = compiled.last_builds if builds is None else builds
+    if builds is not None and not np.round(builds).any():
         # Nothing is built: the status quo *is* the plan. Re-solving could pick another flow
         # pattern of equal cost and show a spurious "before/after" difference.
         return {}

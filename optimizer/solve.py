@@ -96,7 +96,7 @@ class CompiledModel:
     row_index: np.ndarray
     integer_cols: np.ndarray
     offset: float
-    last_builds: np.ndarray | None = None  # build counts of the last solution (for re-solves)
+    last_builds: np.ndarray | None = None  # build counts of a solution, when a caller sets it
 
 
 def _highs_lp(A, cost, lower, upper, row_lower, row_upper, integer, offset=0.0):
@@ -346,6 +346,15 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         if ranging.valid:
             lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
             hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
+            # For a row whose slack is basic (not binding), HiGHS ranges how far its activity
+            # can be pushed; its right-hand side can move anywhere on the slack side of the
+            # activity with the price staying 0.
+            basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
+            act = np.asarray(fsol.row_value, dtype=float)
+            is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
+            is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
+            lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
+            hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
             lo_f = _scatter(md, compiled, lo, rows=True)
             hi_f = _scatter(md, compiled, hi, rows=True)
             outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}

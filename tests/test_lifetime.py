@@ -10,7 +10,7 @@ import pytest
 import optimizer
 from optimizer.io.frames import raw_from_frames
 from optimizer.io.validate import validate
-from tests.test_cli import FRAMES
+from test_cli import FRAMES
 
 
 def _solve(frames):

@@ -58,8 +58,6 @@ def test_rhs_ranges_of_binding_rows(kit):
     assert (d["rhs_range_low"], d["rhs_range_high"]) == pytest.approx((10, 110), abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="results report HiGHS's ranging of a basic row's "
-                   "activity as its RHS range: T2's slack row shows [15, 25] around RHS 100")
 def test_rhs_range_of_a_slack_row_contains_its_rhs(kit):
     """T2's capacity (100, slack, price 0) keeps price 0 from its activity 15 up to +∞.
 
