@@ -111,6 +111,16 @@ def test_parse_sweep_makes_one_run_per_value_with_scale_or_set():
         [(("CHN", "Dy"), "set", 10.0), (("CHN", "Tb"), "set", 10.0)]
 
 
+def test_set_options_make_one_run():
+    """``*=`` scales, ``@P`` starts from a period; every --set goes into the one run."""
+    from optimizer.batch.definition import parse_set_run
+
+    run = parse_set_run(["traders:T:capacity_t*=0.5@P1", "modules:j:capex_usd=10"], "what_if")
+    assert run.name == "what_if"
+    assert [o.describe() for o in run.overrides] == [
+        "traders[T].capacity_t × 0.5 from P1", "modules[j].capex_usd = 10"]
+
+
 def test_batch_workbook_runs_options_and_sweeps(tmp_path, base):
     f = write_batch(tmp_path / "b.xlsx", base, [
         {"run": "baseline"},
