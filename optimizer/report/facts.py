@@ -74,9 +74,12 @@ def builds(run: SavedRun) -> pd.DataFrame:
     df = run.tables.get("builds")
     if df is None or df.empty:
         return pd.DataFrame(columns=["module", "site", "country", "online_period", "count",
-                                     "capacity_added_t", "capex_usd", "fixed_om_usd_per_period"])
+                                     "capacity_added_t", "capex_usd", "capex_in_horizon_usd",
+                                     "fixed_om_usd_per_period"])
     order = {p: i for i, p in enumerate(periods(run))}
     df = df.copy()
+    if "capex_in_horizon_usd" not in df.columns:  # runs saved before module lifetimes
+        df["capex_in_horizon_usd"] = df["capex_usd"]
     df["_o"] = df["online_period"].astype(str).map(order)
     return df.sort_values(["_o", "module"]).drop(columns="_o").reset_index(drop=True)
 

@@ -75,6 +75,7 @@ BUILD_COLS = [Column("module", "module"), Column("site", "site"), Column("countr
               Column("online_period", "online period"), Column("count", "count", "int"),
               Column("capacity_added_t", "capacity added (t/period)", "t"),
               Column("capex_usd", "capex (USD)", "usd"),
+              Column("capex_in_horizon_usd", "capex charged in horizon (USD, discounted)", "usd"),
               Column("fixed_om_usd_per_period", "fixed O&M (USD/period)", "usd")]
 
 
@@ -83,8 +84,10 @@ def builds_section(run: SavedRun) -> Section:
     b = facts.builds(run)
     blocks = [Chart(figures.build_timeline(run), "build-timeline"), Table(b, BUILD_COLS)] \
         if len(b) else [Paragraphs(say.build_sentences(run), bullets=False)]
-    return Section("builds", "Build plan", blocks, intro="Modules the plan builds, when they come online and what they cost. Capex is paid "
-             "in the first online period; the decision is the same in every scenario.")
+    return Section("builds", "Build plan", blocks, intro="Modules the plan builds, when they come online and what they cost. "
+             "The decision is the same in every scenario. Capex is paid in the first online period, "
+             "or, for a module with an economic life, charged as equal payments over that life, of "
+             "which only the payments inside the horizon count.")
 
 
 def cost_section(run: SavedRun) -> Section:

@@ -211,11 +211,34 @@ def cost_sentence(run: SavedRun) -> str:
     return text + "."
 
 
+_NOT_IDENTITY = {"node", "period", "scenarios", "sense", "rhs", "activity", "slack", "shadow_price",
+                 "conditional_price", "binding", "rhs_range_low", "rhs_range_high", "value"}
+
+
+def _distinct_constraints(rows: pd.DataFrame) -> pd.DataFrame:
+    """The most valuable row of each constraint (same family and index apart from period and
+    scenario), with how many periods/nodes it binds in (``n_binding``), most valuable first."""
+    if rows.empty:
+        return rows.assign(n_binding=[])
+    ident = rows.apply(lambda r: (r["family"],) + tuple(sorted(
+        (k, str(v)) for k, v in r["key"].items() if k not in _NOT_IDENTITY)), axis=1)
+    rows = rows.assign(_id=ident)
+    counts = rows.groupby("_id")["_id"].transform("size")
+    rows = rows.assign(n_binding=counts)
+    return rows.drop_duplicates("_id", keep="first").drop(columns="_id")
+
+
+def _also_binding(row) -> str:
+    n = int(row.get("n_binding", 1) or 1)
+    return f" It binds in {n} period/scenario combinations in all." if n > 1 else ""
+
+
 def executive_summary(run: SavedRun) -> dict[str, list[str]]:
     """The executive summary as headed lists of plain sentences, in reading order."""
     scen = facts.scenario_names(run)
-    top = facts.constraint_rows(run, "limits").head(3)
-    binding = [constraint_sentence(r, scen) for _, r in top.iterrows()] or [
+    rows = facts.constraint_rows(run, "limits")
+    top = _distinct_constraints(rows).head(3)
+    binding = [constraint_sentence(r, scen) + _also_binding(r) for _, r in top.iterrows()] or [
         "No capacity or policy limit binds with a non-zero shadow price."]
     notes = []
     if run.summary.get("is_mip") and run.summary.get("duals") == "fixed_lp":
