@@ -499,7 +499,8 @@ def main(argv=None) -> None:
                     help="auto (ipm for LPs ≥ 500k variables), choose, simplex or ipm")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/supplyopt-bench"))
     ap.add_argument("--profile", action="store_true",
-                    help="one extra pipeline run under pyinstrument (pip install pyinstrument)")
+                    help="one extra pipeline run under py-spy (pip install py-spy), else "
+                         "pyinstrument")
     ap.add_argument("--scaleout", default=None, metavar="PRESET:N1,N2,...",
                     help="extensive form vs separate solves, e.g. small:1,2,4,8,16 "
                          "(default with --write-docs: small:1,2,4,8,16)")
@@ -561,10 +562,6 @@ def main(argv=None) -> None:
         write_docs(RESULTS, DOCS)
         print(f"wrote {DOCS}")
 
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    main()
 
 
 # --------------------------------------------------------------------------------------------
@@ -786,7 +783,7 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
           "`patch_known_bugs` in benchmarks/run.py; each is a no-op once fixed): "
           + "; ".join(shims) + ".\n")
     w("## Reproduce\n")
-    w("```bash\n. .venv/bin/activate\npip install pyinstrument        # only for --profile\n"
+    w("```bash\n. .venv/bin/activate\npip install py-spy              # only for --profile (or pyinstrument)\n"
       "python benchmarks/run.py small medium --profile --write-docs\n"
       "python benchmarks/run.py large --variants lp --repeat 1 --write-docs   # tens of minutes\n"
       "```\n")
@@ -805,7 +802,7 @@ def _findings(by: dict) -> str:
             continue
         s = r["stages_s"]
         e2e = r["end_to_end_s"]
-        post = sum(s.get(k, 0) for k in ("extract", "duals", "tables", "status_quo"))
+        post = sum(s.get(k, 0) for k in ("extract", "duals", "tables"))
         without_write = e2e - s.get("write", 0)
         overhead = {k: v for k, v in s.items() if k not in ("solve",)}
         worst = sorted(overhead.items(), key=lambda kv: -kv[1])[:3]
@@ -815,9 +812,9 @@ def _findings(by: dict) -> str:
             f"the pipeline takes {r['solve_vs_floor']:.2f}× the floor's (same model, same "
             f"options: the hand-off adds nothing measurable). Largest stages besides the solve: "
             + ", ".join(f"{k} {v:.2f} s ({v / e2e * 100:.0f} %)" for k, v in worst)
-            + f". Values, shadow prices and tables together: {post:.2f} s "
-            f"({post / s['solve'] * 100:.1f} % of the solve). Peak memory {r['ratio_memory']:.2f}× "
-            "the floor's.")
+            + f". Values, shadow prices (incl. ranging{', fixed-LP re-solve' if key[1] == 'mip' else ''}) "
+            f"and tables together: {post:.2f} s ({post / s['solve'] * 100:.1f} % of the solve). "
+            f"Peak memory {r['ratio_memory']:.2f}× the floor's.")
     out.append(
         "- **Writing the outputs is the bottleneck, not the model.** `write` (results.xlsx "
         "through openpyxl cell by cell, with a number format and a fill per cell; then "
@@ -829,6 +826,22 @@ def _findings(by: dict) -> str:
         "the workbook, leaving the full tables in `tables/*.csv` (Excel also stops at 1,048,576 "
         "rows, which the flow and dual tables of the larger presets approach); build the HTML "
         "report's price sentences only for the rows it shows.")
+    mip = by.get(("medium", "mip"))
+    if mip:
+        st = mip["stages_s"]
+        out.append(
+            f"- **A MIP pays for two more LP solves after the MIP.** At medium the fixed-LP "
+            f"re-solve for shadow prices (`duals`, {st.get('duals', 0):.1f} s) and the report's "
+            f"status-quo LP (`status_quo`, {st.get('status_quo', 0):.1f} s) together take "
+            f"{(st.get('duals', 0) + st.get('status_quo', 0)) / st['solve']:.1f}× the MIP solve "
+            "itself. `setSolution` with the MIP's solution does not warm-start the simplex: on "
+            "the small MIP the fixed LP took 5,905 simplex iterations with it and 4,779 from a "
+            "cold start (and `Highs.crossover(solution)` returned a warning and did not help). "
+            "Proposals for optimizer/solve.py and api.py: keep one `Highs` object for both LPs "
+            "(they differ only in the bounds of the integer columns: solve the fixed LP, then "
+            "`changeColsBounds` to 0 and re-run from its basis instead of a cold solve); skip "
+            "`setSolution` for the fixed LP; make the status-quo comparison optional for "
+            "benchmarks and batch runs (it is a report feature).")
     out.append(
         "- **`compile` at small sizes is an import, not work.** `compile_arrays` imports "
         "`scipy.sparse`; once `pyomo.environ` has been imported, Pyomo's deferred-import hook "
@@ -868,3 +881,8 @@ def write_docs(results: Path, docs: Path) -> None:
     runs, scale = _load_results(results)
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text(render_docs(runs, scale), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()
