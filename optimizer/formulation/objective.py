@@ -11,8 +11,8 @@ r"""The objective: expected discounted total cost in USD.
 :math:`\pi_n` is the probability of node *n* (the sum over its scenarios), :math:`\delta_t`
 the discount factor of period *t*. Tariffs are ad valorem on the customs value (mine cost for
 concentrate, offer price for traders, element reference price for plant and stock output)
-plus a specific duty per tonne; the most specific tariff row applies (an element's own row
-before a ``*`` row). Capex is paid in the period a module comes online; a module with a
+plus a specific duty per tonne, on lanes between two different countries only; the most
+specific tariff row applies (an element's own row before a ``*`` row). Capex is paid in the period a module comes online; a module with a
 ``lifetime_periods`` *L* is instead charged the annuity :math:`capex_j \cdot crf` in each
 period of its life that falls in the horizon, :math:`crf = i / (1 - (1+i)^{-L})` at the
 per-period rate *i* (``1/L`` when *i* = 0): the first term above becomes
@@ -58,6 +58,7 @@ def _tariff(md: ModelData, frame: pd.DataFrame, product: np.ndarray, value: np.n
     specific = pos.reindex(pd.MultiIndex.from_arrays([oc, dc, product])).to_numpy()
     generic = pos.reindex(pd.MultiIndex.from_arrays([oc, dc, np.full(len(frame), ANY)])).to_numpy()
     row = np.where(np.isnan(specific), generic, specific)
+    row[oc == dc] = np.nan  # a duty is on goods crossing a border: domestic lanes pay none
     ok = ~np.isnan(row)
     node = frame["node"].to_numpy()
     ad = md.node_values("tariffs", "ad_valorem")
