@@ -47,7 +47,7 @@ def _shape(nodes):
 
 
 def test_disruptions_starting_in_different_periods(kit):
-    """calm (0.5), early (0.2: C stops from P2), late (0.3: C stops from P3).
+    """Scenarios calm (0.5), early (0.2: C stops from P2), late (0.3: C stops from P3).
 
     P1: nobody can tell them apart: one root {calm, early, late}, probability 1.
     P2: early differs: {calm, late} (0.8) and {early} (0.2), both children of the root.
@@ -90,7 +90,7 @@ def test_disruptions_starting_in_different_periods(kit):
 
 
 def test_scenarios_that_differ_from_the_first_period_have_separate_roots(kit):
-    """calm (0.6) and cut (0.4: C stops from the start, blank from_period): two roots.
+    """Scenarios calm (0.6) and cut (0.4: C stops from the start, blank from_period): two roots.
 
     Each scenario is then a chain of its own: 6 nodes, P2 and P3 nodes the children of the
     same scenario's previous node. Cost ``0.6·3·560 + 0.4·3·800 = 1008 + 960 = 1968``.
@@ -107,8 +107,10 @@ def test_scenarios_that_differ_from_the_first_period_have_separate_roots(kit):
 
 
 def test_scenarios_with_identical_data_share_every_node(kit):
-    """``a`` sets C's offer to 0 from P2; ``b`` scales it by 0 from P2 (8·0 = 0): the same
-    data written differently. With calm: a and b share every node; calm splits off in P2.
+    """Scenarios a and b write the same data differently.
+
+    ``a`` sets C's offer to 0 from P2; ``b`` scales it by 0 from P2 (8·0 = 0). With calm:
+    a and b share every node; calm splits off in P2.
     """
     s = _sheets(kit, {"a": 0.25, "b": 0.25, "calm": 0.5},
                 [_cut("a", "P2"),
@@ -126,7 +128,7 @@ def test_scenarios_with_identical_data_share_every_node(kit):
 
 
 def test_changes_equal_to_the_base_do_not_split_the_tree(kit):
-    """``same`` (0.5) changes cells without changing their values:
+    """Scenario same (0.5) changes cells without changing their values.
 
     * C's offer set to 8 (its base value) from P2;
     * B's price scaled by 1;

@@ -69,8 +69,9 @@ def test_module_at_greenfield_plant_from_its_earliest_period(kit):
       (the model offers no such build).
 
     The module's capacity (not the site's 0) is what the plant uses from P2: plant_capacity
-    in P2 has rhs 0 and activity ``feed − module capacity = 20 − 30 = −10``. Duals of the fixed LP (unique: K's 30 t leave the
-    plant row slack, so the one flow into D is basic in each period): ``y_D = 50, 20, 20``.
+    in P2 has rhs 0 and activity ``feed − module capacity = 20 − 30 = −10``. Duals of the
+    fixed LP (unique: K's 30 t leave the plant row slack, so the one flow into D is basic in
+    each period): ``y_D = 50, 20, 20``.
     """
     s = _sheets(kit, periods=("P1", "P2", "P3"), plant={"capacity_t": 0},
                 modules=[{"module": "K", "site": "P", "capacity_t": 30, "capex_usd": 200,
@@ -78,7 +79,7 @@ def test_module_at_greenfield_plant_from_its_earliest_period(kit):
     run = kit.solve(s)
     assert run.objective == pytest.approx(1100, rel=1e-6)
     b = run.tables["builds"]
-    assert list(zip(b["module"], b["online_period"], b["count"])) == [("K", "P2", 1)]
+    assert list(zip(b["module"], b["online_period"], b["count"], strict=True)) == [("K", "P2", 1)]
     assert set(run.tables["candidates"]["earliest_period"]) == {"P2"}
     row = kit.row(run, "dual_plant_capacity", period="P2", plant="P")
     assert (row["rhs"], row["activity"]) == (0, pytest.approx(-10))
@@ -87,8 +88,10 @@ def test_module_at_greenfield_plant_from_its_earliest_period(kit):
 
 
 def test_fixed_om_of_a_mine_module_built_in_the_second_period(kit):
-    """Greenfield mine M (capacity 0); module K at M: 30 t REO, capex 100, fixed O&M 30 per
-    period, earliest P2. Discount factors 1, 0.9, 0.8 (as written in the periods sheet).
+    """Fixed O&M of a module at a greenfield mine, built in P2, discounted.
+
+    Mine M has capacity 0; module K at M: 30 t REO, capex 100, fixed O&M 30 per period,
+    earliest P2. Discount factors 1, 0.9, 0.8 (as written in the periods sheet).
 
     Capex is paid in the online period, fixed O&M in it and every later period:
 

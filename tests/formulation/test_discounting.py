@@ -22,7 +22,8 @@ def _sheets(kit, factors, settings=()):
                            for p in labels],
         lanes=[{"origin": "T_C", "destination": "D"}],
     )
-    s["periods"] = [{"period": p, "discount_factor": f} for p, f in zip(labels, factors)]
+    s["periods"] = [{"period": p, "discount_factor": f}
+                    for p, f in zip(labels, factors, strict=True)]
     if settings:
         s["settings"] = [{"setting": k, "value": v} for k, v in settings]
     return s

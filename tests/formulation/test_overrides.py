@@ -1,5 +1,7 @@
-"""Overrides: scenario_changes (set, scale, from_period, key wildcards and prefixes) and run
-overrides (``with_overrides``, ``solve(overrides=...)``), which win over a scenario's change.
+"""Overrides: scenario_changes and run overrides, which win over a scenario's change.
+
+scenario_changes: set, scale, from_period, key wildcards and prefixes. Run overrides:
+``with_overrides`` and ``solve(overrides=...)``.
 
 The base market: C sells Nd at 50 (8 t offered), B at 80 (100 t); D in A needs 10 t of Nd in
 every period (must serve). Base cost per period ``8·50 + 2·80 = 560``; B is the marginal
@@ -145,7 +147,8 @@ def test_unlimited_lane_cut_to_zero_in_one_scenario(kit):
     assert run.objective == pytest.approx(590, rel=1e-6)
     assert _costs(run) == pytest.approx({"calm": 500, "blocked": 800, "scaled": 500}, rel=1e-9)
     lanes = run.tables["dual_lane_capacity"]
-    assert list(zip(lanes["scenarios"], lanes["origin"], lanes["rhs"])) == [("blocked", "T_C", 0)]
+    rows = zip(lanes["scenarios"], lanes["origin"], lanes["rhs"], strict=True)
+    assert list(rows) == [("blocked", "T_C", 0)]
     assert sorted(n.label for n in run.model_data.nodes) == ["blocked", "calm+scaled"]
 
 
@@ -153,7 +156,9 @@ CUT = {"scenario": "cut", "sheet": "traders", "key": "T_C", "column": "capacity_
 
 
 def test_run_set_override_wins_over_the_scenario(kit):
-    """Scenarios calm (0.7) and cut (0.3: C offers nothing). Without a run override:
+    """A run override's set wins over cut's own change of the same cell.
+
+    Scenarios calm (0.7) and cut (0.3: C offers nothing). Without a run override:
     ``0.7·560 + 0.3·800 = 632``.
 
     A run override sets C's offer to 5 t: it changes the base and wins over cut's 0, so both
@@ -207,8 +212,11 @@ def test_run_override_from_a_period(kit):
 
 
 def _module_sheets(kit):
-    """Greenfield plant P in A; module K (20 t REO, capex 100); mine M (10 per t REO, 50 % Nd);
-    C sells Nd at 50. D needs 10 t. Own Nd: ``200 + capex 100 = 300 < 500``: K is built."""
+    """Greenfield plant P in A with one candidate module K; C sells Nd at 50.
+
+    K adds 20 t REO for capex 100; mine M costs 10 per t REO (50 % Nd). D needs 10 t. Own Nd:
+    ``200 + capex 100 = 300 < 500``: K is built.
+    """
     return kit.sheets(
         mines=[{"mine": "M", "country": "A", "capacity_t": 100, "cost_usd_per_t": 10}],
         mine_assays=[{"mine": "M", "element": "Nd", "share": 0.5}],
@@ -237,9 +245,12 @@ def test_modules_cannot_change_by_scenario(kit):
 
 
 def test_run_override_may_change_modules_but_not_from_a_period(kit):
-    """A run override (no from_period) may change first-stage data: capex 400 makes own Nd
-    cost ``200 + 400 = 600 > 500``, so nothing is built and C supplies: 500 (300 without).
-    With a from_period it is refused: a build decision is shared by every period."""
+    """A run override may change module data, but not from a period.
+
+    Without from_period it changes first-stage data: capex 400 makes own Nd cost
+    ``200 + 400 = 600 > 500``, so nothing is built and C supplies: 500 (300 without).
+    With a from_period it is refused: a build decision is shared by every period.
+    """
     inst = kit.instance(_module_sheets(kit))
     assert kit.solve(_module_sheets(kit)).objective == pytest.approx(300, rel=1e-6)
     run = solve(inst, SolveOptions(mip_rel_gap=0),

@@ -9,8 +9,9 @@ import pytest
 
 
 def _stock_sheets(kit, country, basis):
-    """Stockpile S in A holds 10 t Nd mined in C and processed in B (holding 0, capacity 10);
-    its lane to D costs 1 per t (so it never ships more than needed).
+    """Stockpile S in A holds 10 t Nd mined in C and processed in B.
+
+    Holding 0, capacity 10; its lane to D costs 1 per t (so it never ships more than needed).
 
     T_A (in A, mined in A) sells Nd at 70. Defence demand D (in A) needs 8 t (must serve).
     One rule bans (0 t) Nd from ``country`` on ``basis`` for defence.
@@ -104,17 +105,23 @@ def test_export_quota_counts_the_plant_country_not_the_mine_country(kit):
     kit.check_perturbation(s, run, lam, "export_quotas", "cap_t", 1.0, country="C")
 
 
-def test_end_use_limit_on_every_element(kit):
+@pytest.mark.parametrize("limit", [{"max_t": 12}, {"max_share": 0.6}])
+def test_end_use_limit_on_every_element(kit, limit):
     """At most 12 t from C (processed) for defence, all elements together (element ``*``).
+
+    The limit is a tonnage (``max_t`` 12) or as a share of the 20 t defence receives (``max_share``
+    0.6: ``0.6·20 = 12``, since both demands are must-serve and nothing is over-delivered).
 
     C sells Nd at 50 and Dy at 60; B sells Nd at 80 and Dy at 100 (100 t each). Defence needs
     10 t of each (must serve). A tonne from C saves 30 on Nd and 40 on Dy, so the 12 t go to
     Dy first: 10 t Dy from C, 2 t Nd from C, 8 t Nd from B.
     Optimum ``600 + 100 + 640 = 1340`` (an Nd-only or Dy-only rule would give 1100).
 
-    Duals (unique: C_Dy = 10, C_Nd = 2, B_Nd = 8 are basic for the three binding rows, B_Dy
-    is nonbasic at 0): ``y_Nd = 80`` (B_Nd), ``λ = 50 − 80 = −30`` (C_Nd),
-    ``y_Dy = 60 − λ = 90`` (C_Dy); B_Dy's reduced cost ``100 − 90 = 10 ≥ 0``.
+    Tonnage duals (unique: C_Dy = 10, C_Nd = 2, B_Nd = 8 are basic for the three binding
+    rows, B_Dy is nonbasic at 0): ``y_Nd = 80`` (B_Nd), ``λ = 50 − 80 = −30`` (C_Nd),
+    ``y_Dy = 60 − λ = 90`` (C_Dy); B_Dy's reduced cost ``100 − 90 = 10 ≥ 0``. The share row's
+    dual is per unit of its left-hand side (C's tonnes − 0.6 × all), so it is checked only
+    through the plan.
     """
     offers = (("T_C_Nd", "C", "Nd", 50), ("T_C_Dy", "C", "Dy", 60),
               ("T_B_Nd", "B", "Nd", 80), ("T_B_Dy", "B", "Dy", 100))
@@ -122,7 +129,7 @@ def test_end_use_limit_on_every_element(kit):
         traders=[{"trader": t, "country": c, "element": e, "capacity_t": 100,
                   "price_usd_per_t": p} for t, c, e, p in offers],
         end_use_limits=[{"country": "C", "basis": "processed", "end_use": "defence",
-                         "element": "*", "max_t": 12}],
+                         "element": "*", **limit}],
         demands=[{"demand": "D", "country": "A", "end_use": "defence", "must_serve": True}],
         demand_quantities=[{"demand": "D", "element": e, "period": "P1", "quantity_t": 10}
                            for e in ("Nd", "Dy")],
@@ -132,6 +139,8 @@ def test_end_use_limit_on_every_element(kit):
     assert run.objective == pytest.approx(1340, rel=1e-6)
     assert kit.total(run, "flows", "tonnes", origin="T_C_Dy") == pytest.approx(10, abs=1e-9)
     assert kit.total(run, "flows", "tonnes", origin="T_C_Nd") == pytest.approx(2, abs=1e-9)
+    if "max_share" in limit:
+        return
     lam = kit.dual(run, "end_use_tonnage_limit", country="C")
     assert lam == pytest.approx(-30, abs=1e-6)
     assert kit.dual(run, "demand_balance", element="Nd") == pytest.approx(80, abs=1e-6)

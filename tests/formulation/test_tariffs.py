@@ -8,8 +8,6 @@ concentrate. An element's own row wins over a ``*`` row of the same country pair
 
 import pytest
 
-from optimizer.errors import SolverError
-
 
 def _cost(run, component):
     return float(run.tables["cost_breakdown"].set_index("component")["expected_usd"][component])
@@ -191,16 +189,12 @@ def test_domestic_lane_pays_nothing(kit):
     assert kit.dual(run, "demand_balance", demand="D") == pytest.approx(28, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, raises=SolverError, reason=(
-    "BUG: objective.py _tariff charges a tariff row whose origin and destination country are "
-    "the same on domestic lanes; verify.py (and the sheet's description, 'goods crossing from "
-    "one country to another') charge nothing, so the solve fails verification"))
 def test_same_country_tariff_row_is_not_charged(kit):
     """A tariff row A→A (``*``, 50 %) on a domestic offer: domestic lanes pay nothing.
 
     T_A in A sells Nd at 50 to D in A, 10 t: the lane never crosses a border, so the optimum is
-    ``10·50 = 500`` and no tariff is charged. (The validator accepts the row; if it should
-    refuse it instead, this test should become a validation test.)
+    ``10·50 = 500`` and no tariff is charged (fixed in 033ba54: the model charged the row and
+    failed its own verification).
     """
     s = kit.sheets(
         traders=[{"trader": "T_A", "country": "A", "element": "Nd", "capacity_t": 100,
@@ -214,3 +208,31 @@ def test_same_country_tariff_row_is_not_charged(kit):
     run = kit.solve(s)
     assert run.objective == pytest.approx(500, rel=1e-6)
     assert _cost(run, "tariffs") == pytest.approx(0, abs=1e-9)
+
+
+def test_star_row_covers_concentrate(kit):
+    """A ``*`` tariff row covers every product, concentrate included.
+
+    (Export quotas differ: there ``*`` means every oxide.)
+
+    Mine M in B (20 per t REO, 50 % Nd) → plant P in A → D in A (10 t Nd, must serve).
+    Tariff B→A ``*``: 25 % + 1 per t, on the mine cost: ``0.25·20 + 1 = 6`` per t REO.
+    Optimum ``20·(20 + 6) = 520``; tariffs ``20·6 = 120``. Dual (unique: one path, every
+    capacity slack): ``y_D = 26/0.5 = 52``.
+    """
+    s = kit.sheets(
+        mines=[{"mine": "M", "country": "B", "capacity_t": 1000, "cost_usd_per_t": 20}],
+        mine_assays=[{"mine": "M", "element": "Nd", "share": 0.5}],
+        plants=[{"plant": "P", "country": "A", "capacity_t": 1000, "opex_usd_per_t": 0}],
+        plant_recoveries=[{"plant": "P", "element": "Nd", "recovery": 1.0}],
+        tariffs=[{"origin_country": "B", "destination_country": "A", "product": "*",
+                  "ad_valorem": 0.25, "per_t_usd": 1}],
+        demands=[{"demand": "D", "country": "A", "end_use": "ev", "must_serve": True}],
+        demand_quantities=[{"demand": "D", "element": "Nd", "period": "P1", "quantity_t": 10}],
+        lanes=[{"origin": "M", "destination": "P"}, {"origin": "P", "destination": "D"}],
+    )
+    run = kit.solve(s)
+    assert run.objective == pytest.approx(520, rel=1e-6)
+    assert _cost(run, "tariffs") == pytest.approx(120, abs=1e-6)
+    assert _unit_cost(run, "M", "P") == pytest.approx(26, abs=1e-9)
+    assert kit.dual(run, "demand_balance", demand="D") == pytest.approx(52, abs=1e-6)
