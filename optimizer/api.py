@@ -60,6 +60,7 @@ class RunResult:
     times_s: dict = field(default_factory=dict)
     verification: dict = field(default_factory=dict)
     model_data: object = None
+    warnings: list = field(default_factory=list)  # numerical warnings (optimizer.numerics)
 
     @property
     def objective(self) -> float | None:
@@ -94,19 +95,22 @@ class RunResult:
             "scenarios": [{"name": s.name, "probability": s.probability} for s in inst.scenarios],
             "times_s": {k: round(v, 4) for k, v in self.times_s.items()},
             "verification": self.verification,
+            "warnings": list(self.warnings),
             "message": o.message,
         }
 
 
 def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
           times: dict | None = None, verify: bool = True, warm_start=None,
-          compare_status_quo: bool = True) -> RunResult:
+          compare_status_quo: bool = True, on_warning=None) -> RunResult:
     """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure.
 
     ``overrides`` (batch runs, ``--set``) apply to every scenario and win over them.
     ``compare_status_quo`` adds tables for the plan without new builds (see
     :func:`status_quo_tables`). ``warm_start`` is the ``outcome`` of an earlier run of the same instance structure
     (see :func:`optimizer.solve.solve_compiled`); ``run.outcome.highs`` holds the solver.
+    ``on_warning`` is called with each numerical warning found before the solve (the CLI prints
+    them); they are also kept in ``run.warnings`` and on a raised InfeasibleError.
     """
     from optimizer.formulation import build_model
     from optimizer.results import all_tables
@@ -133,27 +137,39 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
 
             compiled = with_fixed_builds(compiled, fixed_build_counts(md, options.fixed_builds))
         times["compile"] = time.perf_counter() - t0
+        from optimizer.numerics import scan_numerics
+
+        numeric_warnings = scan_numerics(md, compiled)
+        for w in numeric_warnings if on_warning else ():
+            on_warning(w)
         outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
     else:
-        compiled = None
+        compiled, numeric_warnings = None, []
         if options.fixed_builds is not None:
             for k, n in enumerate(fixed_build_counts(md, options.fixed_builds)):
                 m.modules_built[k].setlb(n)
                 m.modules_built[k].setub(n)
         outcome = solve_with_pyomo(m, md, options)
     times.update(outcome.times_s)
-    if outcome.termination in ("infeasible", "infeasible_or_unbounded") and compiled is not None:
-        from optimizer.diagnose import explain_infeasibility
+    if outcome.termination in ("infeasible", "infeasible_or_unbounded", "unbounded") \
+            and compiled is not None:
+        from optimizer.diagnose import diagnose_failure
 
-        raise InfeasibleError("the hard constraints cannot all hold (no plan exists)",
-                              explain_infeasibility(md, compiled, options))
-    check_outcome(outcome, options)
+        exc = diagnose_failure(md, compiled, outcome, options)
+        exc.warnings = numeric_warnings
+        raise exc
+    try:
+        check_outcome(outcome, options)
+    except InfeasibleError as exc:
+        exc.warnings = numeric_warnings
+        raise
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
     if compare_status_quo and compiled is not None:
             tables.update(status_quo_tables(md, compiled, options, outcome.values["modules_built"]))
     times["tables"] = time.perf_counter() - t0
-    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md)
+    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
+                    warnings=numeric_warnings)
     if verify:
         from optimizer.verify import verify_run
 

@@ -149,7 +149,8 @@ def solve(
             spin.set("solving")
             target = out or Path("reports") / safe_name(inst.name)
             try:
-                run = solve_instance(inst, options, parse_set(set_), times=times)
+                run = solve_instance(inst, options, parse_set(set_), times=times,
+                                     on_warning=lambda w: err(f"warning: {w}"))
             except InfeasibleError as exc:
                 write_failure(target, inst, exc)
                 raise
@@ -161,6 +162,9 @@ def solve(
         typer.echo(f"{s['status']}: expected cost USD {s['objective_usd']:,.0f}"
                    + (f" (gap {s['gap'] * 100:.3g} %)" if s["is_mip"] and s["gap"] else "")
                    + f" -> {target}")
+        if s["status"] == "feasible":
+            err(f"note: the solver stopped ({s['termination']}) before proving this plan optimal; "
+                f"its cost is within {(s['gap'] or 0) * 100:.3g} % of the best possible")
         if not quiet:
             b = run.tables["builds"]
             for _, r in b.iterrows():

@@ -78,6 +78,7 @@ def write_failure(out_dir: str | Path, inst, exc) -> Path:
         write_json({"instance": inst.name, "source": inst.source, "input_sha256": inst.checksum,
                     "status": "infeasible" if "cannot all hold" in str(exc) else "no_solution",
                     "message": str(exc).splitlines()[0],
-                    "explanation": getattr(exc, "explanation", None)}, tmp / "summary.json")
+                    "explanation": getattr(exc, "explanation", None),
+                    "warnings": list(getattr(exc, "warnings", None) or [])}, tmp / "summary.json")
         (tmp / "infeasibility.txt").write_text(str(exc) + "\n", encoding="utf-8")
     return out_dir

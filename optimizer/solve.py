@@ -265,6 +265,34 @@ def _termination(h) -> str:
     return TERMINATION.get(key, "unknown")
 
 
+termination_of = _termination
+
+
+def run_highs(h) -> None:
+    """``h.run()`` in HiGHS's own thread, so that Ctrl-C stops the solve promptly.
+
+    A plain ``h.run()`` holds the main thread inside C++ and Python sees SIGINT only when the
+    solve ends, minutes later on a large model. Here the main thread waits, catches the
+    KeyboardInterrupt, asks HiGHS to stop at its next interrupt check (simplex, IPM and MIP
+    callbacks), waits for it and re-raises: the caller (the CLI) then exits with 130.
+    """
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    interrupted = False
+    while True:
+        try:
+            done, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()
+            continue
+        if done:
+            break
+    if interrupted or _termination(h) == "interrupted":
+        # Some HiGHS builds catch SIGINT themselves and end with kInterrupt: the same event.
+        raise KeyboardInterrupt
+
+
 def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
                    warm_start=None) -> SolveOutcome:
     """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices.
@@ -290,11 +318,12 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         elif prev.getBasis().valid:
             h.setBasis(prev.getBasis())
     t0 = time.perf_counter()
-    h.run()
+    run_highs(h)
     times["solve"] = time.perf_counter() - t0
     termination = _termination(h)
     info = h.getInfo()
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    # kSolutionStatusFeasible; a feasible point of an unbounded model is not a plan.
+    has_solution = info.primal_solution_status == 2 and termination != "unbounded"
     outcome = SolveOutcome(
         termination=termination, has_solution=has_solution,
         objective=float(info.objective_function_value) if has_solution else None,
@@ -331,14 +360,14 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
             fixed.a_matrix_ = lp.a_matrix_
             lp_h.passModel(fixed)
             lp_h.setSolution(sol)
-            lp_h.run()
+            run_highs(lp_h)
             if _termination(lp_h) != "optimal":
                 outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
                 times["duals"] = time.perf_counter() - t0
                 return outcome
         elif options.lp_algorithm == "ipm":
             lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
-            lp_h.run()
+            run_highs(lp_h)
         fsol = lp_h.getSolution()
         outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
         outcome.duals_source = "fixed_lp" if is_mip else "lp"
@@ -429,12 +458,19 @@ def check_outcome(outcome: SolveOutcome, options: SolveOptions) -> None:
         return
     if outcome.has_solution and options.allow_nonoptimal:
         return
+    limit = "the time limit" if outcome.termination == "time_limit" else \
+        f"a solver limit ({outcome.termination})"
+    if outcome.termination == "time_limit" and options.time_limit_s:
+        limit = f"the time limit of {options.time_limit_s:g} s"
     if outcome.has_solution:
         raise InfeasibleError(
-            f"the solver stopped ({outcome.termination}) with a plan whose gap is "
-            f"{(outcome.gap or 0) * 100:.3g} %; pass --allow-nonoptimal to accept it, or raise "
-            "--time-limit")
+            f"the solver stopped at {limit} with a plan that may not be optimal: its cost is "
+            f"within {(outcome.gap or 0) * 100:.3g} % of the best possible (gap); pass "
+            "--allow-nonoptimal to accept it, or raise --time-limit")
     if outcome.termination == "unbounded":
         raise InfeasibleError("the model is unbounded: some cost can fall without limit "
                               "(check for negative costs on a lane without capacity)")
+    if outcome.termination in ("time_limit", "iteration_limit", "solution_limit"):
+        raise InfeasibleError(f"no plan found: the solver stopped at {limit} before finding "
+                              "any plan; raise --time-limit")
     raise InfeasibleError(f"no plan found: the solver reports '{outcome.termination}'")
