@@ -396,6 +396,7 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
     prof = None
     if profile:
         prof = profile_run(inst_dir, base, alg)
+        prof["commit"] = CODE.name.replace("code-", "") if CODE != ROOT else "working tree"
     stage_keys = [s for s in STAGES if any(s in r["times_s"] for r in runs)]
     stage_keys += sorted({k for r in runs for k in r["times_s"]} - set(stage_keys))
     stages = {k: median([r["times_s"].get(k) for r in runs]) for k in stage_keys}
@@ -532,6 +533,7 @@ def main(argv=None) -> None:
                     write_synthetic_for(get_preset(preset, **(
                         {"modules": 0} if variant == "lp" else {})), base / "instance")
                 r["profile"] = profile_run(base / "instance", base, r["lp_algorithm"])
+                r["profile"]["commit"] = commit
                 saved.write_text(json.dumps(r, indent=1))
                 print(f"profiled {preset} / {variant}: {r['profile'].get('tool')}")
                 continue
@@ -700,7 +702,9 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
         p = prof["profile"]
         w(f"## Profile: {prof['preset']} / {prof['variant']} ({p.get('tool', 'pyinstrument')}; "
           f"a separate run of {p['total_s']:.1f} s end-to-end; seconds = share × that)\n")
-        w("Functions by **self time** (time in the function's own code, C extensions included):\n")
+        w(f"Profiled code: commit {p.get('commit', '?')}. Functions by **self time** (time in "
+          "the function's own code; py-spy samples Python frames only, so HiGHS's C++ `run()` "
+          "is counted as self time of the Python function that calls it, `solve_compiled`):\n")
         w("| function (file:line) | self time | share |")
         w("|---|---|---|")
         for k, v, share in p["self"][:15]:
