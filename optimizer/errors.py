@@ -47,6 +47,7 @@ class InputError(OptimizerError):
     """The instance is invalid. Holds every problem found, not only the first."""
 
     exit_code = 2
+    what = "the instance"
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
@@ -56,12 +57,14 @@ class InputError(OptimizerError):
         self.problems = [p for p in problems if p.severity == "error"]
         self.warnings = [p for p in problems if p.severity != "error"]
         lines = [str(p) for p in self.problems]
-        msg = f"{len(lines)} problem(s) in the instance:\n" + "\n".join(f"  - {ln}" for ln in lines)
+        msg = f"{len(lines)} problem(s) in {self.what}:\n" + "\n".join(f"  - {ln}" for ln in lines)
         super().__init__(msg)
 
 
 class ScenarioError(InputError):
     """A scenario or batch override names an unknown sheet, key or column, or clashes."""
+
+    what = "the scenario changes or overrides"
 
 
 class InfeasibleError(OptimizerError):

@@ -45,6 +45,10 @@ def _problem(override: Override, scenario: str, expected: str, value=None) -> Pr
                    f"{override.describe()})")
 
 
+def _excel_row(df, r: int):
+    return df["excel_row"].iat[r] if "excel_row" in df.columns else r + 2
+
+
 def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
     """Row positions of ``ov.sheet`` that ``ov.key`` matches; raise ScenarioError if none."""
     spec = SHEET_BY_NAME.get(ov.sheet)
@@ -70,6 +74,8 @@ def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
     for part, name in zip(ov.key, spec.key):
         if part in (ANY, ""):
             continue
+        if part in ("'*'", '"*"', "\\*"):
+            part = ANY  # a quoted star names rows whose key is literally '*'
         m = df[name].astype(str) == part
         mask = m if mask is None else (mask & m)
     rows = list(range(len(df))) if mask is None else [i for i, hit in enumerate(mask) if hit]
@@ -138,6 +144,11 @@ def cell_changes(inst: Instance, scenario: Scenario) -> dict[int, dict[Cell, flo
                 new = ov.value
             else:
                 new = ov.value if ov.mode == "set" else float(base) * ov.value
+            col = spec.column(ov.column)
+            if col.max is not None and new > col.max + 1e-12:
+                raise ScenarioError(_problem(ov, scenario.name, f"a result within [0, {col.max:g}] "
+                                             f"for {ov.column} (row {_excel_row(df, r)} of sheet '{ov.sheet}' "
+                                             f"would become {new:g})"))
             if spec.period_column and df[spec.period_column].iat[r] not in (None, ANY):
                 periods = [pidx[df[spec.period_column].iat[r]]]
             else:

@@ -356,7 +356,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("scenario", "ref", "Scenario.", ref="scenarios"),
             Column("sheet", "text", "Sheet changed, e.g. export_quotas."),
             Column("key", "text", "Row key: the sheet's key columns joined by ',' ('*' matches any; "
-                   "trailing key columns may be left out)."),
+                   "'\\*' or a quoted '*' names a row whose key is literally '*'; trailing key "
+                   "columns may be left out)."),
             Column("column", "text", "Numeric column changed, e.g. cap_t."),
             Column("mode", "choice", "set = replace the value; scale = multiply it.",
                    choices=("set", "scale"), required=False, default="set"),
