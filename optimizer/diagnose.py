@@ -1,4 +1,4 @@
-"""Explanations of infeasible and unbounded models in plain language, naming entities and numbers.
+r"""Explanations of infeasible and unbounded models in plain language, naming entities and numbers.
 
 Three tools, all on the compiled arrays (``CompiledModel.lp``), never on Pyomo:
 
@@ -10,8 +10,8 @@ Three tools, all on the compiled arrays (``CompiledModel.lp``), never on Pyomo:
   build limits) gets a nonnegative elastic column that loosens it, with cost 1 per unit and every
   other cost set to 0:
 
-  .. math:: \\min \\sum_r e_r \\quad \\text{s.t.}\\quad a_r x + e_r \\ge b_r \\ (\\ge \\text{rows}),
-            \\quad a_r x - e_r \\le b_r \\ (\\le \\text{rows}), \\quad \\text{other rows hard}
+  .. math:: \min \sum_r e_r \quad \text{s.t.}\quad a_r x + e_r \ge b_r \ (\ge \text{rows}),
+            \quad a_r x - e_r \le b_r \ (\le \text{rows}), \quad \text{other rows hard}
 
   The rows whose elastic is positive at the optimum are one smallest combined repair (least
   total tonnes). For each conflicting requirement alone, the same LP with every other elastic
@@ -91,11 +91,12 @@ def _plain(md: ModelData, family: str, k: int) -> str:
         "demand_balance": lambda: f"{g('demand')} must receive {rhs:g} t of {g('element')}"
                                   f"{where} (must-serve: no unmet demand allowed)",
         "end_use_tonnage_limit": lambda: f"at most {rhs:g} t of {g('element')} "
-                                         f"{'mined or processed' if g('basis') == 'either' else g('basis')}"
-                                         f" in {g('country')} may reach {g('end_use')}{where}"
+                                         f"{_basis_words(g('basis'))} in {g('country')} may "
+                                         f"reach {g('end_use')}{where}"
                                          + (" (a ban)" if rhs == 0 else ""),
         "end_use_share_limit": lambda: f"{g('country')} ({g('basis')}) may supply at most "
-                                       f"{g('value'):.0%} of {g('end_use')}'s {g('element')}{where}",
+                                       f"{g('value'):.0%} of {g('end_use')}'s "
+                                       f"{g('element')}{where}",
         "export_quota_cap": lambda: f"{g('country')} may export at most {rhs:g} t of "
                                     f"{g('product')}{where}",
         "mine_capacity": lambda: f"mine {g('mine')} can ship at most {rhs:g} t REO plus modules "
@@ -292,8 +293,7 @@ def _iis_rows(compiled) -> list[int]:
     try:
         _, iis = h.getIis()
         return [int(r) for r in np.asarray(iis.row_index_, dtype=int)]
-    except (AttributeError, RuntimeError, highspy.HighsError if hasattr(highspy, "HighsError")
-            else RuntimeError):
+    except (AttributeError, RuntimeError, getattr(highspy, "HighsError", RuntimeError)):
         return []
 
 
@@ -303,7 +303,9 @@ def _row_name(md, compiled, r: int) -> tuple[str, int]:
 
 def explain_relaxations(md: ModelData, compiled, rel: dict) -> str:
     """The elastic re-solve's findings as plain sentences (empty if nothing was found)."""
-    name = (lambda r: _row_name(md, compiled, r))
+    def name(r):
+        return _row_name(md, compiled, r)
+
     lines = []
     for r, amount, _ in rel["alone"]:
         family, k = name(r)

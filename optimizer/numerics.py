@@ -27,7 +27,7 @@ _PER_FAMILY = 3  # rows named per family; the rest are counted
 
 
 def _where(md, row) -> list[str]:
-    """Entity columns of an index-frame row as 'plant X', 'element Dy', 'period P1', …"""
+    """Entity columns of an index-frame row as 'plant X', 'element Dy', 'period P1'."""
     parts = []
     for col, val in row.items():
         if col in ("sense", "rhs", "rule", "value", "col", "lane", "module_row", "period_pos") \

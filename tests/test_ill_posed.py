@@ -139,7 +139,7 @@ def test_two_periods_each_conflict_gets_its_own_repair(kit):
     iis_period = "P2" if "needs 3 t more Dy than the rules allow in P2" in text else "P1"
     other = "P1" if iis_period == "P2" else "P2"
     assert f"serve 3 t less Dy to us_defence in {iis_period}" in text
-    assert f"      together with: " in text
+    assert "      together with: " in text
     assert f"in {other}" in text.split("Smallest combined")[0].split("together with:", 1)[1]
 
 
@@ -184,8 +184,11 @@ def _negate_unmet_cost(compiled):
 
 
 def test_unbounded_arrays_are_named(kit):
-    """Solver level: HiGHS says unbounded (or "infeasible or unbounded", told apart by the
-    elastic LP, whose optimum 0 proves a feasible point); the explanation names the column."""
+    """Solver level: unbounded is diagnosed and the column named.
+
+    HiGHS says unbounded (or "infeasible or unbounded", told apart by the elastic LP, whose
+    optimum 0 proves a feasible point).
+    """
     from optimizer.diagnose import diagnose_failure
 
     _, md = build_model(kit.instance(_earning(kit)), pyomo=False)
@@ -250,6 +253,7 @@ def test_numerics_names_the_row(kit):
 
 
 def test_numerics_warning_in_cli_and_summary(kit, tmp_path):
+    """The CLI prints the warning on stderr and writes it into summary.json; exit 0."""
     inst = write_csv_folder(_tiny_assay(kit, 1e-10), tmp_path / "instance")
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["solve", str(inst), "--out", str(out), "--quiet"])
@@ -261,6 +265,7 @@ def test_numerics_warning_in_cli_and_summary(kit, tmp_path):
 
 
 def test_well_scaled_instance_has_no_warnings(kit):
+    """Coefficients 0.5 and 1, costs 10 to 500: nothing to report."""
     run = kit.solve(_earning(kit))
     assert run.warnings == [] and run.summary()["warnings"] == []
 
