@@ -75,6 +75,9 @@ def register(app: typer.Typer) -> None:
             if analyse:
                 _analyse(defn.base, out / "analysis", defn.solve_options(_empty_run()), jobs,
                          cluster, None, quiet)
+                from optimizer.report.batch_html import write_batch_report
+
+                write_batch_report(out)  # now with the analytics sections
             if report.failed:
                 err(f"{len(report.failed)} run(s) failed:")
                 for name, reason in report.failed:

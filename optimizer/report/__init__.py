@@ -6,8 +6,15 @@ from pathlib import Path
 
 
 def render_run_outputs(run_dir: str | Path) -> None:
-    """Write results.xlsx (and report.html when available) from ``run_dir/tables``."""
+    """Write results.xlsx (and report.html when available) from ``run_dir/tables``.
+
+    A batch or analytics folder gets its own report.html instead (``batch_html``).
+    """
+    from optimizer.report.batch_html import write_folder_report
     from optimizer.report.excel import write_results_workbook
+
+    if write_folder_report(run_dir) is not None:
+        return
     from optimizer.report.load import load_run
 
     run = load_run(run_dir)

@@ -52,7 +52,8 @@ class Column:
     """A table column: source column, header shown (with unit) and how to format values.
 
     ``kind`` is one of ``text``, ``t`` (tonnes), ``usd``, ``usd_per_t``, ``pct`` (0–1 share),
-    ``int``, ``hhi``, ``num`` (3 significant decimals) or ``bool``.
+    ``int``, ``hhi``, ``num`` (3 significant decimals), ``bool`` or ``html`` (a ``Markup``
+    value shown as is; a plain string is escaped).
     """
 
     name: str
@@ -101,6 +102,8 @@ def format_cell(value, kind: str) -> str:
         return ""
     if kind == "text":
         return str(value)
+    if kind == "html":  # markup the caller built and escaped (markupsafe.Markup), e.g. a link
+        return value if hasattr(value, "__html__") else str(value)
     if kind == "bool":
         return "yes" if str(value).lower() in ("true", "1", "yes") else "no"
     try:
