@@ -160,7 +160,7 @@ def test_sweep_curve_chart_holds_the_hand_values(batch_dir):
     assert cost["x"] == [0, 300, 600] and cost["y"] == pytest.approx([75, 375, 675])
     assert unmet["y"] == pytest.approx([0, 0, 0])
     assert share["y"] == pytest.approx([0, 0, 0])
-    assert "modules[j].capex_usd" in spec["layout"]["xaxis"]["title"]["text"]
+    assert "sets modules[j].capex_usd" in spec["layout"]["title"]["text"]
     bars = chart_spec(html, "cost-by-run")
     capex = next(t for t in bars["data"] if t["name"] == "capex")
     assert dict(zip(capex["x"], capex["y"], strict=True))["capex=600"] == pytest.approx(600)

@@ -286,20 +286,27 @@ def runs_section(batch: SavedBatch) -> Section:
     s = batch.summary.copy()
     els = _elements(s, batch.focus)
     s["outputs"] = _links(batch)
-    cols = [Column("run", "run"), Column("status", "status"),
+    cols = [Column("run", "run"), Column("outputs", "run outputs", "html"),
+            Column("status", "status"),
             Column("objective_usd", "expected discounted cost (USD)", "usd"),
             Column("builds", "builds (count×module@online period (country))"),
             Column("unmet_t", "unmet demand (t, expected)", "t")]
-    for el in els:
-        cols.append(Column(f"{batch.focus}_share_{el}", f"{batch.focus} share of {el}", "pct"))
-    for el in els:
-        if f"hhi_{el}" in s:
-            cols.append(Column(f"hhi_{el}", f"HHI {el}", "hhi", highlight_above=HHI_CONCERN))
-    cols += [Column("outputs", "run outputs", "html"), Column("reason", "why it failed")]
+    cols += [Column(f"{batch.focus}_share_{el}", f"{batch.focus} share of {el}", "pct")
+             for el in els]
+    hhi = [Column(f"hhi_{el}", f"HHI {el}", "hhi", highlight_above=HHI_CONCERN)
+           for el in els if f"hhi_{el}" in s]
+    if len(els) <= 2:  # narrow enough for one table; otherwise concentration gets its own
+        cols, hhi = cols + hhi, []
     failed = [not _ok(x) for x in s["status"]] if len(s) else None
+    if failed and any(failed):
+        cols.append(Column("reason", "why it failed"))
     blocks: list = [Table(s, cols, max_rows=10_000, highlight=failed,
-                          caption="Runs compared (highlighted: no plan; HHI cells above "
-                                  f"{HHI_CONCERN:,} highlighted)")]
+                          caption="Runs compared (highlighted: no plan"
+                                  + ("" if hhi else f"; HHI cells above {HHI_CONCERN:,}") + ")")]
+    if hhi:
+        blocks.append(Table(s, [Column("run", "run")] + hhi, max_rows=10_000,
+                            caption="Concentration of each element's supply by processing "
+                                    f"country (HHI; highlighted: above {HHI_CONCERN:,})"))
     cost_cols = _cost_columns(s)
     if cost_cols:
         blocks.append(Chart(cost_by_run(s, cost_cols), "cost-by-run"))
@@ -387,14 +394,15 @@ def sweep_figure(curve: pd.DataFrame, focus: str, els: list[str],
                                      mode="lines+markers", name=f"{_label(focus)} share of "
                                      f"{_label(el)}", marker_color=PALETTE[(i + 2) % len(PALETTE)],
                                      hovertemplate=hover), 1, 3)
-    xt = (f"{_label(target) or 'swept value'} "
-          + ("(% of the base value)" if pct_sweep else "(value set)"))
+    xt = "swept value (% of the base value)" if pct_sweep else "swept value (as set)"
     fig.update_xaxes(title_text=xt, ticksuffix="%" if pct_sweep else "")
     fig.update_yaxes(rangemode="tozero", tickformat=",")
     fig.update_yaxes(range=[0, 105], row=1, col=3)
-    _layout(fig, f"Sweep {_label(curve['sweep'].iloc[0])}", 400)
+    what = (f"<br><span style='font-size:12px'>{'scales' if pct_sweep else 'sets'} "
+            f"{_label(target)}</span>") if target else ""
+    _layout(fig, f"Sweep {_label(curve['sweep'].iloc[0])}{what}", 420)
     fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top", x=1, xanchor="right"),
-                      margin=dict(l=60, r=20, t=80, b=90))
+                      margin=dict(l=60, r=20, t=100, b=90))
     fig.update_annotations(font=dict(size=12))
     return fig
 
