@@ -57,7 +57,7 @@ def _tariff(md: ModelData, frame: pd.DataFrame, product: np.ndarray, value: np.n
     oc, dc = frame["origin_country"].to_numpy(), frame["destination_country"].to_numpy()
     specific = pos.reindex(pd.MultiIndex.from_arrays([oc, dc, product])).to_numpy()
     generic = pos.reindex(pd.MultiIndex.from_arrays([oc, dc, np.full(len(frame), ANY)])).to_numpy()
-    row = np.where(np.isnan(specific), generic, specific)
+    row = np.where(np.isnan(specific), generic, specific).astype(float)
     row[oc == dc] = np.nan  # a duty is on goods crossing a border: domestic lanes pay none
     ok = ~np.isnan(row)
     node = frame["node"].to_numpy()
