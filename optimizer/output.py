@@ -1,7 +1,7 @@
 """Write a run's outputs atomically: into a temporary sibling folder, renamed on success.
 
-A run folder holds ``results.xlsx``, ``tables/*.csv``, ``summary.json``, ``instance.json`` (what
-``supplyopt report`` needs to re-render) and, once the report module renders, ``report.html``.
+A run folder holds ``results.xlsx``, ``report.html``, ``tables/*.csv`` and ``summary.json``
+(the tables and summary are all ``supplyopt report`` needs to re-render).
 If anything fails, the temporary folder is removed and any previous output is left untouched.
 """
 
@@ -17,17 +17,77 @@ from pathlib import Path
 import pandas as pd
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_pid(name: str) -> int | None:
+    """PID in a ``.<target>.tmp-<pid>-xxxx`` / ``.<target>.old-<pid>`` sibling's name."""
+    tail = name.rsplit(".tmp-", 1)[-1] if ".tmp-" in name else name.rsplit(".old-", 1)[-1]
+    head = tail.split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def recover(target: str | Path) -> None:
+    """Clean up after a process killed while writing ``target``.
+
+    A dead writer's temporary folder is removed. If it died between moving the previous output
+    aside and moving the new one in (only possible where the kernel cannot exchange two names
+    atomically), the previous output is moved back.
+    """
+    target = Path(target)
+    if not target.parent.exists():
+        return
+    for sibling in target.parent.glob(f".{target.name}.*"):
+        pid = _owner_pid(sibling.name)
+        if pid is None or _pid_alive(pid):
+            continue
+        if ".old-" in sibling.name and not target.exists():
+            os.replace(sibling, target)
+        else:
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
 @contextmanager
 def atomic_dir(target: str | Path):
-    """Yield a temporary folder next to ``target``; on success it replaces ``target``."""
+    """Yield a temporary folder next to ``target``; on success it replaces ``target``.
+
+    The target is either its previous complete content or the new complete content at every
+    instant: the two folders are exchanged in one system call where the kernel allows it, and
+    otherwise a crash between the two renames is repaired by :func:`recover` on the next write.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    recover(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if target.exists() and _exchange(tmp, target):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous output
+        return
     old = None
     if target.exists():
         old = target.parent / f".{target.name}.old-{os.getpid()}"
@@ -76,7 +136,8 @@ def write_failure(out_dir: str | Path, inst, exc) -> Path:
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
         write_json({"instance": inst.name, "source": inst.source, "input_sha256": inst.checksum,
-                    "status": "infeasible" if "cannot all hold" in str(exc) else "no_solution",
+                    "status": ("infeasible" if "cannot all hold" in str(exc) else
+                               "unbounded" if "unbounded" in str(exc) else "no_solution"),
                     "message": str(exc).splitlines()[0],
                     "explanation": getattr(exc, "explanation", None),
                     "warnings": list(getattr(exc, "warnings", None) or [])}, tmp / "summary.json")

@@ -148,3 +148,24 @@ def test_unknown_solver_is_a_clear_error(workbook, tmp_path):
     assert res.exit_code == 1
     assert "no_such_solver" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_atomic_dir_recovers_after_a_crash_between_renames(tmp_path):
+    """A writer killed after moving the old output aside (``.out.old-<pid>``) and before moving
+    the new one in leaves no ``out``; the next write (or recover) puts the old one back, and
+    dead writers' temporary folders are removed. PID 999999 stands for a dead process."""
+    from optimizer.output import atomic_dir, recover
+
+    target = tmp_path / "out"
+    with atomic_dir(target) as d:
+        (d / "a.txt").write_text("old")
+    (tmp_path / ".out.old-999999").mkdir()
+    target.rename(tmp_path / ".out.old-999999" / "x")  # make the aside folder hold the output
+    (tmp_path / ".out.old-999999" / "x").rename(tmp_path / "aside")
+    (tmp_path / ".out.old-999999").rmdir()
+    (tmp_path / "aside").rename(tmp_path / ".out.old-999999")
+    (tmp_path / ".out.tmp-999999-abc").mkdir()
+    assert not target.exists()
+    recover(target)
+    assert (target / "a.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
