@@ -159,11 +159,7 @@ def test_atomic_dir_recovers_after_a_crash_between_renames(tmp_path):
     target = tmp_path / "out"
     with atomic_dir(target) as d:
         (d / "a.txt").write_text("old")
-    (tmp_path / ".out.old-999999").mkdir()
-    target.rename(tmp_path / ".out.old-999999" / "x")  # make the aside folder hold the output
-    (tmp_path / ".out.old-999999" / "x").rename(tmp_path / "aside")
-    (tmp_path / ".out.old-999999").rmdir()
-    (tmp_path / "aside").rename(tmp_path / ".out.old-999999")
+    target.rename(tmp_path / ".out.old-999999")  # the crash: old output moved aside
     (tmp_path / ".out.tmp-999999-abc").mkdir()
     assert not target.exists()
     recover(target)
