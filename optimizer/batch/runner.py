@@ -670,9 +670,16 @@ def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, j
                       lambda p, n=name: tables[n].to_csv(p, index=False, float_format="%.10g"))
 
     def xlsx(p):
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            for name, df in tables.items():
-                df.to_excel(xw, sheet_name=name[:31], index=False)
+        # Same formatting as a run's results.xlsx: units in headers, number formats, filters.
+        from openpyxl import Workbook
+
+        from optimizer.report.excel import write_table_sheet
+
+        wb = Workbook()
+        wb.remove(wb.active)
+        for name, df in tables.items():
+            write_table_sheet(wb, name, df)
+        wb.save(p)
     _write_atomic(out / "batch_summary.xlsx", xlsx)
     src = Path(defn.source)
     manifest = {

@@ -124,12 +124,21 @@ def _widths(ws, headers: list[str], df: pd.DataFrame):
         ws.column_dimensions[get_column_letter(j)].width = min(45, longest + 3)
 
 
+MAX_SHEET_ROWS = 20_000
+"""Rows written per sheet; a longer table (flows of a large instance) is cut with a note that
+points to its CSV file, which always holds every row. Keeps the workbook quick to write and
+to open."""
+
+
 def write_table_sheet(wb, name: str, df: pd.DataFrame) -> None:
     """One table as a formatted sheet (header row frozen, filters, units, formats)."""
     from openpyxl.styles import PatternFill
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(name[:31])
+    total_rows = len(df)
+    if total_rows > MAX_SHEET_ROWS:
+        df = df.head(MAX_SHEET_ROWS)
     cols = list(df.columns)
     specs = [column_format(c, df[c], name) for c in cols]
     headers = [h for h, _ in specs]
@@ -153,6 +162,9 @@ def write_table_sheet(wb, name: str, df: pd.DataFrame) -> None:
     ws.freeze_panes = "A2"
     if len(cols):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(1, len(df) + 1)}"
+    if total_rows > len(df):
+        write_cell(ws, len(df) + 3, 1, f"… {total_rows - len(df):,} more rows: every row is in "
+                   f"tables/{name}.csv")
     _widths(ws, headers, df)
 
 
