@@ -524,10 +524,14 @@ def main(argv=None) -> None:
     global CODE
     commit = "working tree"
     if a.code != "worktree" and (a.presets or a.scaleout):
-        CODE, sha = snapshot(a.code, a.workdir)
-        commit = sha[:12]
-        sys.path.insert(0, str(CODE))
-        print(f"measuring optimizer/ at commit {commit} (snapshot in {CODE})")
+        try:
+            CODE, sha = snapshot(a.code, a.workdir)
+        except (OSError, subprocess.CalledProcessError) as exc:  # no git, or not a checkout
+            print(f"warning: cannot snapshot {a.code} ({exc}); measuring the working tree")
+        else:
+            commit = sha[:12]
+            sys.path.insert(0, str(CODE))
+            print(f"measuring optimizer/ at commit {commit} (snapshot in {CODE})")
     RESULTS.mkdir(parents=True, exist_ok=True)
     for preset in a.presets:
         for variant in a.variants.split(","):

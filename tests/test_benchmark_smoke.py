@@ -84,7 +84,7 @@ def test_cli_generate(tmp_path):
 
 def test_benchmark_script_runs_end_to_end(tmp_path):
     cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "tiny", "--variants", "mip",
-           "--repeat", "1", "--no-save", "--workdir", str(tmp_path)]
+           "--repeat", "1", "--no-save", "--code", "worktree", "--workdir", str(tmp_path)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "end-to-end / floor" in p.stdout
