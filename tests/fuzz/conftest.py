@@ -25,7 +25,8 @@ def pytest_terminal_summary(terminalreporter):
                   f"{s['imprecise']}   crashes: {s['crash']}   hangs: {s['hang']}   "
                   f"wrote on error: {s['wrote']}")
     tr.write_line(f"slowest run: {s['slowest']} ({s['max_wall_s']} s wall); most CPU: "
-                  f"{s['max_cpu_s']} s")
+                  f"{s['max_cpu_s']} s; slowest validate: {s['max_validate_wall_s']} s wall, "
+                  f"{s['max_validate_cpu_s']} s CPU")
     for o in TALLY:
         if o.kind in ("crash", "hang", "imprecise", "wrote"):
             tr.write_line(f"  {o.kind}: {o.case} [{o.command}] {o.note}")

@@ -187,10 +187,15 @@ def csv_folder(change: Callable[[Path], None] | None = None, data: dict | None =
 
 
 def recode(sheet: str, encoding: str, delimiter: str = ",", bom: bool = False):
+    """Rewrite one CSV file of the folder in ``encoding`` with ``delimiter`` (quoting kept)."""
     def change(inst: Path) -> None:
+        import csv
+
         f = inst / f"{sheet}.csv"
-        text = f.read_text(encoding="utf-8").replace(",", delimiter)
-        data = text.encode(encoding)
+        rows = list(csv.reader(io.StringIO(f.read_text(encoding="utf-8"), newline="")))
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        data = buf.getvalue().encode(encoding)
         if bom and encoding == "utf-8":
             data = b"\xef\xbb\xbf" + data
         f.write_bytes(data)
@@ -379,7 +384,9 @@ def deterministic_cases() -> list[Case]:  # noqa: C901 - a flat list of cases re
             [r.__setitem__("period", "2025") for r in d["demand_quantities"]
              if r["period"] == "2025Q1"])), "valid"),
         Case("key-very-long", mutate(lambda d: d["mines"][0].__setitem__("mine", "M" * 40000)),
-             "error", ("…",)),
+             "error", (loc("lanes", 2, "origin"),)),
+        Case("ref-very-long-value-is-cut", mutate(lambda d: d["lanes"][0].__setitem__(
+            "origin", "Q" * 30000)), "error", (loc("lanes", 2, "origin"), "QQQ…'")),
         Case("period-as-date", mutate(lambda d: d["periods"][0].__setitem__(
             "period", dt.datetime(2025, 1, 1))), "error", (loc("demand_quantities"),)),
     ]
@@ -674,9 +681,9 @@ def _big_cases() -> list[Case]:
         return build
 
     return [
-        Case("rows-20000-valid", big(20_000), "valid"),
+        Case("rows-20000-valid", big(20_000), "valid", tags=("big",)),
         Case("rows-20000-duplicates", big(20_000, dup=True), "error", (loc("mines", 4, "mine"),)),
-        Case("rows-200000-valid", big(200_000), "valid", full_only=True),
+        Case("rows-200000-valid", big(200_000), "valid", full_only=True, tags=("big",)),
         Case("rows-200000-duplicates", big(200_000, dup=True), "error",
              (loc("mines", 4, "mine"),), full_only=True),
     ]

@@ -143,6 +143,10 @@ def summary() -> dict:
         **counts,
         "max_wall_s": round(slow.wall_s, 2) if slow else 0.0,
         "max_cpu_s": round(max((o.cpu_s for o in TALLY), default=0.0), 2),
+        "max_validate_wall_s": round(max((o.wall_s for o in TALLY if o.command == "validate"),
+                                         default=0.0), 2),
+        "max_validate_cpu_s": round(max((o.cpu_s for o in TALLY if o.command == "validate"),
+                                        default=0.0), 2),
         "slowest": slow.case if slow else "",
         "mode": "full" if FULL else "fast",
     }

@@ -66,7 +66,10 @@ def test_case(case: Case, tmp_path):
     instance = case.build(build_dir)
     outcome = run_case(case.name, instance, build_dir, "validate", case.where)
     _check(outcome, case.expect)
-    if case.solve or (FULL and outcome.kind == "valid") or (FULL and zlib.crc32(case.name.encode()) % 10 == 0):
+    sampled = FULL and (outcome.kind == "valid" or zlib.crc32(case.name.encode()) % 10 == 0)
+    # Solving a 20,000-mine model is a solver benchmark, not an input check (see
+    # docs/reliability.md); the big cases are validated only.
+    if (case.solve or sampled) and "big" not in case.tags:
         solved = run_case(case.name, instance, build_dir, "solve", case.where)
         _check(solved, "either")
         assert (solved.kind == "valid") == (outcome.kind == "valid"), (
