@@ -3,8 +3,9 @@
 The encoding is detected (UTF-8 with or without BOM, UTF-16 with a BOM or, for Excel's
 "Unicode text", without one, else Windows-1252) and the delimiter (``,`` ``;`` tab) is taken
 from the header line. Row numbers count records as a spreadsheet program shows them (header =
-row 1, blank lines count, a quoted field spanning lines stays in one row). Binary files, oversized files and malformed CSV are
-refused with an InputError naming the file (and line), never with a traceback.
+row 1, blank lines count, a quoted field spanning lines stays in one row). Binary files,
+oversized files and malformed CSV are refused with an InputError naming the file (and line),
+never with a traceback.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def _open(path: Path, data_only: bool):
 
 
 def _describe(exc: BaseException) -> str:
-    """A short reason for a parse failure; XML bombs get named as such."""
+    """Describe why a workbook could not be parsed; name an XML bomb as such."""
     cause, seen = exc, 0
     while cause is not None and seen < 10:  # openpyxl wraps the parser's error in a ValueError
         if type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden",

@@ -18,7 +18,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.instance import Instance, Override, Scenario
 from optimizer.io.raw import RawSheet
-from optimizer.schema import ANY, CONCENTRATE, SHEET_BY_NAME, SHEETS, SITE_SHEETS, Column, Sheet
+from optimizer.schema import ANY, SHEET_BY_NAME, SHEETS, SITE_SHEETS, Column, Sheet
 
 _TRUE = {"true", "yes", "y", "1", "x"}
 _FALSE = {"false", "no", "n", "0", ""}
@@ -59,11 +59,13 @@ class _Collector:
             return
         if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
             value = value[:MAX_VALUE_CHARS] + "…"
-        self.problems.append(Problem(file or self.file, sheet, row, column, value, expected, severity))
+        self.problems.append(Problem(file or self.file, sheet, row, column, value, expected,
+                                     severity))
 
     def all(self) -> list[Problem]:
         """Every problem kept, plus one line per group that had more than were kept."""
-        more = [Problem(f, sh, None, col, f"{n - MAX_LISTED_PER_COLUMN:,} more problem(s) not listed",
+        more = [Problem(f, sh, None, col,
+                        f"{n - MAX_LISTED_PER_COLUMN:,} more problem(s) not listed",
                         f"every row of this column fixed (only the first {MAX_LISTED_PER_COLUMN} "
                         "problems per column are listed)", sev)
                 for (f, sh, col, sev), n in self._count.items() if n > MAX_LISTED_PER_COLUMN]
@@ -167,9 +169,10 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
         if col.name in by_norm:
             present[col.name] = by_norm[col.name]
         elif col.required and col.default is None:
-            out.add(spec.name, 1, col.name, None, f"a column headed '{col.name}' ({col.description})",
+            out.add(spec.name, 1, col.name, None,
+                    f"a column headed '{col.name}' ({col.description})",
                     file=file)
-    for norm, h in by_norm.items():
+    for h in by_norm.values():
         if h not in present.values():
             out.add(spec.name, 1, h, h, "a known column (" + ", ".join(spec.column_names) +
                     "); this column is ignored", severity="warning", file=file)
@@ -181,7 +184,8 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
     for col in spec.columns:
         header = present.get(col.name)
         if header is None:
-            result[col.name] = pd.Series([col.default] * len(frame), index=frame.index, dtype=object)
+            result[col.name] = pd.Series([col.default] * len(frame), index=frame.index,
+                                         dtype=object)
             continue
         values = frame.iloc[:, headers.index(header)]  # the first column so headed
         parsed = []
@@ -191,11 +195,12 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
                 v = col.default
             elif v is None:
                 if (row, header) in formulas:
-                    out.add(spec.name, row, col.name, formulas[(row, header)], "a value: the formula "
-                            "has no saved result (open and save the workbook in Excel, or type "
-                            "the value)", file=file)
+                    out.add(spec.name, row, col.name, formulas[(row, header)], "a value: the "
+                            "formula has no saved result (open and save the workbook in Excel, "
+                            "or type the value)", file=file)
                 elif col.required and col.default is None:
-                    out.add(spec.name, row, col.name, None, f"a value ({col.description})", file=file)
+                    out.add(spec.name, row, col.name, None, f"a value ({col.description})",
+                            file=file)
                 v = col.default
             parsed.append(v)
         result[col.name] = pd.Series(parsed, index=frame.index, dtype=object)
@@ -203,8 +208,10 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
 
 
 def _check_keys(spec: Sheet, df: pd.DataFrame, file: str, out: _Collector) -> None:
-    """Report every row whose key repeats an earlier row's (rows missing a key part are
-    skipped: the missing value is reported already)."""
+    """Report every row whose key repeats an earlier row's.
+
+    Rows missing a key part are skipped: the missing value is reported already.
+    """
     if not spec.key or df.empty:
         return
     first: dict[tuple, int] = {}
@@ -317,7 +324,8 @@ def _scenarios(tables, files, out: _Collector) -> tuple[Scenario, ...]:
     changes = tables.get("scenario_changes")
     if sc is None or sc.empty:
         if changes is not None and not changes.empty:
-            out.add("scenario_changes", None, None, None, "a 'scenarios' sheet naming the scenarios",
+            out.add("scenario_changes", None, None, None,
+                    "a 'scenarios' sheet naming the scenarios",
                     file=files["scenario_changes"])
         return (Scenario("base", 1.0, "Base data, no disruption.", ()),)
     total = float(sum(p for p in sc["probability"] if p is not None))
@@ -347,7 +355,7 @@ _NUMERIC_SETTINGS = {
 
 
 def _settings(tables, files, out: _Collector) -> dict[str, str]:
-    """The settings sheet as a dict; numeric settings are checked where they are written."""
+    """Return the settings sheet as a dict, checking numeric settings on their own row."""
     df = tables.get("settings")
     if df is None:
         return {}
@@ -363,7 +371,8 @@ def _settings(tables, files, out: _Collector) -> dict[str, str]:
             except ValueError:
                 x = math.nan
             if not (math.isfinite(x) and (x >= lo if closed else x > lo) and x <= hi):
-                out.add("settings", row, "value", v, f"{what} (setting {k})", file=files["settings"])
+                out.add("settings", row, "value", v, f"{what} (setting {k})",
+                        file=files["settings"])
                 settings[k] = str(_NUMERIC_SETTINGS[k][0])
     return settings
 
@@ -402,7 +411,8 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
         sheet = raw.get(spec.name)
         if sheet is None:
             if spec.required:
-                out.add(spec.name, None, None, None, f"a sheet named '{spec.name}' ({spec.description})")
+                out.add(spec.name, None, None, None,
+                        f"a sheet named '{spec.name}' ({spec.description})")
             continue
         files[spec.name] = sheet.file
         if len(sheet.frame.columns) == 0:
