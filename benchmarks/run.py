@@ -72,6 +72,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    """CPU time of this process so far (user + system, all threads), seconds. Less sensitive
+    than wall time to other work on a shared machine."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def patch_known_bugs() -> list[str]:
     """Work around pipeline bugs that would stop the benchmark; return what was patched.
 
@@ -122,6 +129,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
         profiler = Profiler(interval=0.001)
         profiler.start()
     times: dict = {}
+    cpu0 = cpu_s()
     t_start = time.perf_counter()
     inst = load_instance(instance, times)
     options = SolveOptions(lp_algorithm=lp_algorithm)
@@ -150,6 +158,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     write_run(run, out_dir)
     times["write"] = time.perf_counter() - t0
     end_to_end = time.perf_counter() - t_start
+    cpu = cpu_s() - cpu0
     if profiler is not None:
         profiler.stop()
         Path(profile).write_text(json.dumps(profile_summary(profiler, end_to_end), indent=1))
@@ -157,6 +166,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     if mps:
         run.outcome.highs.writeModel(mps)
     return {"times_s": {k: float(v) for k, v in times.items()}, "end_to_end_s": end_to_end,
+            "cpu_s": cpu,
             "import_s": t_import, "peak_rss_mb": peak_rss_mb(), "counts": summary["counts"],
             "objective": summary["objective_usd"], "status": summary["status"],
             "gap": summary["gap"], "duals": summary["duals"], "shims": shims}
@@ -175,10 +185,12 @@ def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:
     h.readModel(mps)
     t_read = time.perf_counter() - t0
     t0 = time.perf_counter()
+    cpu0 = cpu_s()
     h.run()
     t_solve = time.perf_counter() - t0
+    cpu = cpu_s() - cpu0
     info = h.getInfo()
-    return {"read_s": t_read, "solve_s": t_solve, "import_s": t_import,
+    return {"read_s": t_read, "solve_s": t_solve, "cpu_s": cpu, "import_s": t_import,
             "peak_rss_mb": peak_rss_mb(), "objective": float(info.objective_function_value),
             "status": h.modelStatusToString(h.getModelStatus())}
 
@@ -422,6 +434,10 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
         "floor_peak_rss_mb": floor_rss, "ratio_time": e2e / floor_solve if floor_solve else None,
         "ratio_time_incl_read": e2e / (floor_solve + floor_read) if floor_solve else None,
         "ratio_memory": rss / floor_rss if floor_rss else None,
+        "cpu_s": median([r.get("cpu_s") for r in runs]),
+        "floor_cpu_s": median([f.get("cpu_s") for f in floors]),
+        "ratio_cpu": (median([r.get("cpu_s") for r in runs]) / median([f.get("cpu_s") for f in floors]))
+        if all(r.get("cpu_s") for r in runs + floors) else None,
         "solve_vs_floor": stages.get("solve", 0) / floor_solve if floor_solve else None,
         "objective": obj, "floor_objective": fobj,
         "objective_rel_diff": abs(obj - fobj) / max(1.0, abs(obj)) if obj is not None else None,
@@ -478,6 +494,9 @@ def print_result(r: dict) -> None:
     print(f"  end-to-end / floor = {r['ratio_time']:.2f}x  (incl. floor's MPS read "
           f"{r['ratio_time_incl_read']:.2f}x); pipeline solve / floor solve "
           f"{r['solve_vs_floor']:.2f}x")
+    if r.get("ratio_cpu"):
+        print(f"  CPU time: pipeline {r['cpu_s']:.1f} s / floor {r['floor_cpu_s']:.1f} s = "
+              f"{r['ratio_cpu']:.2f}x (less sensitive to other load)")
     print(f"  peak memory {r['peak_rss_mb']:.0f} MB / floor {r['floor_peak_rss_mb']:.0f} MB = "
           f"{r['ratio_memory']:.2f}x")
     print(f"  objective {r['objective']:.6g} vs floor {r['floor_objective']:.6g} "
@@ -670,14 +689,15 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
 
     w("## Summary\n")
     w("| preset / variant | variables | rows | integer | LP algorithm | end-to-end | floor solve "
-      "(read) | **end-to-end / floor** | peak memory | floor peak | **memory / floor** | runs |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "(read) | **end-to-end / floor** | CPU time / floor's | peak memory | floor peak | "
+      "**memory / floor** | runs |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         c = r["counts"]
         w(f"| {r['preset']} / {r['variant']} | {c['variables']:,} | {c['constraints']:,} | "
           f"{c['integer_variables']:,} | {r['lp_algorithm']} | {r['end_to_end_s']:.2f} s | "
           f"{r['floor_solve_s']:.2f} s ({r['floor_read_s']:.2f} s) | "
-          f"**{_fmt(r['ratio_time'])}×** | {r['peak_rss_mb']:.0f} MB | "
+          f"**{_fmt(r['ratio_time'])}×** | {_fmt(r.get('ratio_cpu'))}× | {r['peak_rss_mb']:.0f} MB | "
           f"{r['floor_peak_rss_mb']:.0f} MB | **{_fmt(r['ratio_memory'])}×** | {r['repeat']} |")
     w("")
     w("Objectives agree with the floor's to the relative difference shown per run in the "
