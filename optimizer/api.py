@@ -223,7 +223,7 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None) -> dict[
     }
 
 
-def fixed_build_counts(md, fixed) -> "np.ndarray":
+def fixed_build_counts(md, fixed):
     """``SolveOptions.fixed_builds`` → counts aligned with ``md.var_ix["modules_built"]``.
 
     Raise ScenarioError if a (module, online period) pair is not a build decision of the

@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
     ):
         """Write a synthetic instance of the regular format (for benchmarks and tests)."""
         from optimizer.errors import InputError
-        from optimizer.synthetic import PRESETS, preset as get_preset, write_synthetic
+        from optimizer.synthetic import PRESETS, write_synthetic
+        from optimizer.synthetic import preset as get_preset
 
         def go():
             if preset not in PRESETS:

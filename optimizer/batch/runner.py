@@ -657,7 +657,6 @@ def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, j
     Files: batch_summary.csv/.xlsx, sweep_curves.csv, supply_shares.csv, shadow_prices.csv and
     batch_manifest.json.
     """
-    import pandas as pd
 
     from optimizer.api import file_checksum
     from optimizer.solve import highs_version

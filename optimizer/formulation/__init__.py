@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
 
 from optimizer.formulation.balance import add_demand_balance, add_plant_output, add_stock_balance
 from optimizer.formulation.capacity import (
@@ -24,6 +24,9 @@ from optimizer.formulation.trade import (
 from optimizer.formulation.variables import add_variables
 from optimizer.instance import Instance
 
+if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is asked for
+    import pyomo.environ as pyo
+
 CONSTRAINT_FAMILIES = (
     "demand_balance", "plant_output", "stock_balance", "mine_capacity", "plant_capacity",
     "trader_capacity", "lane_capacity", "stock_capacity", "module_build_limit",
@@ -32,7 +35,7 @@ CONSTRAINT_FAMILIES = (
 """Constraint families in model order; shadow-price tables use these names."""
 
 
-def build_model(inst: Instance, pyomo: bool = True) -> tuple[pyo.ConcreteModel | None, ModelData]:
+def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel | None", ModelData]:
     """Build the model of ``inst``; return it with the index frames and arrays describing it.
 
     Every family is recorded as arrays in ``md.families`` (what HiGHS receives). With
@@ -41,7 +44,11 @@ def build_model(inst: Instance, pyomo: bool = True) -> tuple[pyo.ConcreteModel |
     family functions, so they cannot drift apart (tests/test_backends.py checks it).
     """
     md = build_model_data(inst)
-    m = pyo.ConcreteModel(name=inst.name) if pyomo else None
+    m = None
+    if pyomo:
+        import pyomo.environ as pyo
+
+        m = pyo.ConcreteModel(name=inst.name)
     if m is not None:
         add_variables(m, md)
     # Balances

@@ -7,12 +7,16 @@ node (the same scenarios one period earlier).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from optimizer.formulation.data import ModelData
 from optimizer.formulation.rows import Terms, add_rows
+
+if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
+    import pyomo.environ as pyo
 
 
 def _row_lookup(index: pd.DataFrame, cols: list[str]):

@@ -7,12 +7,16 @@ module adds (t REO per period). Capacities are per period; scenario changes appl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from optimizer.formulation.data import ModelData
 from optimizer.formulation.rows import Terms, add_rows, node_major
+
+if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
+    import pyomo.environ as pyo
 
 
 def _online_from(md: ModelData, sheet: str, column: str = "first_period") -> np.ndarray:

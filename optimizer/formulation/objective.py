@@ -21,13 +21,17 @@ per-period rate *i* (``1/L`` when *i* = 0): the first term above becomes
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optimizer.formulation.data import ModelData
 from optimizer.schema import ANY, CONCENTRATE
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+
 
 
 def _node_lookup(md: ModelData, frame: pd.DataFrame, sheet: str, key_col: str, by: str,
@@ -76,7 +80,7 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
     components are the rows of the cost breakdown in the results.
     """
     costs: dict[str, dict[str, np.ndarray]] = {}
-    lanes = md.lanes
+
     conc = md.var_ix["ship_concentrate_t"]
     mine_cost = _node_lookup(md, conc, "mines", "mine", "mine", "cost_usd_per_t")
     lane_cost = md.node_values("lanes", "cost_usd_per_t")
@@ -158,6 +162,9 @@ def add_total_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     md.objective_coef = objective_coefficients(md)
     if m is None:
         return
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     coefs, variables = [], []
     for var, c in md.objective_coef.items():
         comp = getattr(m, var)

@@ -11,13 +11,16 @@ instead of being skipped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optimizer.formulation.data import ModelData
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
+
 
 SENSES = {"<=": 1, ">=": -1, "==": 0}
 
@@ -61,7 +64,7 @@ class Family:
     coef: np.ndarray
 
 
-def add_rows(m: pyo.ConcreteModel | None, md: ModelData, name: str, index: pd.DataFrame,
+def add_rows(m: "pyo.ConcreteModel | None", md: ModelData, name: str, index: pd.DataFrame,
              terms: list[Terms], sense: str, rhs, doc: str) -> None:
     """Declare ``<name>[k] : Σ coef·var  <sense>  rhs[k]`` for every row k of ``index``.
 
@@ -92,6 +95,9 @@ def add_rows(m: pyo.ConcreteModel | None, md: ModelData, name: str, index: pd.Da
             md.empty_rows.append((name, int(k)))
     if m is None or len(index) == 0:
         return
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     comps = [getattr(m, v) for v in VAR_ORDER]
     var_objs = [comps[v][int(c)] for v, c in zip(var.tolist(), cols.tolist())]
     coef_list = coefs.tolist()

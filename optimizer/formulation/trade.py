@@ -7,13 +7,17 @@ origin and destination sites are in different countries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from optimizer.formulation.data import ModelData
 from optimizer.formulation.rows import Terms, add_rows
 from optimizer.schema import ANY, CONCENTRATE
+
+if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
+    import pyomo.environ as pyo
 
 
 def _expand_rules(md: ModelData, sheet: str, value_col: str) -> pd.DataFrame:

@@ -17,13 +17,18 @@ first-stage decision shared by every scenario.
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+from typing import TYPE_CHECKING
 
 from optimizer.formulation.data import ModelData
 
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
-def add_variables(m: pyo.ConcreteModel, md: ModelData) -> None:
+
+def add_variables(m: "pyo.ConcreteModel", md: ModelData) -> None:
     """Declare every variable family over ``range(len(index frame))``."""
+    import pyomo.environ as pyo
+
     docs = {
         "ship_concentrate_t": "Concentrate shipped on a mine→plant lane in a node (t REO).",
         "ship_oxide_t": "Oxide shipped on a lane, by element and provenance, in a node (t).",

@@ -18,14 +18,11 @@ A batch page reuses this module as is::
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
-
-from optimizer.report import fmt
 
 # --- blocks ---------------------------------------------------------------------------------
 
