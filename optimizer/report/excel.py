@@ -152,13 +152,33 @@ def write_table_sheet(wb, name: str, df: pd.DataFrame) -> None:
         b = df["binding"].astype(str).str.lower().isin(["true", "1"])
         p = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0).abs() > facts.PRICE_TOL
         mark = (b & p).to_numpy()
+    # Styling each cell through openpyxl's setters re-registers the style every time (most of
+    # the write time on large tables); style one prototype cell per (column format, binding)
+    # and copy its style array instead.
+    from copy import copy
+
+    protos = {}
+
+    def style_of(fmt, binding):
+        key = (fmt, binding)
+        if key not in protos:
+            proto = ws.cell(row=1, column=1).__class__(ws)
+            if fmt:
+                proto.number_format = fmt
+            if binding:
+                proto.fill = fill
+            protos[key] = proto._style
+        return protos[key]
+
+    fmts = [spec[1] for spec in specs]
     for i, row in enumerate(df.itertuples(index=False), start=2):
+        binding = mark is not None and bool(mark[i - 2])
         for j, v in enumerate(row, start=1):
             c = write_cell(ws, i, j, v)
-            if specs[j - 1][1]:
-                c.number_format = specs[j - 1][1]
-            if mark is not None and mark[i - 2]:
-                c.fill = fill
+            if fmts[j - 1] or binding:
+                c._style = copy(style_of(fmts[j - 1], binding))
+                if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+                    c.quotePrefix = True  # the copied style must not drop the text guard
     ws.freeze_panes = "A2"
     if len(cols):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(1, len(df) + 1)}"
