@@ -737,12 +737,12 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
         w(f"Profiled code: commit {p.get('commit', '?')}. Functions by **self time** (time in "
           "the function's own code; py-spy samples Python frames only, so HiGHS's C++ `run()` "
           "is counted as self time of the Python function that calls it, `solve_compiled`):\n")
-        w("| function (file:line) | self time | share |")
+        w("| function (file) | self time | share |")
         w("|---|---|---|")
         for k, v, share in p["self"][:15]:
             w(f"| `{k}` | {v:.2f} s | {share * 100:.1f} % |")
         w("\nFunctions of `optimizer/` by **inclusive time**:\n")
-        w("| function (file:line) | inclusive | share |")
+        w("| function (file) | inclusive | share |")
         w("|---|---|---|")
         for k, v, share in p["inclusive_optimizer"][:20]:
             w(f"| `{k}` | {v:.2f} s | {share * 100:.1f} % |")
