@@ -93,25 +93,18 @@ def _warnings(inst, quiet: bool) -> None:
 
 
 def parse_set(values: list[str]) -> tuple:
-    """``sheet:key:column=value`` (``*`` for a scale: ``sheet:key:column*=0.5``) → Overrides."""
+    """Every ``--set sheet:key:column=value`` as an Override (see scenario.parse_override)."""
     from optimizer.errors import Problem, ScenarioError
-    from optimizer.instance import Override
+    from optimizer.scenario import SET_SYNTAX, parse_override
 
-    out = []
+    out, problems = [], []
     for text in values or []:
         try:
-            lhs, value = text.split("=", 1)
-            mode = "scale" if lhs.endswith("*") else "set"
-            sheet, key, column = lhs.rstrip("*").split(":")
-            from_period = None
-            if "@" in value:
-                value, from_period = value.split("@", 1)
-            out.append(Override(sheet.strip(), tuple(k.strip() for k in key.split(",") if k.strip()),
-                                column.strip(), float(value), mode, from_period, source="--set"))
+            out.append(parse_override(text))
         except ValueError:
-            raise ScenarioError(Problem("--set", None, None, None, text,
-                                        "sheet:key:column=value (or column*=factor for a scale, "
-                                        "=value@PERIOD from a period on)")) from None
+            problems.append(Problem("--set", None, None, None, text, SET_SYNTAX))
+    if problems:
+        raise ScenarioError(problems)
     return tuple(out)
 
 

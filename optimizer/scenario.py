@@ -45,6 +45,32 @@ def _problem(override: Override, scenario: str, expected: str, value=None) -> Pr
                    f"{override.describe()})")
 
 
+SET_SYNTAX = ("sheet:key:column=value (or column*=factor for a scale, =value@PERIOD from a "
+              "period on)")
+
+
+def parse_override(text: str, source: str = "--set") -> Override:
+    """``sheet:key:column=value`` → Override (the ``--set`` syntax of solve and batch).
+
+    ``column*=factor`` scales; ``=value@PERIOD`` applies from a period on. Raises ValueError
+    if the text does not have that shape (callers turn it into a Problem naming ``source``).
+    """
+    import math
+
+    lhs, value = text.split("=", 1)
+    mode = "scale" if lhs.endswith("*") else "set"
+    sheet, key, column = lhs.rstrip("*").split(":")
+    from_period = None
+    if "@" in value:
+        value, from_period = value.split("@", 1)
+    number = float(value.strip())
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return Override(sheet.strip(), tuple(k.strip() for k in key.split(",") if k.strip()),
+                    column.strip(), number, mode,
+                    from_period.strip() if from_period else None, source=source)
+
+
 def _excel_row(df, r: int):
     return df["excel_row"].iat[r] if "excel_row" in df.columns else r + 2
 

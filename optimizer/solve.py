@@ -347,18 +347,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         lp_h = h
         if is_mip:
             lp_h = _new_highs(options)
-            lp = compiled.lp
-            fixed = highspy.HighsLp()
-            fixed.num_col_, fixed.num_row_ = lp.num_col_, lp.num_row_
-            fixed.col_cost_, fixed.offset_ = lp.col_cost_, lp.offset_
-            lower = np.array(lp.col_lower_, dtype=float)
-            upper = np.array(lp.col_upper_, dtype=float)
-            ints = compiled.integer_cols
-            lower[ints] = upper[ints] = np.round(x[ints])
-            fixed.col_lower_, fixed.col_upper_ = lower, upper
-            fixed.row_lower_, fixed.row_upper_ = lp.row_lower_, lp.row_upper_
-            fixed.a_matrix_ = lp.a_matrix_
-            lp_h.passModel(fixed)
+            lp_h.passModel(with_fixed_builds(compiled, outcome.values["modules_built"]).lp)
             lp_h.setSolution(sol)
             run_highs(lp_h)
             if _termination(lp_h) != "optimal":

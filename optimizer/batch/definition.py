@@ -227,27 +227,18 @@ def parse_set_run(values: list[str], name: str = "set") -> Run | None:
     """One run made of every ``--set`` (the syntax of ``supplyopt solve --set``).
 
     ``sheet:key:column=value`` sets, ``sheet:key:column*=factor`` scales, ``=value@PERIOD``
-    applies from a period on. (The same syntax as ``optimizer.cli.parse_set``, repeated here
-    because nothing below the CLI imports it.)
+    applies from a period on (:func:`optimizer.scenario.parse_override`).
     """
     if not values:
         return None
+    from optimizer.scenario import SET_SYNTAX, parse_override
+
     overrides, problems = [], []
     for text in values:
         try:
-            lhs, value = text.split("=", 1)
-            mode = "scale" if lhs.endswith("*") else "set"
-            sheet, key, column = lhs.rstrip("*").split(":")
-            period = None
-            if "@" in value:
-                value, period = value.split("@", 1)
-            overrides.append(Override(sheet.strip(), _split_key(key), column.strip(),
-                                      _float(value), mode, period.strip() if period else None,
-                                      source="--set"))
+            overrides.append(parse_override(text))
         except ValueError:
-            problems.append(Problem("--set", None, None, None, text,
-                                    "sheet:key:column=value (or column*=factor for a scale, "
-                                    "=value@PERIOD from a period on)"))
+            problems.append(Problem("--set", None, None, None, text, SET_SYNTAX))
     if problems:
         raise ScenarioError(problems)
     return Run(name, tuple(overrides), source="--set", description="overrides given with --set")

@@ -40,6 +40,29 @@ def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str) -> Terms:
     return Terms.of("modules_built", joined["row"], joined["col"], -joined["capacity_t"].astype(float))
 
 
+def _concentrate_site_capacity(m, md: ModelData, sheet: str, site: str, name: str,
+                               doc: str) -> None:
+    """Shared body of the mine and plant capacity families (one end of a concentrate lane).
+
+    One row per (node, site): the concentrate on the site's lanes, minus the capacity of
+    modules online there by the node's period, ≤ the site's capacity (0 before first_period).
+    """
+    sites = md.inst.table(sheet)
+    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(sites)),
+                          site: np.tile(sites[site].to_numpy(), md.n_nodes)})
+    cap = md.node_values(sheet, "capacity_t")
+    online = _online_from(md, sheet)
+    pos = np.tile(np.arange(len(sites)), md.n_nodes)
+    node = index["node"].to_numpy()
+    rhs = np.where(md.node_period[node] >= online[pos], cap[node, pos], 0.0)
+    conc = md.var_ix["ship_concentrate_t"]
+    site_pos = pd.Series(np.arange(len(sites)), index=sites[site].to_numpy())
+    rows = node_major(conc["node"], site_pos.loc[conc[site].to_numpy()].to_numpy(), len(sites))
+    terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
+             _module_terms(md, index, site)]
+    add_rows(m, md, name, index, terms, "<=", rhs, doc)
+
+
 def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Concentrate a mine ships is within its capacity plus modules built there.
 
@@ -48,21 +71,9 @@ def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
 
     Units: t REO per period. Dual ≤ 0 (USD/t): what one more tonne of capacity would save.
     """
-    mines = md.inst.table("mines")
-    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(mines)),
-                          "mine": np.tile(mines["mine"].to_numpy(), md.n_nodes)})
-    cap = md.node_values("mines", "capacity_t")
-    online = _online_from(md, "mines")
-    t = md.node_period[index["node"].to_numpy()]
-    pos = np.tile(np.arange(len(mines)), md.n_nodes)
-    rhs = np.where(t >= online[pos], cap[index["node"].to_numpy(), pos], 0.0)
-    conc = md.var_ix["ship_concentrate_t"]
-    mine_pos = pd.Series(np.arange(len(mines)), index=mines["mine"].to_numpy())
-    rows = node_major(conc["node"], mine_pos.loc[conc["mine"].to_numpy()].to_numpy(), len(mines))
-    terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
-             _module_terms(md, index, "mine")]
-    add_rows(m, md, "mine_capacity", index, terms, "<=", rhs,
-             "Concentrate shipped by a mine ≤ its capacity + built modules (t REO/period).")
+    _concentrate_site_capacity(m, md, "mines", "mine", "mine_capacity",
+                               "Concentrate shipped by a mine ≤ its capacity + built modules "
+                               "(t REO/period).")
 
 
 def add_plant_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
@@ -74,21 +85,9 @@ def add_plant_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     Units: t REO feed per period. Dual ≤ 0 (USD/t): the value of one more tonne of capacity,
     which an investor sets against a module's cost per tonne.
     """
-    plants = md.inst.table("plants")
-    index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(plants)),
-                          "plant": np.tile(plants["plant"].to_numpy(), md.n_nodes)})
-    cap = md.node_values("plants", "capacity_t")
-    online = _online_from(md, "plants")
-    pos = np.tile(np.arange(len(plants)), md.n_nodes)
-    node = index["node"].to_numpy()
-    rhs = np.where(md.node_period[node] >= online[pos], cap[node, pos], 0.0)
-    conc = md.var_ix["ship_concentrate_t"]
-    plant_pos = pd.Series(np.arange(len(plants)), index=plants["plant"].to_numpy())
-    rows = node_major(conc["node"], plant_pos.loc[conc["plant"].to_numpy()].to_numpy(), len(plants))
-    terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
-             _module_terms(md, index, "plant")]
-    add_rows(m, md, "plant_capacity", index, terms, "<=", rhs,
-             "Feed processed by a plant ≤ its capacity + built modules (t REO/period).")
+    _concentrate_site_capacity(m, md, "plants", "plant", "plant_capacity",
+                               "Feed processed by a plant ≤ its capacity + built modules "
+                               "(t REO/period).")
 
 
 def add_trader_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
