@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,8 +79,12 @@ def atomic_dir(target: str | Path):
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+    # The name is fixed before the folder exists, so an interrupt landing right after the
+    # mkdir is inside the try and the folder is removed (mkdtemp could be interrupted between
+    # creating the folder and returning its name).
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
+        tmp.mkdir(mode=0o700)
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
