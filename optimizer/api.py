@@ -166,7 +166,8 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
     if compare_status_quo and compiled is not None:
-            tables.update(status_quo_tables(md, compiled, options, outcome.values["modules_built"]))
+            tables.update(status_quo_tables(md, compiled, options, outcome.values["modules_built"],
+                                        getattr(outcome, "lp_highs", None)))
     times["tables"] = time.perf_counter() - t0
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
                     warnings=numeric_warnings)
@@ -185,18 +186,20 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     return run
 
 
-def status_quo_tables(md, compiled, options: SolveOptions, builds=None) -> dict[str, pd.DataFrame]:
+def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
+                      lp_highs=None) -> dict[str, pd.DataFrame]:
     """The status-quo plan (no new builds) next to the chosen one, for the report's "before".
 
     Tables: ``status_quo_summary`` (status, objective_usd, unmet_t), ``status_quo_supply_mix``
     and ``status_quo_scenario_costs`` (same columns as supply_mix / scenario_costs). Empty when
     the instance has no candidate modules or the plan's ``builds`` (counts aligned with
     ``md.var_ix["modules_built"]``, when given) are all zero: the status quo is then the plan.
+    ``lp_highs``, the plan's solved fixed LP (``outcome.lp_highs``), makes this a warm re-solve.
     """
     import numpy as np
 
     from optimizer.results import scenario_costs, supply_mix
-    from optimizer.solve import solve_compiled, with_fixed_builds
+    from optimizer.solve import resolve_builds, solve_compiled, with_fixed_builds
 
     if len(md.var_ix["modules_built"]) == 0:
         return {}
@@ -206,9 +209,11 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None) -> dict[
         # pattern of equal cost and show a spurious "before/after" difference.
         return {}
     zero = np.zeros(len(md.var_ix["modules_built"]))
-    fixed = with_fixed_builds(compiled, zero)
-    outcome = solve_compiled(md, fixed, SolveOptions(
-        time_limit_s=options.time_limit_s, threads=options.threads, duals=False))
+    if lp_highs is not None:
+        outcome = resolve_builds(md, compiled, lp_highs, zero)
+    else:
+        outcome = solve_compiled(md, with_fixed_builds(compiled, zero), SolveOptions(
+            time_limit_s=options.time_limit_s, threads=options.threads, duals=False))
     if not outcome.has_solution:
         return {"status_quo_summary": pd.DataFrame(
             [{"status": outcome.termination, "objective_usd": None, "unmet_t": None}])}

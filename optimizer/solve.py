@@ -378,6 +378,36 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
             outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
         times["duals"] = time.perf_counter() - t0
     outcome.highs = h  # kept for warm re-solves and IIS within this process
+    if options.duals and is_mip:
+        outcome.lp_highs = lp_h  # the fixed LP, optimal basis in hand (see resolve_builds)
+    return outcome
+
+
+def resolve_builds(md, compiled: CompiledModel, lp_h, counts) -> SolveOutcome:
+    """Re-solve an optimal fixed LP (``outcome.lp_highs``) with the builds set to ``counts``.
+
+    Only the bounds of the build columns change, so HiGHS starts from the optimal basis it
+    holds (dual simplex warm start): far cheaper than solving the fixed LP again from scratch.
+    Values only (no shadow prices). ``lp_h`` is changed in place.
+    """
+    ints = compiled.integer_cols
+    values = np.round(np.asarray(counts, dtype=float))[compiled.col_index[ints]]
+    t0 = time.perf_counter()
+    lp_h.changeColsBounds(len(ints), ints.astype(np.int32), values, values)
+    run_highs(lp_h)
+    termination = _termination(lp_h)
+    info = lp_h.getInfo()
+    has_solution = termination == "optimal" and info.primal_solution_status == 2
+    outcome = SolveOutcome(
+        termination=termination, has_solution=has_solution,
+        objective=float(info.objective_function_value) if has_solution else None,
+        best_bound=None, gap=0.0 if has_solution else None, is_mip=False, solver="highs",
+        solver_version=highs_version(), duals_source=None,
+        times_s={"solve": time.perf_counter() - t0}, n_variables=compiled.lp.num_col_,
+        n_constraints=compiled.lp.num_row_)
+    if has_solution:
+        outcome.values = _scatter(md, compiled, np.asarray(lp_h.getSolution().col_value),
+                                  rows=False)
     return outcome
 
 

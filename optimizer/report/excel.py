@@ -130,8 +130,13 @@ points to its CSV file, which always holds every row. Keeps the workbook quick t
 to open."""
 
 
-def write_table_sheet(wb, name: str, df: pd.DataFrame) -> None:
-    """One table as a formatted sheet (header row frozen, filters, units, formats)."""
+DUAL_ROWS_IN_FULL = 2_000
+"""A shadow-price table longer than this shows only its binding, priced rows in the workbook."""
+
+
+def write_table_sheet(wb, name: str, df: pd.DataFrame, note: str | None = None) -> None:
+    """One table as a formatted sheet (header row frozen, filters, units, formats); ``note``
+    is written under the table (e.g. that rows were left out of the workbook)."""
     from openpyxl.styles import PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -183,8 +188,10 @@ def write_table_sheet(wb, name: str, df: pd.DataFrame) -> None:
     if len(cols):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(1, len(df) + 1)}"
     if total_rows > len(df):
-        write_cell(ws, len(df) + 3, 1, f"… {total_rows - len(df):,} more rows: every row is in "
-                   f"tables/{name}.csv")
+        note = (f"… {total_rows - len(df):,} more rows: every row is in tables/{name}.csv"
+                + (f" ({note})" if note else ""))
+    if note:
+        write_cell(ws, len(df) + 3, 1, note)
     _widths(ws, headers, df)
 
 
@@ -332,11 +339,19 @@ def write_results_workbook(run: SavedRun, path: Path) -> None:
     names = [n for n in SHEET_ORDER if n in run.tables] + sorted(
         n for n in run.tables if n not in SHEET_ORDER)
     for name in names:
+        df = run.tables[name]
+        note = None
+        if name.startswith("dual_") and len(df) > DUAL_ROWS_IN_FULL and "binding" in df.columns:
+            # A large model's shadow-price tables are mostly zero-priced slack rows: keep the
+            # binding, priced rows in the workbook and every row in the CSV.
+            b = df["binding"].astype(str).str.lower().isin(["true", "1"])
+            p = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0).abs() > facts.PRICE_TOL
+            note = (f"Binding rows with a non-zero price only ({int((b & p).sum()):,} of "
+                    f"{len(df):,}); every row is in tables/{name}.csv")
+            df = df[b & p]
+        write_table_sheet(wb, name, df, note=note)
         if name == "supply_mix":
-            write_table_sheet(wb, name, run.tables[name])
             _supply_mix_chart(wb, run)
-        else:
-            write_table_sheet(wb, name, run.tables[name])
     _cost_chart(wb)
     _contents_sheet(wb, run)
     wb.active = 0
