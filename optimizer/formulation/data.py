@@ -67,9 +67,25 @@ def _positions(series: pd.Series, keys: pd.Series) -> np.ndarray:
 
 
 def _per_node(frame: pd.DataFrame, n_nodes: int) -> pd.DataFrame:
-    """Cross ``frame`` with every node: one row per (node, original row), node-major."""
-    nodes = pd.DataFrame({"node": np.arange(n_nodes)})
-    return nodes.merge(frame, how="cross")
+    """Cross ``frame`` with every node: one row per (node, original row), node-major.
+
+    Text columns (site, element and country names) are stored as categoricals: on a large
+    model these frames hold millions of rows, and a Python string per cell would cost
+    several times the memory HiGHS itself needs.
+    """
+    nodes = np.repeat(np.arange(n_nodes), len(frame))
+    out = {"node": nodes}
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    # One category set for every text column, so that columns compare with each other
+    # (mined_country == processed_country) as plain strings would.
+    names = pd.Index(sorted({v for c in text for v in frame[c].dropna().unique()}, key=str))
+    for col in frame.columns:
+        if col in text:
+            codes = names.get_indexer(frame[col])
+            out[col] = pd.Categorical.from_codes(np.tile(codes, n_nodes), names)
+        else:
+            out[col] = np.tile(frame[col].to_numpy(), n_nodes)
+    return pd.DataFrame(out, index=pd.RangeIndex(n_nodes * len(frame)))
 
 
 def build_model_data(inst: Instance) -> ModelData:
