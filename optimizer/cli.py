@@ -121,6 +121,9 @@ def solve(
         "--set", help="Override a cell: sheet:key:column=value (repeatable).")] = None,
     allow_nonoptimal: Annotated[bool, typer.Option(
         help="Accept a feasible plan found within the time limit (reports its gap).")] = False,
+    no_report: Annotated[bool, typer.Option(
+        "--no-report", help="Write only tables/*.csv and summary.json (render results.xlsx and "
+        "report.html later with 'supplyopt report DIR').")] = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
@@ -149,7 +152,7 @@ def solve(
                 raise
             spin.set("writing")
             t0 = time.perf_counter()
-            write_run(run, target)
+            write_run(run, target, render=not no_report)
             times["write"] = time.perf_counter() - t0
         s = run.summary()
         typer.echo(f"{s['status']}: expected cost USD {s['objective_usd']:,.0f}"

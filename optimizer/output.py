@@ -120,15 +120,20 @@ def write_json(obj, path: Path) -> None:
                     encoding="utf-8")
 
 
-def write_run(run, out_dir: str | Path) -> Path:
-    """Write every output of a solve into ``out_dir`` atomically; return the folder."""
+def write_run(run, out_dir: str | Path, render: bool = True) -> Path:
+    """Write every output of a solve into ``out_dir`` atomically; return the folder.
+
+    ``render=False`` writes only ``tables/*.csv`` and ``summary.json`` (what analysts' scripts
+    read, and all ``supplyopt report`` needs to render results.xlsx and report.html later).
+    """
     from optimizer.report import render_run_outputs
 
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
         write_tables(run.tables, tmp / "tables")
         write_json(run.summary(), tmp / "summary.json")
-        render_run_outputs(tmp)
+        if render:
+            render_run_outputs(tmp)
     return out_dir
 
 

@@ -165,3 +165,13 @@ def test_atomic_dir_recovers_after_a_crash_between_renames(tmp_path):
     recover(target)
     assert (target / "a.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_no_report_writes_tables_then_report_renders(workbook, tmp_path):
+    out = tmp_path / "o"
+    res = runner.invoke(app, ["solve", str(workbook), "--out", str(out), "-q", "--mip-gap", "0",
+                              "--no-report"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json", "tables"]
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert (out / "results.xlsx").exists() and (out / "report.html").exists()
