@@ -76,6 +76,7 @@ class SolveOutcome:
     activity: dict = field(default_factory=dict)
     rhs_range: dict = field(default_factory=dict)  # family → (low, high) arrays
     message: str = ""
+    warm_start: str | None = None  # "basis" (LP), "fixed_lp_basis" (MIP's dual re-solve), None
 
     @property
     def status(self) -> str:
@@ -298,7 +299,8 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
     """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices.
 
     ``warm_start`` is a previous outcome of a model with the same rows and columns (a batch
-    run that changed only data): its basis (LP) or solution (MIP) starts this solve.
+    run that changed only data): its basis starts this LP, or this MIP's fixed-LP re-solve
+    (``outcome.warm_start`` says which; None = cold).
     """
     import highspy
 
@@ -310,13 +312,20 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
     t0 = time.perf_counter()
     h.passModel(compiled.lp)
     times["handoff"] = time.perf_counter() - t0
+    warm = None
+
+    def same_shape(prev_h):
+        return prev_h is not None and prev_h.getNumCol() == compiled.lp.num_col_ \
+            and prev_h.getNumRow() == compiled.lp.num_row_ and prev_h.getBasis().valid
+
+    # A MIP gets no start solution: with HiGHS 1.16 a previous run's incumbent as MIP start
+    # sometimes came back as "optimal" with a wrong objective and bound (the Dy export-quota
+    # sweep of ree_baseline.xlsx at 20 %), and it did not make the MIP faster (docs/batch.md).
+    # A MIP's warm start is the basis of its fixed-LP re-solve (below).
     prev = getattr(warm_start, "highs", None)
-    if prev is not None and prev.getNumCol() == compiled.lp.num_col_ \
-            and prev.getNumRow() == compiled.lp.num_row_:
-        if is_mip:
-            h.setSolution(prev.getSolution())
-        elif prev.getBasis().valid:
-            h.setBasis(prev.getBasis())
+    if not is_mip and same_shape(prev):
+        h.setBasis(prev.getBasis())
+        warm = "basis"
     t0 = time.perf_counter()
     run_highs(h)
     times["solve"] = time.perf_counter() - t0
@@ -332,6 +341,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         is_mip=is_mip, solver="highs", solver_version=highs_version(),
         duals_source=None, times_s=times, n_variables=compiled.lp.num_col_,
         n_constraints=compiled.lp.num_row_, n_integer=len(compiled.integer_cols))
+    outcome.warm_start = warm
     if not is_mip and has_solution:
         outcome.best_bound = outcome.objective
     if not has_solution:
@@ -348,15 +358,22 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         if is_mip:
             lp_h = _new_highs(options)
             lp_h.passModel(with_fixed_builds(compiled, outcome.values["modules_built"]).lp)
-            lp_h.setSolution(sol)
+            prev_lp = getattr(warm_start, "lp_highs", None)
+            if same_shape(prev_lp):
+                lp_h.setBasis(prev_lp.getBasis())
+                warm = "fixed_lp_basis"
+            else:
+                lp_h.setSolution(sol)
             run_highs(lp_h)
             if _termination(lp_h) != "optimal":
                 outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
+                outcome.warm_start = warm
                 times["duals"] = time.perf_counter() - t0
                 return outcome
         elif options.lp_algorithm == "ipm":
             lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
             run_highs(lp_h)
+        outcome.warm_start = warm
         fsol = lp_h.getSolution()
         outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
         outcome.duals_source = "fixed_lp" if is_mip else "lp"

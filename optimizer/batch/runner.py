@@ -6,8 +6,9 @@ Each run becomes a :class:`Task` (plain data: picklable) solved by :func:`run_ta
 process. HiGHS runs with ``threads=1`` per worker (it fixes its thread count at the first solve
 in a process, and the workers already use the cores). Each worker keeps, per thread, the last
 RunResult of each base instance and passes its outcome as ``warm_start`` to the next solve of
-that instance (same rows and columns: its basis or solution starts HiGHS); the run's manifest
-records ``warm_start: warm`` or ``cold``.
+that instance (same rows and columns: its basis starts HiGHS, for a MIP the basis of the
+fixed-LP re-solve, see :func:`optimizer.solve.solve_compiled`); the run's manifest records
+``warm_start: warm`` or ``cold``.
 
 Failure isolation: a run that fails (bad data, infeasible, time limit, internal error) is
 recorded with its reason and the others go on. A worker *crash* (killed, out of memory)
@@ -249,9 +250,8 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
         run = solve(inst, task.options, task.overrides, times=times,
                     warm_start=prev.outcome if prev is not None else None,
                     compare_status_quo=task.compare_status_quo)
-        warm = (prev is not None and getattr(prev.outcome, "highs", None) is not None
-                and prev.outcome.n_variables == run.outcome.n_variables
-                and prev.outcome.n_constraints == run.outcome.n_constraints)
+        # warm: HiGHS started from the previous run's basis (an LP's, or a MIP's fixed LP)
+        warm = prev is not None and getattr(run.outcome, "warm_start", None) is not None
         res["warm_start"] = "warm" if warm else "cold"
         res["warm_start_from"] = getattr(prev, "_batch_name", None) if warm else None
         run._batch_name = task.name

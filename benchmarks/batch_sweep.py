@@ -1,0 +1,451 @@
+"""Batch-sweep benchmark: cold build+solve per run against warm re-solves; HiGHS is the floor.
+
+Usage::
+
+    python benchmarks/batch_sweep.py                          # 100 runs, MIP + LP; jobs: 20 runs
+    python benchmarks/batch_sweep.py --runs 3 --jobs-runs 0   # smoke (see tests/)
+    python benchmarks/batch_sweep.py --json /tmp/sweep.json   # also save every per-run time
+
+The sweep is the one of ``supplyopt batch --sweep "export_quotas:CHN,Dy:cap_t=0..100%:N"`` on
+``instances/ree_baseline.xlsx``: China's Dy export quota scaled from 0 to 100 % in N runs. It
+has no ``from_period``, so the scenario tree, and with it every run's rows and columns, stays
+the same: only right-hand sides change.
+
+Two variants: ``mip`` (the instance as shipped: module builds are integers) and ``lp`` (the
+builds fixed to the baseline's optimal builds through ``SolveOptions.fixed_builds``: an LP).
+
+For each run, in one process and side by side (the order of the paths rotates from run to run,
+so drift in machine load falls on all of them alike), it times:
+
+``cold``
+    ``optimizer.api.solve(inst, options, overrides, compare_status_quo=False, verify=False)``:
+    overrides, build, compile, hand-off, solve, values, shadow prices (+ ranging; for a MIP the
+    fixed-LP re-solve) and result tables, with no warm start.
+``warm``
+    the same call with ``warm_start=`` the previous run's outcome: what a batch worker does
+    (the previous basis starts an LP; for a MIP, the basis of its fixed-LP re-solve).
+``live``
+    a prototype of a persistent model (here only, not in ``optimizer/``): one live
+    ``highspy.Highs``; each run builds and compiles its arrays as ``cold`` does, diffs them
+    against the live model's and changes only what differs (``changeRowsBounds``,
+    ``changeColsCost``, ``changeColsBounds``), then re-runs HiGHS from its current basis; same
+    values, shadow prices, ranging and tables as ``cold``. For a MIP only the fixed LP is live:
+    the MIP itself is solved cold (see below).
+``floor``
+    HiGHS alone on the same sequence: for an LP one ``Highs``, the first model passed once, then
+    for each run only the changes (precomputed, untimed) and ``run()``; pure solver time. For a
+    MIP, ``run()`` of the MIP in a fresh ``Highs`` (``passModel`` untimed): HiGHS has no MIP
+    re-solve this benchmark could trust (below).
+
+MIP warm starts: with HiGHS 1.16 the previous run's incumbent as MIP start (``setSolution``),
+or changing the bounds of a solved MIP and running it again, sometimes returned a previous
+incumbent as "optimal" with a wrong objective and bound (reproduced at 20 % of this sweep), and
+it was no faster than a cold MIP. ``optimizer.solve.solve_compiled`` therefore starts MIPs cold.
+
+Reported: the median per run over runs 2..N (the first run of every path is cold) of wall time
+and of process CPU time, and the ratios warm/cold, live/cold, warm/floor, live/floor. Each
+path's objective is checked against ``cold`` (LP: 1e-7 relative; MIP: the MIP gap).
+
+``--jobs-runs M`` (default 20; 0 skips): the wall time of the real ``supplyopt batch --sweep
+... :M --jobs 1`` and ``--jobs 2`` (fresh output folders, ``--quiet``), alternated
+``--jobs-repeat`` times, medians, and the speed-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "instances" / "ree_baseline.xlsx"
+TARGET = "export_quotas:CHN,Dy:cap_t"
+PATHS = ("cold", "warm", "live", "floor")
+
+
+def sweep_text(n: int, target: str = TARGET) -> str:
+    return f"{target}=0..100%:{n}"
+
+
+def sweep_overrides(n: int, target: str = TARGET) -> list[tuple]:
+    """The overrides of each run, exactly as ``supplyopt batch --sweep`` makes them."""
+    from optimizer.batch.definition import parse_sweep
+
+    return [run.overrides for run in parse_sweep(sweep_text(n, target))]
+
+
+# --------------------------------------------------------------------------------------------
+# The model as plain arrays, and a live Highs that only receives what changed
+
+
+def lp_arrays(lp) -> dict:
+    """Bounds, costs and matrix of a HighsLp as numpy arrays (copies)."""
+    return {"row_lower": np.array(lp.row_lower_, dtype=float),
+            "row_upper": np.array(lp.row_upper_, dtype=float),
+            "col_cost": np.array(lp.col_cost_, dtype=float),
+            "col_lower": np.array(lp.col_lower_, dtype=float),
+            "col_upper": np.array(lp.col_upper_, dtype=float),
+            "start": np.array(lp.a_matrix_.start_), "index": np.array(lp.a_matrix_.index_),
+            "value": np.array(lp.a_matrix_.value_, dtype=float)}
+
+
+def diff(old: dict, new: dict) -> dict | None:
+    """What changes ``old`` into ``new``: changed rows, costs and column bounds; None if the
+    shape or the matrix differ (then the model must be passed again)."""
+    for k in ("start", "index", "value"):
+        if old[k].shape != new[k].shape or not np.array_equal(old[k], new[k]):
+            return None
+    if old["row_lower"].shape != new["row_lower"].shape:
+        return None
+    rows = np.flatnonzero((old["row_lower"] != new["row_lower"])
+                          | (old["row_upper"] != new["row_upper"])).astype(np.int32)
+    cost = np.flatnonzero(old["col_cost"] != new["col_cost"]).astype(np.int32)
+    cols = np.flatnonzero((old["col_lower"] != new["col_lower"])
+                          | (old["col_upper"] != new["col_upper"])).astype(np.int32)
+    return {"rows": (rows, new["row_lower"][rows], new["row_upper"][rows]),
+            "cost": (cost, new["col_cost"][cost]),
+            "cols": (cols, new["col_lower"][cols], new["col_upper"][cols])}
+
+
+def apply_diff(h, d: dict) -> None:
+    rows, lo, hi = d["rows"]
+    if len(rows):
+        h.changeRowsBounds(len(rows), rows, lo, hi)
+    cost, c = d["cost"]
+    if len(cost):
+        h.changeColsCost(len(cost), cost, c)
+    cols, lo, hi = d["cols"]
+    if len(cols):
+        h.changeColsBounds(len(cols), cols, lo, hi)
+
+
+class LiveLP:
+    """One live ``highspy.Highs`` holding an LP; :meth:`load` changes only what differs."""
+
+    def __init__(self, options):
+        self.options = options
+        self.h = None
+        self.arrays = None
+        self.passes = 0  # how often the whole model had to be passed
+
+    def load(self, lp):
+        from optimizer.solve import _new_highs
+
+        new = lp_arrays(lp)
+        d = diff(self.arrays, new) if self.h is not None else None
+        if d is None:
+            self.h = _new_highs(self.options)
+            self.h.passModel(lp)
+            self.passes += 1
+        else:
+            apply_diff(self.h, d)
+        self.arrays = new
+        return self.h
+
+
+def live_solve(live: LiveLP, inst, options, overrides, times: dict):
+    """The ``live`` path: same work and outputs as ``api.solve`` (no status quo, no verify)."""
+    import highspy
+
+    from optimizer.api import RunResult, fixed_build_counts
+    from optimizer.formulation import build_model
+    from optimizer.results import all_tables
+    from optimizer.scenario import with_overrides
+    from optimizer.solve import (
+        SolveOutcome,
+        _new_highs,
+        _scatter,
+        _termination,
+        compile_arrays,
+        highs_version,
+        run_highs,
+        with_fixed_builds,
+    )
+
+    t0 = time.perf_counter()
+    inst = with_overrides(inst, overrides)
+    _, md = build_model(inst, pyomo=False)
+    compiled = compile_arrays(md)
+    md.families = {}
+    if options.fixed_builds is not None:
+        compiled = with_fixed_builds(compiled, fixed_build_counts(md, options.fixed_builds))
+    times["build+compile"] = time.perf_counter() - t0
+    is_mip = len(compiled.integer_cols) > 0
+    t0 = time.perf_counter()
+    if is_mip:  # the MIP cold (see the module docstring), its fixed LP live
+        h = _new_highs(options)
+        h.passModel(compiled.lp)
+    else:
+        h = live.load(compiled.lp)
+    run_highs(h)
+    times["solve"] = time.perf_counter() - t0
+    info = h.getInfo()
+    termination = _termination(h)
+    has = info.primal_solution_status == 2 and termination == "optimal"
+    out = SolveOutcome(termination=termination, has_solution=has,
+                       objective=float(info.objective_function_value) if has else None,
+                       best_bound=float(info.mip_dual_bound) if is_mip else None,
+                       gap=float(info.mip_gap) if is_mip and has else 0.0, is_mip=is_mip,
+                       solver="highs", solver_version=highs_version(), duals_source=None,
+                       n_variables=compiled.lp.num_col_, n_constraints=compiled.lp.num_row_,
+                       n_integer=len(compiled.integer_cols))
+    if not has:
+        raise RuntimeError(f"live path: {termination}")
+    t0 = time.perf_counter()
+    sol = h.getSolution()
+    out.values = _scatter(md, compiled, np.asarray(sol.col_value), rows=False)
+    out.activity = _scatter(md, compiled, np.asarray(sol.row_value), rows=True)
+    lp_h = h
+    if is_mip:
+        lp_h = live.load(with_fixed_builds(compiled, out.values["modules_built"]).lp)
+        run_highs(lp_h)
+    # shadow prices and ranging: as optimizer.solve.solve_compiled
+    fsol = lp_h.getSolution()
+    out.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
+    out.duals_source = "fixed_lp" if is_mip else "lp"
+    _, ranging = lp_h.getRanging()
+    if ranging.valid:
+        lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
+        hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
+        basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
+        act = np.asarray(fsol.row_value, dtype=float)
+        is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
+        is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
+        lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
+        hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
+        lo_f = _scatter(md, compiled, lo, rows=True)
+        hi_f = _scatter(md, compiled, hi, rows=True)
+        out.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
+    times["duals"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = all_tables(md, out)
+    times["tables"] = time.perf_counter() - t0
+    return RunResult(inst, out, tables, options, tuple(overrides), times, model_data=md)
+
+
+# --------------------------------------------------------------------------------------------
+# One variant: every run through every path
+
+
+def compiled_sequence(inst, options, overrides_list) -> list:
+    """Each run's model as HiGHS receives it (for the floor; built before any timing)."""
+    from optimizer.api import fixed_build_counts
+    from optimizer.formulation import build_model
+    from optimizer.scenario import with_overrides
+    from optimizer.solve import compile_arrays, with_fixed_builds
+
+    out = []
+    for ovs in overrides_list:
+        _, md = build_model(with_overrides(inst, ovs), pyomo=False)
+        c = compile_arrays(md)
+        if options.fixed_builds is not None:
+            c = with_fixed_builds(c, fixed_build_counts(md, options.fixed_builds))
+        out.append(c)
+    return out
+
+
+def cpu_s() -> float:
+    return time.process_time()
+
+
+def bench_variant(inst, options, overrides_list) -> dict:
+    from optimizer.api import solve
+    from optimizer.solve import _new_highs, run_highs
+
+    models = compiled_sequence(inst, options, overrides_list)
+    is_mip = len(models[0].integer_cols) > 0
+    arrays = [lp_arrays(m.lp) for m in models]
+    diffs = [None] + [diff(a, b) for a, b in zip(arrays, arrays[1:], strict=False)]
+    floor_h = None
+    live = LiveLP(options)
+    prev_warm = None
+    rows = []
+    tol = max(options.mip_rel_gap, 1e-7) if is_mip else 1e-7
+    for i, ovs in enumerate(overrides_list):
+        rec = {"run": i}
+        order = PATHS[i % 4:] + PATHS[:i % 4]
+        for path in order:
+            t0, c0 = time.perf_counter(), cpu_s()
+            stages: dict = {}
+            if path == "cold":
+                r = solve(inst, options, ovs, times=stages, compare_status_quo=False,
+                          verify=False)
+                obj = r.objective
+            elif path == "warm":
+                r = solve(inst, options, ovs, times=stages, compare_status_quo=False,
+                          verify=False,
+                          warm_start=prev_warm.outcome if prev_warm is not None else None)
+                rec["warm_kind"] = r.outcome.warm_start
+                prev_warm, obj = r, r.objective
+            elif path == "live":
+                r = live_solve(live, inst, options, ovs, stages)
+                obj = r.objective
+            else:  # floor: HiGHS alone; setting up the model is not timed
+                if is_mip or floor_h is None or diffs[i] is None:
+                    floor_h = _new_highs(options)
+                    floor_h.passModel(models[i].lp)
+                    t0, c0 = time.perf_counter(), cpu_s()
+                else:
+                    t0, c0 = time.perf_counter(), cpu_s()
+                    apply_diff(floor_h, diffs[i])
+                run_highs(floor_h)
+                obj = float(floor_h.getInfo().objective_function_value)
+            rec[path] = time.perf_counter() - t0
+            rec[path + "_cpu"] = cpu_s() - c0
+            rec[path + "_obj"] = obj
+            if stages:
+                rec[path + "_stages"] = stages
+        rows.append(rec)
+    mismatches = [(r["run"], p) for r in rows for p in ("warm", "live", "floor")
+                  if abs(r[p + "_obj"] - r["cold_obj"]) > tol * max(1.0, abs(r["cold_obj"]))]
+    later = rows[1:] if len(rows) > 1 else rows
+    med = {p: statistics.median(r[p] for r in later) for p in PATHS}
+    med_cpu = {p: statistics.median(r[p + "_cpu"] for r in later) for p in PATHS}
+    first = {p: rows[0][p] for p in PATHS}
+    stages = {}
+    for p in ("cold", "warm", "live"):
+        keys = {k for r in later for k in r.get(p + "_stages", {})}
+        stages[p] = {k: statistics.median(r[p + "_stages"].get(k, 0.0) for r in later)
+                     for k in sorted(keys)}
+    return {"is_mip": is_mip, "runs": len(rows), "median_s": med, "median_cpu_s": med_cpu,
+            "first_run_s": first, "median_stages_s": stages,
+            "ratios": {"warm/cold": med["warm"] / med["cold"],
+                       "live/cold": med["live"] / med["cold"],
+                       "warm/floor": med["warm"] / med["floor"],
+                       "live/floor": med["live"] / med["floor"],
+                       "floor/cold": med["floor"] / med["cold"]},
+            "ratios_cpu": {"warm/cold": med_cpu["warm"] / med_cpu["cold"],
+                           "live/cold": med_cpu["live"] / med_cpu["cold"],
+                           "warm/floor": med_cpu["warm"] / med_cpu["floor"],
+                           "live/floor": med_cpu["live"] / med_cpu["floor"]},
+            "warm_kinds": sorted({str(r.get("warm_kind")) for r in rows[1:]}),
+            "live_model_passes": live.passes,
+            "objective_mismatches": mismatches,
+            "per_run": rows}
+
+
+# --------------------------------------------------------------------------------------------
+# --jobs 2 against --jobs 1, with the real CLI
+
+
+def batch_wall(n: int, jobs: int, workdir: Path, base: Path = BASE,
+               target: str = TARGET) -> dict:
+    out = Path(tempfile.mkdtemp(prefix=f"jobs{jobs}-", dir=workdir))
+    cmd = [sys.executable, "-m", "optimizer", "batch", "--base", str(base), "--sweep",
+           sweep_text(n, target), "--out", str(out / "o"), "--jobs", str(jobs), "--quiet"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    manifest = json.loads((out / "o" / "batch_manifest.json").read_text()) \
+        if (out / "o" / "batch_manifest.json").exists() else {}
+    warm = 0
+    summary = out / "o" / "batch_summary.csv"
+    if summary.exists():
+        import pandas as pd
+
+        warm = int((pd.read_csv(summary)["warm_start"] == "warm").sum())
+    return {"jobs": jobs, "wall_s": wall, "exit": proc.returncode,
+            "counts": manifest.get("counts"), "warm_runs": warm,
+            "stderr": proc.stderr[-2000:] if proc.returncode else ""}
+
+
+def bench_jobs(n: int, repeat: int, base: Path = BASE, target: str = TARGET) -> dict:
+    import shutil
+
+    workdir = Path(tempfile.mkdtemp(prefix="supplyopt-sweep-jobs-"))
+    runs = []
+    try:
+        for k in range(repeat):
+            for jobs in ((1, 2) if k % 2 == 0 else (2, 1)):
+                runs.append(batch_wall(n, jobs, workdir, base, target))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    med = {j: statistics.median(r["wall_s"] for r in runs if r["jobs"] == j) for j in (1, 2)}
+    return {"runs_per_batch": n, "repeat": repeat, "median_wall_s": med,
+            "speedup": med[1] / med[2], "batches": runs}
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import machine  # benchmarks/run.py
+
+    return machine()
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=100, help="runs in the sweep [100]")
+    ap.add_argument("--instance", default=str(BASE), help="base instance [ree_baseline.xlsx]")
+    ap.add_argument("--target", default=TARGET, help=f"swept cell, 0..100%% [{TARGET}]")
+    ap.add_argument("--variants", default="mip,lp", help="mip, lp or both [mip,lp]")
+    ap.add_argument("--jobs-runs", type=int, default=20,
+                    help="runs of the --jobs 1 vs 2 batch [20]; 0 skips it")
+    ap.add_argument("--jobs-repeat", type=int, default=3, help="batches per --jobs value [3]")
+    ap.add_argument("--json", help="write every figure (and per-run times) here")
+    args = ap.parse_args(argv)
+
+    from optimizer.api import load_instance, solve
+    from optimizer.batch.summary import build_triples
+    from optimizer.solve import SolveOptions
+
+    result = {"date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "command": "python benchmarks/batch_sweep.py " + " ".join(argv or sys.argv[1:]),
+              "machine": machine_info(), "load_start": os.getloadavg(),
+              "instance": args.instance, "sweep": sweep_text(args.runs, args.target),
+              "variants": {}}
+    inst = load_instance(args.instance)
+    overrides = sweep_overrides(args.runs, args.target)
+    base_run = solve(inst, SolveOptions(), compare_status_quo=False, verify=False)
+    fixed = tuple(build_triples(base_run.tables["builds"]))
+    result["fixed_builds_lp"] = fixed
+    result["size"] = {"variables": base_run.outcome.n_variables,
+                      "constraints": base_run.outcome.n_constraints,
+                      "integer_variables": base_run.outcome.n_integer}
+    for variant in args.variants.split(","):
+        options = SolveOptions() if variant == "mip" else SolveOptions(fixed_builds=fixed)
+        r = bench_variant(inst, options, overrides)
+        result["variants"][variant] = r
+        print_variant(variant, r)
+    if args.jobs_runs:
+        j = bench_jobs(args.jobs_runs, args.jobs_repeat, Path(args.instance), args.target)
+        result["jobs"] = j
+        print(f"\nsupplyopt batch --sweep ...:{args.jobs_runs} (MIP, full pipeline, "
+              f"median of {args.jobs_repeat}): --jobs 1 {j['median_wall_s'][1]:.2f} s, "
+              f"--jobs 2 {j['median_wall_s'][2]:.2f} s, speed-up {j['speedup']:.2f}x; "
+              + ", ".join(f"j{b['jobs']}: {b['wall_s']:.2f}s exit {b['exit']} "
+                          f"warm {b['warm_runs']}" for b in j["batches"]))
+    result["load_end"] = os.getloadavg()
+    print(f"\nload average: start {result['load_start'][0]:.2f}, end {result['load_end'][0]:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, default=str))
+    return result
+
+
+def print_variant(name: str, r: dict) -> None:
+    m, c, q = r["median_s"], r["median_cpu_s"], r["ratios"]
+    print(f"\n[{name}] {r['runs']} runs; median per run over runs 2..{r['runs']} "
+          f"(wall s / cpu s):")
+    for p in PATHS:
+        print(f"  {p:6s} {m[p]:.4f} / {c[p]:.4f}   (first run {r['first_run_s'][p]:.4f})")
+    for p, st in r["median_stages_s"].items():
+        print(f"  stages {p:5s}: " + ", ".join(f"{k} {v:.4f}" for k, v in st.items()))
+    print("  ratios (wall): " + ", ".join(f"{k} {v:.3f}" for k, v in q.items()))
+    print("  ratios (cpu):  " + ", ".join(f"{k} {v:.3f}" for k, v in r["ratios_cpu"].items()))
+    print(f"  warm kinds: {r['warm_kinds']}; live model passes: {r['live_model_passes']}; "
+          f"objective mismatches vs cold: {r['objective_mismatches'] or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
