@@ -150,6 +150,9 @@ def solve(
             except InfeasibleError as exc:
                 write_failure(target, inst, exc)
                 raise
+            # The solver objects are only needed for warm re-solves (batches): free HiGHS's
+            # model and factors before the outputs are rendered, lowering the peak memory.
+            run.outcome.highs = run.outcome.lp_highs = None
             spin.set("writing")
             t0 = time.perf_counter()
             write_run(run, target, render=not no_report)
