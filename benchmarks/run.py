@@ -151,7 +151,10 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
 
                 compiled = compile_arrays(run.model_data)
                 t_recompile = time.perf_counter() - t0
-            run.tables.update(status_quo_tables(run.model_data, compiled, options))
+            # As `supplyopt solve` does it: a warm re-solve of the plan's solved fixed LP.
+            run.tables.update(status_quo_tables(run.model_data, compiled, options,
+                                                run.outcome.values["modules_built"],
+                                                getattr(run.outcome, "lp_highs", None)))
             times["status_quo"] = time.perf_counter() - t0 - t_recompile
             t_start += t_recompile
     t0 = time.perf_counter()

@@ -132,7 +132,6 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     if options.solver == "highs":
         t0 = time.perf_counter()
         compiled = compile_arrays(md)
-        md.families = {}  # the term arrays now live in the matrix; free them before solving
         if options.fixed_builds is not None:
             from optimizer.solve import with_fixed_builds
 

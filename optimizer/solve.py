@@ -133,6 +133,8 @@ def compile_arrays(md) -> CompiledModel:
 
     from optimizer.formulation.rows import VAR_ORDER
 
+    if any(len(ix) for ix in md.con_ix.values()) and not md.families:
+        raise ValueError("compile_arrays needs the families' term arrays (md.families is empty)")
     sizes = [len(md.var_ix[v]) for v in VAR_ORDER]
     col_offset = np.concatenate([[0], np.cumsum(sizes)])
     n_cols = int(col_offset[-1])

@@ -175,3 +175,20 @@ def test_no_report_writes_tables_then_report_renders(workbook, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["summary.json", "tables"]
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0
     assert (out / "results.xlsx").exists() and (out / "report.html").exists()
+
+
+def test_model_data_recompiles_after_a_solve(workbook):
+    """Benchmarks and analytics recompile a run's model data: it must give the same matrix as
+    a fresh build (a solve once freed the term arrays, and a recompile silently gave an empty
+    model)."""
+    import optimizer
+    from optimizer.formulation import build_model
+    from optimizer.solve import compile_arrays
+
+    inst = optimizer.load_instance(workbook)
+    run = optimizer.solve(inst, optimizer.SolveOptions(mip_rel_gap=0))
+    again = compile_arrays(run.model_data).lp
+    fresh = compile_arrays(build_model(inst, pyomo=False)[1]).lp
+    assert (again.num_row_, again.num_col_) == (run.outcome.n_constraints, run.outcome.n_variables)
+    assert list(again.a_matrix_.value_) == list(fresh.a_matrix_.value_)
+    assert len(again.a_matrix_.value_) > 0
