@@ -154,7 +154,6 @@ class LiveLP:
 
 def live_solve(live: LiveLP, inst, options, overrides, times: dict):
     """The ``live`` path: same work and outputs as ``api.solve`` (no status quo, no verify)."""
-    import highspy
 
     from optimizer.api import RunResult, fixed_build_counts
     from optimizer.formulation import build_model
@@ -167,6 +166,7 @@ def live_solve(live: LiveLP, inst, options, overrides, times: dict):
         _termination,
         compile_arrays,
         highs_version,
+        read_shadow_prices,
         run_highs,
         with_fixed_builds,
     )
@@ -208,23 +208,7 @@ def live_solve(live: LiveLP, inst, options, overrides, times: dict):
     if is_mip:
         lp_h = live.load(with_fixed_builds(compiled, out.values["modules_built"]).lp)
         run_highs(lp_h)
-    # shadow prices and ranging: as optimizer.solve.solve_compiled
-    fsol = lp_h.getSolution()
-    out.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
-    out.duals_source = "fixed_lp" if is_mip else "lp"
-    _, ranging = lp_h.getRanging()
-    if ranging.valid:
-        lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
-        hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
-        basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
-        act = np.asarray(fsol.row_value, dtype=float)
-        is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
-        is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
-        lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
-        hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
-        lo_f = _scatter(md, compiled, lo, rows=True)
-        hi_f = _scatter(md, compiled, hi, rows=True)
-        out.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
+    read_shadow_prices(md, compiled, lp_h, out, "fixed_lp" if is_mip else "lp")
     times["duals"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = all_tables(md, out)

@@ -296,6 +296,36 @@ def run_highs(h) -> None:
         raise KeyboardInterrupt
 
 
+def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
+                       source: str) -> None:
+    """Row duals and RHS ranges of an optimal LP held by ``lp_h`` into ``outcome``.
+
+    ``source`` is "lp", or "fixed_lp" for a MIP's LP with builds fixed.
+    """
+    import highspy
+
+    fsol = lp_h.getSolution()
+    outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
+    outcome.duals_source = source
+    _, ranging = lp_h.getRanging()
+    if not ranging.valid:
+        return
+    lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
+    hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
+    # For a row whose slack is basic (not binding), HiGHS ranges how far its activity can be
+    # pushed; its right-hand side can move anywhere on the slack side of the activity with the
+    # price staying 0.
+    basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
+    act = np.asarray(fsol.row_value, dtype=float)
+    is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
+    is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
+    lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
+    hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
+    lo_f = _scatter(md, compiled, lo, rows=True)
+    hi_f = _scatter(md, compiled, hi, rows=True)
+    outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
+
+
 def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
                    warm_start=None) -> SolveOutcome:
     """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices.
@@ -304,7 +334,6 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
     run that changed only data): its basis starts this LP, or this MIP's fixed-LP re-solve
     (``outcome.warm_start`` says which; None = cold).
     """
-    import highspy
 
     times = {}
     h = _new_highs(options)
@@ -376,25 +405,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
             lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
             run_highs(lp_h)
         outcome.warm_start = warm
-        fsol = lp_h.getSolution()
-        outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
-        outcome.duals_source = "fixed_lp" if is_mip else "lp"
-        status, ranging = lp_h.getRanging()
-        if ranging.valid:
-            lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
-            hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
-            # For a row whose slack is basic (not binding), HiGHS ranges how far its activity
-            # can be pushed; its right-hand side can move anywhere on the slack side of the
-            # activity with the price staying 0.
-            basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
-            act = np.asarray(fsol.row_value, dtype=float)
-            is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
-            is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
-            lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
-            hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
-            lo_f = _scatter(md, compiled, lo, rows=True)
-            hi_f = _scatter(md, compiled, hi, rows=True)
-            outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
+        read_shadow_prices(md, compiled, lp_h, outcome, "fixed_lp" if is_mip else "lp")
         times["duals"] = time.perf_counter() - t0
     outcome.highs = h  # kept for warm re-solves and IIS within this process
     if options.duals and is_mip:
