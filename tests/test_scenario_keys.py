@@ -1,0 +1,39 @@
+"""Override keys: '*' matches any value, a quoted '*' names a literal '*' key, and a scaled
+value is checked against its column's bounds (with the row a planner sees)."""
+
+import copy
+
+import pytest
+
+from optimizer.errors import ScenarioError
+from optimizer.instance import Override, Scenario
+from optimizer.io.frames import raw_from_frames
+from optimizer.io.validate import validate
+from optimizer.scenario import cell_changes, match_rows
+from test_backends import FRAMES
+
+
+@pytest.fixture()
+def inst():
+    """FRAMES has one export quota row (CN, Dy, *); two more are added: (CN, Nd, *) at row
+    position 1 and (CN, *, *) at position 2 (its product is literally '*': every oxide)."""
+    frames = copy.deepcopy(FRAMES)
+    frames["export_quotas"] += [{"country": "CN", "product": "Nd", "cap_t": 5},
+                                {"country": "CN", "product": "*", "cap_t": 50}]
+    return validate(raw_from_frames(frames), "<keys>")
+
+
+def test_star_matches_every_row_and_a_quoted_star_only_the_literal_row(inst):
+    assert match_rows(inst, Override("export_quotas", ("CN", "*"), "cap_t", 0), "s") == [0, 1, 2]
+    for literal in ("'*'", '"*"', "\\*"):
+        assert match_rows(inst, Override("export_quotas", ("CN", literal), "cap_t", 0), "s") == [2]
+
+
+def test_scaled_share_above_one_names_the_row(inst):
+    """end_use_limits row 2 (Excel row 3) has max_share 0.5; × 3 would give 1.5 > 1."""
+    sc = Scenario("s", 1.0, "", (Override("end_use_limits", ("CN", "mined"), "max_share", 3,
+                                          "scale"),))
+    with pytest.raises(ScenarioError) as err:
+        cell_changes(inst, sc)
+    assert "row 3 of sheet 'end_use_limits' would become 1.5" in str(err.value)
+    assert "scenario 's'" in str(err.value)
