@@ -203,7 +203,6 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
 
     if len(md.var_ix["modules_built"]) == 0:
         return {}
-    builds = compiled.last_builds if builds is None else builds
     if builds is not None and not np.round(builds).any():
         # Nothing is built: the status quo *is* the plan. Re-solving could pick another flow
         # pattern of equal cost and show a spurious "before/after" difference.

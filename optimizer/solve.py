@@ -97,7 +97,6 @@ class CompiledModel:
     row_index: np.ndarray
     integer_cols: np.ndarray
     offset: float
-    last_builds: np.ndarray | None = None  # build counts of a solution, when a caller sets it
 
 
 def _highs_lp(A, cost, lower, upper, row_lower, row_upper, integer, offset=0.0):
