@@ -27,11 +27,33 @@ from optimizer.instance import Instance
 if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is asked for
     import pyomo.environ as pyo
 
-CONSTRAINT_FAMILIES = (
-    "demand_balance", "plant_output", "stock_balance", "mine_capacity", "plant_capacity",
-    "trader_capacity", "lane_capacity", "stock_capacity", "module_build_limit",
-    "export_quota_cap", "end_use_tonnage_limit", "end_use_share_limit", "diversification_cap",
+FAMILIES = (
+    # (constraint family, builder, sheets whose overridable columns it reads), in model order.
+    # The reads let a live model (optimizer/live.py) rebuild only the families a batch run's
+    # overrides touch; tests/test_live.py checks every overridable column against a rebuild.
+    # Balances
+    ("demand_balance", add_demand_balance, ("demand_quantities",)),
+    ("plant_output", add_plant_output, ()),
+    ("stock_balance", add_stock_balance, ("stockpiles",)),
+    # Capacities and builds
+    ("mine_capacity", add_mine_capacity, ("mines", "modules")),
+    ("plant_capacity", add_plant_capacity, ("plants", "modules")),
+    ("trader_capacity", add_trader_capacity, ("traders",)),
+    ("lane_capacity", add_lane_capacity, ("lanes",)),
+    ("stock_capacity", add_stock_capacity, ("stockpiles",)),
+    ("module_build_limit", add_module_build_limit, ("modules",)),
+    # Policy
+    ("export_quota_cap", add_export_quota_cap, ("export_quotas",)),
+    ("end_use_tonnage_limit", add_end_use_tonnage_limit, ("end_use_limits",)),
+    ("end_use_share_limit", add_end_use_share_limit, ("end_use_limits",)),
+    ("diversification_cap", add_diversification_cap, ("diversification_caps",)),
 )
+
+OBJECTIVE_READS = ("elements", "mines", "plants", "traders", "stockpiles", "demands", "lanes",
+                   "tariffs", "modules")
+"""Sheets whose overridable columns enter the objective (costs, prices, tariffs, capex)."""
+
+CONSTRAINT_FAMILIES = tuple(name for name, _, _ in FAMILIES)
 """Constraint families in model order; shadow-price tables use these names."""
 
 
@@ -49,27 +71,11 @@ def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel 
         import pyomo.environ as pyo
 
         m = pyo.ConcreteModel(name=inst.name)
-    if m is not None:
         add_variables(m, md)
-    # Balances
-    add_demand_balance(m, md)
-    add_plant_output(m, md)
-    add_stock_balance(m, md)
-    # Capacities and builds
-    add_mine_capacity(m, md)
-    add_plant_capacity(m, md)
-    add_trader_capacity(m, md)
-    add_lane_capacity(m, md)
-    add_stock_capacity(m, md)
-    add_module_build_limit(m, md)
-    # Policy
-    add_export_quota_cap(m, md)
-    add_end_use_tonnage_limit(m, md)
-    add_end_use_share_limit(m, md)
-    add_diversification_cap(m, md)
-    # Objective
+    for _, add_family, _ in FAMILIES:
+        add_family(m, md)
     add_total_cost(m, md)
     return m, md
 
 
-__all__ = ["CONSTRAINT_FAMILIES", "ModelData", "build_model"]
+__all__ = ["CONSTRAINT_FAMILIES", "FAMILIES", "OBJECTIVE_READS", "ModelData", "build_model"]

@@ -1,0 +1,329 @@
+"""A model kept alive in HiGHS across batch runs: each run changes only the data it touches.
+
+A batch sweeps data — quotas, capacities, costs, demand — over one base instance. Rebuilding
+the whole model for every run (index frames, thirteen constraint families, objective,
+matrix) costs far more than HiGHS's warm re-solve, so a batch worker keeps one
+:class:`LiveModel` per base instance and applies each run as follows:
+
+1. Apply the run's overrides to the base instance (:func:`optimizer.scenario.with_overrides`)
+   and rebuild the scenario tree; it must keep the base's nodes (periods, parents, members).
+2. Rebuild only the constraint families that read a changed sheet
+   (``optimizer.formulation.FAMILIES`` declares what each reads; overrides may change only
+   the schema's *overridable* numeric columns, which never shape the index frames), and the
+   objective if a cost sheet changed. Each rebuilt family must keep its rows and its pattern
+   of nonzeros: a blank quota given a value adds a row, a share cap of 1 can drop a
+   coefficient.
+3. Hand HiGHS the differences only — ``changeRowsBounds``, ``changeColsCost``,
+   ``changeCoeff`` — and re-run it from the basis it holds.
+
+A run that breaks a condition (tree or structure changed, an option the live path does not
+keep, no optimal plan) is *not* solved here: :meth:`LiveModel.solve` returns None and the
+caller rebuilds with :func:`optimizer.api.solve`, which also diagnoses failures. A MIP is
+solved cold every run (HiGHS 1.16 returned wrong "optimal" MIPs when warm-started, see
+:func:`optimizer.solve.solve_compiled`); its fixed-LP re-solve for shadow prices is the live
+model. Results, shadow prices, tables and verification are those of ``api.solve``:
+tests/test_live.py checks every overridable column against a rebuild.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from optimizer.api import RunResult, fixed_build_counts
+from optimizer.instance import Instance
+from optimizer.schema import SHEETS
+from optimizer.solve import SolveOptions
+
+_DERIVED = {"lanes": "lanes", "traders": "traders", "stockpiles": "stockpiles",
+            "modules": "modules", "demands": "demands"}
+"""ModelData attribute → the sheet it copies row for row (with extra columns)."""
+
+_OVERRIDABLE = {s.name: tuple(c.name for c in s.columns if c.overridable) for s in SHEETS}
+
+
+class LiveModel:
+    """One base instance built once, its LP held by a live ``highspy.Highs``."""
+
+    def __init__(self, inst: Instance, options: SolveOptions):
+        from optimizer.formulation import build_model
+        from optimizer.solve import compile_arrays, with_fixed_builds
+
+        self.inst = inst
+        self.options = options
+        _, self.md = build_model(inst, pyomo=False)
+        compiled = compile_arrays(self.md)
+        if options.fixed_builds is not None:
+            compiled = with_fixed_builds(compiled,
+                                         fixed_build_counts(self.md, options.fixed_builds))
+        self.compiled = compiled
+        self.is_mip = len(compiled.integer_cols) > 0
+        lp = compiled.lp
+        self.base = {"row_lower": np.array(lp.row_lower_, dtype=float),
+                     "row_upper": np.array(lp.row_upper_, dtype=float),
+                     "cost": np.array(lp.col_cost_, dtype=float),
+                     "value": np.array(lp.a_matrix_.value_, dtype=float)}
+        start = np.array(lp.a_matrix_.start_, dtype=np.int64)
+        self.csc_start = start.astype(np.int32)
+        self.csc_row32 = np.array(lp.a_matrix_.index_, dtype=np.int32)
+        self.csc_row = self.csc_row32.astype(np.int64)
+        self.col_lower = np.array(lp.col_lower_, dtype=float)
+        self.col_upper = np.array(lp.col_upper_, dtype=float)
+        self.csc_col = np.repeat(np.arange(lp.num_col_), np.diff(start))
+        self._csc_key = self.csc_col * max(lp.num_row_, 1) + self.csc_row  # sorted (CSC order)
+        self.row_start = {}
+        r0 = 0
+        for name, fam in self.md.families.items():
+            self.row_start[name] = r0
+            r0 += len(fam.rhs)
+        from optimizer.formulation.rows import VAR_ORDER
+
+        sizes = [len(self.md.var_ix[v]) for v in VAR_ORDER]
+        self.col_offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        b0 = self.col_offset[VAR_ORDER.index("modules_built")]
+        self.build_cols = np.arange(b0, b0 + sizes[VAR_ORDER.index("modules_built")])
+        # Builds the LP holds: a MIP's fixed LP takes each run's optimal builds; an LP with
+        # SolveOptions.fixed_builds keeps those (the status-quo re-solve changes them).
+        self.fixed_counts = None if options.fixed_builds is None else \
+            fixed_build_counts(self.md, options.fixed_builds)
+        self._positions: dict[str, np.ndarray] = {}
+        self.held = None  # data the live Highs holds now (same keys as self.base)
+        self.lp_h = None  # the live Highs: the LP, or a MIP's fixed LP
+        self.runs = {"live": 0, "declined": 0}
+
+    # ----------------------------------------------------------------------------------------
+    # Step 1-2: the run's model data, rebuilding only what its overrides touch
+
+    def run_data(self, overrides) -> tuple[object, object, list[str]] | str:
+        """(run instance, run model data, rebuilt families), or why the run needs a rebuild."""
+        from optimizer.formulation import FAMILIES, OBJECTIVE_READS
+        from optimizer.formulation.objective import add_total_cost
+        from optimizer.scenario import scenario_tree, with_overrides
+
+        for ov in overrides:
+            if ov.column not in _OVERRIDABLE.get(ov.sheet, ()):
+                return f"column {ov.sheet}.{ov.column} is not overridable data"
+        inst = with_overrides(self.inst, tuple(overrides))
+        nodes = scenario_tree(inst)
+        if [(n.period, n.parent, n.scenarios) for n in nodes] != \
+                [(n.period, n.parent, n.scenarios) for n in self.md.nodes]:
+            return "the scenario tree changes"
+        sheets = {ov.sheet for ov in overrides}
+        base = self.md
+        md = copy.copy(base)
+        md.inst, md.nodes = inst, nodes
+        md.var_ix = base.var_ix  # shared, read-only
+        md.con_ix, md.families = dict(base.con_ix), dict(base.families)
+        md._cache = {k: v for k, v in base._cache.items() if k[0] not in sheets}
+        for attr, sheet in _DERIVED.items():
+            if sheet in sheets:
+                frame = getattr(base, attr).copy()
+                table = inst.table(sheet)
+                for col in _OVERRIDABLE[sheet]:
+                    if col in frame.columns:
+                        frame[col] = table[col].to_numpy()
+                setattr(md, attr, frame)
+        rebuilt = [name for name, _, reads in FAMILIES if sheets.intersection(reads)]
+        md.empty_rows = [e for e in base.empty_rows if e[0] not in rebuilt]
+        for name, add_family, _ in FAMILIES:
+            if name in rebuilt:
+                add_family(None, md)
+                old, new = base.families[name], md.families[name]
+                if len(old.rhs) != len(new.rhs) or not (
+                        np.array_equal(old.row, new.row) and np.array_equal(old.var, new.var)
+                        and np.array_equal(old.col, new.col)):
+                    return f"the rows or nonzeros of {name} change"
+        if md.empty_rows:
+            return "a row no decision can satisfy"
+        if sheets.intersection(OBJECTIVE_READS):
+            add_total_cost(None, md)
+        return inst, md, rebuilt
+
+    def _family_positions(self, name: str) -> np.ndarray:
+        """Position in the CSC value array of each nonzero of family ``name`` (base order)."""
+        if name not in self._positions:
+            fam = self.md.families[name]
+            key = (self.col_offset[fam.var] + fam.col) * max(len(self.base["row_lower"]), 1) \
+                + fam.row + self.row_start[name]
+            self._positions[name] = np.searchsorted(self._csc_key, key)
+        return self._positions[name]
+
+    def run_arrays(self, md, rebuilt: list[str]) -> dict:
+        """Row bounds, costs and matrix values of the run: the base with rebuilt parts replaced."""
+        from optimizer.formulation.rows import VAR_ORDER
+
+        out = dict(self.base)
+        if rebuilt:
+            out = {k: v.copy() for k, v in out.items()}
+        for name in rebuilt:
+            fam = md.families[name]
+            rows = slice(self.row_start[name], self.row_start[name] + len(fam.rhs))
+            out["row_lower"][rows] = -np.inf if fam.sense == "<=" else fam.rhs
+            out["row_upper"][rows] = np.inf if fam.sense == ">=" else fam.rhs
+            pos = self._family_positions(name)
+            out["value"][pos] = 0.0
+            np.add.at(out["value"], pos, fam.coef)  # repeated (row, col) terms add up
+        if md.objective_coef is not self.md.objective_coef:
+            out["cost"] = np.concatenate([md.objective_coef[v] for v in VAR_ORDER])
+        return out
+
+    # ----------------------------------------------------------------------------------------
+    # Step 3: hand HiGHS the differences and solve
+
+    def _lp_with(self, arrays: dict, integer: bool = True):
+        """A new HighsLp: the base model's structure and bounds with ``arrays`` as its data."""
+        import highspy
+
+        lp = self.compiled.lp
+        new = highspy.HighsLp()
+        new.num_col_, new.num_row_, new.offset_ = lp.num_col_, lp.num_row_, lp.offset_
+        new.col_cost_ = arrays["cost"]
+        new.col_lower_, new.col_upper_ = self.col_lower, self.col_upper
+        new.row_lower_, new.row_upper_ = arrays["row_lower"], arrays["row_upper"]
+        a = highspy.HighsSparseMatrix()
+        a.format_ = highspy.MatrixFormat.kColwise
+        a.num_col_, a.num_row_ = lp.num_col_, lp.num_row_
+        a.start_, a.index_, a.value_ = self.csc_start, self.csc_row32, arrays["value"]
+        new.a_matrix_ = a
+        if integer and self.is_mip:
+            new.integrality_ = lp.integrality_
+        return new
+
+    def _send(self, arrays: dict, counts=None) -> None:
+        """Bring the live LP to ``arrays`` (and the build columns to ``counts``, if given).
+
+        The first run passes the whole model; later runs pass only what differs from what
+        the live Highs holds, so HiGHS keeps its basis.
+        """
+        from optimizer.solve import _new_highs
+
+        h = self.lp_h
+        if h is None:
+            h = self.lp_h = _new_highs(self.options)
+            h.passModel(self._lp_with(arrays, integer=False))
+        else:
+            held = self.held
+            rows = np.flatnonzero((held["row_lower"] != arrays["row_lower"])
+                                  | (held["row_upper"] != arrays["row_upper"]))
+            if len(rows):
+                h.changeRowsBounds(len(rows), rows.astype(np.int32), arrays["row_lower"][rows],
+                                   arrays["row_upper"][rows])
+            cols = np.flatnonzero(held["cost"] != arrays["cost"])
+            if len(cols):
+                h.changeColsCost(len(cols), cols.astype(np.int32), arrays["cost"][cols])
+            for k in np.flatnonzero(held["value"] != arrays["value"]):
+                h.changeCoeff(int(self.csc_row[k]), int(self.csc_col[k]), float(arrays["value"][k]))
+        if counts is not None and len(self.build_cols):
+            v = np.round(np.asarray(counts, dtype=float))
+            h.changeColsBounds(len(v), self.build_cols.astype(np.int32), v, v)
+        self.held = arrays
+
+    def solve(self, overrides=(), times: dict | None = None, verify: bool = True,
+              compare_status_quo: bool = True) -> RunResult | None:
+        """Solve one run on the live model; None if it needs a rebuild (see module docstring).
+
+        ``times`` gets ``apply`` (overrides → changes handed to HiGHS), ``solve``, ``duals``
+        (values, shadow prices, ranging; a MIP's fixed-LP re-solve), ``tables``, ``verify``.
+        """
+        from dataclasses import replace
+
+        from optimizer.api import status_quo_tables
+        from optimizer.errors import SolverError
+        from optimizer.numerics import scan_numerics
+        from optimizer.results import all_tables
+        from optimizer.solve import _new_highs, _scatter, read_shadow_prices, run_highs
+
+        o = self.options
+        if o.solver != "highs" or o.lp_algorithm != "choose":
+            self.runs["declined"] += 1
+            return None
+        times = {} if times is None else times
+        t0 = time.perf_counter()
+        prepared = self.run_data(overrides)
+        if isinstance(prepared, str):
+            self.runs["declined"] += 1
+            return None
+        inst, md, rebuilt = prepared
+        arrays = self.run_arrays(md, rebuilt)
+        if self.is_mip:  # cold, in its own Highs (module docstring)
+            h = _new_highs(o)
+            h.passModel(self._lp_with(arrays))
+        else:
+            self._send(arrays, self.fixed_counts)
+            h = self.lp_h
+        times["apply"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_highs(h)
+        times["solve"] = time.perf_counter() - t0
+        outcome = _outcome(h, self.compiled, self.is_mip)
+        if outcome.termination != "optimal" or not outcome.has_solution:
+            self.runs["declined"] += 1
+            return None  # the rebuild path reports (and explains) it
+        t0 = time.perf_counter()
+        sol = h.getSolution()
+        outcome.values = _scatter(md, self.compiled, np.asarray(sol.col_value), rows=False)
+        outcome.activity = _scatter(md, self.compiled, np.asarray(sol.row_value), rows=True)
+        outcome.highs = h
+        lp_h = h
+        if self.is_mip and o.duals:
+            self._send(arrays, outcome.values["modules_built"])
+            lp_h = outcome.lp_highs = self.lp_h
+            run_highs(lp_h)
+            if termination_of(lp_h) != "optimal":
+                outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
+                lp_h = None
+        if o.duals and lp_h is not None:
+            read_shadow_prices(md, self.compiled, lp_h, outcome,
+                               "fixed_lp" if self.is_mip else "lp")
+        outcome.warm_start = "live"
+        times["duals"] = time.perf_counter() - t0
+        run_compiled = replace(self.compiled, lp=self._lp_with(arrays))
+        warnings = scan_numerics(md, run_compiled)
+        t0 = time.perf_counter()
+        tables = all_tables(md, outcome)
+        if compare_status_quo:
+            # The status quo re-solves the live LP with no builds (its build bounds are set
+            # again by the next run); without a live LP, a cold LP of this run's data.
+            live_lp = self.lp_h if lp_h is not None else None
+            builds = replace(run_compiled, integer_cols=self.build_cols)
+            tables.update(status_quo_tables(md, builds, o, outcome.values["modules_built"],
+                                            live_lp))
+        times["tables"] = time.perf_counter() - t0
+        self.runs["live"] += 1
+        run = RunResult(inst, outcome, tables, o, tuple(overrides), times, model_data=md,
+                        warnings=warnings)
+        if verify:
+            from optimizer.verify import describe_failure, verify_run
+
+            t0 = time.perf_counter()
+            run.verification = verify_run(inst, tables, outcome.objective)
+            times["verify"] = time.perf_counter() - t0
+            if run.verification.get("checked") and not run.verification.get("ok"):
+                raise SolverError("the solution failed independent verification: "
+                                  + describe_failure(run.verification))
+        return run
+
+
+def termination_of(h) -> str:
+    from optimizer.solve import termination_of as term
+
+    return term(h)
+
+
+def _outcome(h, compiled, is_mip: bool):
+    """A SolveOutcome of a finished ``h`` (status, objective, bound); values come later."""
+    from optimizer.solve import SolveOutcome, highs_version, termination_of
+
+    termination = termination_of(h)
+    info = h.getInfo()
+    has = info.primal_solution_status == 2 and termination != "unbounded"
+    objective = float(info.objective_function_value) if has else None
+    return SolveOutcome(
+        termination=termination, has_solution=has, objective=objective,
+        best_bound=float(info.mip_dual_bound) if is_mip else objective,
+        gap=float(info.mip_gap) if is_mip and has else (0.0 if has else None), is_mip=is_mip,
+        solver="highs", solver_version=highs_version(), duals_source=None,
+        n_variables=compiled.lp.num_col_, n_constraints=compiled.lp.num_row_,
+        n_integer=len(compiled.integer_cols))
