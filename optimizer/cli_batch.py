@@ -45,6 +45,13 @@ def register(app: typer.Typer) -> None:
         analyse: Annotated[bool, typer.Option(
             "--analyse", help="Also run the resilience analytics on the base instance "
                               "(written to OUT/analysis/).")] = False,
+        no_report: Annotated[bool, typer.Option(
+            "--no-report", help="Per run, write tables/*.csv and summary.json only (no "
+                                "results.xlsx, report.html); 'supplyopt report' renders "
+                                "them later.")] = False,
+        rebuild: Annotated[bool, typer.Option(
+            "--rebuild", help="Rebuild the model for every run instead of changing a live "
+                              "model's data (for comparison; results are the same).")] = False,
         quiet: Quiet = False,
         debug: Debug = False,
     ):
@@ -63,7 +70,8 @@ def register(app: typer.Typer) -> None:
 
             defn = replace(defn, defaults=tuple(sorted(defaults.items())))
             try:
-                report = run_batch(defn, out, jobs=jobs, cluster=cluster, quiet=quiet)
+                report = run_batch(defn, out, jobs=jobs, cluster=cluster, quiet=quiet,
+                                   live=not rebuild, render=not no_report)
             except KeyboardInterrupt:
                 err(f"interrupted: finished runs are kept in {out / 'runs'}; run the same "
                     "command again to do the rest")

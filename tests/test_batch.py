@@ -242,6 +242,28 @@ def test_batch_values_match_hand_derivations(solved):
         "summary", "sweep_curves", "supply_shares", "shadow_prices"}
 
 
+def test_rebuild_gives_the_hand_values_too(tmp_path, solved):
+    """``--rebuild`` (no live model) solves the batch of ``solved`` again: same hand-derived
+    objectives (docstring of test_batch_values_match_hand_derivations), each run rebuilt
+    (cold or warm-started from the previous run), while the live batch solved every run live
+    (each changes only costs: capex, lost value)."""
+    f, out, _ = solved
+    res = RUNNER.invoke(app, ["batch", str(f), "--out", str(tmp_path / "o"), "--jobs", "1",
+                              "--quiet", "--rebuild", "--no-report"])
+    assert res.exit_code == 0, res.output
+    rebuilt = pd.read_csv(tmp_path / "o" / "batch_summary.csv").set_index("run")
+    live = pd.read_csv(out / "batch_summary.csv").set_index("run")
+    assert set(live["warm_start"]) == {"live"}
+    assert set(rebuilt["warm_start"]) <= {"warm", "cold"}
+    expect = {"baseline": 375, "capex=0": 75, "capex=300": 375,
+              "capex=600": 450, "voll=0%": 0, "voll=50%": 262.5}
+    for run, value in expect.items():
+        assert rebuilt.loc[run, "objective_usd"] == pytest.approx(value, abs=1e-6), run
+    run_dir = tmp_path / "o" / "runs" / "baseline"
+    assert (run_dir / "tables" / "builds.csv").exists() and (run_dir / "summary.json").exists()
+    assert not (run_dir / "results.xlsx").exists() and not (run_dir / "report.html").exists()
+
+
 def test_batch_manifests(solved):
     _, out, _ = solved
     bm = json.loads((out / "batch_manifest.json").read_text())
@@ -251,7 +273,7 @@ def test_batch_manifests(solved):
     assert m["status"] == "ok" and m["overrides"] == ["modules[j].capex_usd = 300"]
     assert (m["sweep"], m["sweep_value"], m["sweep_unit"]) == ("capex", 300, "")
     assert m["options"]["threads"] == 1 and m["options"]["mip_rel_gap"] == 0
-    assert len(m["input_sha256"]) == 64 and m["warm_start"] in ("warm", "cold")
+    assert len(m["input_sha256"]) == 64 and m["warm_start"] in ("live", "warm", "cold")
     for key in ("solver_version", "host", "started_utc", "finished_utc", "times_s"):
         assert m[key], key
     for run in bm["runs"]:
@@ -367,7 +389,8 @@ def test_kill_9_midway_leaves_no_incomplete_run_reported_done(tmp_path, base):
     # capex 0, 150, 300, 450: build while K + 75 ≤ 450, i.e. K ≤ 375; else 450 (no build)
     assert list(s["objective_usd"]) == pytest.approx([75, 225, 375, 450])
     redone = s[~s["folder"].str.removeprefix("runs/").isin(done)]
-    assert list(redone["warm_start"]) == ["cold"] + ["warm"] * (len(redone) - 1)
+    # Only data change from run to run: every redone run is solved on the live model.
+    assert list(redone["warm_start"]) == ["live"] * len(redone)
 
 
 def test_dask_local_cluster(tmp_path, base):

@@ -72,6 +72,8 @@ class Task:
     meta: tuple = ()  # (name, value) pairs copied into the manifest (sweep, description)
     transform: tuple = ()
     compare_status_quo: bool = True
+    live: bool = True  # solve on the worker's live model when the run allows (optimizer/live.py)
+    render: bool = True  # results.xlsx + report.html per run (False: tables and summary only)
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,6 +128,31 @@ def _last_runs() -> dict:
     if not hasattr(_LOCAL, "last"):
         _LOCAL.last = {}
     return _LOCAL.last
+
+
+LIVE_MODELS = 2
+"""Live models a worker thread keeps (analytics alternates between two transformed bases)."""
+
+
+def _live_model(key, inst, options):
+    """The calling thread's LiveModel for ``key`` (built on first use), or None if it cannot
+    be built (the run then rebuilds, and reports the problem the usual way)."""
+    from optimizer.live import LiveModel
+
+    if not hasattr(_LOCAL, "live"):
+        _LOCAL.live = {}
+    cache = _LOCAL.live
+    if key in cache:
+        cache[key] = cache.pop(key)  # most recently used last
+        return cache[key]
+    try:
+        live = LiveModel(inst, options)
+    except Exception:  # noqa: BLE001 - any failure here is reported by the rebuild path
+        return None
+    while len(cache) >= LIVE_MODELS:
+        cache.pop(next(iter(cache)))
+    cache[key] = live
+    return live
 
 
 def write_json_atomic(obj, path: Path) -> None:
@@ -214,9 +241,9 @@ def save_run(task: Task, res: dict, run=None) -> None:
 
     out = Path(task.out_dir)
     if run is not None:
-        write_run(run, out)
+        write_run(run, out, render=task.render)
     elif res.get("tables") is not None:
-        write_run(_Saved(res["tables"], res["summary"]), out)
+        write_run(_Saved(res["tables"], res["summary"]), out, render=task.render)
     else:  # a failed run: a folder holding only its manifest
         with atomic_dir(out):
             pass
@@ -245,15 +272,23 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
 
             inst = apply_transforms(inst, task.transform)
         cache_key = (task.base_checksum, task.transform)
-        prev = _last_runs().get(cache_key)
         times: dict = {}
-        run = solve(inst, task.options, task.overrides, times=times,
-                    warm_start=prev.outcome if prev is not None else None,
-                    compare_status_quo=task.compare_status_quo)
-        # warm: HiGHS started from the previous run's basis (an LP's, or a MIP's fixed LP)
-        warm = prev is not None and getattr(run.outcome, "warm_start", None) is not None
-        res["warm_start"] = "warm" if warm else "cold"
-        res["warm_start_from"] = getattr(prev, "_batch_name", None) if warm else None
+        live = _live_model((*cache_key, task.options), inst, task.options) \
+            if task.live else None
+        run = live.solve(task.overrides, times=times,
+                         compare_status_quo=task.compare_status_quo) if live else None
+        if run is not None:
+            res["warm_start"], res["warm_start_from"] = "live", None
+        else:  # rebuilt: the structure changed, or the live path does not apply
+            times = {}
+            prev = _last_runs().get(cache_key)
+            run = solve(inst, task.options, task.overrides, times=times,
+                        warm_start=prev.outcome if prev is not None else None,
+                        compare_status_quo=task.compare_status_quo)
+            # warm: HiGHS started from the previous run's basis (an LP's, or a MIP's fixed LP)
+            warm = prev is not None and getattr(run.outcome, "warm_start", None) is not None
+            res["warm_start"] = "warm" if warm else "cold"
+            res["warm_start_from"] = getattr(prev, "_batch_name", None) if warm else None
         run._batch_name = task.name
         _last_runs()[cache_key] = run
         row, long = summary_row(run, task.focus)
@@ -525,8 +560,13 @@ def prepare(defn, jobs_forced_threads: int = 1):
 
 
 def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | None = None,
-              quiet: bool = False, stream=None) -> BatchReport:
+              quiet: bool = False, stream=None, live: bool = True,
+              render: bool = True) -> BatchReport:
     """Run every run of ``defn`` not already done; write the summary and the batch manifest.
+
+    ``live`` False rebuilds the model for every run (no live model: for comparison);
+    ``render`` False writes each run's tables and summary but not its results.xlsx and
+    report.html (``supplyopt report`` renders them later).
 
     Raises InputError/ScenarioError (exit 2) before writing anything if the batch is invalid.
     """
@@ -539,7 +579,7 @@ def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | Non
     runs_dir = out / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     _clean_stale(runs_dir)
-    tasks = [replace(t, out_dir=str(runs_dir / r.folder))
+    tasks = [replace(t, out_dir=str(runs_dir / r.folder), live=live, render=render)
              for t, r in zip(tasks, defn.runs, strict=True)]
     jobs = jobs or default_jobs()
     progress = Progress(len(tasks), enabled=not quiet, stream=stream)
