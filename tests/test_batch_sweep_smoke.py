@@ -51,7 +51,7 @@ def test_benchmark_runs_end_to_end(tmp_path, bench):
     for name, v in r["variants"].items():
         assert v["runs"] == 3
         assert v["objective_mismatches"] == [], name
-        assert v["live_model_passes"] == 1, name  # later runs: only bounds changed
+        assert v["live_runs"] == {"live": 3, "declined": 0}, name  # only bounds change
         assert set(v["median_s"]) == {"cold", "warm", "live", "floor"}
         assert all(t > 0 for t in v["median_s"].values())
     assert r["variants"]["mip"]["warm_kinds"] == ["fixed_lp_basis"]
