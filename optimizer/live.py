@@ -125,16 +125,24 @@ class LiveModel:
                     if col in frame.columns:
                         frame[col] = table[col].to_numpy()
                 setattr(md, attr, frame)
+        changed = {(ov.sheet, ov.column) for ov in overrides}
         rebuilt = [name for name, _, reads in FAMILIES if sheets.intersection(reads)]
         md.empty_rows = [e for e in base.empty_rows if e[0] not in rebuilt]
-        for name, add_family, _ in FAMILIES:
-            if name in rebuilt:
-                add_family(None, md)
-                old, new = base.families[name], md.families[name]
-                if len(old.rhs) != len(new.rhs) or not (
-                        np.array_equal(old.row, new.row) and np.array_equal(old.var, new.var)
-                        and np.array_equal(old.col, new.col)):
-                    return f"the rows or nonzeros of {name} change"
+        for name, add_family, reads in FAMILIES:
+            if name not in rebuilt:
+                continue
+            cells = base.families[name].rhs_cells
+            if cells is not None and {(s, c) for s, c in changed if s in reads} == {cells[:2]}:
+                reason = _new_rhs(base, md, name)  # only its right-hand side changes
+                if reason:
+                    return reason
+                continue
+            add_family(None, md)
+            old, new = base.families[name], md.families[name]
+            if len(old.rhs) != len(new.rhs) or not (
+                    np.array_equal(old.row, new.row) and np.array_equal(old.var, new.var)
+                    and np.array_equal(old.col, new.col)):
+                return f"the rows or nonzeros of {name} change"
         if md.empty_rows:
             return "a row no decision can satisfy"
         if sheets.intersection(OBJECTIVE_READS):
@@ -327,3 +335,27 @@ def _outcome(h, compiled, is_mip: bool):
         solver="highs", solver_version=highs_version(), duals_source=None,
         n_variables=compiled.lp.num_col_, n_constraints=compiled.lp.num_row_,
         n_integer=len(compiled.integer_cols))
+
+
+def _new_rhs(base, md, name: str) -> str | None:
+    """Give family ``name`` of ``md`` the right-hand sides its ``rhs_cells`` read in the run's
+    data, without rebuilding it; the reason for a rebuild if its rows would change."""
+    from dataclasses import replace
+
+    fam = base.families[name]
+    sheet, column, node, pos, factor = fam.rhs_cells
+    values, before = md.node_values(sheet, column), base.node_values(sheet, column)
+    if not np.array_equal(np.isnan(values), np.isnan(before)):
+        return f"blank cells of {sheet}.{column} change (rows of {name} come or go)"
+    cell = values[node, pos]
+    rhs = cell if factor is None else factor * cell
+    ix = base.con_ix[name].copy()
+    ix["rhs"] = rhs
+    if "value" in ix.columns:
+        ix["value"] = cell
+    md.con_ix[name], md.families[name] = ix, replace(fam, rhs=rhs)
+    has_terms = np.zeros(len(rhs), dtype=bool)
+    has_terms[fam.row] = True
+    bad = ~has_terms & {"<=": rhs < -1e-9, ">=": rhs > 1e-9, "==": np.abs(rhs) > 1e-9}[fam.sense]
+    md.empty_rows.extend((name, int(k)) for k in np.flatnonzero(bad))
+    return None

@@ -52,7 +52,7 @@ def live(baseline):
 def rebuilt_arrays(inst, overrides) -> dict:
     _, md = build_model(with_overrides(inst, overrides), pyomo=False)
     lp = compile_arrays(md).lp
-    return {"row_lower": np.array(lp.row_lower_), "row_upper": np.array(lp.row_upper_),
+    return {"con_ix": md.con_ix, "row_lower": np.array(lp.row_lower_), "row_upper": np.array(lp.row_upper_),
             "cost": np.array(lp.col_cost_), "value": np.array(lp.a_matrix_.value_),
             "index": np.array(lp.a_matrix_.index_), "start": np.array(lp.a_matrix_.start_)}
 
@@ -62,7 +62,7 @@ def live_arrays(live: LiveModel, overrides) -> dict | str:
     if isinstance(prepared, str):
         return prepared
     _, md, rebuilt = prepared
-    return live.run_arrays(md, rebuilt)
+    return {**live.run_arrays(md, rebuilt), "con_ix": md.con_ix}
 
 
 def assert_same_model(live: LiveModel, got: dict, want: dict, what: str) -> None:
@@ -71,6 +71,12 @@ def assert_same_model(live: LiveModel, got: dict, want: dict, what: str) -> None
     assert np.array_equal(live.csc_row32, want["index"]), what
     for k in ("row_lower", "row_upper", "cost", "value"):
         np.testing.assert_allclose(got[k], want[k], rtol=1e-13, atol=0, err_msg=f"{what}: {k}")
+    for name, ix in want["con_ix"].items():  # what the shadow-price tables show
+        for col in ("rhs", "value"):
+            if col in ix.columns:
+                np.testing.assert_allclose(got["con_ix"][name][col].to_numpy(float),
+                                           ix[col].to_numpy(float), rtol=1e-13,
+                                           err_msg=f"{what}: {name}.{col}")
 
 
 @pytest.mark.parametrize(("sheet", "column"), OVERRIDABLE)

@@ -60,7 +60,8 @@ def _concentrate_site_capacity(m, md: ModelData, sheet: str, site: str, name: st
     rows = node_major(conc["node"], site_pos.loc[conc[site].to_numpy()].to_numpy(), len(sites))
     terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
              _module_terms(md, index, site)]
-    add_rows(m, md, name, index, terms, "<=", rhs, doc)
+    add_rows(m, md, name, index, terms, "<=", rhs, doc,
+             rhs_cells=(sheet, "capacity_t", node, pos, (md.node_period[node] >= online[pos]) * 1.0))
 
 
 def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
@@ -109,7 +110,9 @@ def add_trader_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
         else pd.Series(dtype=int)
     rows = node_major(ox["node"][sel], pos.loc[ox["origin"][sel].to_numpy()].to_numpy(), len(traders))
     add_rows(m, md, "trader_capacity", index, [Terms.of("ship_oxide_t", rows, np.flatnonzero(sel))],
-             "<=", rhs, "Oxide bought from an offer ≤ the quantity offered (t/period).")
+             "<=", rhs, "Oxide bought from an offer ≤ the quantity offered (t/period).",
+             rhs_cells=("traders", "capacity_t", index["node"].to_numpy(),
+                        np.tile(np.arange(len(traders)), md.n_nodes), None))
 
 
 def add_lane_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
@@ -133,7 +136,8 @@ def add_lane_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
         hit = keys.isin(row_of.index)
         terms.append(Terms.of(var, row_of.loc[keys[hit]].to_numpy(), np.flatnonzero(hit)))
     add_rows(m, md, "lane_capacity", index, terms, "<=", cap[node_idx, lane_idx],
-             "Tonnes on a lane ≤ its capacity (t/period).")
+             "Tonnes on a lane ≤ its capacity (t/period).",
+             rhs_cells=("lanes", "capacity_t", node_idx, lane_idx, None))
 
 
 def add_stock_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
@@ -154,7 +158,9 @@ def add_stock_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
         else pd.Series(dtype=int)
     rows = node_major(ix["node"], pos.loc[ix["stockpile"].to_numpy()].to_numpy(), len(stock))
     add_rows(m, md, "stock_capacity", index, [Terms.of("stock_t", rows, np.arange(len(ix)))], "<=",
-             rhs, "Stock held ≤ stockpile capacity (t).")
+             rhs, "Stock held ≤ stockpile capacity (t).",
+             rhs_cells=("stockpiles", "capacity_t", index["node"].to_numpy(),
+                        np.tile(np.arange(len(stock)), md.n_nodes), None))
 
 
 def add_module_build_limit(m: pyo.ConcreteModel, md: ModelData) -> None:

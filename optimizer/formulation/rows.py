@@ -62,14 +62,18 @@ class Family:
     var: np.ndarray  # variable family position (in VAR_ORDER) of each nonzero
     col: np.ndarray  # row of the variable's index frame
     coef: np.ndarray
+    rhs_cells: tuple | None = None  # see add_rows
 
 
 def add_rows(m: "pyo.ConcreteModel | None", md: ModelData, name: str, index: pd.DataFrame,
-             terms: list[Terms], sense: str, rhs, doc: str) -> None:
+             terms: list[Terms], sense: str, rhs, doc: str, rhs_cells: tuple | None = None) -> None:
     """Declare ``<name>[k] : Σ coef·var  <sense>  rhs[k]`` for every row k of ``index``.
 
     The family is always recorded as arrays in ``md.families`` (what HiGHS receives); with a
     Pyomo model ``m`` it is also declared as ``m.<name>`` (for export, other solvers, checks).
+    ``rhs_cells`` = (sheet, column, node, pos, factor) says that ``rhs[k]`` is
+    ``factor[k] × md.node_values(sheet, column)[node[k], pos[k]]`` (factor None = 1): a live
+    model (optimizer/live.py) then updates a run's right-hand sides without a rebuild.
     """
     index = index.reset_index(drop=True).copy()
     rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (len(index),)).copy()
@@ -86,7 +90,7 @@ def add_rows(m: "pyo.ConcreteModel | None", md: ModelData, name: str, index: pd.
     rows, cols, coefs, var = rows[keep], cols[keep], coefs[keep], var[keep]
     order = np.argsort(rows, kind="stable")
     rows, cols, coefs, var = rows[order], cols[order], coefs[order], var[order]
-    md.families[name] = Family(name, sense, rhs, rows, var, cols, coefs)
+    md.families[name] = Family(name, sense, rhs, rows, var, cols, coefs, rhs_cells)
     starts = np.searchsorted(rows, np.arange(len(index) + 1))
     empty = starts[1:] == starts[:-1]
     for k in np.flatnonzero(empty):

@@ -37,6 +37,13 @@ def _expand_rules(md: ModelData, sheet: str, value_col: str) -> pd.DataFrame:
     return out.drop(columns="excel_row", errors="ignore")
 
 
+def _rule_cells(index: pd.DataFrame, sheet: str, column: str) -> tuple | None:
+    """``add_rows``' rhs_cells of a family whose right-hand side is its rule's value."""
+    if not len(index):
+        return None
+    return (sheet, column, index["node"].to_numpy(), index["rule"].to_numpy(), None)
+
+
 def _into_end_uses(md: ModelData) -> pd.DataFrame:
     """Oxide flows into demand nodes, with their end use; ``col`` is the variable row."""
     ox = md.var_ix["ship_oxide_t"]
@@ -83,7 +90,8 @@ def add_export_quota_cap(m: pyo.ConcreteModel, md: ModelData) -> None:
         terms.append(Terms.of("ship_concentrate_t", j["row"], j["col"]))
         index = index.drop(columns="row")
     add_rows(m, md, "export_quota_cap", index, terms, "<=", index["value"] if len(index) else 0.0,
-             "Exports of a product from a country ≤ quota (t/period).")
+             "Exports of a product from a country ≤ quota (t/period).",
+             rhs_cells=_rule_cells(index, "export_quotas", "cap_t"))
 
 
 def add_end_use_tonnage_limit(m: pyo.ConcreteModel, md: ModelData) -> None:
@@ -108,7 +116,8 @@ def add_end_use_tonnage_limit(m: pyo.ConcreteModel, md: ModelData) -> None:
         index = index.drop(columns="row")
     add_rows(m, md, "end_use_tonnage_limit", index, terms, "<=",
              index["value"] if len(index) else 0.0,
-             "Tonnes from a country to an end use ≤ limit (t/period).")
+             "Tonnes from a country to an end use ≤ limit (t/period).",
+             rhs_cells=_rule_cells(index, "end_use_limits", "max_t"))
 
 
 def add_end_use_share_limit(m: pyo.ConcreteModel, md: ModelData) -> None:
