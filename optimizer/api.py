@@ -131,11 +131,11 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         raise InfeasibleError("the hard constraints cannot all hold", explain_empty_rows(md))
     if options.solver == "highs":
         t0 = time.perf_counter()
-        compiled = compile_arrays(md)
+        compiled = free = compile_arrays(md)
         if options.fixed_builds is not None:
             from optimizer.solve import with_fixed_builds
 
-            compiled = with_fixed_builds(compiled, fixed_build_counts(md, options.fixed_builds))
+            compiled = with_fixed_builds(free, fixed_build_counts(md, options.fixed_builds))
         times["compile"] = time.perf_counter() - t0
         from optimizer.numerics import scan_numerics
 
@@ -144,7 +144,8 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
             on_warning(w)
         outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
     else:
-        compiled, numeric_warnings = None, []
+        compiled = free = None
+        numeric_warnings = []
         if options.fixed_builds is not None:
             for k, n in enumerate(fixed_build_counts(md, options.fixed_builds)):
                 m.modules_built[k].setlb(n)
@@ -166,7 +167,9 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
     if compare_status_quo and compiled is not None:
-            tables.update(status_quo_tables(md, compiled, options, outcome.values["modules_built"],
+        # With fixed builds the solved model has no build decisions left: the status quo
+        # (no builds) is re-solved from the free model, not from the fixed one.
+        tables.update(status_quo_tables(md, free, options, outcome.values["modules_built"],
                                         getattr(outcome, "lp_highs", None)))
     times["tables"] = time.perf_counter() - t0
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
