@@ -8,6 +8,8 @@ constraint holds by construction and the deterministic case is a tree with one n
 
 from __future__ import annotations
 
+import numpy as np
+
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -75,6 +77,23 @@ def _excel_row(df, r: int):
     return df["excel_row"].iat[r] if "excel_row" in df.columns else r + 2
 
 
+_KEY_TEXT: dict[tuple[int, str], tuple] = {}
+
+
+def _key_text(df, column: str) -> np.ndarray:
+    """``df[column]`` as an array of str, cached per table: a batch matches the same keys
+    against the same (read-only) tables run after run. Entries die with their table."""
+    import weakref
+
+    hit = _KEY_TEXT.get((id(df), column))
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    text = np.asarray(df[column].astype(str), dtype=object)
+    key = (id(df), column)
+    _KEY_TEXT[key] = (weakref.ref(df, lambda _, k=key: _KEY_TEXT.pop(k, None)), text)
+    return text
+
+
 def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
     """Row positions of ``ov.sheet`` that ``ov.key`` matches; raise ScenarioError if none."""
     spec = SHEET_BY_NAME.get(ov.sheet)
@@ -102,9 +121,9 @@ def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
             continue
         if part in ("'*'", '"*"', "\\*"):
             part = ANY  # a quoted star names rows whose key is literally '*'
-        m = df[name].astype(str) == part
+        m = _key_text(df, name) == part
         mask = m if mask is None else (mask & m)
-    rows = list(range(len(df))) if mask is None else [i for i, hit in enumerate(mask) if hit]
+    rows = list(range(len(df))) if mask is None else np.flatnonzero(mask).tolist()
     if not rows:
         raise ScenarioError(_problem(ov, scenario, f"a key matching a row of sheet '{ov.sheet}' "
                                      f"(key columns: {', '.join(spec.key)})", ",".join(ov.key)))
