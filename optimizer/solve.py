@@ -245,15 +245,29 @@ def _new_highs(options: SolveOptions):
 
 def _scatter(md, compiled: CompiledModel, values: np.ndarray, rows: bool) -> dict:
     """Split a solver vector into per-family arrays aligned with the index frames."""
-    fams, idx = (compiled.row_family, compiled.row_index) if rows else \
-        (compiled.col_family, compiled.col_index)
     frames = md.con_ix if rows else md.var_ix
     out = {f: np.zeros(len(ix)) for f, ix in frames.items()}
-    fam_arr = np.asarray(fams, dtype=object)
-    for f in out:
-        sel = fam_arr == f
-        out[f][idx[sel]] = values[sel]
+    for f, (sel, idx) in _split(compiled, rows).items():
+        if f in out:
+            out[f][idx] = values[sel]
     return out
+
+
+def _split(compiled: CompiledModel, rows: bool) -> dict:
+    """family → (solver positions, index-frame rows) of the rows or columns, computed once per
+    compiled model (a live batch model scatters its vectors run after run)."""
+    key = "_split_rows" if rows else "_split_cols"
+    cached = compiled.__dict__.get(key)
+    if cached is None:
+        fams, idx = (compiled.row_family, compiled.row_index) if rows else \
+            (compiled.col_family, compiled.col_index)
+        fam_arr = np.asarray(fams, dtype=object)
+        cached = {}
+        for f in dict.fromkeys(fam_arr.tolist()):
+            sel = np.flatnonzero(fam_arr == f)
+            cached[f] = (sel, np.asarray(idx)[sel])
+        compiled.__dict__[key] = cached
+    return cached
 
 
 def _termination(h) -> str:
