@@ -232,8 +232,8 @@ class LiveModel:
               compare_status_quo: bool = True) -> RunResult | None:
         """Solve one run on the live model; None if it needs a rebuild (see module docstring).
 
-        ``times`` gets ``apply`` (overrides → changes handed to HiGHS), ``solve``, ``duals``
-        (values, shadow prices, ranging; a MIP's fixed-LP re-solve), ``tables``, ``verify``.
+        ``times`` gets ``apply`` (overrides → changes handed to HiGHS), ``solve``, ``values``,
+        ``duals`` (shadow prices, ranging; a MIP's fixed-LP re-solve), ``tables``, ``verify``.
         """
         from dataclasses import replace
 
@@ -274,6 +274,8 @@ class LiveModel:
         outcome.values = _scatter(md, self.compiled, np.asarray(sol.col_value), rows=False)
         outcome.activity = _scatter(md, self.compiled, np.asarray(sol.row_value), rows=True)
         outcome.highs = h
+        times["values"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         lp_h = h
         if self.is_mip and o.duals:
             self._send(arrays, outcome.values["modules_built"])
