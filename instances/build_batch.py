@@ -8,7 +8,12 @@ Run from the repository root::
 Runs (each applies to every scenario of the base instance and wins over its changes):
 
 * ``baseline``: the instance as it is;
-* ``canada_capex_overrun``: capex of the Canadian modules (mine and SRC expansion) × 1.4;
+* ``canada_capex_overrun``: capex of the Canadian modules (mine and SRC expansion) × 1.4. Its
+  plan equals the baseline's, and that is its finding: both Canadian modules take 4–7 years to
+  build (instances/README.md), beyond the 10-quarter horizon, so their ``max_count`` is 0 and
+  no capex makes Canada a lever before 2028;
+* ``us_capex_overrun``: capex of the US modules (Seadrift, Ucore phases 1–2, MP ramp) × 1.4:
+  the capex risk that can change the plan;
 * ``malaysia_feed_cut``: every concentrate lane into the Lynas Malaysia plants closed from
   2026Q1 (Mt Weld and Chinese feed alike);
 * ``ev_demand_surge``: US EV demand for Nd, Pr, Dy and Tb × 1.5 from 2026Q1;
@@ -39,7 +44,7 @@ def batch_sheets() -> dict[str, list[dict]]:
     settings = [
         {"setting": "base", "value": "ree_baseline.xlsx"},
         {"setting": "description", "value": "Rare-earth baseline: China Dy/Tb quota sweep and "
-                                            "three stress tests."},
+                                            "four stress tests."},
         {"setting": "focus_country", "value": "CHN"},
         {"setting": "mip_gap", "value": 1e-4},
         {"setting": "time_limit", "value": 600},
@@ -48,7 +53,12 @@ def batch_sheets() -> dict[str, list[dict]]:
     for module in ("CAN_Generic_mine", "CAN_SRC_exp"):
         batch.append({"run": "canada_capex_overrun", "sheet": "modules", "key": module,
                       "column": "capex_usd", "mode": "scale", "value": 1.4,
-                      "description": "Canadian capex +40 %."})
+                      "description": "Canadian capex +40 % (no effect in the horizon: "
+                                     "Canadian modules take 4-7 years)."})
+    for module in ("USA_Seadrift_mod", "USA_Ucore_ph1", "USA_Ucore_ph2", "USA_MP_ramp"):
+        batch.append({"run": "us_capex_overrun", "sheet": "modules", "key": module,
+                      "column": "capex_usd", "mode": "scale", "value": 1.4,
+                      "description": "US capex +40 %."})
     for origin, plant in (("AUS_MtWeld", "MYS_Lynas"), ("CHN_Light", "MYS_Lynas"),
                           ("CHN_Ionic", "MYS_Lynas_HRE")):
         batch.append({"run": "malaysia_feed_cut", "sheet": "lanes", "key": f"{origin},{plant}",
