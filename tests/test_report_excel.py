@@ -114,3 +114,51 @@ def test_formula_injection_stays_text(tmp_path):
     body = page.split("</head>", 1)[1]
     text_parts = [p.split("</script>", 1)[-1] for p in body.split("<script>")]
     assert all(EVIL not in p for p in text_parts)
+
+
+def test_table_sheet_edge_values(tmp_path):
+    """Values with no plain Excel number: ±inf (an unbounded ranging limit) shows as text
+    ``inf``/``-inf``, NaN stays blank, booleans stay booleans; a binding, priced row of a
+    ``dual_*`` table is filled across the row, blanks and text included, and text that looks
+    like a formula keeps its quote prefix under the fill."""
+    import math
+
+    import pandas as pd
+
+    from optimizer.report.excel import write_tables_workbook
+
+    df = pd.DataFrame({"key": ["a", EVIL], "rhs_range_high": [math.inf, -math.inf],
+                       "slack": [math.nan, 1.5], "shadow_price": [0.0, -2.0],
+                       "binding": [False, True]})
+    path = tmp_path / "t.xlsx"
+    write_tables_workbook({"dual_x": df}, path)
+    ws = load_workbook(path)["dual_x"]
+    h = _header(ws)
+    assert ws.cell(2, h["rhs_range_high (t)"]).value == "inf"
+    assert ws.cell(3, h["rhs_range_high (t)"]).value == "-inf"
+    assert ws.cell(2, h["slack (t)"]).value is None
+    assert ws.cell(3, h["slack (t)"]).value == 1.5
+    assert ws.cell(3, h["slack (t)"]).number_format == "#,##0.0"
+    assert ws.cell(2, h["binding"]).value is False and ws.cell(3, h["binding"]).value is True
+    filled = [c.fill.fgColor.rgb[-6:] == "FFF2CC" if c.fill.patternType else False
+              for c in ws[3]]
+    assert all(filled) and not any(c.fill.patternType for c in ws[2])
+    assert ws.cell(3, h["key"]).value == EVIL and ws.cell(3, h["key"]).quotePrefix
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E3"
+
+
+def test_openpyxl_workbook_still_accepted(tmp_path):
+    """A caller that passes an openpyxl Workbook (the batch summary) gets the same sheet."""
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from optimizer.report.excel import write_table_sheet
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    write_table_sheet(wb, "builds", pd.DataFrame({"site": [EVIL], "capex_usd": [1000.0]}))
+    wb.save(tmp_path / "b.xlsx")
+    ws = load_workbook(tmp_path / "b.xlsx")["builds"]
+    assert ws.freeze_panes == "A2"
+    assert ws.cell(2, 2).value == 1000 and ws.cell(2, 2).number_format == "#,##0"
+    assert ws.cell(2, 1).value == EVIL and ws.cell(2, 1).quotePrefix

@@ -39,6 +39,7 @@ DESCRIPTIONS = {
     "summary": "Run facts (status, cost, solver) and the executive summary.",
     "cost_breakdown": "Expected discounted cost by component; rows sum to the objective.",
     "builds": "Modules built: site, online period, capacity added, capex.",
+    "candidates": "Every candidate module, built or not, with its capex per tonne of capacity.",
     "scenario_costs": "Discounted cost of the plan and unmet demand if each scenario happens.",
     "flows": "Every positive flow per scenario and period, with provenance and cost.",
     "unmet_demand": "Demand and unmet demand per scenario, period, demand node and element.",
@@ -56,8 +57,10 @@ DUAL_ROWS_IN_FULL = 2_000
 PX_PER_CM = 96 / 2.54
 """Chart sizes are chosen in cm (as Excel shows them); XlsxWriter takes pixels at 96 dpi."""
 
-OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-"""Never guess a cell's type from its text (every write here is typed anyway)."""
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+           "in_memory": True}
+"""Never guess a cell's type from its text (every write here is typed anyway); assemble the
+package in memory rather than through one temporary file per part."""
 
 
 def write_table_sheet(wb, name: str, df: pd.DataFrame, note: str | None = None) -> None:

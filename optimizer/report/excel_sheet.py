@@ -95,13 +95,13 @@ def style(wb, **props):
 def write_value(wb, ws, row: int, col: int, value, **props) -> None:
     """Write one value of any type (0-based row and column); text is always a string cell.
 
-    ``props`` are format properties (``num_format``, ``bold``…). Missing values (None, NaN)
+    ``props`` are format properties (``num_format``, ``bold``…). Missing values (None, NaN, "")
     leave the cell blank, keeping its format; ±inf (an unbounded ranging limit) is shown as
     ``inf`` text, since an Excel number cannot hold it.
     """
     if hasattr(value, "item"):
         value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         ws.write_blank(row, col, None, style(wb, **props))
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, style(wb, **props))

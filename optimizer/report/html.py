@@ -194,13 +194,32 @@ def scenarios_section(run: SavedRun) -> Section:
     ])
 
 
+LIMIT_ROWS = 200
+"""Binding limits listed in the report (most valuable first); every one is in results.xlsx."""
+BALANCE_ROWS = 30
+"""Balance rows listed in the report (most valuable first)."""
+
+
+def _explained(rows: pd.DataFrame, scen: list[str], shown: int) -> pd.DataFrame:
+    """``rows`` with a ``meaning`` sentence and a readable ``scenarios`` label.
+
+    Only the first ``shown`` rows (those the table displays) get them; the rest are counted in
+    the table's "… more rows" line. A medium run has ~15,000 binding rows, and writing a
+    sentence for each was most of the report's time.
+    """
+    if rows.empty:
+        return rows
+    head = rows.head(shown)
+    pad = [""] * (len(rows) - len(head))
+    return rows.assign(
+        meaning=[say.constraint_sentence(r, scen) for r in head.to_dict("records")] + pad,
+        scenarios=[_scenario_label(x, scen) for x in head["scenarios"]] + pad)
+
+
 def prices_section(run: SavedRun) -> Section:
     """Ranked binding limits with their meaning; capacity values against capex; balances."""
     scen = facts.scenario_names(run)
-    lim = facts.constraint_rows(run, "limits")
-    if len(lim):
-        lim = lim.assign(meaning=[say.constraint_sentence(r, scen) for _, r in lim.iterrows()],
-                         scenarios=[_scenario_label(x, scen) for x in lim["scenarios"]])
+    lim = _explained(facts.constraint_rows(run, "limits"), scen, LIMIT_ROWS)
     cols = [Column("family", "constraint"), Column("period", "period"),
             Column("scenarios", "scenarios"),
             Column("shadow_price", "shadow price (USD per unit, expected, discounted)", "usd"),
@@ -211,12 +230,10 @@ def prices_section(run: SavedRun) -> Section:
         cap = cap.assign(signal=[
             "" if pd.isna(c) else ("worth more than its capex" if v > c else "below its capex")
             for v, c in zip(cap["capacity_value_usd_per_t"], cap["capex_usd_per_t"])])
-    bal = facts.constraint_rows(run, "balances")
-    if len(bal):
-        bal = bal.assign(meaning=[say.constraint_sentence(r, scen) for _, r in bal.iterrows()],
-                         scenarios=[_scenario_label(x, scen) for x in bal["scenarios"]])
+    bal = _explained(facts.constraint_rows(run, "balances"), scen, BALANCE_ROWS)
     blocks = _mip_note(run) + [
         Table(lim, cols, caption="Binding capacity and policy limits, most valuable first",
+              max_rows=LIMIT_ROWS,
               empty_text="No capacity or policy limit binds with a non-zero shadow price."),
         Table(cap, [Column("kind", "kind"), Column("site", "site"),
                     Column("binding_periods", "periods where it binds"),
@@ -233,7 +250,8 @@ def prices_section(run: SavedRun) -> Section:
                     "of capacity, held over the whole horizon, would save. Module capex per "
                     "tonne is shown for sites where the plan builds (fixed O&M not included)."],
                    bullets=False),
-        Table(bal, cols, caption="Marginal values of material (balance rows)", max_rows=30,
+        Table(bal, cols, caption="Marginal values of material (balance rows)",
+              max_rows=BALANCE_ROWS,
               empty_text="No balance row has a non-zero price."),
     ]
     return Section("prices", "Shadow prices and capacity values", blocks,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,23 @@ class SavedRun:
     folder: Path
     summary: dict
     tables: dict[str, pd.DataFrame]
+    views: dict = field(default_factory=dict, repr=False)
+    """Derived views already computed (see :func:`once_per_run`)."""
+
+
+def once_per_run(fn):
+    """Compute ``fn(run, *args)`` once per run and hand out the same result after that.
+
+    The workbook and the HTML report ask for the same views (the binding constraints, the
+    executive summary); callers must not modify what they get.
+    """
+    @functools.wraps(fn)
+    def view(run: SavedRun, *args, **kwargs):
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in run.views:
+            run.views[key] = fn(run, *args, **kwargs)
+        return run.views[key]
+    return view
 
 
 def load_run(run_dir: str | Path) -> SavedRun:

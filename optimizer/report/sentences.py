@@ -17,7 +17,7 @@ import pandas as pd
 
 from optimizer.report import facts
 from optimizer.report.fmt import join, pct, tonnes, usd
-from optimizer.report.load import SavedRun
+from optimizer.report.load import SavedRun, once_per_run
 
 NOT_AVAILABLE = "not available"
 TOP_UNMET = 3
@@ -233,6 +233,7 @@ def _also_binding(row) -> str:
     return f" It binds in {n} period/scenario combinations in all." if n > 1 else ""
 
 
+@once_per_run
 def executive_summary(run: SavedRun) -> dict[str, list[str]]:
     """The executive summary as headed lists of plain sentences, in reading order."""
     scen = facts.scenario_names(run)
