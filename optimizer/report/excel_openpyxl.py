@@ -3,7 +3,7 @@
 Kept only for callers that hand :func:`optimizer.report.excel.write_table_sheet` an openpyxl
 ``Workbook`` (the batch summary); they get the same headers, formats, frozen header and
 highlight as :mod:`optimizer.report.excel_sheet`, which writes run workbooks with XlsxWriter
-about four times faster. Remove once every caller uses
+in about 40 % of the time. Remove once every caller uses
 :func:`optimizer.report.excel.write_tables_workbook`.
 """
 
