@@ -58,10 +58,9 @@ DUAL_ROWS_IN_FULL = 2_000
 PX_PER_CM = 96 / 2.54
 """Chart sizes are chosen in cm (as Excel shows them); XlsxWriter takes pixels at 96 dpi."""
 
-OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-           "in_memory": True}
-"""Never guess a cell's type from its text (every write here is typed anyway); assemble the
-package in memory rather than through one temporary file per part."""
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+"""Never guess a cell's type from its text (every write here is typed anyway). ``in_memory``
+is left off: it saves ~5 % of the time at medium but holds every sheet's XML in memory too."""
 
 
 def write_table_sheet(wb, name: str, df: pd.DataFrame, note: str | None = None) -> None:
