@@ -146,19 +146,3 @@ def test_table_sheet_edge_values(tmp_path):
     assert ws.cell(3, h["key"]).value == EVIL and ws.cell(3, h["key"]).quotePrefix
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E3"
 
-
-def test_openpyxl_workbook_still_accepted(tmp_path):
-    """A caller that passes an openpyxl Workbook (the batch summary) gets the same sheet."""
-    import pandas as pd
-    from openpyxl import Workbook
-
-    from optimizer.report.excel import write_table_sheet
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    write_table_sheet(wb, "builds", pd.DataFrame({"site": [EVIL], "capex_usd": [1000.0]}))
-    wb.save(tmp_path / "b.xlsx")
-    ws = load_workbook(tmp_path / "b.xlsx")["builds"]
-    assert ws.freeze_panes == "A2"
-    assert ws.cell(2, 2).value == 1000 and ws.cell(2, 2).number_format == "#,##0"
-    assert ws.cell(2, 1).value == EVIL and ws.cell(2, 1).quotePrefix

@@ -708,18 +708,10 @@ def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, j
         _write_atomic(out / f"{name}.csv",
                       lambda p, n=name: tables[n].to_csv(p, index=False, float_format="%.10g"))
 
-    def xlsx(p):
-        # Same formatting as a run's results.xlsx: units in headers, number formats, filters.
-        from openpyxl import Workbook
+    from optimizer.report.excel import write_tables_workbook
 
-        from optimizer.report.excel import write_table_sheet
-
-        wb = Workbook()
-        wb.remove(wb.active)
-        for name, df in tables.items():
-            write_table_sheet(wb, name, df)
-        wb.save(p)
-    _write_atomic(out / "batch_summary.xlsx", xlsx)
+    # Same formatting as a run's results.xlsx: units in headers, number formats, filters.
+    _write_atomic(out / "batch_summary.xlsx", lambda p: write_tables_workbook(tables, p))
     src = Path(defn.source)
     manifest = {
         "format": FORMAT,
