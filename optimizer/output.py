@@ -133,7 +133,7 @@ def write_run(run, out_dir: str | Path, render: bool = True) -> Path:
         write_tables(run.tables, tmp / "tables")
         write_json(run.summary(), tmp / "summary.json")
         if render:
-            render_run_outputs(tmp)
+            render_run_outputs(tmp, name=out_dir.name)
     return out_dir
 
 

@@ -82,3 +82,11 @@ def test_screenshot(page):
     res = _chromium(tmp, path.as_uri(), "--window-size=1280,6000", f"--screenshot={shot}")
     assert shot.exists() and shot.stat().st_size > 20_000, res.stderr[-2000:]
     print(f"screenshot: {shot}")
+
+
+def test_footer_names_the_run_folder_not_its_temporary_name(page):
+    """Outputs are rendered in a temporary folder renamed into place (optimizer/output.py):
+    the report must name the folder the reader has, 'run', never the temporary one."""
+    html = page[0].read_text(encoding="utf-8")
+    assert "run folder &#39;run&#39;" in html
+    assert ".tmp-" not in html
