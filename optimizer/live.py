@@ -29,13 +29,32 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import replace
 
 import numpy as np
 
-from optimizer.api import RunResult, fixed_build_counts
+from optimizer.api import RunResult, fixed_build_counts, status_quo_tables
+from optimizer.errors import SolverError
+from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
+from optimizer.formulation.objective import add_total_cost
+from optimizer.formulation.rows import VAR_ORDER
 from optimizer.instance import Instance
+from optimizer.numerics import scan_numerics
+from optimizer.results import all_tables
+from optimizer.scenario import scenario_tree, with_overrides
 from optimizer.schema import SHEETS
-from optimizer.solve import SolveOptions
+from optimizer.solve import (
+    SolveOptions,
+    SolveOutcome,
+    _new_highs,
+    _scatter,
+    compile_arrays,
+    highs_version,
+    read_shadow_prices,
+    run_highs,
+    termination_of,
+    with_fixed_builds,
+)
 
 _DERIVED = {"lanes": "lanes", "traders": "traders", "stockpiles": "stockpiles",
             "modules": "modules", "demands": "demands"}
@@ -48,9 +67,6 @@ class LiveModel:
     """One base instance built once, its LP held by a live ``highspy.Highs``."""
 
     def __init__(self, inst: Instance, options: SolveOptions):
-        from optimizer.formulation import build_model
-        from optimizer.solve import compile_arrays, with_fixed_builds
-
         self.inst = inst
         self.options = options
         _, self.md = build_model(inst, pyomo=False)
@@ -78,8 +94,6 @@ class LiveModel:
         for name, fam in self.md.families.items():
             self.row_start[name] = r0
             r0 += len(fam.rhs)
-        from optimizer.formulation.rows import VAR_ORDER
-
         sizes = [len(self.md.var_ix[v]) for v in VAR_ORDER]
         self.col_offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         b0 = self.col_offset[VAR_ORDER.index("modules_built")]
@@ -98,10 +112,6 @@ class LiveModel:
 
     def run_data(self, overrides) -> tuple[object, object, list[str]] | str:
         """(run instance, run model data, rebuilt families), or why the run needs a rebuild."""
-        from optimizer.formulation import FAMILIES, OBJECTIVE_READS
-        from optimizer.formulation.objective import add_total_cost
-        from optimizer.scenario import scenario_tree, with_overrides
-
         for ov in overrides:
             if ov.column not in _OVERRIDABLE.get(ov.sheet, ()):
                 return f"column {ov.sheet}.{ov.column} is not overridable data"
@@ -160,8 +170,6 @@ class LiveModel:
 
     def run_arrays(self, md, rebuilt: list[str]) -> dict:
         """Row bounds, costs and matrix values of the run: the base with rebuilt parts replaced."""
-        from optimizer.formulation.rows import VAR_ORDER
-
         out = dict(self.base)
         if rebuilt:
             out = {k: v.copy() for k, v in out.items()}
@@ -205,8 +213,6 @@ class LiveModel:
         The first run passes the whole model; later runs pass only what differs from what
         the live Highs holds, so HiGHS keeps its basis.
         """
-        from optimizer.solve import _new_highs
-
         h = self.lp_h
         if h is None:
             h = self.lp_h = _new_highs(self.options)
@@ -235,14 +241,6 @@ class LiveModel:
         ``times`` gets ``apply`` (overrides → changes handed to HiGHS), ``solve``, ``values``,
         ``duals`` (shadow prices, ranging; a MIP's fixed-LP re-solve), ``tables``, ``verify``.
         """
-        from dataclasses import replace
-
-        from optimizer.api import status_quo_tables
-        from optimizer.errors import SolverError
-        from optimizer.numerics import scan_numerics
-        from optimizer.results import all_tables
-        from optimizer.solve import _new_highs, _scatter, read_shadow_prices, run_highs
-
         o = self.options
         if o.solver != "highs" or o.lp_algorithm != "choose":
             self.runs["declined"] += 1
@@ -316,16 +314,8 @@ class LiveModel:
         return run
 
 
-def termination_of(h) -> str:
-    from optimizer.solve import termination_of as term
-
-    return term(h)
-
-
 def _outcome(h, compiled, is_mip: bool):
     """A SolveOutcome of a finished ``h`` (status, objective, bound); values come later."""
-    from optimizer.solve import SolveOutcome, highs_version, termination_of
-
     termination = termination_of(h)
     info = h.getInfo()
     has = info.primal_solution_status == 2 and termination != "unbounded"
@@ -340,10 +330,11 @@ def _outcome(h, compiled, is_mip: bool):
 
 
 def _new_rhs(base, md, name: str) -> str | None:
-    """Give family ``name`` of ``md`` the right-hand sides its ``rhs_cells`` read in the run's
-    data, without rebuilding it; the reason for a rebuild if its rows would change."""
-    from dataclasses import replace
+    """Give family ``name`` of ``md`` its right-hand sides in the run's data, unrebuilt.
 
+    They are what its ``rhs_cells`` read. Returns the reason for a rebuild if its rows would
+    change (a blank cell gets a value, or a value becomes blank).
+    """
     fam = base.families[name]
     sheet, column, node, pos, factor = fam.rhs_cells
     values, before = md.node_values(sheet, column), base.node_values(sheet, column)
