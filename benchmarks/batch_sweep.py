@@ -266,14 +266,14 @@ def batch_wall(n: int, jobs: int, workdir: Path, base: Path = BASE,
     wall = time.perf_counter() - t0
     manifest = json.loads((out / "o" / "batch_manifest.json").read_text()) \
         if (out / "o" / "batch_manifest.json").exists() else {}
-    warm = 0
+    starts = {}
     summary = out / "o" / "batch_summary.csv"
     if summary.exists():
         import pandas as pd
 
-        warm = int((pd.read_csv(summary)["warm_start"] == "warm").sum())
+        starts = pd.read_csv(summary)["warm_start"].value_counts().to_dict()
     return {"jobs": jobs, "wall_s": wall, "exit": proc.returncode,
-            "counts": manifest.get("counts"), "warm_runs": warm,
+            "counts": manifest.get("counts"), "starts": starts,
             "stderr": proc.stderr[-2000:] if proc.returncode else ""}
 
 
@@ -344,7 +344,7 @@ def main(argv=None) -> dict:
               f"median of {args.jobs_repeat}): --jobs 1 {j['median_wall_s'][1]:.2f} s, "
               f"--jobs 2 {j['median_wall_s'][2]:.2f} s, speed-up {j['speedup']:.2f}x; "
               + ", ".join(f"j{b['jobs']}: {b['wall_s']:.2f}s exit {b['exit']} "
-                          f"warm {b['warm_runs']}" for b in j["batches"]))
+                          f"{b['starts']}" for b in j["batches"]))
     result["load_end"] = os.getloadavg()
     print(f"\nload average: start {result['load_start'][0]:.2f}, end {result['load_end'][0]:.2f}")
     if args.json:
