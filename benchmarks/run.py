@@ -13,7 +13,8 @@ For each preset and variant (``lp``: no candidate modules; ``mip``: with modules
 2. runs the whole pipeline in a fresh subprocess, ``--repeat`` times: read, validate, build,
    compile (term arrays → HighsLp), handoff (passModel), solve, extract (values), duals (row
    duals + ranging; for a MIP the fixed-LP re-solve), tables, status_quo (the report's
-   no-new-builds LP, MIP only), verify, write (``optimizer.output.write_run``); plus the
+   no-new-builds LP, MIP only), verify, write (``optimizer.output.write_run``), as
+   ``supplyopt solve`` runs them (the HiGHS objects are released before writing); plus the
    process's peak resident memory (VmHWM);
 3. exports the model HiGHS received (``Highs.writeModel`` → MPS, once) and times HiGHS alone
    reading and solving it in a fresh subprocess with the same options: the *floor*;
@@ -133,46 +134,37 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     t_start = time.perf_counter()
     inst = load_instance(instance, times)
     options = SolveOptions(lp_algorithm=lp_algorithm)
-    try:
-        run = solve(inst, options, times=times, compare_status_quo=False)
-        with_sq = True
-    except TypeError:  # an api.solve without the status-quo switch
-        run = solve(inst, options, times=times)
-        with_sq = False
-    if with_sq:
-        from optimizer.api import status_quo_tables
-
-        if run.outcome.is_mip:
-            t0 = time.perf_counter()
-            compiled = getattr(run, "compiled", None)
-            t_recompile = 0.0
-            if compiled is None:  # api.solve does not keep it: recompile, not counted
-                from optimizer.solve import compile_arrays
-
-                compiled = compile_arrays(run.model_data)
-                t_recompile = time.perf_counter() - t0
-            # As `supplyopt solve` does it: a warm re-solve of the plan's solved fixed LP.
-            run.tables.update(status_quo_tables(run.model_data, compiled, options,
-                                                run.outcome.values["modules_built"],
-                                                getattr(run.outcome, "lp_highs", None)))
-            times["status_quo"] = time.perf_counter() - t0 - t_recompile
-            t_start += t_recompile
+    # As `supplyopt solve` does it: the status-quo tables within the solve (a MIP's warm
+    # re-solve of its solved fixed LP, timed apart as `status_quo`), then the solver objects
+    # released before the outputs are written.
+    run = solve(inst, options, times=times)
+    run.outcome.highs = run.outcome.lp_highs = None
     t0 = time.perf_counter()
     write_run(run, out_dir)
     times["write"] = time.perf_counter() - t0
     end_to_end = time.perf_counter() - t_start
     cpu = cpu_s() - cpu0
+    peak = peak_rss_mb()
     if profiler is not None:
         profiler.stop()
         Path(profile).write_text(json.dumps(profile_summary(profiler, end_to_end), indent=1))
     summary = run.summary()
-    if mps:
-        run.outcome.highs.writeModel(mps)
+    if mps:  # after the peak is read: the export holds a second copy of the model
+        export_model(run.model_data, mps)
     return {"times_s": {k: float(v) for k, v in times.items()}, "end_to_end_s": end_to_end,
             "cpu_s": cpu,
-            "import_s": t_import, "peak_rss_mb": peak_rss_mb(), "counts": summary["counts"],
+            "import_s": t_import, "peak_rss_mb": peak, "counts": summary["counts"],
             "objective": summary["objective_usd"], "status": summary["status"],
             "gap": summary["gap"], "duals": summary["duals"], "shims": shims}
+
+
+def export_model(md, mps: str) -> None:
+    """Write the model HiGHS received as MPS: recompiled from the run's model data."""
+    from optimizer.solve import SolveOptions, _new_highs, compile_arrays
+
+    h = _new_highs(SolveOptions())
+    h.passModel(compile_arrays(md).lp)
+    h.writeModel(mps)
 
 
 def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:

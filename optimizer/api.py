@@ -115,8 +115,15 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     from optimizer.formulation import build_model
     from optimizer.results import all_tables
     from optimizer.scenario import with_overrides
-    from optimizer.solve import check_outcome, compile_arrays, solve_compiled, solve_with_pyomo
+    from optimizer.solve import (
+        check_outcome,
+        compile_arrays,
+        return_large_frees_to_os,
+        solve_compiled,
+        solve_with_pyomo,
+    )
 
+    return_large_frees_to_os()  # lowers the peak memory of large models (see there)
     options = options or SolveOptions()
     times = {} if times is None else times
     overrides = tuple(overrides)
@@ -132,6 +139,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     if options.solver == "highs":
         t0 = time.perf_counter()
         compiled = free = compile_arrays(md)
+        md.release_families()  # the matrix holds them now (a recompile rebuilds them)
         if options.fixed_builds is not None:
             from optimizer.solve import with_fixed_builds
 
@@ -166,12 +174,14 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         raise
     t0 = time.perf_counter()
     tables = all_tables(md, outcome)
-    if compare_status_quo and compiled is not None:
+    times["tables"] = time.perf_counter() - t0
+    if compare_status_quo and compiled is not None and len(md.var_ix["modules_built"]):
         # With fixed builds the solved model has no build decisions left: the status quo
         # (no builds) is re-solved from the free model, not from the fixed one.
+        t0 = time.perf_counter()
         tables.update(status_quo_tables(md, free, options, outcome.values["modules_built"],
                                         getattr(outcome, "lp_highs", None)))
-    times["tables"] = time.perf_counter() - t0
+        times["status_quo"] = time.perf_counter() - t0
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
                     warnings=numeric_warnings)
     if verify:

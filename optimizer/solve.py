@@ -132,14 +132,15 @@ def compile_arrays(md) -> CompiledModel:
 
     from optimizer.formulation.rows import VAR_ORDER
 
-    if any(len(ix) for ix in md.con_ix.values()) and not md.families:
+    families = md.term_arrays()
+    if any(len(ix) for ix in md.con_ix.values()) and not families:
         raise ValueError("compile_arrays needs the families' term arrays (md.families is empty)")
     sizes = [len(md.var_ix[v]) for v in VAR_ORDER]
     col_offset = np.concatenate([[0], np.cumsum(sizes)])
     n_cols = int(col_offset[-1])
     rows, cols, vals, lo, hi, row_family, row_index = [], [], [], [], [], [], []
     r0 = 0
-    for name, fam in md.families.items():
+    for name, fam in families.items():
         n = len(fam.rhs)
         rows.append(fam.row + r0)
         cols.append(col_offset[fam.var] + fam.col)
@@ -193,6 +194,37 @@ def compile_model(m, md) -> CompiledModel:
                    np.where(sense >= 0, rhs, np.inf), integer, offset)
     return CompiledModel(lp, col_family, col_index, row_family, row_index, np.flatnonzero(integer),
                          offset)
+
+
+MMAP_THRESHOLD = 1 << 20
+"""Allocations from this size (bytes) get their own memory map from glibc, see
+:func:`return_large_frees_to_os`."""
+
+_MALLOC_TUNED = False
+
+
+def return_large_frees_to_os() -> None:
+    """Have glibc give every allocation of 1 MiB or more its own memory map, released on free.
+
+    glibc starts at 128 KiB and raises this threshold up to the largest block freed so far
+    (32 MiB at most), so after the first big arrays are freed, later ones of a few MB (HiGHS's
+    vectors, the term and index arrays) come from the heap, and heap space a free returns
+    stays resident. On the large preset (1M columns) that kept ~150 MB resident at the peak,
+    the ranging after the solve. Setting the threshold also stops glibc from raising it.
+    Once per process; a no-op where the C library is not glibc.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not Linux with glibc
+        return
+    m_mmap_threshold = -3  # from glibc's malloc.h
+    mallopt(m_mmap_threshold, MMAP_THRESHOLD)
 
 
 _BANNER_SHOWN = False

@@ -187,8 +187,36 @@ def test_model_data_recompiles_after_a_solve(workbook):
 
     inst = optimizer.load_instance(workbook)
     run = optimizer.solve(inst, optimizer.SolveOptions(mip_rel_gap=0))
-    again = compile_arrays(run.model_data).lp
+    md = run.model_data
+    assert md.families == {}  # released once HiGHS had the matrix (memory)
+    frames, empty_rows = dict(md.con_ix), list(md.empty_rows)
+    again = compile_arrays(md).lp
     fresh = compile_arrays(build_model(inst, pyomo=False)[1]).lp
     assert (again.num_row_, again.num_col_) == (run.outcome.n_constraints, run.outcome.n_variables)
     assert list(again.a_matrix_.value_) == list(fresh.a_matrix_.value_)
+    assert list(again.a_matrix_.index_) == list(fresh.a_matrix_.index_)
+    assert list(again.row_lower_) == list(fresh.row_lower_)
     assert len(again.a_matrix_.value_) > 0
+    # Rebuilding the term arrays leaves the frames the results were read against alone.
+    assert all(md.con_ix[name] is frame for name, frame in frames.items())
+    assert md.empty_rows == empty_rows
+
+
+def test_index_frames_store_text_as_categoricals(workbook):
+    """Text columns of the index frames are categoricals, including the countries mapped from
+    the site tables (pandas's "str" dtype). Shipments leave p1 (US) and the trader cn_dy (CN)."""
+    import pandas as pd
+
+    import optimizer
+    from optimizer.formulation import build_model
+
+    md = build_model(optimizer.load_instance(workbook), pyomo=False)[1]
+    ship = md.var_ix["ship_oxide_t"]
+    for name, ix in md.var_ix.items():
+        for col in ix.columns:
+            if not pd.api.types.is_numeric_dtype(ix[col]) and name != "modules_built":
+                assert isinstance(ix[col].dtype, pd.CategoricalDtype), (name, col)
+    country = {"p1": "US", "cn_dy": "CN"}
+    assert list(ship["origin_country"].astype(str)) == [country[o] for o in ship["origin"]]
+    assert set(ship["destination_country"].astype(str)) == {"US"}
+    assert set(ship["origin_kind"].astype(str)) == {"plants", "traders"}

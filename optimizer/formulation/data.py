@@ -37,10 +37,37 @@ class ModelData:
     families: dict = field(default_factory=dict)  # constraint family → rows.Family arrays
     empty_rows: list = field(default_factory=list)  # (family, row) that no decision can satisfy
     _cache: dict = field(default_factory=dict)
+    families_released: bool = False  # see release_families
 
     @property
     def n_nodes(self) -> int:
         return len(self.nodes)
+
+    def release_families(self) -> None:
+        """Drop the term arrays once the solver holds the matrix built from them.
+
+        On the large preset they take 150 MB (five million nonzeros), more than the matrix
+        itself, and nothing after the hand-off to HiGHS reads them. :meth:`term_arrays` rebuilds
+        them if the model is compiled again.
+        """
+        self.families = {}
+        self.families_released = True
+
+    def term_arrays(self) -> dict:
+        """``families``, rebuilt from the instance if :meth:`release_families` dropped them."""
+        if self.families_released:
+            import copy
+
+            from optimizer.formulation import FAMILIES
+
+            # The family functions also write con_ix and empty_rows: let them write into a
+            # copy, so this model's frames stay the ones its results were read against.
+            scratch = copy.copy(self)
+            scratch.con_ix, scratch.families, scratch.empty_rows = {}, {}, []
+            for _, add_family, _ in FAMILIES:
+                add_family(None, scratch)
+            self.families, self.families_released = scratch.families, False
+        return self.families
 
     def node_values(self, sheet: str, column: str) -> np.ndarray:
         """(nodes × rows) float array of ``sheet.column`` in each node; NaN where blank."""
@@ -75,7 +102,10 @@ def _per_node(frame: pd.DataFrame, n_nodes: int) -> pd.DataFrame:
     """
     nodes = np.repeat(np.arange(n_nodes), len(frame))
     out = {"node": nodes}
-    text = [c for c in frame.columns if frame[c].dtype == object]
+    # Object columns and pandas's string dtype ("str": what pandas 3 gives mapped text columns
+    # such as origin_country, which are otherwise a Python object per cell).
+    text = [c for c in frame.columns
+            if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
     # One category set for every text column, so that columns compare with each other
     # (mined_country == processed_country) as plain strings would.
     names = pd.Index(sorted({v for c in text for v in frame[c].dropna().unique()}, key=str))
