@@ -869,17 +869,26 @@ def _findings(by: dict) -> str:
     big = by.get(("large", "lp"))
     if big:
         out.append(
-            f"- **Memory at large: {big['peak_rss_mb'] / 1024:.1f} GB against the floor's "
-            f"{big['floor_peak_rss_mb'] / 1024:.2f} GB.** Measured separately on the same "
-            "instance: after `build_model(inst, pyomo=False)` the process peaks at 0.81 GB "
-            "(VmHWM) before HiGHS has the model; the index frames' deep size is 0.54 GB, of "
-            "which `var_ix['ship_oxide_t']` (0.89M rows, eleven text columns) is 0.50 GB; the "
-            "families' term arrays 0.12 GB. Then HiGHS's own copy and workspace come on top, "
-            "and `outcome.highs` keeps the solver alive while the tables are built and the "
-            "workbook (held whole in memory by openpyxl) is written. Proposals: categorical "
-            "dtype (or integer codes) for the text columns of the index frames; drop the term "
-            "arrays once the HighsLp exists; release the `Highs` object (or its model) before "
-            "writing unless warm starts are wanted; openpyxl `write_only` mode.")
+            f"- **Memory at large: {big['peak_rss_mb'] / 1024:.2f} GB against the floor's "
+            f"{big['floor_peak_rss_mb'] / 1024:.2f} GB ({big['ratio_memory']:.2f}×).** Where "
+            "it goes, measured separately on the same instance at stage boundaries (VmHWM reset "
+            "at each; commit a6aaf0b): 0.37 GB resident when HiGHS receives the model "
+            "(interpreter and libraries 0.08 GB, then the index frames, the HighsLp and its "
+            "column maps); 1.02 GB at the peak of the interior-point solve; 1.18 GB, the "
+            "process's peak, in `getRanging` for the right-hand-side ranges after it (+0.31 GB: "
+            "HiGHS ranges every column as well as every row, and hands the whole result to "
+            "Python); 0.87 GB while writing, with the solver released. It was 1.58 GB (1.77×) "
+            "at commit 34e6999. What brought it down: the families' term arrays (0.15 GB) are "
+            "released once HiGHS has the matrix (`ModelData.release_families`; a recompile "
+            "rebuilds them); the four text columns of the index frames that pandas 3 gives its "
+            "`str` dtype (a Python object per cell) are categoricals like the others; glibc's "
+            "mmap threshold is fixed at 1 MiB (`solve.return_large_frees_to_os`: glibc raises "
+            "it as big blocks are freed, so later arrays of a few MB came from the heap, whose "
+            "freed space stayed resident: 0.15 GB at the peak, measured with and without); and "
+            "the HiGHS objects are released before writing, as `supplyopt solve` does. Left "
+            "as they are: the HighsLp kept in `CompiledModel.lp` (about 0.08 GB, a copy of what "
+            "HiGHS holds, read again by the shadow prices, the status quo and diagnosis) and "
+            "the column half of the ranging, which nothing reads but HiGHS computes anyway.")
     alg = [(k, r) for k, r in by.items() if r.get("floor_ipm_solve_s")]
     if alg:
         out.append("- **LP algorithm.** Floor with HiGHS's default (`choose`: dual simplex) vs "
