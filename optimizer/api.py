@@ -64,6 +64,7 @@ class RunResult:
 
     @property
     def objective(self) -> float | None:
+        """Expected discounted cost (USD) of the plan; None without a plan."""
         return self.outcome.objective
 
     def summary(self) -> dict:
@@ -107,8 +108,9 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
 
     ``overrides`` (batch runs, ``--set``) apply to every scenario and win over them.
     ``compare_status_quo`` adds tables for the plan without new builds (see
-    :func:`status_quo_tables`). ``warm_start`` is the ``outcome`` of an earlier run of the same instance structure
-    (see :func:`optimizer.solve.solve_compiled`); ``run.outcome.highs`` holds the solver.
+    :func:`status_quo_tables`). ``warm_start`` is the ``outcome`` of an earlier run of the same
+    instance structure (see :func:`optimizer.solve.solve_compiled`); ``run.outcome.highs``
+    holds the solver.
     ``on_warning`` is called with each numerical warning found before the solve (the CLI prints
     them); they are also kept in ``run.warnings`` and on a raised InfeasibleError.
     """
@@ -185,18 +187,25 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
                     warnings=numeric_warnings)
     if verify:
-        from optimizer.verify import verify_run
-
-        t0 = time.perf_counter()
-        run.verification = verify_run(inst, tables, outcome.objective)
-        times["verify"] = time.perf_counter() - t0
-        if run.verification.get("checked") and not run.verification.get("ok"):
-            from optimizer.errors import SolverError
-            from optimizer.verify import describe_failure
-
-            raise SolverError("the solution failed independent verification: "
-                              + describe_failure(run.verification))
+        verify_result(run)
     return run
+
+
+def verify_result(run: RunResult) -> None:
+    """Check ``run`` with the independent verifier; raise SolverError if it fails.
+
+    The verdict goes to ``run.verification``, its time to ``run.times_s["verify"]``. It fails
+    when the plan breaks a constraint or its cost is not the objective.
+    """
+    from optimizer.errors import SolverError
+    from optimizer.verify import describe_failure, verify_run
+
+    t0 = time.perf_counter()
+    run.verification = verify_run(run.instance, run.tables, run.outcome.objective)
+    run.times_s["verify"] = time.perf_counter() - t0
+    if run.verification.get("checked") and not run.verification.get("ok"):
+        raise SolverError("the solution failed independent verification: "
+                          + describe_failure(run.verification))
 
 
 def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
@@ -251,7 +260,8 @@ def fixed_build_counts(md, fixed):
     from optimizer.errors import Problem, ScenarioError
 
     builds = md.var_ix["modules_built"]
-    pos = {(mod, per): k for k, (mod, per) in enumerate(zip(builds["module"], builds["period"]))}
+    pos = {(mod, per): k for k, (mod, per) in enumerate(zip(builds["module"], builds["period"],
+                                                                 strict=True))}
     counts = np.zeros(len(builds))
     problems = []
     for module, period, count in fixed:
