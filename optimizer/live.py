@@ -48,6 +48,7 @@ from optimizer.solve import (
     _new_highs,
     _scatter,
     compile_arrays,
+    highs_lp_from_csc,
     highs_version,
     read_shadow_prices,
     run_highs,
@@ -189,22 +190,13 @@ class LiveModel:
 
     def _lp_with(self, arrays: dict, integer: bool = True):
         """A new HighsLp: the base model's structure and bounds with ``arrays`` as its data."""
-        import highspy
-
         lp = self.compiled.lp
-        new = highspy.HighsLp()
-        new.num_col_, new.num_row_, new.offset_ = lp.num_col_, lp.num_row_, lp.offset_
-        new.col_cost_ = arrays["cost"]
-        new.col_lower_, new.col_upper_ = self.col_lower, self.col_upper
-        new.row_lower_, new.row_upper_ = arrays["row_lower"], arrays["row_upper"]
-        a = highspy.HighsSparseMatrix()
-        a.format_ = highspy.MatrixFormat.kColwise
-        a.num_col_, a.num_row_ = lp.num_col_, lp.num_row_
-        a.start_, a.index_, a.value_ = self.csc_start, self.csc_row32, arrays["value"]
-        new.a_matrix_ = a
-        if integer and self.is_mip:
-            new.integrality_ = lp.integrality_
-        return new
+        is_int = np.zeros(lp.num_col_, dtype=bool)
+        if integer:
+            is_int[self.compiled.integer_cols] = True
+        return highs_lp_from_csc(lp.num_col_, lp.num_row_, self.csc_start, self.csc_row32,
+                                 arrays["value"], arrays["cost"], self.col_lower, self.col_upper,
+                                 arrays["row_lower"], arrays["row_upper"], is_int, lp.offset_)
 
     def _send(self, arrays: dict, counts=None) -> None:
         """Bring the live LP to ``arrays`` (and the build columns to ``counts``, if given).

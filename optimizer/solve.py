@@ -100,22 +100,31 @@ class CompiledModel:
 
 
 def _highs_lp(A, cost, lower, upper, row_lower, row_upper, integer, offset=0.0):
+    A = A.tocsc()
+    return highs_lp_from_csc(A.shape[1], A.shape[0], A.indptr, A.indices, A.data, cost, lower,
+                             upper, row_lower, row_upper, integer, offset)
+
+
+def highs_lp_from_csc(n_cols: int, n_rows: int, start, index, value, cost, lower, upper,
+                      row_lower, row_upper, integer=None, offset: float = 0.0):
+    """A ``highspy.HighsLp`` from column-wise (CSC) arrays: what ``passModel`` receives.
+
+    ``integer`` is a boolean per column (None or all False: an LP).
+    """
     import highspy
 
-    A = A.tocsc()
     lp = highspy.HighsLp()
-    lp.num_col_ = A.shape[1]
-    lp.num_row_ = A.shape[0]
+    lp.num_col_, lp.num_row_ = int(n_cols), int(n_rows)
     lp.col_cost_ = np.asarray(cost, dtype=float)
     lp.col_lower_ = np.asarray(lower, dtype=float)
     lp.col_upper_ = np.asarray(upper, dtype=float)
     lp.row_lower_ = np.asarray(row_lower, dtype=float)
     lp.row_upper_ = np.asarray(row_upper, dtype=float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    if integer.any():
+    lp.a_matrix_.start_ = np.asarray(start).astype(np.int32)
+    lp.a_matrix_.index_ = np.asarray(index).astype(np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    if integer is not None and np.any(integer):
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in integer]
     lp.offset_ = offset
@@ -286,8 +295,10 @@ def _scatter(md, compiled: CompiledModel, values: np.ndarray, rows: bool) -> dic
 
 
 def _split(compiled: CompiledModel, rows: bool) -> dict:
-    """family → (solver positions, index-frame rows) of the rows or columns, computed once per
-    compiled model (a live batch model scatters its vectors run after run)."""
+    """Map each family to (solver positions, index-frame rows) of its rows or columns.
+
+    Computed once per compiled model: a live batch model scatters its vectors run after run.
+    """
     key = "_split_rows" if rows else "_split_cols"
     cached = compiled.__dict__.get(key)
     if cached is None:
