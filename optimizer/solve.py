@@ -1,4 +1,4 @@
-"""The one module that owns the hand-off to HiGHS and the ``highspy.Highs`` object.
+"""The hand-off to HiGHS and the ``highspy.Highs`` object of a solve.
 
 Path: the formulation's families, recorded as term arrays (``md.families``), are assembled
 into one column-wise sparse matrix with scipy and handed to ``highspy.Highs.passModel`` in
@@ -6,7 +6,8 @@ bulk (:func:`compile_arrays`). The Pyomo model built by the same family function
 go through Pyomo's ``LinearStandardFormCompiler`` (:func:`compile_model`); both give the same
 matrix, and tests/test_backends.py holds them to it. Owning the Highs object keeps warm
 starts, ranging, the fixed-LP re-solve of a MIP and IIS reachable. ``options.solver`` other than
-``"highs"`` sends the model to any Pyomo solver instead (values and LP duals only).
+``"highs"`` sends the model to any Pyomo solver instead (values and LP duals only). A batch
+worker keeps one Highs alive across runs instead (optimizer/live.py), built from these parts.
 
 Sign convention of shadow prices (HiGHS's row duals, passed through unchanged): the dual of a
 row is the change in the optimal objective (expected discounted USD) per unit increase of its
