@@ -450,8 +450,9 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
             if same_shape(prev_lp):
                 lp_h.setBasis(prev_lp.getBasis())
                 warm = "fixed_lp_basis"
-            else:
-                lp_h.setSolution(sol)
+            # No setSolution(MIP incumbent) otherwise: it is no basis, and HiGHS 1.16's simplex
+            # took more iterations from it than from nothing (baseline 4,192 vs 2,453; medium
+            # preset 52,274 vs 47,179, 12.9 s vs 9.8 s).
             run_highs(lp_h)
             if _termination(lp_h) != "optimal":
                 outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
