@@ -111,10 +111,11 @@ class LiveModel:
     # Step 1-2: the run's model data, rebuilding only what its overrides touch
 
     def run_data(self, overrides) -> tuple[object, object, list[str]] | str:
-        """(run instance, run model data, rebuilt families), or why the run needs a rebuild."""
-        for ov in overrides:
-            if ov.column not in _OVERRIDABLE.get(ov.sheet, ()):
-                return f"column {ov.sheet}.{ov.column} is not overridable data"
+        """(run instance, run model data, rebuilt families), or why the run needs a rebuild.
+
+        Overrides of anything but the schema's overridable columns are refused by
+        ``with_overrides`` (ScenarioError naming the run), as on the rebuild path.
+        """
         inst = with_overrides(self.inst, tuple(overrides))
         nodes = scenario_tree(inst)
         if [(n.period, n.parent, n.scenarios) for n in nodes] != \

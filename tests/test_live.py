@@ -145,37 +145,21 @@ def test_sweep_solves_like_a_rebuild(baseline):
     assert live.runs == {"live": 4, "declined": 0}
 
 
-def fixed_build_sheets(kit) -> dict:
-    """One period, Nd only. Mine M (A) 100 t at 5 USD/t feeds plant P (A), whose own capacity
-    is 0; a module j at P adds 15 t for capex 300 (one at most). Trader T (C) sells 20 t at
-    10 USD/t. Demand d (A) wants 15 t, lost value 50 USD/t."""
-    return kit.sheets(
-        mines=[{"mine": "M", "country": "A", "capacity_t": 100, "cost_usd_per_t": 5}],
-        mine_assays=[{"mine": "M", "element": "Nd", "share": 1.0}],
-        plants=[{"plant": "P", "country": "A", "capacity_t": 0, "opex_usd_per_t": 0}],
-        plant_recoveries=[{"plant": "P", "element": "Nd", "recovery": 1.0}],
-        traders=[{"trader": "T", "country": "C", "element": "Nd", "capacity_t": 20,
-                  "price_usd_per_t": 10}],
-        demands=[{"demand": "d", "country": "A", "end_use": "magnets",
-                  "lost_value_usd_per_t": 50}],
-        demand_quantities=[{"demand": "d", "element": "Nd", "period": "P1", "quantity_t": 15}],
-        lanes=[{"origin": "M", "destination": "P"}, {"origin": "P", "destination": "d"},
-               {"origin": "T", "destination": "d"}],
-        modules=[{"module": "j", "site": "P", "capacity_t": 15, "capex_usd": 300,
-                  "max_count": 1}])
-
-
 def test_fixed_builds_status_quo_is_no_builds(kit):
-    """With the builds fixed to 1×j, the plan costs 300 + 15 × 5 = 375 and the status quo
-    (no builds) buys the 15 t from T: 15 × 10 = 150. Both paths must say so; the rebuild path
-    used to re-solve the fixed model and report 375 as the status quo.
+    """The two-scenario micro-instance of tests/test_batch.py (its docstring): with the builds
+    fixed to 1×j the plan costs K + 75 = 375 in both scenarios; the status quo (no builds)
+    buys 15 t from T at 10 in calm and leaves 15 t unmet at 50 in cut: (150 + 750) / 2 = 450.
+    Both paths must say so; the rebuild path used to re-solve the fixed model and report 375
+    as the status quo.
 
-    A sweep of T's price (×2: 20 USD/t) then moves only the status quo: 15 × 20 = 300."""
-    inst = kit.instance(fixed_build_sheets(kit))
+    T's price × 2 (20 USD/t) then moves only the status quo: (300 + 750) / 2 = 525."""
+    from test_batch import micro_sheets
+
+    inst = kit.instance(micro_sheets())
     options = SolveOptions(mip_rel_gap=0, fixed_builds=(("j", "P1", 1),))
     live = LiveModel(inst, options)
     price = (Override("traders", ("T",), "price_usd_per_t", 2.0, "scale"),)
-    for overrides, plan, status_quo in (((), 375, 150), (price, 375, 300)):
+    for overrides, plan, status_quo in (((), 375, 450), (price, 375, 525)):
         for run in (solve(inst, options, overrides), live.solve(overrides)):
             assert run.objective == pytest.approx(plan)
             sq = run.tables["status_quo_summary"]["objective_usd"].iat[0]
