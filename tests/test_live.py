@@ -18,8 +18,8 @@ from optimizer.api import load_instance, solve
 from optimizer.formulation import build_model
 from optimizer.instance import Override
 from optimizer.live import LiveModel
-from optimizer.schema import SHEETS
 from optimizer.scenario import with_overrides
+from optimizer.schema import SHEETS
 from optimizer.solve import SolveOptions, compile_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +29,10 @@ OVERRIDABLE = [(s.name, c.name) for s in SHEETS for c in s.columns if c.overrida
 
 @pytest.fixture(scope="module")
 def baseline():
-    """The shipped baseline plus one end-use share limit (it ships none): 60 % of the EV
-    supply at most processed in China, so that every overridable column has data."""
+    """The shipped baseline plus one end-use share limit (it ships none).
+
+    At most 60 % of the EV supply processed in China: now every overridable column has data.
+    """
     from dataclasses import replace
 
     import pandas as pd
@@ -46,18 +48,22 @@ def baseline():
 
 @pytest.fixture(scope="module")
 def live(baseline):
+    """One live model of the baseline, shared by the column checks."""
     return LiveModel(baseline, SolveOptions(mip_rel_gap=0))
 
 
 def rebuilt_arrays(inst, overrides) -> dict:
+    """What HiGHS receives from a full rebuild of ``inst`` with ``overrides``."""
     _, md = build_model(with_overrides(inst, overrides), pyomo=False)
     lp = compile_arrays(md).lp
-    return {"con_ix": md.con_ix, "row_lower": np.array(lp.row_lower_), "row_upper": np.array(lp.row_upper_),
-            "cost": np.array(lp.col_cost_), "value": np.array(lp.a_matrix_.value_),
+    return {"con_ix": md.con_ix, "row_lower": np.array(lp.row_lower_),
+            "row_upper": np.array(lp.row_upper_), "cost": np.array(lp.col_cost_),
+            "value": np.array(lp.a_matrix_.value_),
             "index": np.array(lp.a_matrix_.index_), "start": np.array(lp.a_matrix_.start_)}
 
 
 def live_arrays(live: LiveModel, overrides) -> dict | str:
+    """What the live model would hand HiGHS for ``overrides``, or why it declines."""
     prepared = live.run_data(overrides)
     if isinstance(prepared, str):
         return prepared
@@ -81,8 +87,10 @@ def assert_same_model(live: LiveModel, got: dict, want: dict, what: str) -> None
 
 @pytest.mark.parametrize(("sheet", "column"), OVERRIDABLE)
 def test_every_overridable_column_matches_a_rebuild(baseline, live, sheet, column):
-    """Scale the column by 0.73 on every row (and, separately, set one row's value from a
-    period on): the live model's data must equal the rebuilt model's, entry by entry.
+    """The live model's data equals a rebuild's, entry by entry, for every column.
+
+    Each column is scaled by 0.73 on every row and, separately, one row's value is set from
+    a period on.
 
     A wrong or missing read declared in ``optimizer.formulation.FAMILIES`` shows up here as
     a differing right-hand side, cost or coefficient. The baseline has rows in every sheet
@@ -125,9 +133,11 @@ def test_structure_change_is_declined(baseline, live):
 
 
 def test_sweep_solves_like_a_rebuild(baseline):
-    """A sweep of China's Dy export quota, run after run on one live model: each optimum and
-    status-quo cost equals a fresh ``api.solve`` of the same overrides (MIP gap 0, so the
-    optima are exact), and every run stays live (no rebuild)."""
+    """A sweep solved run after run on one live model equals fresh solves.
+
+    China's Dy export quota: each optimum and status-quo cost equals a fresh ``api.solve`` of
+    the same overrides (MIP gap 0, so the optima are exact), and every run stays live.
+    """
     from optimizer.batch.definition import parse_sweep
 
     options = SolveOptions(mip_rel_gap=0)
@@ -146,13 +156,16 @@ def test_sweep_solves_like_a_rebuild(baseline):
 
 
 def test_fixed_builds_status_quo_is_no_builds(kit):
-    """The two-scenario micro-instance of tests/test_batch.py (its docstring): with the builds
+    """With fixed builds, the status quo is the plan with no builds, on both paths.
+
+    The two-scenario micro-instance of tests/test_batch.py (its docstring): with the builds
     fixed to 1×j the plan costs K + 75 = 375 in both scenarios; the status quo (no builds)
     buys 15 t from T at 10 in calm and leaves 15 t unmet at 50 in cut: (150 + 750) / 2 = 450.
     Both paths must say so; the rebuild path used to re-solve the fixed model and report 375
     as the status quo.
 
-    T's price × 2 (20 USD/t) then moves only the status quo: (300 + 750) / 2 = 525."""
+    T's price × 2 (20 USD/t) then moves only the status quo: (300 + 750) / 2 = 525.
+    """
     from test_batch import micro_sheets
 
     inst = kit.instance(micro_sheets())
