@@ -146,3 +146,34 @@ def test_table_sheet_edge_values(tmp_path):
     assert ws.cell(3, h["key"]).value == EVIL and ws.cell(3, h["key"]).quotePrefix
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E3"
 
+
+
+def test_long_shadow_price_tables_keep_the_most_valuable_binding_rows(monkeypatch):
+    """A ``dual_*`` table longer than the cap shows only binding rows with a non-zero price,
+    and at most ``cap`` of them: those with the largest absolute price, in table order.
+
+    Five rows, prices −5, 0, 3, −1, 7, the last one not binding: the binding priced rows are
+    a (|−5|), c (3) and d (|−1|). With a cap of 2 the sheet keeps a and c; with a cap of 3 it
+    keeps all three; a table of no more rows than the cap, or not a ``dual_*`` table, is shown
+    whole.
+    """
+    import pandas as pd
+
+    from optimizer.report import excel
+
+    df = pd.DataFrame({"key": list("abcde"), "shadow_price": [-5.0, 0.0, 3.0, -1.0, 7.0],
+                       "binding": [True, True, True, True, False]})
+    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 2)
+    shown, note = excel.workbook_rows("dual_x", df)
+    assert shown["key"].tolist() == ["a", "c"]
+    assert note == ("The 2 binding rows with the largest absolute price, of 3 binding with a "
+                    "non-zero price and 5 rows in all; every row is in tables/dual_x.csv")
+    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 3)
+    shown, note = excel.workbook_rows("dual_x", df)
+    assert shown["key"].tolist() == ["a", "c", "d"]
+    assert note == ("Binding rows with a non-zero price only (3 of 5); every row is in "
+                    "tables/dual_x.csv")
+    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 5)
+    assert excel.workbook_rows("dual_x", df) == (df, None)
+    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 2)
+    assert excel.workbook_rows("flows", df) == (df, None)

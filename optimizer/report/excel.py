@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimizer.report.excel_sheet import (
@@ -53,7 +54,9 @@ DESCRIPTIONS = {
 }
 
 DUAL_ROWS_IN_FULL = 2_000
-"""A shadow-price table longer than this shows only its binding, priced rows in the workbook."""
+"""A shadow-price table longer than this shows only its binding, priced rows in the workbook,
+and of those at most this many: the ones with the largest absolute shadow price (what the
+constraint is worth), in table order. Every row stays in ``tables/<name>.csv``."""
 
 PX_PER_CM = 96 / 2.54
 """Chart sizes are chosen in cm (as Excel shows them); XlsxWriter takes pixels at 96 dpi."""
@@ -61,6 +64,32 @@ PX_PER_CM = 96 / 2.54
 OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 """Never guess a cell's type from its text (every write here is typed anyway). ``in_memory``
 is left off: it saves ~5 % of the time at medium but holds every sheet's XML in memory too."""
+
+
+def workbook_rows(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows of a table that its sheet shows, and the note saying what was left out.
+
+    A shadow-price table of more than :data:`DUAL_ROWS_IN_FULL` rows is mostly zero-priced
+    slack rows (or, for balance equations, thousands of equal-looking prices): its sheet keeps
+    the binding rows with a non-zero price, at most ``DUAL_ROWS_IN_FULL`` of them, those with
+    the largest absolute shadow price, in table order. Writing fewer cells is also what keeps
+    the workbook quick at scale (XlsxWriter costs ~5 µs a cell).
+    """
+    if not (name.startswith("dual_") and len(df) > DUAL_ROWS_IN_FULL
+            and {"binding", "shadow_price"} <= set(df.columns)):
+        return df, None
+    keep = binding_rows(df).to_numpy()
+    n_priced = int(keep.sum())
+    if n_priced > DUAL_ROWS_IN_FULL:
+        price = pd.to_numeric(df["shadow_price"], errors="coerce").abs().to_numpy()
+        order = np.argsort(-np.where(keep, price, -1.0), kind="stable")
+        keep = np.zeros(len(df), dtype=bool)
+        keep[order[:DUAL_ROWS_IN_FULL]] = True
+        what = (f"The {DUAL_ROWS_IN_FULL:,} binding rows with the largest absolute price, of "
+                f"{n_priced:,} binding with a non-zero price and {len(df):,} rows in all")
+    else:
+        what = f"Binding rows with a non-zero price only ({n_priced:,} of {len(df):,})"
+    return df[keep], f"{what}; every row is in tables/{name}.csv"
 
 
 def write_table_sheet(wb, name: str, df: pd.DataFrame, note: str | None = None) -> None:
@@ -200,16 +229,7 @@ def write_results_workbook(run: SavedRun, path: Path) -> None:
         _contents_sheet(wb, run, sheets)  # first: XlsxWriter keeps sheets in creation order
         _summary_sheet(wb, run)
         for name in names:
-            df = run.tables[name]
-            note = None
-            if (name.startswith("dual_") and len(df) > DUAL_ROWS_IN_FULL
-                    and "binding" in df.columns):
-                # A large model's shadow-price tables are mostly zero-priced slack rows: keep
-                # the binding, priced rows in the workbook and every row in the CSV.
-                keep = binding_rows(df)
-                note = (f"Binding rows with a non-zero price only ({int(keep.sum()):,} of "
-                        f"{len(df):,}); every row is in tables/{name}.csv")
-                df = df[keep]
+            df, note = workbook_rows(name, run.tables[name])
             write_table_sheet(wb, name, df, note=note)
             if name == "cost_breakdown":
                 _cost_chart(wb, wb.get_worksheet_by_name(name), df)
