@@ -155,7 +155,7 @@ def solve(
             run.outcome.highs = run.outcome.lp_highs = None
             spin.set("writing")
             t0 = time.perf_counter()
-            write_run(run, target, render=not no_report)
+            write_run(run, target, render=not no_report, parallel=True)
             times["write"] = time.perf_counter() - t0
         s = run.summary()
         typer.echo(f"{s['status']}: expected cost USD {s['objective_usd']:,.0f}"
@@ -239,7 +239,7 @@ def report(
     from optimizer.report import render_run_outputs
 
     def go():
-        render_run_outputs(run_dir)
+        render_run_outputs(run_dir, parallel=True)
         typer.echo(f"rendered {run_dir}")
     run_guarded(go, debug)
 

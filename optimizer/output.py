@@ -120,11 +120,13 @@ def write_json(obj, path: Path) -> None:
                     encoding="utf-8")
 
 
-def write_run(run, out_dir: str | Path, render: bool = True) -> Path:
+def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = False,
+              stats: dict | None = None) -> Path:
     """Write every output of a solve into ``out_dir`` atomically; return the folder.
 
     ``render=False`` writes only ``tables/*.csv`` and ``summary.json`` (what analysts' scripts
     read, and all ``supplyopt report`` needs to render results.xlsx and report.html later).
+    ``parallel`` and ``stats``: see :func:`optimizer.report.render_run_outputs`.
     """
     from optimizer.report import render_run_outputs
 
@@ -133,7 +135,7 @@ def write_run(run, out_dir: str | Path, render: bool = True) -> Path:
         write_tables(run.tables, tmp / "tables")
         write_json(run.summary(), tmp / "summary.json")
         if render:
-            render_run_outputs(tmp, name=out_dir.name)
+            render_run_outputs(tmp, name=out_dir.name, parallel=parallel, stats=stats)
     return out_dir
 
 
