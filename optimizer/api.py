@@ -115,7 +115,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     them); they are also kept in ``run.warnings`` and on a raised InfeasibleError.
     """
     from optimizer.formulation import build_model
-    from optimizer.results import dual_tables, solution_tables
+    from optimizer.results import all_tables
     from optimizer.scenario import with_overrides
     from optimizer.solve import (
         check_outcome,
@@ -152,8 +152,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         numeric_warnings = scan_numerics(md, compiled)
         for w in numeric_warnings if on_warning else ():
             on_warning(w)
-        outcome = solve_compiled(md, compiled, options, warm_start=warm_start,
-                                 background_ranging=True)
+        outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
     else:
         compiled = free = None
         numeric_warnings = []
@@ -172,24 +171,12 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         raise exc
     try:
         check_outcome(outcome, options)
-    except BaseException as exc:
-        outcome.finish()
-        if isinstance(exc, InfeasibleError):
-            exc.warnings = numeric_warnings
+    except InfeasibleError as exc:
+        exc.warnings = numeric_warnings
         raise
     t0 = time.perf_counter()
-    tables = solution_tables(md, outcome)
+    tables = all_tables(md, outcome)
     times["tables"] = time.perf_counter() - t0
-    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
-                    warnings=numeric_warnings)
-    try:
-        if verify:
-            verify_result(run)  # reads the plan only: HiGHS may still be ranging meanwhile
-    finally:
-        times["duals"] = times.get("duals", 0.0) + outcome.finish()
-    t0 = time.perf_counter()
-    tables.update(dual_tables(md, outcome))
-    times["tables"] += time.perf_counter() - t0
     if compare_status_quo and compiled is not None and len(md.var_ix["modules_built"]):
         # With fixed builds the solved model has no build decisions left: the status quo
         # (no builds) is re-solved from the free model, not from the fixed one.
@@ -197,6 +184,10 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         tables.update(status_quo_tables(md, free, options, outcome.values["modules_built"],
                                         getattr(outcome, "lp_highs", None)))
         times["status_quo"] = time.perf_counter() - t0
+    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
+                    warnings=numeric_warnings)
+    if verify:
+        verify_result(run)
     return run
 
 

@@ -78,19 +78,6 @@ class SolveOutcome:
     rhs_range: dict = field(default_factory=dict)  # family → (low, high) arrays
     message: str = ""
     warm_start: str | None = None  # "basis" (LP), "fixed_lp_basis" (MIP's dual re-solve), None
-    pending: object = field(default=None, repr=False)  # ranging still running (Background)
-
-    def finish(self) -> float:
-        """Wait for the ranging HiGHS may still do in the background; return the wait (s).
-
-        Until then ``rhs_range`` is empty and the Highs objects must not be touched.
-        """
-        if self.pending is None:
-            return 0.0
-        t0 = time.perf_counter()
-        pending, self.pending = self.pending, None
-        pending.join()
-        return time.perf_counter() - t0
 
     @property
     def status(self) -> str:
@@ -98,33 +85,6 @@ class SolveOutcome:
         if self.termination == "optimal":
             return "optimal"
         return "feasible" if self.has_solution else self.termination
-
-
-class Background:
-    """``fn()`` in a thread; :meth:`join` waits for it and re-raises what it raised."""
-
-    def __init__(self, fn, name: str):
-        import threading
-
-        self._error = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self, fn) -> None:
-        try:
-            fn()
-        except BaseException as exc:  # handed to the joining thread
-            self._error = exc
-
-    def join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
-BACKGROUND_RANGING_MAX_COLS = 500_000
-"""Above this many columns the ranging runs in the foreground: it is then the process's memory
-peak (+0.31 GB at 1M columns), and the tables and verification would stack on it."""
 
 
 @dataclass
@@ -402,19 +362,21 @@ def run_highs(h) -> None:
 
 
 def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
-                       source: str, background: bool = False) -> None:
+                       source: str) -> None:
     """Row duals and RHS ranges of an optimal LP held by ``lp_h`` into ``outcome``.
 
-    ``source`` is "lp", or "fixed_lp" for a MIP's LP with builds fixed. With ``background``
-    the ranging (HiGHS's ``getRanging``, which releases the GIL: 0.45 s of the medium preset)
-    runs in a thread while the caller builds tables and verifies; ``outcome.finish()`` waits
-    for it, and ``lp_h`` must not be touched before.
+    ``source`` is "lp", or "fixed_lp" for a MIP's LP with builds fixed.
     """
     import highspy
 
     fsol = lp_h.getSolution()
     outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
     outcome.duals_source = source
+    _, ranging = lp_h.getRanging()
+    if not ranging.valid:
+        return
+    lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
+    hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
     # For a row whose slack is basic (not binding), HiGHS ranges how far its activity can be
     # pushed; its right-hand side can move anywhere on the slack side of the activity with the
     # price staying 0.
@@ -422,34 +384,20 @@ def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
     act = np.asarray(fsol.row_value, dtype=float)
     is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
     is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
-
-    def rhs_ranges() -> None:
-        _, ranging = lp_h.getRanging()
-        if not ranging.valid:
-            return
-        lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
-        hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
-        lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
-        hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
-        lo_f = _scatter(md, compiled, lo, rows=True)
-        hi_f = _scatter(md, compiled, hi, rows=True)
-        outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
-
-    if background and compiled.lp.num_col_ <= BACKGROUND_RANGING_MAX_COLS:
-        _split(compiled, rows=True)  # cached before the thread needs it
-        outcome.pending = Background(rhs_ranges, "highs-ranging")
-    else:
-        rhs_ranges()
+    lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
+    hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
+    lo_f = _scatter(md, compiled, lo, rows=True)
+    hi_f = _scatter(md, compiled, hi, rows=True)
+    outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
 
 
 def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
-                   warm_start=None, background_ranging: bool = False) -> SolveOutcome:
+                   warm_start=None) -> SolveOutcome:
     """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices.
 
     ``warm_start`` is a previous outcome of a model with the same rows and columns (a batch
     run that changed only data): its basis starts this LP, or this MIP's fixed-LP re-solve
-    (``outcome.warm_start`` says which; None = cold). ``background_ranging``: see
-    :func:`read_shadow_prices` (the caller then owes ``outcome.finish()``).
+    (``outcome.warm_start`` says which; None = cold).
     """
 
     times = {}
@@ -523,8 +471,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
             lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
             run_highs(lp_h)
         outcome.warm_start = warm
-        read_shadow_prices(md, compiled, lp_h, outcome, "fixed_lp" if is_mip else "lp",
-                           background=background_ranging)
+        read_shadow_prices(md, compiled, lp_h, outcome, "fixed_lp" if is_mip else "lp")
         times["duals"] = time.perf_counter() - t0
     outcome.highs = h  # kept for warm re-solves and IIS within this process
     if options.duals and is_mip:

@@ -177,3 +177,20 @@ def test_long_shadow_price_tables_keep_the_most_valuable_binding_rows(monkeypatc
     assert excel.workbook_rows("dual_x", df) == (df, None)
     monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 2)
     assert excel.workbook_rows("flows", df) == (df, None)
+
+
+def test_long_unmet_and_stock_tables_keep_their_positive_rows(monkeypatch):
+    """Longer than the cap, ``unmet_demand`` shows only rows with unmet demand (here the second
+    and fourth of four: 2 t and 0.5 t); at or under the cap it is shown whole."""
+    import pandas as pd
+
+    from optimizer.report import excel
+
+    df = pd.DataFrame({"demand": list("wxyz"), "demand_t": [5.0, 5.0, 5.0, 5.0],
+                       "unmet_t": [0.0, 2.0, 0.0, 0.5]})
+    monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 3)
+    shown, note = excel.workbook_rows("unmet_demand", df)
+    assert shown["demand"].tolist() == ["x", "z"]
+    assert note == "Rows with unmet_t > 0 only (2 of 4); every row is in tables/unmet_demand.csv"
+    monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 4)
+    assert excel.workbook_rows("unmet_demand", df) == (df, None)

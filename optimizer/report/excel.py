@@ -53,10 +53,15 @@ DESCRIPTIONS = {
     "status_quo_supply_mix": "Status-quo plan: supply shares and HHI.",
 }
 
-DUAL_ROWS_IN_FULL = 2_000
+DUAL_ROWS_IN_FULL = 1_000
 """A shadow-price table longer than this shows only its binding, priced rows in the workbook,
 and of those at most this many: the ones with the largest absolute shadow price (what the
 constraint is worth), in table order. Every row stays in ``tables/<name>.csv``."""
+
+LONG_TABLE_ROWS = 2_000
+POSITIVE_ROWS_OF_LONG = {"unmet_demand": "unmet_t", "stocks": "stock_t"}
+"""A table named here that is longer than ``LONG_TABLE_ROWS`` shows only the rows where this
+column is positive (a medium instance: 177 of 4,288 unmet-demand rows, 115 of 1,952 stocks)."""
 
 PX_PER_CM = 96 / 2.54
 """Chart sizes are chosen in cm (as Excel shows them); XlsxWriter takes pixels at 96 dpi."""
@@ -72,9 +77,16 @@ def workbook_rows(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, str | None
     A shadow-price table of more than :data:`DUAL_ROWS_IN_FULL` rows is mostly zero-priced
     slack rows (or, for balance equations, thousands of equal-looking prices): its sheet keeps
     the binding rows with a non-zero price, at most ``DUAL_ROWS_IN_FULL`` of them, those with
-    the largest absolute shadow price, in table order. Writing fewer cells is also what keeps
-    the workbook quick at scale (XlsxWriter costs ~5 µs a cell).
+    the largest absolute shadow price, in table order. A long unmet-demand or stock table keeps
+    its positive rows (:data:`POSITIVE_ROWS_OF_LONG`). The workbook is for reading; the CSV
+    files are for analysis, and writing fewer cells keeps the workbook quick at scale
+    (XlsxWriter costs ~5 µs a cell).
     """
+    column = POSITIVE_ROWS_OF_LONG.get(name)
+    if column in df.columns and len(df) > LONG_TABLE_ROWS:
+        keep = pd.to_numeric(df[column], errors="coerce").fillna(0).to_numpy() > 0
+        return df[keep], (f"Rows with {column} > 0 only ({int(keep.sum()):,} of {len(df):,}); "
+                          f"every row is in tables/{name}.csv")
     if not (name.startswith("dual_") and len(df) > DUAL_ROWS_IN_FULL
             and {"binding", "shadow_price"} <= set(df.columns)):
         return df, None
@@ -198,7 +210,8 @@ def _supply_mix_chart(wb, piv: pd.DataFrame) -> None:
     ws.insert_chart(1, len(piv.columns) + 2, ch)
 
 
-def _contents_sheet(wb, run: SavedRun, names: list[str]) -> None:
+def _contents_sheet(wb, run: SavedRun, names: list[str], notes: dict[str, str]) -> None:
+    """Links to every sheet with what it holds, and which rows a shortened sheet shows."""
     ws = wb.add_worksheet("contents")
     write_value(wb, ws, 0, 0, f"Results: {run.summary.get('instance')}", bold=True, font_size=14)
     write_value(wb, ws, 1, 0, "Click a sheet name to open it. Units are in the column headers; "
@@ -207,9 +220,10 @@ def _contents_sheet(wb, run: SavedRun, names: list[str]) -> None:
     link = style(wb, font_color="#0563C1", underline=1)
     for i, name in enumerate(names, start=4):
         ws.write_url(i, 0, "internal:'{}'!A1".format(name.replace("'", "''")), link, name)
-        write_value(wb, ws, i, 1, DESCRIPTIONS.get(name) or (
+        what = DESCRIPTIONS.get(name) or (
             f"Shadow prices of {name[5:]}: dual, slack, binding (highlighted if binding with a "
-            "non-zero price)." if name.startswith("dual_") else ""))
+            "non-zero price)." if name.startswith("dual_") else "")
+        write_value(wb, ws, i, 1, f"{what} {notes[name]}." if name in notes else what)
     ws.freeze_panes(4, 0)
     ws.set_column(0, 0, 32)
     ws.set_column(1, 1, 95)
@@ -225,11 +239,13 @@ def write_results_workbook(run: SavedRun, path: Path) -> None:
     sheets = ["summary"] + [n[:31] for n in names]
     if pivot is not None:
         sheets.insert(sheets.index("supply_mix") + 1, "supply_mix_chart")
+    shown = {name: workbook_rows(name, run.tables[name]) for name in names}
+    notes = {name[:31]: note for name, (_, note) in shown.items() if note}
     with xlsxwriter.Workbook(str(path), OPTIONS) as wb:
-        _contents_sheet(wb, run, sheets)  # first: XlsxWriter keeps sheets in creation order
+        _contents_sheet(wb, run, sheets, notes)  # first: XlsxWriter keeps sheets in creation order
         _summary_sheet(wb, run)
         for name in names:
-            df, note = workbook_rows(name, run.tables[name])
+            df, note = shown[name]
             write_table_sheet(wb, name, df, note=note)
             if name == "cost_breakdown":
                 _cost_chart(wb, wb.get_worksheet_by_name(name), df)
