@@ -150,7 +150,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     # As `supplyopt solve` does it: the status-quo tables within the solve (a MIP's warm
     # re-solve of its solved fixed LP, timed apart as `status_quo`), then the solver objects
     # released before the outputs are written.
-    run = solve(inst, options, times=times)
+    run = solve(inst, options, times=times, parallel=True)
     run.outcome.highs = run.outcome.lp_highs = None
     peak_before_write = peak_rss_mb()
     reset_peak_rss()

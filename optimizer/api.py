@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,7 +104,7 @@ class RunResult:
 
 def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
           times: dict | None = None, verify: bool = True, warm_start=None,
-          compare_status_quo: bool = True, on_warning=None) -> RunResult:
+          compare_status_quo: bool = True, on_warning=None, parallel: bool = False) -> RunResult:
     """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure.
 
     ``overrides`` (batch runs, ``--set``) apply to every scenario and win over them.
@@ -113,13 +114,17 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     holds the solver.
     ``on_warning`` is called with each numerical warning found before the solve (the CLI prints
     them); they are also kept in ``run.warnings`` and on a raised InfeasibleError.
+    ``parallel`` verifies the plan in a forked child while HiGHS ranges the right-hand sides
+    (:mod:`optimizer.forked`): for a single run with a spare core, not inside a batch's workers.
     """
     from optimizer.formulation import build_model
-    from optimizer.results import all_tables
+    from optimizer.results import dual_tables, solution_tables
     from optimizer.scenario import with_overrides
     from optimizer.solve import (
         check_outcome,
         compile_arrays,
+        dual_highs,
+        read_rhs_ranges,
         return_large_frees_to_os,
         solve_compiled,
         solve_with_pyomo,
@@ -152,7 +157,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         numeric_warnings = scan_numerics(md, compiled)
         for w in numeric_warnings if on_warning else ():
             on_warning(w)
-        outcome = solve_compiled(md, compiled, options, warm_start=warm_start)
+        outcome = solve_compiled(md, compiled, options, warm_start=warm_start, ranging=False)
     else:
         compiled = free = None
         numeric_warnings = []
@@ -175,8 +180,19 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         exc.warnings = numeric_warnings
         raise
     t0 = time.perf_counter()
-    tables = all_tables(md, outcome)
+    tables = solution_tables(md, outcome)
     times["tables"] = time.perf_counter() - t0
+    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
+                    warnings=numeric_warnings)
+    lp_h = dual_highs(outcome) if compiled is not None else None
+    with _verification(run, verify, parallel):  # reads the plan's tables only
+        if lp_h is not None:
+            t0 = time.perf_counter()
+            read_rhs_ranges(md, compiled, lp_h, outcome)
+            times["duals"] = times.get("duals", 0.0) + time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables.update(dual_tables(md, outcome))
+    times["tables"] += time.perf_counter() - t0
     if compare_status_quo and compiled is not None and len(md.var_ix["modules_built"]):
         # With fixed builds the solved model has no build decisions left: the status quo
         # (no builds) is re-solved from the free model, not from the fixed one.
@@ -184,25 +200,56 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         tables.update(status_quo_tables(md, free, options, outcome.values["modules_built"],
                                         getattr(outcome, "lp_highs", None)))
         times["status_quo"] = time.perf_counter() - t0
-    run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
-                    warnings=numeric_warnings)
-    if verify:
-        verify_result(run)
     return run
 
 
-def verify_result(run: RunResult) -> None:
+@contextmanager
+def _verification(run: RunResult, verify: bool, parallel: bool):
+    """Verify ``run`` (:func:`verify_result`) once the ``with`` block is done.
+
+    With ``parallel`` (and fork and a spare core) the verifier runs in a forked child during
+    the block instead: the block is HiGHS's ranging, which holds the GIL, so a thread would
+    not overlap it. The child's verdict is then checked here exactly as a local one.
+    """
+    from optimizer import forked
+    from optimizer.verify import verify_run
+
+    if not verify:
+        yield
+        return
+    if not (parallel and forked.available()):
+        yield
+        verify_result(run)
+        return
+
+    def verdict():
+        t0 = time.perf_counter()
+        found = verify_run(run.instance, run.tables, run.outcome.objective)
+        return {"verification": found, "seconds": time.perf_counter() - t0}
+
+    got = {}
+    with forked.in_child(verdict, got):
+        yield
+    verify_result(run, **got["result"])
+
+
+def verify_result(run: RunResult, verification: dict | None = None,
+                  seconds: float | None = None) -> None:
     """Check ``run`` with the independent verifier; raise SolverError if it fails.
 
     The verdict goes to ``run.verification``, its time to ``run.times_s["verify"]``. It fails
-    when the plan breaks a constraint or its cost is not the objective.
+    when the plan breaks a constraint or its cost is not the objective. A ``verification``
+    already computed (in a forked child, taking ``seconds``) is checked instead.
     """
     from optimizer.errors import SolverError
     from optimizer.verify import describe_failure, verify_run
 
-    t0 = time.perf_counter()
-    run.verification = verify_run(run.instance, run.tables, run.outcome.objective)
-    run.times_s["verify"] = time.perf_counter() - t0
+    if verification is None:
+        t0 = time.perf_counter()
+        verification = verify_run(run.instance, run.tables, run.outcome.objective)
+        seconds = time.perf_counter() - t0
+    run.verification = verification
+    run.times_s["verify"] = seconds
     if run.verification.get("checked") and not run.verification.get("ok"):
         raise SolverError("the solution failed independent verification: "
                           + describe_failure(run.verification))

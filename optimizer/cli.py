@@ -146,7 +146,7 @@ def solve(
             target = out or Path("reports") / safe_name(inst.name)
             try:
                 run = solve_instance(inst, options, parse_set(set_), times=times,
-                                     on_warning=lambda w: err(f"warning: {w}"))
+                                     on_warning=lambda w: err(f"warning: {w}"), parallel=True)
             except InfeasibleError as exc:
                 write_failure(target, inst, exc)
                 raise

@@ -231,9 +231,9 @@ def shadow_prices(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def all_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
-    """Every result table by name (the names are sheet names in results.xlsx)."""
-    tables = {
+def solution_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """The plan's tables by name: builds, flows, stocks, costs, supply mix (no shadow prices)."""
+    return {
         "builds": builds_table(md, out),
         "candidates": candidates_table(md),
         "cost_breakdown": cost_breakdown(md, out),
@@ -243,6 +243,13 @@ def all_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
         "stocks": stocks_table(md, out),
         "supply_mix": supply_mix(md, out),
     }
-    for fam, df in shadow_prices(md, out).items():
-        tables[f"dual_{fam}"] = df
-    return tables
+
+
+def dual_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """The shadow-price tables, named ``dual_<family>`` (sheet names in results.xlsx)."""
+    return {f"dual_{fam}": df for fam, df in shadow_prices(md, out).items()}
+
+
+def all_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """Every result table by name (the names are sheet names in results.xlsx)."""
+    return solution_tables(md, out) | dual_tables(md, out)

@@ -362,16 +362,26 @@ def run_highs(h) -> None:
 
 
 def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
-                       source: str) -> None:
-    """Row duals and RHS ranges of an optimal LP held by ``lp_h`` into ``outcome``.
+                       source: str, ranging: bool = True) -> None:
+    """Row duals of an optimal LP held by ``lp_h`` into ``outcome``, and their RHS ranges
+    unless ``ranging`` is False (then :func:`read_rhs_ranges` is the caller's to call).
 
     ``source`` is "lp", or "fixed_lp" for a MIP's LP with builds fixed.
     """
-    import highspy
-
     fsol = lp_h.getSolution()
     outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
     outcome.duals_source = source
+    if ranging:
+        read_rhs_ranges(md, compiled, lp_h, outcome)
+
+
+def read_rhs_ranges(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome) -> None:
+    """For each row, the right-hand-side interval over which its shadow price holds.
+
+    HiGHS's ``getRanging`` (0.45 s of the medium preset; it holds the GIL throughout).
+    """
+    import highspy
+
     _, ranging = lp_h.getRanging()
     if not ranging.valid:
         return
@@ -381,7 +391,7 @@ def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
     # pushed; its right-hand side can move anywhere on the slack side of the activity with the
     # price staying 0.
     basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
-    act = np.asarray(fsol.row_value, dtype=float)
+    act = np.asarray(lp_h.getSolution().row_value, dtype=float)
     is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
     is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
     lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
@@ -392,12 +402,14 @@ def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
 
 
 def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
-                   warm_start=None) -> SolveOutcome:
+                   warm_start=None, ranging: bool = True) -> SolveOutcome:
     """Solve with HiGHS; for a MIP, re-solve the LP with builds fixed to get shadow prices.
 
     ``warm_start`` is a previous outcome of a model with the same rows and columns (a batch
     run that changed only data): its basis starts this LP, or this MIP's fixed-LP re-solve
-    (``outcome.warm_start`` says which; None = cold).
+    (``outcome.warm_start`` says which; None = cold). ``ranging=False`` leaves the RHS ranges
+    to the caller (:func:`read_rhs_ranges` on :func:`dual_highs`), who can do other work
+    around it.
     """
 
     times = {}
@@ -471,12 +483,20 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
             lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
             run_highs(lp_h)
         outcome.warm_start = warm
-        read_shadow_prices(md, compiled, lp_h, outcome, "fixed_lp" if is_mip else "lp")
+        read_shadow_prices(md, compiled, lp_h, outcome, "fixed_lp" if is_mip else "lp",
+                           ranging=ranging)
         times["duals"] = time.perf_counter() - t0
     outcome.highs = h  # kept for warm re-solves and IIS within this process
     if options.duals and is_mip:
         outcome.lp_highs = lp_h  # the fixed LP, optimal basis in hand (see resolve_builds)
     return outcome
+
+
+def dual_highs(outcome: SolveOutcome):
+    """The Highs object holding the LP whose duals ``outcome`` reports (None without duals)."""
+    if outcome.duals_source is None:
+        return None
+    return getattr(outcome, "lp_highs" if outcome.is_mip else "highs", None)
 
 
 def resolve_builds(md, compiled: CompiledModel, lp_h, counts) -> SolveOutcome:

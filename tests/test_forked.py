@@ -68,3 +68,49 @@ def test_cli_workbook_failure_writes_nothing(tmp_path, monkeypatch):
     assert "internal error: ChildFailed: OSError: No space left on device" in res.output
     assert "Traceback" not in res.output
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def _json_plain(obj):
+    import json
+
+    return json.loads(json.dumps(obj, default=lambda o: o.tolist() if hasattr(o, "tolist")
+                                 else str(o)))
+
+
+def test_verification_in_a_child_gives_the_same_run(baseline):
+    """``solve(parallel=True)`` verifies in a forked child while HiGHS ranges: same tables
+    (shadow-price ranges included) and the same verdict as verifying in turn."""
+    from optimizer.api import solve
+
+    serial, forked_run = solve(baseline), solve(baseline, parallel=True)
+    assert sorted(serial.tables) == sorted(forked_run.tables)
+    for name, df in serial.tables.items():
+        assert df.equals(forked_run.tables[name]), name
+    assert forked_run.verification["checked"] and forked_run.verification["ok"]
+    assert _json_plain(serial.verification) == forked_run.verification
+
+
+def test_failed_verification_in_a_child_raises_as_in_turn(baseline, monkeypatch):
+    """A verifier that is told a cost 1 % off the plan's: the child's verdict fails the run
+    with the same message as a local one."""
+    from optimizer import verify
+    from optimizer.api import solve
+    from optimizer.errors import SolverError
+
+    real = verify.verify_run
+    monkeypatch.setattr(verify, "verify_run",
+                        lambda inst, tables, objective: real(inst, tables, objective * 1.01))
+    messages = []
+    for parallel in (False, True):
+        with pytest.raises(SolverError) as info:
+            solve(baseline, parallel=parallel)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("the solution failed independent verification")
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    from optimizer.api import load_instance
+
+    return load_instance("instances/ree_baseline.xlsx")
