@@ -14,8 +14,10 @@ For each preset and variant (``lp``: no candidate modules; ``mip``: with modules
    compile (term arrays → HighsLp), handoff (passModel), solve, extract (values), duals (row
    duals + ranging; for a MIP the fixed-LP re-solve), tables, status_quo (the report's
    no-new-builds LP, MIP only), verify, write (``optimizer.output.write_run``), as
-   ``supplyopt solve`` runs them (the HiGHS objects are released before writing); plus the
-   process's peak resident memory (VmHWM);
+   ``supplyopt solve`` runs them (the HiGHS objects are released before writing; below
+   500k columns the verification and the workbook are done by forked children alongside the
+   ranging and the report); plus the peak resident memory (VmHWM), with the children's own
+   pages added to the phase they ran in (an upper bound);
 3. exports the model HiGHS received (``Highs.writeModel`` → MPS, once) and times HiGHS alone
    reading and solving it in a fresh subprocess with the same options: the *floor*;
 4. prints medians and the ratios end-to-end / floor and peak memory / floor peak.
@@ -132,6 +134,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     """One full solve of ``instance``; per-stage times, counts and peak memory."""
     t_imp = time.perf_counter()
     from optimizer.api import load_instance, solve
+    from optimizer import forked
     from optimizer.output import write_run
     from optimizer.solve import SolveOptions
     t_import = time.perf_counter() - t_imp
@@ -156,14 +159,15 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     reset_peak_rss()
     render: dict = {}
     t0 = time.perf_counter()
-    write_run(run, out_dir, parallel=True, stats=render)
+    write_run(run, out_dir, parallel=forked.worth_it(run.outcome.n_variables), stats=render)
     times["write"] = time.perf_counter() - t0
     end_to_end = time.perf_counter() - t_start
     cpu = cpu_s() - cpu0
-    # The workbook's writer is a forked child sharing this process's pages: while both run
-    # they hold at most this process's peak while writing plus the pages the child held on
-    # its own (read when it finished).
-    peak = max(peak_before_write, peak_rss_mb() + (render.get("child_private_mb") or 0.0))
+    # Forked helpers share this process's pages: the verifier (during the ranging) and the
+    # workbook's writer (during the write). Bound: this process's peak in each phase plus
+    # the pages the helper held on its own (read when it finished).
+    peak = max(peak_before_write + (run.child_private_mb.get("verify") or 0.0),
+               peak_rss_mb() + (render.get("child_private_mb") or 0.0))
     if profiler is not None:
         profiler.stop()
         Path(profile).write_text(json.dumps(profile_summary(profiler, end_to_end), indent=1))
@@ -173,7 +177,8 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     return {"times_s": {k: float(v) for k, v in times.items()}, "end_to_end_s": end_to_end,
             "cpu_s": cpu,
             "import_s": t_import, "peak_rss_mb": peak, "counts": summary["counts"],
-            "render_child_private_mb": render.get("child_private_mb"),
+            "child_private_mb": {"verify": run.child_private_mb.get("verify"),
+                                 "render": render.get("child_private_mb")},
             "objective": summary["objective_usd"], "status": summary["status"],
             "gap": summary["gap"], "duals": summary["duals"], "shims": shims}
 

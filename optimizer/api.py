@@ -62,6 +62,8 @@ class RunResult:
     verification: dict = field(default_factory=dict)
     model_data: object = None
     warnings: list = field(default_factory=list)  # numerical warnings (optimizer.numerics)
+    child_private_mb: dict = field(default_factory=dict)
+    """Memory (MB) forked helpers held on their own (``verify``), for the benchmarks."""
 
     @property
     def objective(self) -> float | None:
@@ -115,9 +117,11 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     ``on_warning`` is called with each numerical warning found before the solve (the CLI prints
     them); they are also kept in ``run.warnings`` and on a raised InfeasibleError.
     ``parallel`` verifies the plan in a forked child while HiGHS ranges the right-hand sides
-    (:mod:`optimizer.forked`): for a single run with a spare core, not inside a batch's workers.
+    (:mod:`optimizer.forked`, where :func:`~optimizer.forked.worth_it`): for a single run,
+    not inside a batch's workers.
     """
     from optimizer.formulation import build_model
+    from optimizer import forked
     from optimizer.results import dual_tables, solution_tables
     from optimizer.scenario import with_overrides
     from optimizer.solve import (
@@ -185,6 +189,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
                     warnings=numeric_warnings)
     lp_h = dual_highs(outcome) if compiled is not None else None
+    parallel = parallel and compiled is not None and forked.worth_it(compiled.lp.num_col_)
     with _verification(run, verify, parallel):  # reads the plan's tables only
         if lp_h is not None:
             t0 = time.perf_counter()
@@ -207,9 +212,9 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
 def _verification(run: RunResult, verify: bool, parallel: bool):
     """Verify ``run`` (:func:`verify_result`) once the ``with`` block is done.
 
-    With ``parallel`` (and fork and a spare core) the verifier runs in a forked child during
-    the block instead: the block is HiGHS's ranging, which holds the GIL, so a thread would
-    not overlap it. The child's verdict is then checked here exactly as a local one.
+    With ``parallel`` the verifier runs in a forked child during the block instead: the block
+    is HiGHS's ranging, which holds the GIL, so a thread would not overlap it. The child's
+    verdict is then checked here exactly as a local one.
     """
     from optimizer import forked
     from optimizer.verify import verify_run
@@ -217,7 +222,7 @@ def _verification(run: RunResult, verify: bool, parallel: bool):
     if not verify:
         yield
         return
-    if not (parallel and forked.available()):
+    if not parallel:
         yield
         verify_result(run)
         return
@@ -230,6 +235,7 @@ def _verification(run: RunResult, verify: bool, parallel: bool):
     got = {}
     with forked.in_child(verdict, got):
         yield
+    run.child_private_mb["verify"] = got.get("child_private_mb")
     verify_result(run, **got["result"])
 
 

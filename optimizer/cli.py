@@ -130,6 +130,7 @@ def solve(
     """Solve an instance and write results.xlsx, report.html, tables/*.csv and summary.json."""
     from optimizer.api import load_instance
     from optimizer.api import solve as solve_instance
+    from optimizer import forked
     from optimizer.output import write_failure, write_run
     from optimizer.solve import SolveOptions
 
@@ -155,7 +156,8 @@ def solve(
             run.outcome.highs = run.outcome.lp_highs = None
             spin.set("writing")
             t0 = time.perf_counter()
-            write_run(run, target, render=not no_report, parallel=True)
+            write_run(run, target, render=not no_report,
+                      parallel=forked.worth_it(run.outcome.n_variables))
             times["write"] = time.perf_counter() - t0
         s = run.summary()
         typer.echo(f"{s['status']}: expected cost USD {s['objective_usd']:,.0f}"
