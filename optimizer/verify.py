@@ -408,7 +408,7 @@ def _module_capacity(d: _Data, builds) -> pd.DataFrame:
 
 def _site_capacity(d: _Data, flows, builds, rep: _Report, sheet: str, family: str,
                    side: str) -> None:
-    """Mines (concentrate out) and plants (concentrate in): cap·[t ≥ first] + modules."""
+    """Mines (concentrate out) and plants (concentrate in): (cap + modules)·[t ≥ first]."""
     sites = d.table(sheet)
     key = sheet[:-1]
     rows = d.grid.merge(pd.DataFrame({key: sites[key], "row": np.arange(len(sites)),
@@ -423,7 +423,7 @@ def _site_capacity(d: _Data, flows, builds, rep: _Report, sheet: str, family: st
     conc = flows[flows["origin"].map(d.kind.get) == "mines"].rename(columns={side: key})
     used = _attach(rows, _sum_by(conc, ["scenario", "period", key], "tonnes", "used"),
                    ["scenario", "period", key], "used")
-    rhs = np.where(online, cap, 0.0) + added
+    rhs = np.where(online, cap + added, 0.0)  # a module runs only when its site may
     rep.add(family, rows[["scenario", "period", key]], used, rhs, "<=", used + rhs,
             "concentrate out" if key == "mine" else "feed")
 

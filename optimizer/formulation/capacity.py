@@ -25,8 +25,13 @@ def _online_from(md: ModelData, sheet: str, column: str = "first_period") -> np.
     return np.array([0 if p is None else pidx[p] for p in md.inst.table(sheet)[column]], dtype=int)
 
 
-def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str) -> Terms:
-    """−inc_j · b[j,τ] for every module at the row's site online by the row's period (τ ≤ t)."""
+def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str,
+                  site_open: np.ndarray) -> Terms:
+    """−inc_j · b[j,τ] for every module at the row's site online by the row's period (τ ≤ t),
+    in rows of a period the site is open (``site_open``, per row: t ≥ the site's first_period).
+
+    A module adds capacity to a site: it cannot run before the site itself may produce.
+    """
     builds = md.var_ix["modules_built"]
     if builds.empty or index.empty:
         return Terms.of("modules_built", [], [])
@@ -35,6 +40,7 @@ def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str) -> Terms:
     rows = index[["node", site_col]].copy()
     rows["row"] = np.arange(len(index))
     rows["t"] = md.node_period[rows["node"].to_numpy()]
+    rows = rows[site_open]
     joined = rows.merge(mods, left_on=site_col, right_on="site")
     joined = joined[joined["period_pos"] <= joined["t"]]
     return Terms.of("modules_built", joined["row"], joined["col"], -joined["capacity_t"].astype(float))
@@ -45,7 +51,8 @@ def _concentrate_site_capacity(m, md: ModelData, sheet: str, site: str, name: st
     """Shared body of the mine and plant capacity families (one end of a concentrate lane).
 
     One row per (node, site): the concentrate on the site's lanes, minus the capacity of
-    modules online there by the node's period, ≤ the site's capacity (0 before first_period).
+    modules online there by the node's period, ≤ the site's capacity; before the site's
+    first_period neither counts (the row is then: concentrate ≤ 0).
     """
     sites = md.inst.table(sheet)
     index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(sites)),
@@ -54,21 +61,26 @@ def _concentrate_site_capacity(m, md: ModelData, sheet: str, site: str, name: st
     online = _online_from(md, sheet)
     pos = np.tile(np.arange(len(sites)), md.n_nodes)
     node = index["node"].to_numpy()
-    rhs = np.where(md.node_period[node] >= online[pos], cap[node, pos], 0.0)
+    site_open = md.node_period[node] >= online[pos]
+    rhs = np.where(site_open, cap[node, pos], 0.0)
     conc = md.var_ix["ship_concentrate_t"]
     site_pos = pd.Series(np.arange(len(sites)), index=sites[site].to_numpy())
     rows = node_major(conc["node"], site_pos.loc[conc[site].to_numpy()].to_numpy(), len(sites))
     terms = [Terms.of("ship_concentrate_t", rows, np.arange(len(conc))),
-             _module_terms(md, index, site)]
+             _module_terms(md, index, site, site_open)]
     add_rows(m, md, name, index, terms, "<=", rhs, doc,
-             rhs_cells=(sheet, "capacity_t", node, pos, (md.node_period[node] >= online[pos]) * 1.0))
+             rhs_cells=(sheet, "capacity_t", node, pos, site_open * 1.0))
 
 
 def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Concentrate a mine ships is within its capacity plus modules built there.
 
-    .. math:: \sum_{l \in out(m)} q_{n,l} - \sum_{j \in J(m)} \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
+    .. math:: \sum_{l \in out(m)} q_{n,l} - [t(n) \ge first_m] \sum_{j \in J(m)}
+              \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
               \le cap_{n,m} \cdot [t(n) \ge first_m]   \quad \forall n, m
+
+    A module adds capacity to its site: before the site's first_period it runs no more than
+    the site does.
 
     Units: t REO per period. Dual ≤ 0 (USD/t): what one more tonne of capacity would save.
     """
@@ -80,8 +92,12 @@ def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
 def add_plant_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Feed a plant takes is within its capacity plus modules built there.
 
-    .. math:: \sum_{l \in in(p)} q_{n,l} - \sum_{j \in J(p)} \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
+    .. math:: \sum_{l \in in(p)} q_{n,l} - [t(n) \ge first_p] \sum_{j \in J(p)}
+              \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
               \le cap_{n,p} \cdot [t(n) \ge first_p]   \quad \forall n, p
+
+    A module adds capacity to its site: before the site's first_period it runs no more than
+    the site does.
 
     Units: t REO feed per period. Dual ≤ 0 (USD/t): the value of one more tonne of capacity,
     which an investor sets against a module's cost per tonne.

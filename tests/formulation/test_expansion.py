@@ -73,3 +73,36 @@ def test_one_small_now_one_big_later(kit):
     # Sign check: 1 t REO more existing capacity in every period is worth the sum of the
     # per-period prices (−60); the plan stays optimal (the next best, 2090, gains at most 30).
     kit.check_perturbation(s, run, -60.0, "plants", "capacity_t", 1.0, plant="P")
+
+
+def test_modules_wait_for_their_site_to_open(kit):
+    """As above, but plant P may run only from P2 (``first_period``): so may its modules.
+
+    P1's 6 t Nd must then be bought (600). Made Nd saves 60 per t in P2 (demand 10) and P3
+    (16) only. Plans (a module online in P1 adds nothing before P2, so online periods tie):
+
+    ====================  ======================  ======  ==========================
+    plan                  t made (P2+P3)          capex   cost = 3200 − 60·made + capex
+    ====================  ======================  ======  ==========================
+    nothing               0                       0       3200
+    1 small               5+5 = 10                250     2850
+    2 small               10+10 = 20              500     2500
+    3 small               10+15 = 25              750     2950
+    big                   10+10 = 20              400     2400
+    **big + 1 small**     10+15 = 25              650     **2350**
+    big + 2 small         10+16 = 26              900     2540
+    ====================  ======================  ======  ==========================
+
+    Optimum 2350 with one ``big`` and one ``small``, and nothing made in P1. (Counting the
+    module before its site opens would allow the 2050 plan of the test above.)
+    """
+    s = _sheets(kit)
+    s["plants"][0]["first_period"] = "P2"
+    run = kit.solve(s)
+    assert run.objective == pytest.approx(2350, rel=1e-6)
+    builds = run.tables["builds"].groupby("module")["count"].sum()
+    assert builds.to_dict() == {"big": 1, "small": 1}
+    flows = run.tables["flows"]
+    made_p1 = flows[(flows["period"] == "P1") & (flows["origin"] == "P")]["tonnes"].sum()
+    assert made_p1 == pytest.approx(0, abs=1e-9)
+    assert run.verification["ok"]
