@@ -54,6 +54,20 @@ def recover(target: str | Path) -> None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
+def _umask() -> int:
+    """The process's file-creation mask (read without changing it where Linux allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
     try:
@@ -84,8 +98,9 @@ def atomic_dir(target: str | Path):
     # creating the folder and returning its name).
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        tmp.mkdir(mode=0o700)
+        tmp.mkdir(mode=0o700)  # private while half written
         yield tmp
+        tmp.chmod(0o777 & ~_umask())  # then as any folder the user makes: a team can read it
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

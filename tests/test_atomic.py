@@ -143,3 +143,18 @@ def test_infeasible_must_serve_exits_3_and_writes_no_plan(tmp_path):
     leftovers = [p.name for p in (tmp_path / "out").iterdir()] if (tmp_path / "out").exists() \
         else []
     assert not [n for n in leftovers if n.startswith(".")], leftovers
+
+
+def test_finished_folder_takes_the_usual_permissions(tmp_path):
+    """Private (0700) while being written; once complete, a run folder gets the mode any new
+    folder gets under the user's umask (0755 under umask 022), so a team can read it."""
+    from optimizer.output import atomic_dir
+
+    old = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "run") as tmp:
+            assert tmp.stat().st_mode & 0o777 == 0o700
+            (tmp / "summary.json").write_text("{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "run").stat().st_mode & 0o777 == 0o755
