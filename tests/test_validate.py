@@ -368,3 +368,20 @@ def test_base_instance_is_valid(tmp_path):
     path = workbook(tmp_path)
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_same_country_tariff_is_a_warning(tmp_path):
+    """A duty from the USA to the USA is legal (it charges flows within the USA) but almost
+    always a slip: the instance validates, with one warning naming the cell (Excel row 3)."""
+    data = frames()
+    data["tariffs"] = [
+        {"origin_country": "AUS", "destination_country": "USA", "product": "*",
+         "ad_valorem": 0.1},
+        {"origin_country": "USA", "destination_country": "USA", "product": "NdPr",
+         "ad_valorem": 0.25}]
+    path = workbook(tmp_path, data)
+    inst = validate(read_raw_sheets(path), path)
+    assert list(inst.warnings) == [Problem(
+        str(path), "tariffs", 3, "destination_country", "USA",
+        "a country other than the origin USA (a duty within one country charges domestic "
+        "flows; is that meant?)", "warning")]

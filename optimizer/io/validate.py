@@ -302,6 +302,15 @@ def _check_network(tables, kinds, files, out: _Collector) -> None:
             if kinds.get(site) not in (None, "mines", "plants"):
                 out.add("modules", row, "site", site, "a mine or plant (modules expand capacity)",
                         file=files["modules"])
+    tariffs = tables.get("tariffs")
+    if tariffs is not None:
+        for row, o, d in zip(tariffs.index, tariffs["origin_country"],
+                             tariffs["destination_country"]):
+            if o is not None and o == d:
+                # Legal (it charges flows within the country), but almost always a typo.
+                out.add("tariffs", row, "destination_country", d, "a country other than the "
+                        f"origin {o} (a duty within one country charges domestic flows; is that "
+                        "meant?)", severity="warning", file=files["tariffs"])
     limits = tables.get("end_use_limits")
     if limits is not None:
         for row, mt, ms in zip(limits.index, limits["max_t"], limits["max_share"]):
