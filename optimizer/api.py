@@ -120,8 +120,8 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     (:mod:`optimizer.forked`, where :func:`~optimizer.forked.worth_it`): for a single run,
     not inside a batch's workers.
     """
-    from optimizer.formulation import build_model
     from optimizer import forked
+    from optimizer.formulation import build_model
     from optimizer.results import dual_tables, solution_tables
     from optimizer.scenario import with_overrides
     from optimizer.solve import (

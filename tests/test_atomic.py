@@ -146,8 +146,10 @@ def test_infeasible_must_serve_exits_3_and_writes_no_plan(tmp_path):
 
 
 def test_finished_folder_takes_the_usual_permissions(tmp_path):
-    """Private (0700) while being written; once complete, a run folder gets the mode any new
-    folder gets under the user's umask (0755 under umask 022), so a team can read it."""
+    """Private (0700) while being written, then the mode of any new folder (0755, umask 022).
+
+    So a team sharing a reports folder can read a finished run.
+    """
     from optimizer.output import atomic_dir
 
     old = os.umask(0o022)

@@ -1,5 +1,8 @@
-"""The forked workbook writer: work done in a child, its errors raised in the parent, the child
-killed when the parent fails, and a run folder never half written."""
+"""Forked helpers (optimizer/forked.py): the workbook writer and the verifier.
+
+Work is done in a child, its errors are raised in the parent, the child is killed when the
+parent fails, and a run folder is never half written.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ pytestmark = pytest.mark.skipif(not forked.available(), reason="needs fork and t
 
 
 def test_child_does_the_work_while_the_parent_goes_on(tmp_path):
+    """The function runs in another process; its private memory is reported."""
     marker = tmp_path / "child.txt"
     stats = {}
     with forked.in_child(lambda: marker.write_text(str(os.getpid())), stats):
@@ -23,6 +27,7 @@ def test_child_does_the_work_while_the_parent_goes_on(tmp_path):
 
 
 def test_child_error_is_raised_in_the_parent_with_its_traceback():
+    """The child's exception comes back as ChildFailed, with its traceback as a note."""
     def fail():
         raise OSError("disk full")
 
@@ -34,8 +39,10 @@ def test_child_error_is_raised_in_the_parent_with_its_traceback():
 
 
 def test_parent_failure_kills_the_child(tmp_path):
-    """The block raises while the child would sleep 60 s: the parent re-raises at once and
-    the child never writes its file."""
+    """The block raises while the child would sleep 60 s.
+
+    The parent re-raises at once and the child never writes its file.
+    """
     marker = tmp_path / "late.txt"
 
     def slow():
@@ -78,8 +85,10 @@ def _json_plain(obj):
 
 
 def test_verification_in_a_child_gives_the_same_run(baseline):
-    """``solve(parallel=True)`` verifies in a forked child while HiGHS ranges: same tables
-    (shadow-price ranges included) and the same verdict as verifying in turn."""
+    """``solve(parallel=True)`` verifies in a forked child while HiGHS ranges.
+
+    Same tables (shadow-price ranges included) and the same verdict as verifying in turn.
+    """
     from optimizer.api import solve
 
     serial, forked_run = solve(baseline), solve(baseline, parallel=True)
@@ -91,8 +100,10 @@ def test_verification_in_a_child_gives_the_same_run(baseline):
 
 
 def test_failed_verification_in_a_child_raises_as_in_turn(baseline, monkeypatch):
-    """A verifier that is told a cost 1 % off the plan's: the child's verdict fails the run
-    with the same message as a local one."""
+    """A verifier told a cost 1 % off the plan's.
+
+    The child's verdict fails the run with the same message as a local one.
+    """
     from optimizer import verify
     from optimizer.api import solve
     from optimizer.errors import SolverError
@@ -111,6 +122,7 @@ def test_failed_verification_in_a_child_raises_as_in_turn(baseline, monkeypatch)
 
 @pytest.fixture(scope="module")
 def baseline():
+    """The shipped baseline instance, read once."""
     from optimizer.api import load_instance
 
     return load_instance("instances/ree_baseline.xlsx")

@@ -27,10 +27,10 @@ def _online_from(md: ModelData, sheet: str, column: str = "first_period") -> np.
 
 def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str,
                   site_open: np.ndarray) -> Terms:
-    """−inc_j · b[j,τ] for every module at the row's site online by the row's period (τ ≤ t),
-    in rows of a period the site is open (``site_open``, per row: t ≥ the site's first_period).
+    """−inc_j · b[j,τ] for each module at the row's site online by the row's period (τ ≤ t).
 
-    A module adds capacity to a site: it cannot run before the site itself may produce.
+    Only in rows of a period the site is open (``site_open``, per row: t ≥ the site's
+    first_period): a module adds capacity to a site and cannot run before the site may.
     """
     builds = md.var_ix["modules_built"]
     if builds.empty or index.empty:
