@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -114,6 +115,40 @@ def atomic_dir(target: str | Path):
     os.replace(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(path: str | Path, durable: bool = False):
+    """Yield a temporary path next to ``path``; on success it replaces ``path``, all or nothing.
+
+    The finished file gets the mode any new file gets under the user's umask (the temporary
+    one is 0600). ``durable`` also flushes the file and the rename to disk (what a resumed
+    batch reads back after a crash).
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+                                dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.chmod(0o666 & ~_umask())
+        if durable:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        try:
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError:  # not every platform or file system syncs a folder
+            pass
 
 
 def _json_default(o):

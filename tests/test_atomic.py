@@ -160,3 +160,20 @@ def test_finished_folder_takes_the_usual_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o755
+
+
+def test_atomic_files_take_the_usual_permissions(tmp_path):
+    """A file written through ``atomic_file`` ends with a new file's mode (0644, umask 022).
+
+    Batch manifests, summaries and reports were left with mkstemp's 0600.
+    """
+    from optimizer.output import atomic_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "batch_summary.csv", durable=True) as tmp:
+            tmp.write_text("run,status\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "batch_summary.csv").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["batch_summary.csv"]

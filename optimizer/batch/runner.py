@@ -157,28 +157,11 @@ def _live_model(key, inst, options):
 
 def write_json_atomic(obj, path: Path) -> None:
     """Write JSON to ``path`` via a temporary file, fsync and rename: all or nothing."""
-    from optimizer.output import _json_default
+    from optimizer.output import _json_default, atomic_file
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    with atomic_file(path, durable=True) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False)
+                       + "\n", encoding="utf-8")
 
 
 class _Saved:
@@ -679,15 +662,10 @@ def batch_tables(defn, tasks, manifests) -> dict:
 
 
 def _write_atomic(path: Path, writer) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    from optimizer.output import atomic_file
+
+    with atomic_file(path) as tmp:
         writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, jobs: int,
