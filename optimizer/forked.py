@@ -7,8 +7,8 @@ second core while the parent writes the report. The independent verification of 
 child starts with the parent's memory shared copy-on-write, so nothing is pickled and nothing
 is imported again.
 
-Only where ``os.fork`` exists and there are two cores or more (:func:`available`); callers
-fall back to doing the work in turn. The child ignores Ctrl-C (the parent gets it, kills the
+Only on Linux with two cores or more (:func:`available`); callers fall back to doing the
+work in turn. The child ignores Ctrl-C (the parent gets it, kills the
 child and cleans up), dies with its parent on Linux, touches no stdout or stderr, and reports
 back through a pipe: success with the memory only it holds (its private pages), or the error.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import traceback
 import warnings
 from contextlib import contextmanager
@@ -34,8 +35,14 @@ overlap saves under 1 % (0.65 s of verification and 6.5 s of writing next to a 4
 
 
 def available() -> bool:
-    """True where a second process can help: POSIX fork and at least two cores."""
-    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+    """True where a second process can help: Linux and at least two cores.
+
+    Linux only: macOS has fork, but system libraries loaded before it (Accelerate's BLAS,
+    Objective-C frameworks) are not safe to use in the child, which is why Python itself
+    stopped forking there by default.
+    """
+    return sys.platform.startswith("linux") and hasattr(os, "fork") \
+        and (os.cpu_count() or 1) >= 2
 
 
 def worth_it(n_columns: int) -> bool:
