@@ -41,8 +41,9 @@ def available() -> bool:
     Objective-C frameworks) are not safe to use in the child, which is why Python itself
     stopped forking there by default.
     """
-    return sys.platform.startswith("linux") and hasattr(os, "fork") \
-        and (os.cpu_count() or 1) >= 2
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return False
+    return len(os.sched_getaffinity(0)) >= 2  # the cores this process may use, not the machine's
 
 
 def worth_it(n_columns: int) -> bool:
