@@ -371,8 +371,8 @@ def test_base_instance_is_valid(tmp_path):
 
 
 def test_same_country_tariff_is_a_warning(tmp_path):
-    """A duty from the USA to the USA is legal (it charges flows within the USA) but almost
-    always a slip: the instance validates, with one warning naming the cell (Excel row 3)."""
+    """A duty from the USA to the USA: duties apply only to goods crossing a border, so the
+    row does nothing; the instance validates, with one warning naming the cell (Excel row 3)."""
     data = frames()
     data["tariffs"] = [
         {"origin_country": "AUS", "destination_country": "USA", "product": "*",
@@ -383,5 +383,5 @@ def test_same_country_tariff_is_a_warning(tmp_path):
     inst = validate(read_raw_sheets(path), path)
     assert list(inst.warnings) == [Problem(
         str(path), "tariffs", 3, "destination_country", "USA",
-        "a country other than the origin USA (a duty within one country charges domestic "
-        "flows; is that meant?)", "warning")]
+        "a country other than the origin USA (duties apply only to goods crossing a border); "
+        "this row is ignored", "warning")]

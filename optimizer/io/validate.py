@@ -307,10 +307,10 @@ def _check_network(tables, kinds, files, out: _Collector) -> None:
         for row, o, d in zip(tariffs.index, tariffs["origin_country"],
                              tariffs["destination_country"]):
             if o is not None and o == d:
-                # Legal (it charges flows within the country), but almost always a typo.
+                # The objective charges duties on border crossings only: the row does nothing.
                 out.add("tariffs", row, "destination_country", d, "a country other than the "
-                        f"origin {o} (a duty within one country charges domestic flows; is that "
-                        "meant?)", severity="warning", file=files["tariffs"])
+                        f"origin {o} (duties apply only to goods crossing a border); this row "
+                        "is ignored", severity="warning", file=files["tariffs"])
     limits = tables.get("end_use_limits")
     if limits is not None:
         for row, mt, ms in zip(limits.index, limits["max_t"], limits["max_share"]):
