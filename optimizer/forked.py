@@ -19,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import traceback
 import warnings
 from contextlib import contextmanager
@@ -102,37 +103,64 @@ def _child(fn, w: int) -> None:
 
 
 @contextmanager
+def _ctrl_c_held():
+    """Hold a Ctrl-C back while the block runs, then raise it (main thread only).
+
+    Around ``fork``: a Ctrl-C landing between the fork and the parent's note of the child's
+    pid would otherwise leave a child running, and one pending at the fork would also be
+    raised in the child (Python's "signal tripped" flag is copied with the memory).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # KeyboardInterrupt is only ever raised in the main thread
+        return
+    got = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if got:
+        raise KeyboardInterrupt
+
+
+@contextmanager
 def in_child(fn, stats: dict | None = None):
     """Run ``fn()`` in a forked child while the ``with`` block runs; then wait for it.
 
     If ``fn`` raised, :class:`ChildFailed` is raised on leaving the block. If the block
-    raises (Ctrl-C included), the child is killed first. ``stats``, when given, receives
-    ``result``, what ``fn`` returned as it reads back from JSON (tuples become lists, numpy
-    numbers Python ones), and ``child_private_mb``: the memory the child held on its own when
-    ``fn`` returned.
+    raises, or Ctrl-C arrives at any point, the child is killed first. ``stats``, when given,
+    receives ``result``, what ``fn`` returned as it reads back from JSON (tuples become lists,
+    numpy numbers Python ones), and ``child_private_mb``: the memory the child held on its
+    own when ``fn`` returned.
     """
     r, w = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns when a process with threads forks (HiGHS's workers may be alive):
-        # the child runs only ``fn``, in Python, and takes none of their locks.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        _child(fn, w)
-    os.close(w)
+    pid = None
     try:
+        with _ctrl_c_held():
+            with warnings.catch_warnings():
+                # Python 3.12+ warns when a process with threads forks (HiGHS's workers may be
+                # alive): the child runs only ``fn``, in Python, and takes none of their locks.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                _child(fn, w)  # never returns
+        os.close(w)
+        w = None
         yield
+        with os.fdopen(r, "rb", closefd=False) as f:
+            raw = f.read()
+        _, status = os.waitpid(pid, 0)
+        pid = None
     except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(r)
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
         raise
-    chunks = []
-    with os.fdopen(r, "rb") as f:
-        chunks.append(f.read())
-    _, status = os.waitpid(pid, 0)
-    raw = b"".join(chunks)
+    finally:
+        os.close(r)
+        if w is not None:
+            os.close(w)
     msg = json.loads(raw) if raw else {"ok": False, "error": (
         f"the child process ended without a verdict (wait status {status})"), "traceback": ""}
     if not msg["ok"]:

@@ -57,6 +57,37 @@ def test_parent_failure_kills_the_child(tmp_path):
     assert not marker.exists()
 
 
+def test_ctrl_c_around_the_fork_is_held_then_raised():
+    """A Ctrl-C arriving while the fork is under way is raised right after it, not lost."""
+    import signal
+
+    with pytest.raises(KeyboardInterrupt):
+        with forked._ctrl_c_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # the handler has run by now: held, not raised
+            held = True
+    assert held
+
+
+def test_ctrl_c_in_the_parent_kills_the_child(tmp_path):
+    """Ctrl-C while the child works: KeyboardInterrupt in the parent, the child gone."""
+    import signal
+
+    marker = tmp_path / "late.txt"
+
+    def slow():
+        time.sleep(60)
+        marker.write_text("too late")
+
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        with forked.in_child(slow):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+    assert time.perf_counter() - t0 < 5
+    assert not marker.exists()
+
+
 def test_cli_workbook_failure_writes_nothing(tmp_path, monkeypatch):
     """A workbook error in the child: one line naming it, exit 1, no run folder left."""
     from typer.testing import CliRunner
