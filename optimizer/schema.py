@@ -218,8 +218,8 @@ SHEETS: tuple[Sheet, ...] = (
                    default=False),
             Column("must_serve", "bool", "Unmet demand not allowed (hard requirement).", required=False,
                    default=False),
-            _num("lost_value_usd_per_t", "Penalty per tonne of unmet demand (value of lost supply).",
-                 "USD/t", required=False, default=0.0),
+            _num("lost_value_usd_per_t", "Penalty per tonne of unmet demand (value of lost supply); "
+                 "a demand_quantities row may set its own.", "USD/t", required=False, default=0.0),
         ),
         key=("demand",),
     ),
@@ -231,6 +231,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("element", "ref", "Element.", ref="elements"),
             Column("period", "period", "Period.", ref="periods"),
             _num("quantity_t", "Required quantity.", "t/period"),
+            _num("lost_value_usd_per_t", "Penalty per tonne of this element unmet here in this "
+                 "period; blank = the demand node's lost_value_usd_per_t.", "USD/t",
+                 required=False, default=None),
         ),
         key=("demand", "element", "period"),
         period_column="period",

@@ -687,6 +687,17 @@ def recompute_objective(d: _Data, sol: dict) -> float:
     un = sol["unmet_demand"]
     if len(un):
         voll = _lookup(d, un, "demands", "demand", "demand", "lost_value_usd_per_t")
+        # A demand_quantities row may set its own lost value for its element and period.
+        q = d.table("demand_quantities")
+        qrow = {k: i for i, k in enumerate(zip(q["demand"], q["element"], q["period"]))}
+        rows = np.array([qrow.get(k, -1) for k in zip(un["demand"], un["element"], un["period"])],
+                        dtype=np.int64)
+        have = rows >= 0
+        own = np.full(len(un), np.nan)
+        own[have] = d.value("demand_quantities", "lost_value_usd_per_t",
+                            un["scenario"].to_numpy()[have], un["period"].to_numpy()[have],
+                            rows[have])
+        voll = np.where(np.isnan(own), voll, own)
         total += float(np.sum(_weight(d, un) * voll * un["unmet_t"].to_numpy(float)))
     builds = sol["builds"]
     if len(builds):

@@ -102,3 +102,12 @@ def test_baseline_disruptions_cost_at_least_the_truce_holds(baseline_run):
     tol = 1e-6 * abs(costs["truce_holds"])
     assert costs["china_escalation"] >= costs["truce_holds"] - tol
     assert costs["malaysia_feed_cut"] >= costs["truce_holds"] - tol
+
+
+def test_instance_format_doc_is_generated_from_the_schema():
+    """docs/instance-format.md is what ``python -m optimizer.template docs`` writes now."""
+    from optimizer.template import instance_format_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "instance-format.md"
+    assert doc.read_text(encoding="utf-8") == instance_format_markdown() + "\n", \
+        "docs/instance-format.md is stale: run python -m optimizer.template docs"

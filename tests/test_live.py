@@ -29,9 +29,10 @@ OVERRIDABLE = [(s.name, c.name) for s in SHEETS for c in s.columns if c.overrida
 
 @pytest.fixture(scope="module")
 def baseline():
-    """The shipped baseline plus one end-use share limit (it ships none).
+    """The shipped baseline plus two cells it leaves blank, so every overridable column has data.
 
-    At most 60 % of the EV supply processed in China: now every overridable column has data.
+    At most 60 % of the EV supply processed in China (an end-use share limit), and a lost value
+    of its own on the first ``demand_quantities`` row (twice its node's).
     """
     from dataclasses import replace
 
@@ -43,7 +44,11 @@ def baseline():
                            "basis": "processed", "end_use": "ev", "element": "*",
                            "max_t": None, "max_share": 0.6}])
     limits = pd.concat([limits, extra], ignore_index=True)
-    return replace(inst, tables={**inst.tables, "end_use_limits": limits})
+    quantities = inst.table("demand_quantities").copy()
+    node_value = inst.table("demands").set_index("demand")["lost_value_usd_per_t"]
+    quantities.loc[0, "lost_value_usd_per_t"] = 2 * float(node_value[quantities.loc[0, "demand"]])
+    return replace(inst, tables={**inst.tables, "end_use_limits": limits,
+                                 "demand_quantities": quantities})
 
 
 @pytest.fixture(scope="module")

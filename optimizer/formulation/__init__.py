@@ -49,8 +49,8 @@ FAMILIES = (
     ("diversification_cap", add_diversification_cap, ("diversification_caps",)),
 )
 
-OBJECTIVE_READS = ("elements", "mines", "plants", "traders", "stockpiles", "demands", "lanes",
-                   "tariffs", "modules")
+OBJECTIVE_READS = ("elements", "mines", "plants", "traders", "stockpiles", "demands",
+                   "demand_quantities", "lanes", "tariffs", "modules")
 """Sheets whose overridable columns enter the objective (costs, prices, tariffs, capex)."""
 
 CONSTRAINT_FAMILIES = tuple(name for name, _, _ in FAMILIES)

@@ -114,16 +114,11 @@ def add_demand_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(pairs)),
                           "demand": np.tile(pairs["demand"].to_numpy(), md.n_nodes),
                           "element": np.tile(pairs["element"].to_numpy(), md.n_nodes)})
-    q = md.inst.table("demand_quantities")
     values = md.node_values("demand_quantities", "quantity_t")
-    pidx = md.inst.period_index
-    qpos = pd.Series(np.arange(len(q)), index=pd.MultiIndex.from_arrays(
-        [q["demand"].to_numpy(), q["element"].to_numpy(), q["period"].map(pidx).to_numpy()]))
-    periods = md.node_period[index["node"].to_numpy()]
-    keys = pd.MultiIndex.from_arrays([index["demand"].to_numpy(), index["element"].to_numpy(), periods])
-    have = keys.isin(qpos.index)
+    qrow = md.quantity_rows(index)
+    have = ~np.isnan(qrow)
     rhs = np.zeros(len(index))
-    rhs[have] = values[index["node"].to_numpy()[have], qpos.loc[keys[have]].to_numpy()]
+    rhs[have] = values[index["node"].to_numpy()[have], qrow[have].astype(int)]
     find = _row_lookup(index, ["node", "demand", "element"])
     ox = md.var_ix["ship_oxide_t"]
     hit, rows = find(ox.rename(columns={"destination": "demand"}))

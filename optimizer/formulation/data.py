@@ -82,6 +82,19 @@ class ModelData:
             self._cache[key] = arr
         return self._cache[key]
 
+    def quantity_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Row of sheet ``demand_quantities`` for each (node, demand, element) of ``frame``.
+
+        The row of the node's period, as floats: NaN where the sheet has none.
+        """
+        q = self.inst.table("demand_quantities")
+        pos = pd.Series(np.arange(len(q), dtype=float), index=pd.MultiIndex.from_arrays(
+            [q["demand"].to_numpy(), q["element"].to_numpy(),
+             q["period"].map(self.inst.period_index).to_numpy()]))
+        keys = pd.MultiIndex.from_arrays([frame["demand"].to_numpy(), frame["element"].to_numpy(),
+                                          self.node_period[frame["node"].to_numpy()]])
+        return pos.reindex(keys).to_numpy()
+
     def varies(self, sheet: str, column: str) -> bool:
         """True if any scenario changes ``sheet.column`` (the value differs between nodes)."""
         return any(sh == sheet and col == column for n in self.nodes for (sh, _, col) in n.changes)

@@ -6,10 +6,11 @@ r"""The objective: expected discounted total cost in USD.
         + \sum_{j,\tau} \Big(\sum_{t \ge \tau} \delta_t\Big) fom_j\, b_{j,\tau}
         + \sum_n \pi_n \delta_{t(n)} \Big[ \sum_l (c^{mine}_m + c^{proc}_p + c^{lane}_l + tar_l)\, q_{n,l}
         + \sum_a (price_a + c^{lane}_a + tar_a)\, f_{n,a}
-        + \sum_k h_k\, s_{n,k} + \sum_{d,e} VoLL_d\, u_{n,d,e} \Big]
+        + \sum_k h_k\, s_{n,k} + \sum_{d,e} VoLL_{n,d,e}\, u_{n,d,e} \Big]
 
 :math:`\pi_n` is the probability of node *n* (the sum over its scenarios), :math:`\delta_t`
-the discount factor of period *t*. Tariffs are ad valorem on the customs value (mine cost for
+the discount factor of period *t*. :math:`VoLL_{n,d,e}` is the lost value of element *e* at
+demand node *d* in the period of *n*: its ``demand_quantities`` row's, else the node's. Tariffs are ad valorem on the customs value (mine cost for
 concentrate, offer price for traders, element reference price for plant and stock output)
 plus a specific duty per tonne, on lanes between two different countries only; the most
 specific tariff row applies (an element's own row before a ``*`` row). Capex is paid in the period a module comes online; a module with a
@@ -47,6 +48,23 @@ def _node_lookup(md: ModelData, frame: pd.DataFrame, sheet: str, key_col: str, b
     ok = ~np.isnan(p)
     out[ok] = values[frame["node"].to_numpy()[ok], p[ok].astype(int)]
     return np.nan_to_num(out)
+
+
+def lost_value(md: ModelData, un: pd.DataFrame) -> np.ndarray:
+    """Penalty (USD/t) of each unmet-demand column.
+
+    Its ``demand_quantities`` row's ``lost_value_usd_per_t`` where given, else its demand
+    node's.
+    """
+    node_level = _node_lookup(md, un, "demands", "demand", "demand", "lost_value_usd_per_t")
+    if len(un) == 0:
+        return node_level
+    qrow = md.quantity_rows(un)
+    own = np.full(len(un), np.nan)
+    have = ~np.isnan(qrow)
+    values = md.node_values("demand_quantities", "lost_value_usd_per_t")
+    own[have] = values[un["node"].to_numpy()[have], qrow[have].astype(int)]
+    return np.where(np.isnan(own), node_level, own)
 
 
 def _tariff(md: ModelData, frame: pd.DataFrame, product: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -109,8 +127,7 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
     costs["stock_t"] = {"holding": _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
                                                 "holding_cost_usd_per_t")}
     un = md.var_ix["unmet_demand_t"]
-    costs["unmet_demand_t"] = {"penalty": _node_lookup(md, un, "demands", "demand", "demand",
-                                                       "lost_value_usd_per_t")}
+    costs["unmet_demand_t"] = {"penalty": lost_value(md, un)}
     builds = md.var_ix["modules_built"]
     disc = np.asarray(md.inst.discount_factors, dtype=float)
     if len(builds):
