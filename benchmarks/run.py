@@ -76,8 +76,10 @@ def peak_rss_mb() -> float:
 
 
 def reset_peak_rss() -> None:
-    """Restart VmHWM from the current resident set (Linux ``clear_refs`` 5); else a no-op,
-    which leaves the peak at least as high as it was."""
+    """Restart VmHWM from the current resident set (Linux ``clear_refs`` 5).
+
+    Elsewhere a no-op, which leaves the peak at least as high as it was.
+    """
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -85,9 +87,12 @@ def reset_peak_rss() -> None:
 
 
 def cpu_s() -> float:
-    """CPU time of this process and its finished children so far (user + system, all
-    threads; the children are the workbook writer `supplyopt solve` forks), seconds. Less
-    sensitive than wall time to other work on a shared machine."""
+    """CPU time of this process and its finished children so far, seconds.
+
+    User + system, all threads; the children are the helpers `supplyopt solve` forks (the
+    verifier, the workbook writer). Less sensitive than wall time to other work on a shared
+    machine.
+    """
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         r = resource.getrusage(who)
@@ -133,8 +138,8 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
                     profile: str | None) -> dict:
     """One full solve of ``instance``; per-stage times, counts and peak memory."""
     t_imp = time.perf_counter()
-    from optimizer.api import load_instance, solve
     from optimizer import forked
+    from optimizer.api import load_instance, solve
     from optimizer.output import write_run
     from optimizer.solve import SolveOptions
     t_import = time.perf_counter() - t_imp
@@ -199,7 +204,10 @@ def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:
     t_import = time.perf_counter() - t0
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    if not mip and lp_algorithm != "choose":
+    if not mip and lp_algorithm == "parallel":  # as optimizer.solve.set_lp_algorithm does
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_strategy", 2)
+    elif not mip and lp_algorithm != "choose":
         h.setOptionValue("solver", lp_algorithm)
     t0 = time.perf_counter()
     h.readModel(mps)
@@ -312,7 +320,8 @@ def worker_scaleout(preset: str, ns: list[int], modules: bool) -> dict:
 
     from optimizer.api import load_instance, solve
     from optimizer.solve import SolveOptions
-    from optimizer.synthetic import preset as get_preset, write_synthetic
+    from optimizer.synthetic import preset as get_preset
+    from optimizer.synthetic import write_synthetic
 
     patch_known_bugs()
     rows = []
@@ -393,7 +402,8 @@ def choose_algorithm(requested: str, variant: str, n_vars: int | None) -> str:
 def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdir: Path,
               profile: bool, log=print) -> dict:
     """Measure one (preset, variant): generate, pipeline × repeat, export, floor × repeat."""
-    from optimizer.synthetic import preset as get_preset, write_synthetic
+    from optimizer.synthetic import preset as get_preset
+    from optimizer.synthetic import write_synthetic
 
     spec = get_preset(preset, **({"modules": 0} if variant == "lp" else {}))
     base = workdir / f"{preset}-{variant}"
@@ -428,10 +438,13 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
         floors.append(fl)
         log(f"  {preset}/{variant} floor #{i + 1}: read {fl['read_s']:.2f} s, solve "
             f"{fl['solve_s']:.2f} s, {fl['peak_rss_mb']:.0f} MB (load {load:.1f})")
-    alt = None
-    if variant == "lp" and alg == "choose":  # is the interior point faster here? (one run)
+    alt = par = None
+    if variant == "lp" and alg == "choose":  # is another LP algorithm faster here? (one run)
         alt = run_worker(["floor", str(mps), "ipm", "0"])
         log(f"  {preset}/{variant} floor with ipm: solve {alt['solve_s']:.2f} s")
+        par = run_worker(["floor", str(mps), "parallel", "0"])
+        log(f"  {preset}/{variant} floor with the parallel dual simplex: solve "
+            f"{par['solve_s']:.2f} s")
     prof = None
     if profile:
         prof = profile_run(inst_dir, base, alg)
@@ -466,6 +479,7 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
         "all_floor_solve_s": [f["solve_s"] for f in floors],
         "load_avg": [r.get("load_before") for r in runs] + [f.get("load_before") for f in floors],
         "floor_ipm_solve_s": alt["solve_s"] if alt else None,
+        "floor_parallel_solve_s": par["solve_s"] if par else None,
         "shims": runs[0].get("shims", []), "profile": prof, "machine": machine(),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -944,7 +958,13 @@ def _findings(by: dict) -> str:
                        f"{k[0]}: {r['floor_solve_s']:.1f} s vs {r['floor_ipm_solve_s']:.1f} s"
                        for k, r in alg) + f". So `auto` keeps `choose` below "
                    f"{IPM_FROM_VARIABLES:,} variables and uses `ipm` above (the notes measured "
-                   "78 s vs 447 s at 1M variables on this structure).")
+                   "78 s vs 447 s at 1M variables on this structure). HiGHS's parallel dual "
+                   "simplex (`--lp-algorithm parallel`, PAMI), same file, same iterations: "
+                   + "; ".join(f"{k[0]}: {r['floor_parallel_solve_s']:.1f} s"
+                               for k, r in alg if r.get("floor_parallel_solve_s"))
+                   + ". It is not the default, since it needs a spare core (a batch's workers "
+                   "run one thread each), and the targets above compare like with like: the "
+                   "floor always runs with the pipeline's options.")
     mip = by.get(("medium", "mip"))
     if mip:
         st = mip["stages_s"]

@@ -16,6 +16,7 @@ import typer
 
 from optimizer.errors import InfeasibleError, InputError, OptimizerError
 from optimizer.paths import safe_name
+from optimizer.solve import LP_ALGORITHMS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Minimum-cost resilient sourcing and processing of critical minerals.")
@@ -92,6 +93,13 @@ def _warnings(inst, quiet: bool) -> None:
             err(f"warning: {w}")
 
 
+def _one_of(value: str, allowed: tuple[str, ...]) -> str:
+    """An option's value, checked while the command line is parsed (usage error, exit 2)."""
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of " + ", ".join(allowed))
+    return value
+
+
 def parse_set(values: list[str]) -> tuple:
     """Every ``--set sheet:key:column=value`` as an Override (see scenario.parse_override)."""
     from optimizer.errors import Problem, ScenarioError
@@ -115,7 +123,10 @@ def solve(
     time_limit: Annotated[Optional[float], typer.Option(help="Time limit in seconds.")] = None,
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.")] = 1e-4,
     threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
-    lp_algorithm: Annotated[str, typer.Option(help="LP algorithm: choose, simplex, ipm.")] = "choose",
+    lp_algorithm: Annotated[str, typer.Option(
+        callback=lambda value: _one_of(value, LP_ALGORITHMS),
+        help="LP algorithm: choose (HiGHS's default), simplex, parallel (dual simplex on "
+        "several cores: faster with a spare core), ipm, pdlp.")] = "choose",
     solver: Annotated[str, typer.Option(help="highs, or any other Pyomo solver name.")] = "highs",
     set_: Annotated[Optional[list[str]], typer.Option(
         "--set", help="Override a cell: sheet:key:column=value (repeatable).")] = None,
@@ -128,9 +139,9 @@ def solve(
     debug: Debug = False,
 ):
     """Solve an instance and write results.xlsx, report.html, tables/*.csv and summary.json."""
+    from optimizer import forked
     from optimizer.api import load_instance
     from optimizer.api import solve as solve_instance
-    from optimizer import forked
     from optimizer.output import write_failure, write_run
     from optimizer.solve import SolveOptions
 

@@ -94,6 +94,16 @@ def test_bad_override_is_an_input_error(workbook, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_unknown_lp_algorithm_is_a_usage_error(workbook, tmp_path):
+    """An LP algorithm HiGHS does not have: exit 2 naming the choices, nothing written."""
+    res = runner.invoke(app, ["solve", str(workbook), "--out", str(tmp_path / "o"),
+                              "--lp-algorithm", "fastest"])
+    assert res.exit_code == 2
+    assert "'fastest' is not one of choose, simplex, parallel, ipm, pdlp" in " ".join(
+        res.output.split()).replace("│ ", "").replace(" │", "")
+    assert not (tmp_path / "o").exists()
+
+
 def test_validate_template_and_export(workbook, tmp_path):
     assert runner.invoke(app, ["validate", str(workbook)]).exit_code == 0
     tpl = tmp_path / "template.xlsx"

@@ -29,6 +29,7 @@ from pathlib import Path
 from optimizer.errors import Problem, ScenarioError
 from optimizer.instance import Instance, Override
 from optimizer.paths import safe_name
+from optimizer.solve import LP_ALGORITHMS
 
 OPTION_COLUMNS: dict[str, tuple[str, type]] = {
     "time_limit": ("time_limit_s", float),
@@ -38,7 +39,6 @@ OPTION_COLUMNS: dict[str, tuple[str, type]] = {
 }
 """Batch column / setting name → (SolveOptions field, type). Units: seconds; fraction."""
 
-LP_ALGORITHMS = ("choose", "simplex", "ipm", "pdlp")
 RUN_COLUMNS = ("run", "sheet", "key", "column", "mode", "value", "from_period", "description")
 SWEEP_COLUMNS = ("sweep", "sheet", "key", "column", "range", "from_period")
 SETTINGS = ("base", "focus_country", "description", *OPTION_COLUMNS)

@@ -24,7 +24,8 @@ def _sheets(kit):
     )
 
 
-def test_one_small_now_one_big_later(kit):
+@pytest.mark.parametrize("lp_algorithm", ["choose", "parallel"])
+def test_one_small_now_one_big_later(kit, lp_algorithm):
     """Greenfield plant P; Nd demand 6, 10, 16 t in P1–P3; Nd bought at 100 or made at 40.
 
     Made Nd costs ``(10 + 10)/0.5 = 40`` per t, so each t made instead of bought saves 60.
@@ -54,10 +55,10 @@ def test_one_small_now_one_big_later(kit):
     of room, so its capacity slack is basic and the offer is not used):
     demand ``100, 40, 100`` in P1, P2, P3; plant capacity (per t REO, which costs 20 and
     yields 0.5 t Nd priced at the period's demand dual) ``20 − 0.5·100 = −30`` in P1 and P3,
-    ``0`` in P2.
+    ``0`` in P2. The same with the fixed LP re-solved by HiGHS's parallel dual simplex.
     """
     s = _sheets(kit)
-    run = kit.solve(s)
+    run = kit.solve(s, lp_algorithm=lp_algorithm)
     assert run.objective == pytest.approx(2050, rel=1e-6)
     builds = run.tables["builds"].set_index("module")
     assert sorted(builds.index) == ["big", "small"]
