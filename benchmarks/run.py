@@ -915,7 +915,7 @@ def _findings(by: dict) -> str:
             "read and the CSV files hold everything: a long shadow-price sheet keeps the 1,000 "
             "binding rows with the largest absolute price, long unmet-demand and stock sheets "
             "their positive rows, and the contents sheet and a note under each such table say "
-            "how many of how many (414k → ~190k cells at medium; workbook 2.0 s → 0.93 s). "
+            "how many of how many (414k → 180k cells at medium; workbook 2.0 s → 0.8 s). "
             "Then below 500k columns `supplyopt solve` uses the second core "
             "(`optimizer/forked.py`): a forked child writes results.xlsx while the parent "
             "writes report.html, and another verifies the plan while HiGHS ranges the "

@@ -58,7 +58,7 @@ DUAL_ROWS_IN_FULL = 1_000
 and of those at most this many: the ones with the largest absolute shadow price (what the
 constraint is worth), in table order. Every row stays in ``tables/<name>.csv``."""
 
-LONG_TABLE_ROWS = 2_000
+LONG_TABLE_ROWS = 1_000
 POSITIVE_ROWS_OF_LONG = {"unmet_demand": "unmet_t", "stocks": "stock_t"}
 """A table named here that is longer than ``LONG_TABLE_ROWS`` shows only the rows where this
 column is positive (a medium instance: 177 of 4,288 unmet-demand rows, 115 of 1,952 stocks)."""
