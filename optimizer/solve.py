@@ -218,6 +218,9 @@ MMAP_THRESHOLD = 1 << 20
 """Allocations from this size (bytes) get their own memory map from glibc, see
 :func:`return_large_frees_to_os`."""
 
+TRIM_THRESHOLD = 8 << 20
+"""Free space (bytes) at the top of glibc's heap kept for reuse rather than handed back."""
+
 _MALLOC_TUNED = False
 
 
@@ -229,6 +232,13 @@ def return_large_frees_to_os() -> None:
     vectors, the term and index arrays) come from the heap, and heap space a free returns
     stays resident. On the large preset (1M columns) that kept ~150 MB resident at the peak,
     the ranging after the solve. Setting the threshold also stops glibc from raising it.
+
+    It also freezes glibc's trim threshold, which glibc would otherwise raise along with it,
+    at its 128 KiB start: the heap was then shrunk and regrown all through HiGHS's simplex
+    (4.5× the page faults, +2.5 % on the medium preset's 8 s solve: 8.37 / 8.54 / 8.23 s
+    against 8.00 / 8.32 / 8.14 s). So the trim threshold is set too, to 8 MiB, which keeps
+    the solve as fast as with glibc's defaults (8.00 / 8.22 s; page faults 93k, against
+    182k with the frozen one and 40k with the defaults) and at most 8 MiB more resident.
     Once per process; a no-op where the C library is not glibc.
     """
     global _MALLOC_TUNED
@@ -241,8 +251,9 @@ def return_large_frees_to_os() -> None:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):  # not Linux with glibc
         return
-    m_mmap_threshold = -3  # from glibc's malloc.h
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
     mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+    mallopt(m_trim_threshold, TRIM_THRESHOLD)
 
 
 _BANNER_SHOWN = False
