@@ -236,9 +236,10 @@ def return_large_frees_to_os() -> None:
     It also freezes glibc's trim threshold, which glibc would otherwise raise along with it,
     at its 128 KiB start: the heap was then shrunk and regrown all through HiGHS's simplex
     (4.5× the page faults, +2.5 % on the medium preset's 8 s solve: 8.37 / 8.54 / 8.23 s
-    against 8.00 / 8.32 / 8.14 s). So the trim threshold is set too, to 8 MiB, which keeps
-    the solve as fast as with glibc's defaults (8.00 / 8.22 s; page faults 93k, against
-    182k with the frozen one and 40k with the defaults) and at most 8 MiB more resident.
+    against 8.00 / 8.32 / 8.14 s). So the trim threshold is set too, to 8 MiB: page faults
+    93k, against 182k with the frozen one and 40k with glibc's defaults, and in
+    ``benchmarks/run.py medium`` the pipeline's solve is back to 0.99× HiGHS alone (it was
+    1.03–1.05×); it keeps at most 8 MiB more resident.
     Once per process; a no-op where the C library is not glibc.
     """
     global _MALLOC_TUNED
