@@ -1,16 +1,16 @@
 """Run one function in a forked child process while the caller goes on.
 
-``supplyopt solve`` writes results.xlsx (XlsxWriter, pure Python: 0.9 s at the medium preset)
+``supplyopt solve`` writes results.xlsx (XlsxWriter, pure Python: 0.8 s at the medium preset)
 and report.html (0.6 s) from the same saved tables; forked, the workbook is written on a
 second core while the parent writes the report. The independent verification of the plan
-(0.26 s) runs forked too, while HiGHS ranges the right-hand sides, which holds the GIL. The
+(0.25 s) runs forked too, while HiGHS ranges the right-hand sides, which holds the GIL. The
 child starts with the parent's memory shared copy-on-write, so nothing is pickled and nothing
 is imported again.
 
-Only on Linux with two cores or more (:func:`available`); callers fall back to doing the
-work in turn. The child ignores Ctrl-C (the parent gets it, kills the
-child and cleans up), dies with its parent on Linux, touches no stdout or stderr, and reports
-back through a pipe: success with the memory only it holds (its private pages), or the error.
+Only on Linux with two usable cores or more (:func:`available`); callers fall back to doing
+the work in turn. The child ignores Ctrl-C (the parent gets it, kills the child and cleans
+up), dies with its parent, touches no stdout or stderr, and reports back through a pipe:
+success with the memory only it holds (its private pages), or the error.
 """
 
 from __future__ import annotations

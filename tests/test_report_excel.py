@@ -163,19 +163,19 @@ def test_long_shadow_price_tables_keep_the_most_valuable_binding_rows(monkeypatc
 
     df = pd.DataFrame({"key": list("abcde"), "shadow_price": [-5.0, 0.0, 3.0, -1.0, 7.0],
                        "binding": [True, True, True, True, False]})
-    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 2)
+    monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 2)
     shown, note = excel.workbook_rows("dual_x", df)
     assert shown["key"].tolist() == ["a", "c"]
     assert note == ("The 2 binding rows with the largest absolute price, of 3 binding with a "
                     "non-zero price and 5 rows in all; every row is in tables/dual_x.csv")
-    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 3)
+    monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 3)
     shown, note = excel.workbook_rows("dual_x", df)
     assert shown["key"].tolist() == ["a", "c", "d"]
     assert note == ("Binding rows with a non-zero price only (3 of 5); every row is in "
                     "tables/dual_x.csv")
-    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 5)
+    monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 5)
     assert excel.workbook_rows("dual_x", df) == (df, None)
-    monkeypatch.setattr(excel, "DUAL_ROWS_IN_FULL", 2)
+    monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 2)
     assert excel.workbook_rows("flows", df) == (df, None)
 
 

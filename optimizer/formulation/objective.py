@@ -10,13 +10,15 @@ r"""The objective: expected discounted total cost in USD.
 
 :math:`\pi_n` is the probability of node *n* (the sum over its scenarios), :math:`\delta_t`
 the discount factor of period *t*. :math:`VoLL_{n,d,e}` is the lost value of element *e* at
-demand node *d* in the period of *n*: its ``demand_quantities`` row's, else the node's. Tariffs are ad valorem on the customs value (mine cost for
-concentrate, offer price for traders, element reference price for plant and stock output)
-plus a specific duty per tonne, on lanes between two different countries only; the most
-specific tariff row applies (an element's own row before a ``*`` row). Capex is paid in the period a module comes online; a module with a
-``lifetime_periods`` *L* is instead charged the annuity :math:`capex_j \cdot crf` in each
-period of its life that falls in the horizon, :math:`crf = i / (1 - (1+i)^{-L})` at the
-per-period rate *i* (``1/L`` when *i* = 0): the first term above becomes
+demand node *d* in the period of *n*: its ``demand_quantities`` row's, else the node's.
+Tariffs are ad valorem on the customs value (mine cost for concentrate, offer price for
+traders, element reference price for plant and stock output) plus a specific duty per tonne,
+on lanes between two different countries only; the most specific tariff row applies (an
+element's own row before a ``*`` row). Capex is paid in the period a module comes online; a
+module with a ``lifetime_periods`` *L* is instead charged the annuity
+:math:`capex_j \cdot crf` in each period of its life that falls in the horizon,
+:math:`crf = i / (1 - (1+i)^{-L})` at the per-period rate *i* (``1/L`` when *i* = 0): the
+first term above becomes
 :math:`\sum_{t=\tau}^{\min(\tau+L-1, T)} \delta_t\, capex_j\, crf_j\, b_{j,\tau}`.
 """
 

@@ -53,15 +53,14 @@ DESCRIPTIONS = {
     "status_quo_supply_mix": "Status-quo plan: supply shares and HHI.",
 }
 
-DUAL_ROWS_IN_FULL = 1_000
-"""A shadow-price table longer than this shows only its binding, priced rows in the workbook,
-and of those at most this many: the ones with the largest absolute shadow price (what the
-constraint is worth), in table order. Every row stays in ``tables/<name>.csv``."""
-
 LONG_TABLE_ROWS = 1_000
+"""A table longer than this is shortened in the workbook (:func:`workbook_rows`); a
+shadow-price sheet then shows at most this many rows. Every row stays in
+``tables/<name>.csv``."""
+
 POSITIVE_ROWS_OF_LONG = {"unmet_demand": "unmet_t", "stocks": "stock_t"}
-"""A table named here that is longer than ``LONG_TABLE_ROWS`` shows only the rows where this
-column is positive (a medium instance: 177 of 4,288 unmet-demand rows, 115 of 1,952 stocks)."""
+"""A long table named here shows only the rows where this column is positive (a medium
+instance: 177 of 4,288 unmet-demand rows, 115 of 1,952 stocks)."""
 
 PX_PER_CM = 96 / 2.54
 """Chart sizes are chosen in cm (as Excel shows them); XlsxWriter takes pixels at 96 dpi."""
@@ -74,9 +73,9 @@ is left off: it saves ~5 % of the time at medium but holds every sheet's XML in 
 def workbook_rows(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """The rows of a table that its sheet shows, and the note saying what was left out.
 
-    A shadow-price table of more than :data:`DUAL_ROWS_IN_FULL` rows is mostly zero-priced
+    A shadow-price table of more than :data:`LONG_TABLE_ROWS` rows is mostly zero-priced
     slack rows (or, for balance equations, thousands of equal-looking prices): its sheet keeps
-    the binding rows with a non-zero price, at most ``DUAL_ROWS_IN_FULL`` of them, those with
+    the binding rows with a non-zero price, at most ``LONG_TABLE_ROWS`` of them, those with
     the largest absolute shadow price, in table order. A long unmet-demand or stock table keeps
     its positive rows (:data:`POSITIVE_ROWS_OF_LONG`). The workbook is for reading; the CSV
     files are for analysis, and writing fewer cells keeps the workbook quick at scale
@@ -87,17 +86,17 @@ def workbook_rows(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, str | None
         keep = pd.to_numeric(df[column], errors="coerce").fillna(0).to_numpy() > 0
         return df[keep], (f"Rows with {column} > 0 only ({int(keep.sum()):,} of {len(df):,}); "
                           f"every row is in tables/{name}.csv")
-    if not (name.startswith("dual_") and len(df) > DUAL_ROWS_IN_FULL
+    if not (name.startswith("dual_") and len(df) > LONG_TABLE_ROWS
             and {"binding", "shadow_price"} <= set(df.columns)):
         return df, None
     keep = binding_rows(df).to_numpy()
     n_priced = int(keep.sum())
-    if n_priced > DUAL_ROWS_IN_FULL:
+    if n_priced > LONG_TABLE_ROWS:
         price = pd.to_numeric(df["shadow_price"], errors="coerce").abs().to_numpy()
         order = np.argsort(-np.where(keep, price, -1.0), kind="stable")
         keep = np.zeros(len(df), dtype=bool)
-        keep[order[:DUAL_ROWS_IN_FULL]] = True
-        what = (f"The {DUAL_ROWS_IN_FULL:,} binding rows with the largest absolute price, of "
+        keep[order[:LONG_TABLE_ROWS]] = True
+        what = (f"The {LONG_TABLE_ROWS:,} binding rows with the largest absolute price, of "
                 f"{n_priced:,} binding with a non-zero price and {len(df):,} rows in all")
     else:
         what = f"Binding rows with a non-zero price only ({n_priced:,} of {len(df):,})"
