@@ -31,6 +31,8 @@ for build limits.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from optimizer.errors import InfeasibleError
@@ -45,6 +47,22 @@ ELASTIC_FAMILIES = (
 
 _TOL = 1e-6  # elastic amounts below this (t) are solver noise, not a needed relaxation
 _MAX_ALONE = 12  # single-row re-solves: one per conflicting requirement, at most this many
+SHOWN_DECIMALS = 6
+"""Decimals kept in an amount shown to a planner (t, t REO or modules): 1e-6 t is a gram, below
+any data's precision, while the solver's arithmetic leaves noise like 100.00000000000003."""
+
+
+def amount_text(x: float) -> str:
+    """An amount for a sentence: rounded to :data:`SHOWN_DECIMALS` decimals, then at most 6
+    significant digits; noise such as ``-2.84217e-14`` reads ``0``, never ``-0``."""
+    if not math.isfinite(x):
+        return f"{x}"
+    x = round(float(x), SHOWN_DECIMALS)
+    if x == 0:
+        return "0"  # also turns -0.0 into 0
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"  # 1,234,567 rather than 1.23457e+06
+    return f"{x:.6g}"
 
 
 def _describe_row(md: ModelData, family: str, k: int) -> str:
@@ -62,7 +80,7 @@ def _describe_row(md: ModelData, family: str, k: int) -> str:
             parts.append(f"scenario(s) {node.label}")
         elif col not in ("rule", "value") and val is not None and val == val:
             parts.append(f"{col} {val}")
-    return f"{family} ({', '.join(parts)}) {row['sense']} {row['rhs']:g}"
+    return f"{family} ({', '.join(parts)}) {row['sense']} {amount_text(row['rhs'])}"
 
 
 def _where(md: ModelData, row) -> str:
@@ -85,31 +103,31 @@ def _plain(md: ModelData, family: str, k: int) -> str:
     """The requirement a row states, in a planner's words."""
     row = md.con_ix[family].iloc[k]
     where = _where(md, row)
-    rhs = row["rhs"]
+    rhs = amount_text(row["rhs"])
     g = _getter(row)
     text = {
-        "demand_balance": lambda: f"{g('demand')} must receive {rhs:g} t of {g('element')}"
+        "demand_balance": lambda: f"{g('demand')} must receive {rhs} t of {g('element')}"
                                   f"{where} (must-serve: no unmet demand allowed)",
-        "end_use_tonnage_limit": lambda: f"at most {rhs:g} t of {g('element')} "
+        "end_use_tonnage_limit": lambda: f"at most {rhs} t of {g('element')} "
                                          f"{_basis_words(g('basis'))} in {g('country')} may "
                                          f"reach {g('end_use')}{where}"
-                                         + (" (a ban)" if rhs == 0 else ""),
+                                         + (" (a ban)" if rhs == "0" else ""),
         "end_use_share_limit": lambda: f"{g('country')} ({g('basis')}) may supply at most "
                                        f"{g('value'):.0%} of {g('end_use')}'s "
                                        f"{g('element')}{where}",
-        "export_quota_cap": lambda: f"{g('country')} may export at most {rhs:g} t of "
+        "export_quota_cap": lambda: f"{g('country')} may export at most {rhs} t of "
                                     f"{g('product')}{where}",
-        "mine_capacity": lambda: f"mine {g('mine')} can ship at most {rhs:g} t REO plus modules "
+        "mine_capacity": lambda: f"mine {g('mine')} can ship at most {rhs} t REO plus modules "
                                  f"built{where}",
-        "plant_capacity": lambda: f"plant {g('plant')} can take at most {rhs:g} t REO feed plus "
+        "plant_capacity": lambda: f"plant {g('plant')} can take at most {rhs} t REO feed plus "
                                   f"modules built{where}",
-        "trader_capacity": lambda: f"offer {g('trader')} sells at most {rhs:g} t{where}",
+        "trader_capacity": lambda: f"offer {g('trader')} sells at most {rhs} t{where}",
         "lane_capacity": lambda: f"lane {g('origin')} → {g('destination')} carries at most "
-                                 f"{rhs:g} t{where}",
+                                 f"{rhs} t{where}",
         "diversification_cap": lambda: f"{g('country')} may supply at most {g('value'):.0%} of "
                                        f"{g('end_use')}'s {g('element')}{where}",
-        "stock_capacity": lambda: f"stockpile {g('stockpile')} holds at most {rhs:g} t{where}",
-        "module_build_limit": lambda: f"module {g('module')} can be built at most {rhs:g} times",
+        "stock_capacity": lambda: f"stockpile {g('stockpile')} holds at most {rhs} t{where}",
+        "module_build_limit": lambda: f"module {g('module')} can be built at most {rhs} times",
     }.get(family)
     return text() if text else _describe_row(md, family, k)
 
@@ -124,44 +142,54 @@ def _relax(md: ModelData, family: str, k: int, amount: float) -> str:
     g = _getter(row)
     where = _where(md, row)
     rhs = float(row["rhs"])
-    a = f"{amount:.6g}"
+    a = amount_text(amount)
+    new_up, new_down = amount_text(rhs + amount), amount_text(rhs - amount)
     text = {
         "demand_balance": lambda: f"serve {a} t less {g('element')} to {g('demand')}{where} "
-                                  f"(must-serve demand {rhs:g} t → {rhs - amount:.6g} t)",
+                                  f"(must-serve demand {amount_text(rhs)} t → {new_down} t)",
         "end_use_tonnage_limit": lambda: (
             f"relax the {g('country')} {g('end_use')} ban by {a} t: allow {a} t of {g('element')} "
             f"{_basis_words(g('basis'))} in {g('country')} into {g('end_use')}{where}"
-            if rhs == 0 else
+            if amount_text(rhs) == "0" else
             f"raise the limit on {g('element')} {_basis_words(g('basis'))} in {g('country')} "
-            f"into {g('end_use')}{where} by {a} t ({rhs:g} t → {rhs + amount:.6g} t)"),
+            f"into {g('end_use')}{where} by {a} t ({amount_text(rhs)} t → {new_up} t)"),
         "end_use_share_limit": lambda: f"let {g('country')} supply {a} t more {g('element')} to "
                                        f"{g('end_use')}{where} than its {g('value'):.0%} share "
                                        "limit allows",
         "export_quota_cap": lambda: f"raise the {g('country')} export quota for {g('product')}"
-                                    f"{where} by {a} t ({rhs:g} t → {rhs + amount:.6g} t)",
+                                    f"{where} by {a} t ({amount_text(rhs)} t → {new_up} t)",
         "diversification_cap": lambda: f"let {g('country')} supply {a} t more {g('element')} to "
                                        f"{g('end_use')}{where} than the {g('value'):.0%} "
                                        "diversification cap allows",
         "mine_capacity": lambda: f"raise the capacity of mine {g('mine')}{where} by {a} t REO",
         "plant_capacity": lambda: f"raise the capacity of plant {g('plant')}{where} by {a} t REO",
         "trader_capacity": lambda: f"buy {a} t more from offer {g('trader')}{where} "
-                                   f"({rhs:g} t → {rhs + amount:.6g} t)",
+                                   f"({amount_text(rhs)} t → {new_up} t)",
         "lane_capacity": lambda: f"raise the capacity of lane {g('origin')} → "
                                  f"{g('destination')}{where} by {a} t",
         "stock_capacity": lambda: f"raise the capacity of stockpile {g('stockpile')}{where} by "
                                   f"{a} t",
         "module_build_limit": lambda: f"allow {a} more module(s) {g('module')} "
-                                      f"({rhs:g} → {rhs + amount:.6g})",
+                                      f"({amount_text(rhs)} → {new_up})",
     }.get(family)
     return text() if text else f"relax {_describe_row(md, family, k)} by {a}"
 
 
 def _shortfall(md: ModelData, k: int, amount: float) -> str:
-    """'us_defence (defence, US) needs 3 t more Dy than the rules allow in P1'."""
+    """'Under the rules as they stand, us_defence (defence in A) can get at most 5 t of the
+    8 t of Dy it must receive in P1 (3 t short)'.
+
+    ``amount`` is the demand row's own relaxation with the rules (limits, caps, bans,
+    capacities) held: how far they leave this demand short. It is not the smallest repair: a
+    90 % cap on the only supplier leaves 100 t short, yet 10 t more under the cap repairs it.
+    """
     row = md.con_ix["demand_balance"].iloc[k]
     d = md.demands.set_index("demand").loc[row["demand"]]
-    return (f"{row['demand']} ({d['end_use']} in {d['country']}) needs {amount:.6g} t more "
-            f"{row['element']} than the rules allow{_where(md, row)}")
+    rhs = float(row["rhs"])
+    return (f"Under the rules as they stand, {row['demand']} ({d['end_use']} in "
+            f"{d['country']}) can get at most {amount_text(max(rhs - amount, 0.0))} t of the "
+            f"{amount_text(rhs)} t of {row['element']} it must receive{_where(md, row)} "
+            f"({amount_text(amount)} t short)")
 
 
 # --------------------------------------------------------------------------- the elastic LP
@@ -301,8 +329,35 @@ def _row_name(md, compiled, r: int) -> tuple[str, int]:
     return compiled.row_family[r], int(compiled.row_index[r])
 
 
+def smallest_repair(md: ModelData, compiled, rel: dict) -> str:
+    """The headline of an infeasibility: the least-total repair the elastic LP found.
+
+    One row: 'Smallest repair: <relaxation> (this alone makes a plan possible).'; several:
+    'Smallest repair (least total, 6 in all), together:' and one line each. Empty when the
+    elastic LP found nothing to relax (total 0) or could not be solved.
+    """
+    combined = rel["combined"]
+    if not combined:
+        if rel["total"] is None:
+            return ("Even relaxing every demand, limit, quota and capacity leaves no plan: the "
+                    "conflict lies in the material balances (e.g. a stockpile's initial stock "
+                    "or a plant that cannot separate what its lanes require).")
+        return ""
+    if len(combined) == 1:
+        r, a = combined[0]
+        return (f"Smallest repair: {_relax(md, *_row_name(md, compiled, r), a)} (this alone "
+                "makes a plan possible).")
+    lines = [f"Smallest repair (least total, {amount_text(rel['total'])} in all), together:"]
+    lines += [f"  - {_relax(md, *_row_name(md, compiled, r), a)}" for r, a in combined[:25]]
+    if len(combined) > 25:
+        lines.append(f"  … and {len(combined) - 25} more")
+    return "\n".join(lines)
+
+
 def explain_relaxations(md: ModelData, compiled, rel: dict) -> str:
-    """The elastic re-solve's findings as plain sentences (empty if nothing was found)."""
+    """The elastic re-solve's findings beyond the headline (:func:`smallest_repair`): each
+    short demand, each requirement's own smallest relaxation, and those that cannot help alone
+    (empty if nothing was found)."""
     def name(r):
         return _row_name(md, compiled, r)
 
@@ -325,15 +380,6 @@ def explain_relaxations(md: ModelData, compiled, rel: dict) -> str:
     if stuck:
         lines.append("Relaxing one of these does not help on its own:")
         lines += [f"  - {_plain(md, *name(r))}" for r in stuck]
-    if rel["combined"]:
-        lines.append(f"Smallest combined relaxation (least total, {rel['total']:.6g} in all):")
-        lines += [f"  - {_relax(md, *name(r), a)}" for r, a in rel["combined"][:25]]
-        if len(rel["combined"]) > 25:
-            lines.append(f"  … and {len(rel['combined']) - 25} more")
-    elif rel["total"] is None:
-        lines.append("Even relaxing every demand, limit, quota and capacity leaves no plan: the "
-                     "conflict lies in the material balances (e.g. a stockpile's initial stock or "
-                     "a plant that cannot separate what its lanes require).")
     return "\n".join(lines)
 
 
@@ -341,14 +387,17 @@ def explain_infeasibility(md: ModelData, compiled, options=None, rel: dict | Non
                           iis: list[int] | None = None) -> str:
     """Name the conflicting requirements (an IIS) and the smallest relaxations that resolve them.
 
-    ``rel`` and ``iis`` are results of :func:`relaxations` and the IIS when already computed.
+    The first line is the headline, the smallest repair (:func:`smallest_repair`); then the
+    IIS, the demands left short and each requirement's own smallest relaxation. ``rel`` and
+    ``iis`` are results of :func:`relaxations` and the IIS when already computed.
     """
     rows = _iis_rows(compiled) if iis is None else iis
     time_limit = getattr(options, "time_limit_s", None)
     if rel is None:
         focus = [r for r in rows if compiled.row_family[r] in ELASTIC_FAMILIES] or None
         rel = relaxations(md, compiled, focus=focus, time_limit_s=time_limit)
-    parts = []
+    headline = smallest_repair(md, compiled, rel)
+    parts = [headline] if headline else []
     if rows:
         lines = [f"  - {_plain(md, *_row_name(md, compiled, r))}   [{compiled.row_family[r]}]"
                  for r in rows[:25]]

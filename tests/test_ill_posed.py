@@ -74,7 +74,10 @@ def _defence(kit) -> dict:
     )
 
 
-SHORTFALL = "us_defence (defence in A) needs 3 t more Dy than the rules allow in P1"
+SHORTFALL = ("Under the rules as they stand, us_defence (defence in A) can get at most 5 t of "
+             "the 8 t of Dy it must receive in P1 (3 t short)")
+HEADLINE = ("Smallest repair: serve 3 t less Dy to us_defence in P1 (must-serve demand 8 t → "
+            "5 t) (this alone makes a plan possible).")
 BAN = "relax the C defence ban by 3 t"
 QUOTA = "raise the C export quota for Dy in P1 by 2 t (1 t → 3 t)"
 DEMAND = "serve 3 t less Dy to us_defence in P1 (must-serve demand 8 t → 5 t)"
@@ -135,12 +138,13 @@ def test_two_periods_each_conflict_gets_its_own_repair(kit):
     with pytest.raises(InfeasibleError) as err:
         kit.solve(s)
     text = str(err.value)
-    assert "least total, 6 in all" in text
-    iis_period = "P2" if "needs 3 t more Dy than the rules allow in P2" in text else "P1"
+    headline = text.splitlines()[1]
+    assert headline == "Smallest repair (least total, 6 in all), together:", text
+    iis_period = "P2" if "of Dy it must receive in P2 (3 t short)" in text else "P1"
     other = "P1" if iis_period == "P2" else "P2"
     assert f"serve 3 t less Dy to us_defence in {iis_period}" in text
     assert "      together with: " in text
-    assert f"in {other}" in text.split("Smallest combined")[0].split("together with:", 1)[1]
+    assert f"in {other}" in text.split("Ways out", 1)[1].split("together with:", 1)[1]
 
 
 # --------------------------------------------------------------------------- unbounded

@@ -71,6 +71,49 @@ def _decode(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+MAX_LISTED_RAGGED = 20
+"""Rows with a wrong field count listed per file; the rest are counted in one line."""
+
+
+def ragged_rows(rows: list[list[str]], last_lines: list[int], names: list[str], file: str,
+                sheet: str) -> list[Problem]:
+    """One problem per data row whose field count differs from the header's.
+
+    A row must hold one field per named header column: a short row ('M1,P1' under four
+    headers) would read its missing fields as blank (cost 0, unlimited capacity) and a long
+    one would drop fields or, after an unquoted comma, shift every later value one column
+    right. Blank rows are skipped as elsewhere, and extra *empty* trailing fields are accepted
+    (spreadsheet programs write them for formatted but empty columns). The row is the record
+    number a spreadsheet shows (header = row 1); the file line is added when a quoted field
+    spanning lines makes them differ.
+    """
+    width = len(names)
+    problems: list[Problem] = []
+    count = 0
+    for excel_row, (row, line) in enumerate(zip(rows[1:], last_lines[1:]), start=2):
+        if all(c.strip() == "" for c in row):
+            continue  # a blank line (or only delimiters): skipped
+        filled = len(row)
+        while filled > width and row[filled - 1].strip() == "":
+            filled -= 1
+        if filled == width:
+            continue
+        count += 1
+        if count > MAX_LISTED_RAGGED:
+            continue
+        at_line = "" if line == excel_row else f" (this row ends on line {line} of the file)"
+        problems.append(Problem(file, sheet, excel_row, None, f"{len(row)} fields",
+                                f"{width} fields, one per header column ({', '.join(names)}); "
+                                "a missing field must still have its delimiter (an empty value), "
+                                f"and a value holding the delimiter must be quoted{at_line}"))
+    if count > MAX_LISTED_RAGGED:
+        problems.append(Problem(file, sheet, None, None,
+                                f"{count - MAX_LISTED_RAGGED:,} more row(s) not listed",
+                                f"{width} fields on every row (only the first "
+                                f"{MAX_LISTED_RAGGED} rows with a wrong count are listed)"))
+    return problems
+
+
 def read_csv_file(path: Path, sheet: str) -> RawSheet:
     """Read one CSV file; the delimiter (, ; tab) is sniffed from the header line."""
     text = _decode(path)
@@ -80,8 +123,11 @@ def read_csv_file(path: Path, sheet: str) -> RawSheet:
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows_read: list[list[str]] = []
+    last_lines: list[int] = []  # the file line each record ends on (differs after a quoted newline)
     try:
-        rows_read.extend(reader)
+        for record in reader:
+            rows_read.append(record)
+            last_lines.append(reader.line_num)
     except csv.Error as exc:
         raise InputError(Problem(str(path), sheet, len(rows_read) + 1, None, None,
                                  f"well-formed CSV ({exc}; check for an unclosed quote)")) \
@@ -96,6 +142,9 @@ def read_csv_file(path: Path, sheet: str) -> RawSheet:
         names.pop()
     if not names:
         return RawSheet(sheet, str(path), pd.DataFrame())
+    ragged = ragged_rows(rows, last_lines, names, str(path), sheet)
+    if ragged:
+        raise InputError(ragged)
     data, index = [], []
     for excel_row, row in enumerate(rows[1:], start=2):
         cells = [c if c.strip() != "" else None for c in row[: len(names)]]
@@ -118,4 +167,14 @@ def read_csv_folder(folder: Path) -> dict[str, RawSheet]:
     if not files:
         raise InputError(Problem(str(folder), None, None, None, None,
                                  "a folder holding one <sheet>.csv file per sheet (none found)"))
-    return {f.stem.strip(): read_csv_file(f, f.stem.strip()) for f in files}
+    # Read every file before refusing, so one run lists the problems of all of them.
+    sheets: dict[str, RawSheet] = {}
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            sheets[f.stem.strip()] = read_csv_file(f, f.stem.strip())
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return sheets

@@ -7,8 +7,11 @@ names the file (and the sheet and row where that is known), never with a traceba
   text file, random bytes, a truncated download) is refused before openpyxl sees it;
 * a zip archive whose members would expand beyond :data:`MAX_UNCOMPRESSED_BYTES`, or by more
   than :data:`MAX_RATIO` times, is refused as a possible zip bomb before anything is inflated;
-* openpyxl parses XML with defusedxml (a core dependency here), so an XML bomb (entity
-  declarations, "billion laughs") is refused instead of exhausting memory;
+* every XML part is checked before openpyxl parses anything: a part whose prolog declares a
+  DTD (``<!DOCTYPE``, the vehicle of entity declarations: "billion laughs" bombs, external
+  entities reading local files) is refused, naming the part and, for a worksheet, its sheet.
+  Excel never writes a DTD, so nothing legitimate is lost. openpyxl also parses with
+  defusedxml (a core dependency here) as a second line of defence;
 * rows beyond Excel's last row, or more than :data:`MAX_ROWS` data rows, are refused.
 
 Only as many columns as the header row names are read from each data row, so a bogus sheet
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +75,91 @@ def _check_container(path: Path) -> None:
             raise _problem(name, f"a workbook whose parts compress less than {MAX_RATIO}:1 "
                            "(possible zip bomb)", f"{i.filename}: {i.file_size:,} bytes from "
                            f"{i.compress_size:,}")
+    with zipfile.ZipFile(path) as zf:
+        _refuse_dtds(name, zf)
+
+
+PROLOG_BYTES = 1 << 16
+"""Bytes of each part read to find its prolog (the text before the first element)."""
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+_XML_BOMB_EXPECTED = (
+    "a workbook without XML entity or DTD declarations: entities can expand to gigabytes "
+    "(an 'XML bomb') or read files on this computer, so the workbook is refused for safety "
+    "(Excel never writes them; open the file in Excel and save a copy, or rebuild it)")
+
+
+def _prolog_text(head: bytes) -> str:
+    """The start of an XML part as text, whatever its encoding (UTF-16 or an ASCII superset)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="replace")
+    if head.startswith(b"<\x00"):
+        return head.decode("utf-16-le", errors="replace")
+    if head.startswith(b"\x00<"):
+        return head.decode("utf-16-be", errors="replace")
+    return head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+
+
+def declares_dtd(head: bytes) -> bool:
+    """Whether an XML part's prolog holds a ``<!DOCTYPE`` (where entities are declared).
+
+    The prolog is skipped item by item (XML declaration, processing instructions, comments,
+    white space); a DTD can only stand there, before the first element. A prolog longer than
+    ``head`` is undecided here (False) and left to defusedxml.
+    """
+    text = _prolog_text(head)
+    pos = 0
+    while pos < len(text):
+        item = _PROLOG_ITEM.match(text, pos)
+        if item is None or item.end() == pos:
+            break
+        pos = item.end()
+    return text.startswith("<!DOCTYPE", pos)
+
+
+def _refuse_dtds(name: str, zf: zipfile.ZipFile) -> None:
+    """Raise one InputError listing every part that declares a DTD (see :func:`declares_dtd`)."""
+    bombs: dict[str, str] = {}  # part → what it declares
+    for info in zf.infolist():
+        if info.is_dir() or info.file_size == 0:
+            continue
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(PROLOG_BYTES)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error):
+            continue  # a damaged or encrypted part: openpyxl reports it when it reads it
+        if declares_dtd(head):
+            entities = "<!ENTITY" in _prolog_text(head)
+            bombs[info.filename] = "a DTD with entity declarations" if entities else "a DTD"
+    if not bombs:
+        return
+    sheets = _sheet_parts(zf, set(bombs))
+    raise InputError([Problem(name, sheets.get(part), None, None, f"{what} in part {part}",
+                              _XML_BOMB_EXPECTED) for part, what in bombs.items()])
+
+
+def _sheet_parts(zf: zipfile.ZipFile, skip: set[str]) -> dict[str, str]:
+    """Zip part → sheet title, read from xl/workbook.xml and its relationships (if those two
+    parts are themselves clean and readable; else {} and the message names only the part)."""
+    from defusedxml import ElementTree  # the parser refuses entities even if one slipped by
+
+    book, rels = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+    if book in skip or rels in skip:
+        return {}
+    try:
+        targets = {}
+        for rel in ElementTree.fromstring(zf.read(rels)):
+            target = rel.get("Target", "")
+            targets[rel.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                      else "xl/" + target)
+        out = {}
+        for el in ElementTree.fromstring(zf.read(book)).iter():
+            if el.tag.endswith("}sheet") or el.tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                if rid in targets:
+                    out[targets[rid]] = (el.get("name") or "").strip()
+        return out
+    except Exception:  # noqa: BLE001 - naming the sheet is a courtesy; the part is named anyway
+        return {}
 
 
 def _open(path: Path, data_only: bool):
@@ -79,18 +168,21 @@ def _open(path: Path, data_only: bool):
     return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
 
 
-def _describe(exc: BaseException) -> str:
-    """Describe why a workbook could not be parsed; name an XML bomb as such."""
+def _describe(exc: BaseException) -> tuple[str, str | None]:
+    """(expected, found) for a workbook that could not be parsed; an XML bomb named as such.
+
+    The prolog check (:func:`_refuse_dtds`) catches DTDs first; this is the fallback for one
+    it could not see (a prolog longer than :data:`PROLOG_BYTES`), refused by defusedxml.
+    """
     cause, seen = exc, 0
     while cause is not None and seen < 10:  # openpyxl wraps the parser's error in a ValueError
         if type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden",
                                     "ExternalReferenceForbidden", "NotSupportedError"):
-            return ("a workbook without XML entity or DTD declarations (refused as a possible "
-                    "XML bomb)")
+            return _XML_BOMB_EXPECTED, "XML entity or DTD declarations"
         cause, seen = cause.__cause__ or cause.__context__, seen + 1
     kind = type(exc).__name__
     text = str(exc).splitlines()[0][:200] if str(exc) else kind
-    return f"a readable .xlsx workbook ({kind}: {text})"
+    return f"a readable .xlsx workbook ({kind}: {text})", kind
 
 
 def read_workbook(path: Path) -> dict[str, RawSheet]:
@@ -106,7 +198,7 @@ def read_workbook(path: Path) -> dict[str, RawSheet]:
         except InputError:
             raise
         except Exception as exc:  # openpyxl raises many types for corrupt files
-            raise _problem(name, _describe(exc), type(exc).__name__) from None
+            raise _problem(name, *_describe(exc)) from None
         formulas_wb = None
         sheets: dict[str, RawSheet] = {}
         current = None
@@ -126,7 +218,7 @@ def read_workbook(path: Path) -> dict[str, RawSheet]:
         except InputError:
             raise
         except Exception as exc:
-            raise _problem(name, _describe(exc), type(exc).__name__, sheet=current) from None
+            raise _problem(name, *_describe(exc), sheet=current) from None
         finally:
             values_wb.close()
             if formulas_wb is not None:

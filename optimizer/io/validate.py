@@ -7,6 +7,7 @@ expected (see :class:`optimizer.errors.Problem`).
 
 from __future__ import annotations
 
+import difflib
 import math
 import unicodedata
 from collections import defaultdict
@@ -149,6 +150,64 @@ def _parse_cell(col: Column, value, sheet: str, row: int, out: _Collector, file:
     return int(number) if col.kind == "int" else number
 
 
+NEAR_MISS_CUTOFF = 0.8
+"""Least :func:`difflib.SequenceMatcher` ratio at which an unknown sheet or column name counts as
+a misspelling of a known one ('capacity_tt' → 'capacity_t' is 0.95; 'notes' → 'lanes' is 0.6)."""
+
+
+def likely_meant(name: str, candidates) -> list[str]:
+    """Known names that ``name`` (cleaned, lower case) most likely misspells, best first.
+
+    A candidate qualifies when it is close by :data:`NEAR_MISS_CUTOFF` ('capacity_tt',
+    'capcity_t', 'origi'), or when ``name`` is the candidate without its unit suffix
+    ('capacity' for 'capacity_t', 'cost' for 'cost_usd_per_t'): both are typed for the known
+    name far more often than as a column of the planner's own.
+    """
+    candidates = list(candidates)
+    close = difflib.get_close_matches(name, candidates, n=2, cutoff=NEAR_MISS_CUTOFF)
+    stem = [c for c in candidates if c.startswith(name + "_") and c not in close]
+    return close + stem
+
+
+def _column_letter(position: int) -> str:
+    """Spreadsheet column letter of a 0-based position: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _check_unknown_headers(spec: Sheet, headers: list, by_norm: dict[str, str],
+                           present: dict[str, str], file: str, out: _Collector) -> None:
+    """Grade every header the schema does not know.
+
+    A header that misspells a known column *absent* from the sheet is an error naming its cell
+    and the column meant: ignoring it would leave that column blank, i.e. at its default (a
+    misspelt ``capacity_t`` on ``lanes`` would make every lane unlimited). Any other unknown
+    header (a planner's notes, a spare copy of a present column) is a warning: it is ignored.
+    """
+    absent = [c.name for c in spec.columns if c.name not in present]
+    for norm, header in by_norm.items():
+        if header in present.values():
+            continue
+        meant = likely_meant(norm, absent)
+        if meant:
+            cell = f"{_column_letter(headers.index(header))}1"
+            guesses = " or ".join(f"'{m}'" for m in meant)
+            col = spec.column(meant[0])
+            effect = ("blank on every row" if col.default is None else
+                      f"at its default {col.default} on every row")
+            out.add(spec.name, 1, header, header,
+                    f"a known column: did you mean {guesses}? The header in cell {cell} is not "
+                    f"read as written, so '{meant[0]}' would be {effect} ({col.description})",
+                    file=file)
+        else:
+            out.add(spec.name, 1, header, header, "a known column (" + ", ".join(
+                spec.column_names) + "); this column is ignored", severity="warning", file=file)
+
+
 def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
     """Check headers and parse every cell of one sheet into a typed frame (index: Excel row)."""
     file, frame = raw.file, raw.frame
@@ -172,10 +231,7 @@ def _typed_sheet(spec: Sheet, raw: RawSheet, out: _Collector) -> pd.DataFrame:
             out.add(spec.name, 1, col.name, None,
                     f"a column headed '{col.name}' ({col.description})",
                     file=file)
-    for h in by_norm.values():
-        if h not in present.values():
-            out.add(spec.name, 1, h, h, "a known column (" + ", ".join(spec.column_names) +
-                    "); this column is ignored", severity="warning", file=file)
+    _check_unknown_headers(spec, headers, by_norm, present, file, out)
     if raw.hidden:
         out.add(spec.name, None, None, None, "a visible sheet (hidden sheets are still read)",
                 severity="warning", file=file)
@@ -270,6 +326,85 @@ def _site_kinds(tables: dict[str, pd.DataFrame], files: dict[str, str], out: _Co
     return kind
 
 
+_KIND_NOUN = {"demands": "demand node"}
+
+
+def _bad_lane_kind(row: int, origin: str, destination: str, origin_kind: str, file: str,
+                   out: _Collector) -> None:
+    """Report a lane between sites of kinds no lane joins, on the column that is wrong.
+
+    When no lane may start at the origin's kind (a demand node only receives), the origin is
+    wrong whatever the destination; otherwise the destination is wrong for that origin.
+    """
+    ends = sorted(b[:-1] for a, b in _LANE_KINDS if a == origin_kind)
+    if not ends:
+        out.add("lanes", row, "origin", f"{origin} → {destination}",
+                f"a lane that starts at a mine, plant, trader or stockpile ({origin} is a "
+                f"{_KIND_NOUN.get(origin_kind, origin_kind[:-1])}, which only receives)", file=file)
+        return
+    out.add("lanes", row, "destination", f"{origin} → {destination}",
+            f"a lane {origin_kind[:-1]} → one of " + ", ".join(ends), file=file)
+
+
+def _check_stock_capacity(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                          out: _Collector) -> None:
+    """Report every stockpile whose initial stock exceeds its capacity.
+
+    ``capacity_t`` bounds the stock held, so a start above it is stock that cannot exist; the
+    model would have to draw the excess down in the first period and would use it as free
+    supply (500 t in an 80 t stockpile lowers the cost).
+    """
+    df = tables.get("stockpiles")
+    if df is None:
+        return
+    for row, initial, capacity in zip(df.index, df["initial_t"], df["capacity_t"]):
+        if initial is None or capacity is None:
+            continue  # a missing or unreadable value is reported already
+        # a relative tolerance, so 80 computed as 79.99999999999999 in Excel is still accepted
+        if initial > capacity * (1 + 1e-9) + 1e-9:
+            shown = int(initial) if float(initial).is_integer() else initial  # as typed
+            out.add("stockpiles", row, "initial_t", shown,
+                    f"at most the stockpile's capacity_t ({capacity:g} t on this row): the stock "
+                    "at the start cannot exceed what the stockpile holds", file=files["stockpiles"])
+
+
+def _check_case_twins(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                      out: _Collector) -> None:
+    """Refuse names that differ from another only by upper/lower case.
+
+    Keys and references are matched exactly, so 'aus_mtweld' beside 'AUS_MtWeld' would be two
+    sites (or countries, elements, ...): a lane or rule typed for one would silently miss the
+    other. One is almost certainly a retyping of the other, and a spreadsheet's own lookups
+    (VLOOKUP, MATCH) would treat them as one, so the workbook is refused rather than warned
+    about. Checked: the site names across the five site sheets, the key of every other
+    single-key sheet, and the end uses named in ``demands``.
+    """
+    def check(groups):
+        seen: dict[str, tuple[str, str, int]] = {}
+        for sheet, column, noun, plural in groups:
+            df = tables.get(sheet)
+            if df is None:
+                continue
+            for row, name in df[column].items():
+                if name is None:
+                    continue
+                first = seen.setdefault(str(name).casefold(), (str(name), sheet, row))
+                if first[0] != name:
+                    out.add(sheet, row, column, name, f"{noun} that differs from '{first[0]}' "
+                            f"(sheet '{first[1]}', row {first[2]}) by more than upper/lower case "
+                            f"(names are matched exactly, so these would be two different "
+                            f"{plural})", file=files[sheet])
+
+    check([(sheet, SHEET_BY_NAME[sheet].key[0], "a site name", "sites") for sheet in SITE_SHEETS])
+    for spec in SHEETS:
+        if len(spec.key) == 1 and spec.name not in SITE_SHEETS and \
+                spec.column(spec.key[0]).kind == "key":
+            noun = spec.key[0].replace("_", " ")
+            check([(spec.name, spec.key[0], f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}",
+                    f"{noun}s")])
+    check([("demands", "end_use", "an end use", "end uses")])
+
+
 def _check_network(tables, kinds, files, out: _Collector) -> None:
     lanes = tables["lanes"]
     stock_el = {} if tables.get("stockpiles") is None else dict(
@@ -281,11 +416,7 @@ def _check_network(tables, kinds, files, out: _Collector) -> None:
         if ko is None or kd is None:
             continue
         if (ko, kd) not in _LANE_KINDS:
-            out.add("lanes", row, "destination", f"{o} → {d}",
-                    f"a lane {ko[:-1]} → one of " + ", ".join(
-                        sorted(b[:-1] for a, b in _LANE_KINDS if a == ko)) if any(
-                        a == ko for a, _ in _LANE_KINDS) else
-                    "a lane that starts at a mine, plant, trader or stockpile", file=files["lanes"])
+            _bad_lane_kind(row, o, d, ko, files["lanes"], out)
         elif kd == "stockpiles" and ko == "traders" and trader_el.get(o) != stock_el.get(d):
             out.add("lanes", row, "destination", f"{o} → {d}", f"a stockpile of {trader_el.get(o)} "
                     f"(trader {o} sells {trader_el.get(o)}, stockpile {d} holds {stock_el.get(d)})",
@@ -396,6 +527,25 @@ def _discount_factors(tables, settings) -> tuple[float, ...]:
     return tuple(factors)
 
 
+def _check_unknown_sheets(raw: dict[str, RawSheet], out: _Collector) -> None:
+    """Grade every sheet the schema does not know, as :func:`_check_unknown_headers` does
+    columns: a misspelling of a known sheet that is absent ('tarifs') is an error, since its
+    rules would be silently dropped; any other unknown sheet is ignored with a warning."""
+    absent = [name for name in SHEET_BY_NAME if name not in raw]
+    for name, sheet in raw.items():
+        if name in SHEET_BY_NAME or name == "readme":
+            continue
+        meant = likely_meant(name, absent)
+        if meant:
+            guesses = " or ".join(f"'{m}'" for m in meant)
+            out.add(name, None, None, sheet.name, f"a known sheet name: did you mean {guesses}? "
+                    f"(a misspelt sheet is not read, which would leave '{meant[0]}' out)",
+                    file=sheet.file)
+        else:
+            out.add(name, None, None, None, "a known sheet (" + ", ".join(SHEET_BY_NAME) +
+                    "); this sheet is ignored", severity="warning", file=sheet.file)
+
+
 def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     """Check raw sheets against the schema and build the Instance; raise InputError listing
     every problem if any is found."""
@@ -412,10 +562,7 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     raw = by_name
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
-    for name in raw:
-        if name not in SHEET_BY_NAME and name != "readme":
-            out.add(name, None, None, None, "a known sheet (" + ", ".join(SHEET_BY_NAME) +
-                    "); this sheet is ignored", severity="warning", file=raw[name].file)
+    _check_unknown_sheets(raw, out)
     for spec in SHEETS:
         sheet = raw.get(spec.name)
         if sheet is None:
@@ -439,6 +586,8 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     for spec in SHEETS:
         if spec.name in tables:
             _check_keys(spec, tables[spec.name], files[spec.name], out)
+    _check_case_twins(tables, files, out)
+    _check_stock_capacity(tables, files, out)
     keys = {spec.name: set(tables[spec.name][spec.key[0]].dropna())
             for spec in SHEETS if spec.name in tables and len(spec.key) == 1}
     kinds = _site_kinds(tables, files, out)
