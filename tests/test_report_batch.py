@@ -179,6 +179,14 @@ def test_workbook_names_are_escaped(batch_dir):
 
 
 def test_analysis_report_values(analysis_dir):
+    """Values derived in test_analytics' docstring (K = 300).
+
+    The cut-off chart sets both bars against the base plan, the resilient plan (build j:
+    K + 75 = 375, nothing unmet). Cutting C off with the chosen build: cost 375, unmet 0, so
+    +0 and +0 t. With no new builds: all 15 t unmet in both scenarios, 15 × 50 = 750, so
+    750 − 375 = +375 and 15 − 0 = +15 t (the saved cost increase, over the status quo's
+    0.5 × 150 + 0.5 × 750 = 450, is 300: a different base, kept in the table only).
+    """
     html = (analysis_dir / "report.html").read_text(encoding="utf-8")
     assert "Here VSS = USD 75 (EEV USD 450)" in html
     assert "EVPI, the expected value of perfect information, is RP − WS" in html
@@ -194,7 +202,10 @@ def test_analysis_report_values(analysis_dir):
     none_cost, none_unmet = by_name[("with no new builds", "x")], by_name[("with no new builds",
                                                                              "x2")]
     assert chosen_cost["y"] == ["C"] and chosen_cost["x"] == pytest.approx([0])
-    assert none_cost["x"] == pytest.approx([300]) and none_unmet["x"] == pytest.approx([15])
+    assert none_cost["x"] == pytest.approx([375]) and none_unmet["x"] == pytest.approx([15])
+    chosen_unmet = by_name[("with the chosen builds", "x2")]
+    assert chosen_unmet["x"] == pytest.approx([0])
+    assert "over the base plan" in cut["layout"]["annotations"][0]["text"]
     perf = chart_spec(html, "plan-performance")
     naive = next(t for t in perf["data"] if t["name"].startswith("naive plan: cost"))
     assert dict(zip(naive["x"], naive["y"], strict=True)) == pytest.approx(

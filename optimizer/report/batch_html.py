@@ -37,8 +37,9 @@ from optimizer.report.components import (
     render_page,
 )
 from optimizer.report.figures import FONT, PALETTE
-from optimizer.report.fmt import join, usd
+from optimizer.report.fmt import join, tonnes, usd
 from optimizer.report.html import slug
+from optimizer.report.palette import HHI_HIGHLY_CONCENTRATED, NEUTRAL, aligned_axes, series_colour
 
 BATCH_MARKER = "batch_summary.csv"
 ANALYSIS_MARKER = "measures.csv"
@@ -49,7 +50,8 @@ TEXT_COLUMNS = ("run", "status", "reason", "builds", "overrides", "sweep", "swee
                 "measure", "definition", "plan", "scenario", "country", "from_period", "sheet",
                 "rule", "solve", "row", "family", "element", "basis")
 """Columns read as text, so a run named ``1`` or ``NA`` stays that name."""
-HHI_CONCERN = 4_000
+HHI_CONCERN = int(HHI_HIGHLY_CONCENTRATED)
+"""Highlight line for HHI cells: 1,800, the 2023 US Merger Guidelines' "highly concentrated"."""
 TOP_PRICES_SHOWN = 3
 OK_STATUSES = ("optimal", "feasible", "ok")
 
@@ -205,7 +207,10 @@ def _cost_columns(df: pd.DataFrame) -> list[str]:
 
 
 def _component(col: str) -> str:
-    return col[len("cost_"):-len("_usd")].replace("_", " ")
+    """``cost_penalty_usd`` → ``penalty (lost value of unmet demand)``."""
+    from optimizer.report.facts import component_label
+
+    return component_label(col[len("cost_"):-len("_usd")]).replace("_", " ")
 
 
 def _end_use(col: str) -> str:
@@ -300,11 +305,14 @@ def runs_section(batch: SavedBatch) -> Section:
         cols.append(Column("reason", "why it failed"))
     blocks: list = [Table(s, cols, max_rows=10_000, highlight=failed,
                           caption="Runs compared (highlighted: no plan"
-                                  + ("" if hhi else f"; HHI cells above {HHI_CONCERN:,}") + ")")]
+                                  + ("" if hhi else f"; HHI cells above {HHI_CONCERN:,}, highly "
+                                                    "concentrated per the 2023 US Merger "
+                                                    "Guidelines") + ")")]
     if hhi:
         blocks.append(Table(s, [Column("run", "run")] + hhi, max_rows=10_000,
                             caption="Concentration of each element's supply by processing "
-                                    f"country (HHI; highlighted: above {HHI_CONCERN:,})"))
+                                    f"country (HHI; highlighted: above {HHI_CONCERN:,}, highly "
+                                    "concentrated per the 2023 US Merger Guidelines)"))
     cost_cols = _cost_columns(s)
     if cost_cols:
         blocks.append(Chart(cost_by_run(s, cost_cols), "cost-by-run"))
@@ -343,7 +351,7 @@ def cost_by_run(s: pd.DataFrame, cost_cols: list[str]) -> go.Figure | None:
     for i, c in enumerate(cost_cols):
         fig.add_trace(go.Bar(name=_component(c), x=[_label(r) for r in d["run"]],
                              y=[v / div for v in _num(d[c].fillna(0))],
-                             marker_color=PALETTE[i % len(PALETTE)],
+                             marker_color=series_colour(i),
                              hovertemplate="%{x}<br>" + _component(c) + ": %{y:,.3f} " + unit
                                            + "<extra></extra>"))
     fig.update_layout(barmode="relative")
@@ -379,10 +387,10 @@ def sweep_figure(curve: pd.DataFrame, focus: str, els: list[str],
     hover = "%{x}" + ("%" if pct_sweep else "") + ": %{y:,.3f}<extra>%{fullData.name}</extra>"
     fig.add_trace(go.Scatter(x=x, y=[v / div for v in _num(ok["objective_usd"])],
                              mode="lines+markers",
-                             name="cost", marker_color=PALETTE[0], hovertemplate=hover,
+                             name="cost", marker_color=series_colour(0), hovertemplate=hover,
                              showlegend=False), 1, 1)
     fig.add_trace(go.Scatter(x=x, y=_num(ok["unmet_t"]),
-                             mode="lines+markers", name="unmet demand", marker_color=PALETTE[1],
+                             mode="lines+markers", name="unmet demand", marker_color=series_colour(3),
                              hovertemplate=hover, showlegend=False), 1, 2)
     for i, el in enumerate(els):
         col = f"{focus}_share_{el}"
@@ -390,7 +398,7 @@ def sweep_figure(curve: pd.DataFrame, focus: str, els: list[str],
             fig.add_trace(go.Scatter(x=x, y=[None if v is None else v * 100
                                              for v in _num(ok[col])],
                                      mode="lines+markers", name=f"{_label(focus)} share of "
-                                     f"{_label(el)}", marker_color=PALETTE[(i + 2) % len(PALETTE)],
+                                     f"{_label(el)}", marker_color=series_colour(i + 4),
                                      hovertemplate=hover), 1, 3)
     xt = "swept value (% of the base value)" if pct_sweep else "swept value (as set)"
     fig.update_xaxes(title_text=xt, ticksuffix="%" if pct_sweep else "")
@@ -483,6 +491,24 @@ def batch_appendix_section(batch: SavedBatch) -> Section:
 # --- analytics sections ---------------------------------------------------------------------
 
 
+def _ws_optimum(ws: pd.DataFrame) -> str:
+    """The wait-and-see optimum's column (``optimum_usd`` in folders written before it was
+    renamed to say it is an optimum with foresight)."""
+    return "optimum_with_foresight_usd" if "optimum_with_foresight_usd" in ws else "optimum_usd"
+
+
+def _partial_notes(a: SavedAnalysis) -> list:
+    """A warning naming every failed solve and its full reason, when the analysis is partial."""
+    failures = a.meta.get("failures") or []
+    if not failures:
+        return []
+    items = "; ".join(f"{f.get('solve')}: " + " | ".join(f.get("problems") or
+                                                          [str(f.get("reason") or "")])
+                      for f in failures)
+    return [Note(f"Partial result: {len(failures)} solve(s) failed, so the measures and rows "
+                 f"that need them are blank. {items}", "warn")]
+
+
 def measures_section(a: SavedAnalysis) -> Section:
     """Cost of resilience, VSS and EVPI in sentences, with the table of every measure."""
     rp, vss, evpi = a.measure("RP"), a.measure("VSS"), a.measure("EVPI")
@@ -500,20 +526,28 @@ def measures_section(a: SavedAnalysis) -> Section:
     if vss is not None or evpi is not None or a.measure("EEV") is not None:
         lines.append(f"{VSS_DEFINITION} Here VSS = {usd(vss)} (EEV {usd(a.measure('EEV'))}).")
         lines.append(f"{EVPI_DEFINITION} Here EVPI = {usd(evpi)} (WS {usd(a.measure('WS'))}).")
-    blocks: list = [Paragraphs(lines), Note(GAP_NOTE),
-                    Table(a.table("measures"), [Column("measure", "measure"),
-                                                Column("definition", "definition"),
-                                                Column("value_usd", "value (USD)", "usd")],
-                          caption="Every measure (blank: a solve it needs failed)")]
+    m = a.table("measures")
+    blocks: list = [*_partial_notes(a), Paragraphs(lines), Note(GAP_NOTE),
+                    Table(m, [Column("measure", "measure"),
+                              Column("definition", "definition"),
+                              Column("value_usd", "value (USD)", "usd")]
+                          + ([Column("status", "status")] if "status" in m else []),
+                          caption="Every measure (blank: a solve it needs failed)",
+                          highlight=[v is None or pd.isna(v) for v in m["value_usd"]]
+                          if "value_usd" in m else None)]
     ws = a.table("wait_and_see")
     if len(ws):
         blocks.append(Table(ws, [Column("scenario", "scenario"),
                                  Column("probability", "probability", "pct"),
                                  Column("status", "status"),
-                                 Column("optimum_usd", "optimum (USD)", "usd"),
+                                 Column(_ws_optimum(ws), "optimum if the scenario were known "
+                                        "from the start (USD)", "usd"),
                                  Column("builds", "builds chosen")],
-                            caption="Wait-and-see: each scenario solved alone, and the "
-                                    "expected-value problem",
+                            caption="Wait-and-see: each scenario solved alone, known from the "
+                                    "first period (builds and operations chosen for it), and "
+                                    "the expected-value problem. Not a plan's cost if the "
+                                    "scenario happens: see the resilient vs naive plan "
+                                    "section",
                             highlight=[not _ok(x) for x in ws["status"]]))
     return Section("measures", "Resilience measures", blocks,
                    intro="Builds are the first-stage decision shared by every scenario; every "
@@ -529,9 +563,9 @@ def plan_performance_figure(perf: pd.DataFrame) -> go.Figure | None:
     div, unit = _scale(d["cost_usd"])
     fig = go.Figure()
     scen = list(dict.fromkeys(perf["scenario"]))
-    colours = {"resilient": "#2ca02c", "naive": "#ff7f0e"}
+    colours = {"resilient": series_colour(2), "naive": series_colour(1)}
     for i, (plan, g) in enumerate(d.groupby("plan", sort=False)):
-        col = colours.get(str(plan), PALETTE[i % len(PALETTE)])
+        col = colours.get(str(plan), series_colour(i))
         labels = [_label(s) for s in g["scenario"]]
         fig.add_trace(go.Bar(name=f"{_label(plan)} plan: cost ({unit})", x=labels,
                              y=[None if v is None else v / div for v in _num(g["cost_usd"])],
@@ -544,14 +578,16 @@ def plan_performance_figure(perf: pd.DataFrame) -> go.Figure | None:
                                  marker=dict(size=12, symbol="diamond", color=col,
                                              line=dict(color="#333", width=1)),
                                  hovertemplate="%{x}: %{y:,.1f} t unmet<extra></extra>"))
+    # Round ticks on both axes, on shared grid lines (autoscaled right ticks read 40/81/121).
+    left, right = aligned_axes(max((v or 0) / div for v in _num(d["cost_usd"])),
+                               max(v or 0 for v in _num(d["unmet_t"])))
     fig.update_layout(barmode="group", scattermode="group", bargap=0.35,
                       xaxis=dict(categoryorder="array", categoryarray=[_label(s) for s in scen]),
-                      yaxis=dict(title=f"discounted cost ({unit})", tickformat=",",
-                                 rangemode="tozero"),
+                      yaxis=dict(title=f"discounted cost ({unit})", tickformat=",", **left),
                       yaxis2=dict(title="unmet demand (t)", overlaying="y", side="right",
-                                  rangemode="tozero", showgrid=False, tickformat=",.0f"))
+                                  showgrid=False, tickformat=",", **right))
     return _layout(fig, "Each plan's cost and unmet demand if each scenario happens "
-                        "(builds fixed)", 420)
+                        "(as in a solve's report)", 420)
 
 
 def resilience_section(a: SavedAnalysis) -> Section | None:
@@ -576,44 +612,77 @@ def resilience_section(a: SavedAnalysis) -> Section | None:
             Column("cost_usd", "discounted cost if it happens (USD)", "usd"),
             Column("unmet_t", "unmet demand (t)", "t")] + [
             Column(c, f"unmet {_end_use(c)} (t)", "t") for c in ucols],
-            caption="Each plan in each scenario alone, its builds fixed",
+            caption="Each plan in each scenario: the plan's own solve of the full model, "
+                    "so decisions taken before the scenario is revealed are shared by every "
+                    "scenario (the same figures as a solve's scenario costs; Σ probability × "
+                    "cost = the plan's expected cost in the full model)",
             highlight=[not _ok(x) for x in perf["status"]], max_rows=10_000))
     return Section("resilience", "Cost of resilience: resilient vs naive plan", blocks,
                    intro="The resilient plan is the model's optimum. The naive plan is the "
                          "optimum of the base data alone, with no disruption scenario and no "
-                         "end-use limit or diversification cap. Below, each plan's builds are "
-                         "fixed and each scenario solved alone.")
+                         "end-use limit or diversification cap. Below, each plan's cost and "
+                         "unmet demand if each scenario happens, as a solve reports them: the "
+                         "plan's builds in the full model, operations before a scenario is "
+                         "revealed shared by every scenario.")
 
 
-def cutoff_figure(cut: pd.DataFrame) -> go.Figure | None:
-    """Cost increase and unmet demand per cut-off country, chosen builds vs no new builds."""
+def cutoff_base(a: SavedAnalysis) -> tuple[float | None, float | None]:
+    """(expected cost, expected unmet t) of the base plan: the resilient plan, no cut-off."""
+    plans = a.table("resilience_plans")
+    unmet = None
+    if len(plans) and "expected_unmet_t" in plans:
+        r = plans[plans["plan"].astype(str) == "resilient"]
+        if len(r) and pd.notna(r["expected_unmet_t"].iloc[0]):
+            unmet = float(r["expected_unmet_t"].iloc[0])
+    return a.measure("RP"), unmet
+
+
+def cutoff_figure(cut: pd.DataFrame, base_cost: float | None = None,
+                  base_unmet: float | None = None) -> go.Figure | None:
+    """Cost increase beside unmet-demand increase per cut-off country, both over the base plan.
+
+    The base plan is the resilient plan with no cut-off (cost RP, unmet ``base_unmet``), for
+    both bars of a country: with the chosen builds, increase = expected cost − RP and expected
+    unmet − base unmet; with no new builds, the same differences, so the gap between the two
+    bars is what the builds are worth in that cut-off. Without the base figures (an older
+    folder), the saved ``cost_increase_usd`` and the unmet tonnes themselves are shown.
+    """
     d = cut[[_ok(x) for x in cut["status"]]]
     if d.empty:
         return None
-    chosen = d[d["builds"] == "chosen"].set_index("country")["cost_increase_usd"]
+    like = base_cost is not None and base_unmet is not None and "expected_cost_usd" in d
+    if like:
+        d = d.assign(_cost=pd.to_numeric(d["expected_cost_usd"], errors="coerce") - base_cost,
+                     _unmet=pd.to_numeric(d["expected_unmet_t"], errors="coerce") - base_unmet)
+    else:
+        d = d.assign(_cost=pd.to_numeric(d["cost_increase_usd"], errors="coerce"),
+                     _unmet=pd.to_numeric(d["expected_unmet_t"], errors="coerce"))
+    chosen = d[d["builds"] == "chosen"].set_index("country")["_cost"]
     order = list(dict.fromkeys(list(chosen.sort_values(ascending=False).index)
                                + list(d["country"])))
-    div, unit = _scale(d["cost_increase_usd"])
+    div, unit = _scale(d["_cost"])
+    titles = ((f"cost increase over the base plan ({unit}, expected)",
+               "unmet-demand increase over the base plan (t, expected)") if like else
+              (f"cost increase ({unit}, expected)", "unmet demand (t, expected)"))
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=(f"cost increase ({unit}, expected)",
-                                        "unmet demand (t, expected)"))
-    names = {"chosen": ("with the chosen builds", "#2ca02c"),
-             "none": ("with no new builds", "#7f7f7f")}
+                        subplot_titles=titles)
+    names = {"chosen": ("with the chosen builds", series_colour(0)),
+             "none": ("with no new builds", NEUTRAL)}
     for b, (name, colour) in names.items():
         g = d[d["builds"] == b].set_index("country").reindex(order)
         y = [_label(c) for c in order]
         fig.add_trace(go.Bar(name=name, y=y, x=[None if v is None else v / div
-                                                 for v in _num(g["cost_increase_usd"])],
+                                                 for v in _num(g["_cost"])],
                              orientation="h", marker_color=colour, legendgroup=b,
-                             hovertemplate="%{y}: +%{x:,.3f} " + unit + "<extra>" + name
+                             hovertemplate="%{y}: %{x:+,.3f} " + unit + "<extra>" + name
                                            + "</extra>"), 1, 1)
-        fig.add_trace(go.Bar(name=name, y=y, x=_num(g["expected_unmet_t"]),
+        fig.add_trace(go.Bar(name=name, y=y, x=_num(g["_unmet"]),
                              orientation="h", marker_color=colour, legendgroup=b,
                              showlegend=False,
-                             hovertemplate="%{y}: %{x:,.1f} t unmet<extra>" + name
+                             hovertemplate="%{y}: %{x:+,.1f} t<extra>" + name
                                            + "</extra>"), 1, 2)
     fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(tickformat=",", rangemode="tozero", gridcolor="#e5e5e5")
+    fig.update_xaxes(tickformat=",", gridcolor="#e5e5e5", zerolinecolor="#888")
     fig.update_layout(barmode="group")
     _layout(fig, "If one country's exports stop", 200 + 60 * len(order))
     fig.update_layout(legend=dict(orientation="h", y=-0.12, yanchor="top", x=0.5,
@@ -629,7 +698,9 @@ def cutoff_section(a: SavedAnalysis) -> Section | None:
         return None
     frm = cut["from_period"].iloc[0] if "from_period" in cut else "the first period"
     ucols = [c for c in _unmet_columns(cut) if c != "expected_unmet_t"]
-    blocks: list = [Chart(cutoff_figure(cut), "cutoff", "No cut-off solve succeeded.")]
+    base_cost, base_unmet = cutoff_base(a)
+    blocks: list = [Chart(cutoff_figure(cut, base_cost, base_unmet), "cutoff",
+                          "No cut-off solve succeeded.")]
     bad = cut[[not _ok(x) for x in cut["status"]]]
     if len(bad):
         blocks.append(Note("No plan (left out of the chart): " + "; ".join(
@@ -646,9 +717,13 @@ def cutoff_section(a: SavedAnalysis) -> Section | None:
     return Section("cutoff", "Single-country cut-off screen", blocks,
                    intro=f"For each supplying country, every export stops from {frm}: its "
                          "export quotas, its traders' capacities and every lane leaving it set "
-                         "to 0. 'Chosen builds' fixes the resilient plan's builds (increase over "
-                         "RP); 'no new builds' fixes none (increase over the status quo). "
-                         "Countries are sorted by the increase with the chosen builds.")
+                         "to 0. 'Chosen builds' fixes the resilient plan's builds; 'no new builds' "
+                         "fixes none. The chart sets both against the same base plan (the "
+                         "resilient plan with no cut-off, "
+                         f"{usd(base_cost)} and {tonnes(base_unmet)} unmet): cost increase beside "
+                         "unmet-demand increase. The table's 'cost increase' column is the "
+                         "saved one (over RP with the chosen builds, over the status quo with "
+                         "none). Countries are sorted by the increase with the chosen builds.")
 
 
 def policy_section(a: SavedAnalysis) -> Section | None:
@@ -690,8 +765,8 @@ def analysis_appendix_section(a: SavedAnalysis, sid: str = "solves") -> Section:
                   Column("objective_usd", "objective (USD)", "usd"),
                   Column("wall_s", "wall time (s)", "num"), Column("reason", "reason")],
               max_rows=10_000, highlight=[not _ok(x) for x in s.get("status", [])],
-              caption="Every solve (RP, naive, EV, WS:<scenario>, EEV, perf:<plan>:<scenario>, "
-                      "cut:<country>:<builds>, policy:<rule number>)")])
+              caption="Every solve (RP, naive, naive_in_model, EV, WS:<scenario>, EEV, "
+                      "status_quo, cut:<country>:<builds>, policy:<rule number>)")])
 
 
 def analysis_sections(a: SavedAnalysis, appendix: bool = True) -> list[Section]:

@@ -107,6 +107,7 @@ def format_cell(value, kind: str) -> str:
         v = float(value)
     except (TypeError, ValueError):
         return str(value)
+    v = _no_negative_zero(v, kind)
     if kind == "t":
         return f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
     if kind in ("usd", "usd_per_t"):
@@ -116,6 +117,24 @@ def format_cell(value, kind: str) -> str:
     if kind in ("int", "hhi"):
         return f"{v:,.0f}"
     return f"{v:,.3f}".rstrip("0").rstrip(".") if "." in f"{v:,.3f}" else f"{v:,.3f}"
+
+
+SHOWN_DECIMALS = {"t": 1, "usd": 0, "usd_per_t": 0, "pct": 3, "int": 0, "hhi": 0, "num": 3}
+"""Decimals a kind shows (tonnes: 0 above 1,000; money: 2 below 100; pct: of the 0–1 share)."""
+
+
+def _no_negative_zero(v: float, kind: str) -> float:
+    """0.0 for a value that would print as ``-0`` (``-0.3`` USD, ``-0.0`` from a solver).
+
+    A value rounds to zero at the shown precision when |v| < 0.5 × 10^-decimals; money below
+    100 shows 2 decimals (see :func:`format_cell`).
+    """
+    decimals = SHOWN_DECIMALS.get(kind, 3)
+    if kind in ("usd", "usd_per_t") and abs(v) < 100:
+        decimals = 2
+    if kind == "t" and abs(v) < 1000:
+        decimals = 1
+    return 0.0 if abs(v) < 0.5 * 10 ** -decimals else v
 
 
 ALIGN_RIGHT = {"t", "usd", "usd_per_t", "pct", "int", "hhi", "num"}

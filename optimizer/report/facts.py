@@ -15,9 +15,17 @@ import numpy as np
 import pandas as pd
 
 from optimizer.report.load import SavedRun, once_per_run
+from optimizer.report.palette import HHI_HIGHLY_CONCENTRATED
 
-HHI_CONCERN = 4000.0
-"""HHI above which a supply is called concentrated in this report (10,000 = one supplier)."""
+HHI_CONCERN = HHI_HIGHLY_CONCENTRATED
+"""HHI above which a supply is called highly concentrated (1,800: 2023 US Merger Guidelines)."""
+
+COMPONENT_LABELS = {"penalty": "penalty (lost value of unmet demand)"}
+"""Cost components whose table name needs a word of explanation wherever it is shown."""
+
+PENALTY_EXPLAINED = ("The penalty is the lost value of unmet demand: each tonne a demand does "
+                     "not receive is charged at that demand's lost value (USD/t, set in the "
+                     "instance), so the plan weighs a shortfall against what supplying it costs.")
 
 BALANCE_FAMILIES = ("demand_balance", "plant_output", "stock_balance")
 """Constraint families that are accounting identities, not limits one could relax.
@@ -62,6 +70,40 @@ def probabilities(run: SavedRun) -> dict[str, float]:
     if df is not None and len(df):
         return dict(zip(df["scenario"].astype(str), df["probability"].astype(float)))
     return {}
+
+
+def component_label(component) -> str:
+    """A cost component as a reader sees it (``penalty`` says what it is)."""
+    return COMPONENT_LABELS.get(str(component), str(component))
+
+
+COUNTRY_COLUMNS = {"supply_mix": ("country",), "status_quo_supply_mix": ("country",),
+                   "flows": ("mined_in", "processed_in"), "unmet_demand": ("country",),
+                   "candidates": ("country",), "builds": ("country",),
+                   "dual_export_quota_cap": ("country",)}
+"""Tables (and columns) that name countries, read when summary.json has no country list."""
+
+
+@once_per_run
+def countries(run: SavedRun) -> list[str]:
+    """The instance's country codes, sorted: ``summary['countries']`` when saved, else every
+    code named in the run's tables (:data:`COUNTRY_COLUMNS`).
+
+    Colours are assigned from this list (:mod:`optimizer.report.palette`), so it must not
+    depend on which countries one chart happens to show.
+    """
+    saved = run.summary.get("countries")
+    if saved:
+        return sorted({str(c) for c in saved})
+    found: set[str] = set()
+    for name, cols in COUNTRY_COLUMNS.items():
+        df = run.tables.get(name)
+        if df is None or df.empty:
+            continue
+        for c in cols:
+            if c in df.columns:
+                found.update(str(x) for x in df[c].dropna().unique() if str(x) not in ("", "*"))
+    return sorted(found)
 
 
 def scenario_names(run: SavedRun) -> list[str]:

@@ -11,9 +11,17 @@ import plotly.graph_objects as go
 
 from optimizer.report import facts
 from optimizer.report.load import SavedRun
+from optimizer.report.palette import (
+    NEUTRAL,
+    SERIES_PALETTE,
+    WARN,
+    aligned_axes,
+    rgba,
+    series_colour,
+)
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf"]
+PALETTE = list(SERIES_PALETTE)
+"""Colours of series that are not countries (kept for pages that import it)."""
 FONT = dict(family="Helvetica, Arial, sans-serif", size=12)
 
 
@@ -27,9 +35,11 @@ def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     return fig
 
 
-def country_colours(countries) -> dict[str, str]:
-    """A stable colour per country code (sorted, so every figure agrees)."""
-    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(map(str, countries))))}
+def country_colours(run: SavedRun) -> dict[str, str]:
+    """The colour of every country of the run's instance (:mod:`optimizer.report.palette`)."""
+    from optimizer.report.palette import country_colours as by_list
+
+    return by_list(facts.countries(run))
 
 
 def cost_breakdown(run: SavedRun) -> go.Figure | None:
@@ -42,8 +52,9 @@ def cost_breakdown(run: SavedRun) -> go.Figure | None:
         return None
     scale, unit = (1e6, "USD million") if df["expected_usd"].abs().max() >= 1e5 else (1, "USD")
     fig = go.Figure(go.Bar(
-        x=df["expected_usd"] / scale, y=df["component"], orientation="h",
-        marker_color="#1f77b4",
+        x=df["expected_usd"] / scale, y=[facts.component_label(c) for c in df["component"]],
+        orientation="h",
+        marker_color=series_colour(0),
         hovertemplate="%{y}: %{x:,.3f} " + unit + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=f"expected discounted cost ({unit})", tickformat=",")
@@ -56,6 +67,7 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
     A dropdown switches scenario; the first scenario is shown (and printed).
     """
     scenarios = facts.scenario_names(run)
+    col = country_colours(run)
     traces = []
     for sc in scenarios:
         links = facts.sankey_links(run, element, sc)
@@ -63,7 +75,6 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
             traces.append((sc, None))
             continue
         labels, colours = [], []
-        col = country_colours(list(links["mined_in"]) + list(links["processed_in"]))
         idx: dict[tuple, int] = {}
 
         def node(kind, name, colour, _labels=labels, _colours=colours, _idx=idx):
@@ -84,7 +95,7 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
         g2 = links.groupby(["processed_in", "end_use"], as_index=False)["tonnes"].sum()
         for r in g2.itertuples():
             src.append(node("processed", r.processed_in, col[str(r.processed_in)]))
-            dst.append(node("end use", r.end_use, "#555555"))
+            dst.append(node("end use", r.end_use, NEUTRAL))
             val.append(r.tonnes)
             lcol.append(_alpha(col[str(r.processed_in)]))
         traces.append((sc, go.Sankey(
@@ -115,9 +126,7 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
 
 
 def _alpha(hex_colour: str, a: float = 0.45) -> str:
-    h = hex_colour.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{a})"
+    return rgba(hex_colour, a)
 
 
 def build_timeline(run: SavedRun) -> go.Figure | None:
@@ -134,7 +143,7 @@ def build_timeline(run: SavedRun) -> go.Figure | None:
     start = [pos.get(str(p), 0) for p in b["online_period"]]
     fig = go.Figure(go.Bar(
         y=labels, x=[end - s for s in start], base=[s - 0.5 for s in start], orientation="h",
-        marker_color="#2ca02c",
+        marker_color=[country_colours(run).get(str(c), NEUTRAL) for c in b["country"]],
         text=[f"online {p} · capex {c / scale:,.1f} {unit}"
               for p, c in zip(b["online_period"], b["capex_usd"])],
         textposition="none", hovertemplate="%{y}<extra></extra>"))
@@ -145,7 +154,7 @@ def build_timeline(run: SavedRun) -> go.Figure | None:
 
 
 def concentration(run: SavedRun, basis: str) -> go.Figure | None:
-    """HHI per element · end use (bars per scenario) against the concern line (4,000)."""
+    """HHI per element · end use (bars per scenario) against the 1,800 line (palette)."""
     c = facts.concentration(run)
     c = c[c["basis"] == basis]
     if c.empty:
@@ -157,13 +166,15 @@ def concentration(run: SavedRun, basis: str) -> go.Figure | None:
         g = c[c["scenario"] == sc]
         fig.add_trace(go.Bar(
             name=str(sc), x=[f"{e} · {u}" for e, u in zip(g["element"], g["end_use"])],
-            y=g["hhi"], marker_color=PALETTE[i % len(PALETTE)],
+            y=g["hhi"], marker_color=series_colour(i),
             customdata=list(zip(g["top_country"], g["top_share"] * 100)),
             hovertemplate="%{x}<br>HHI %{y:,.0f}<br>largest: %{customdata[0]} "
                           "%{customdata[1]:.0f}%<extra>" + str(sc) + "</extra>"))
-    fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color="#d62728")
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="concern line (4,000)",
-                             line=dict(color="#d62728", dash="dash")))
+    fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color=WARN)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
+                             name=f"highly concentrated above {facts.HHI_CONCERN:,.0f} "
+                                  "(2023 US Merger Guidelines)",
+                             line=dict(color=WARN, dash="dash")))
     fig.update_yaxes(range=[0, 10500], title_text="HHI (10,000 = one country)", tickformat=",")
     _layout(fig, f"Supply concentration by {basis} country", 440)
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.0, yanchor="bottom",
@@ -181,12 +192,14 @@ def scenario_view(run: SavedRun) -> go.Figure | None:
     labels = [f"{s} (p={p:.0%})" for s, p in zip(df["scenario"], df["probability"])]
     fig = go.Figure()
     fig.add_trace(go.Bar(name=f"discounted cost ({unit})", x=labels, y=df["cost_usd"] / scale,
-                         marker_color="#1f77b4", yaxis="y",
+                         marker_color=series_colour(0), yaxis="y",
                          hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
     fig.add_trace(go.Scatter(name="unmet demand (t)", x=labels, y=df["unmet_t"], yaxis="y2",
-                             mode="markers", marker=dict(size=12, color="#d62728", symbol="diamond"),
+                             mode="markers", marker=dict(size=12, color=WARN, symbol="diamond"),
                              hovertemplate="%{x}: %{y:,.1f} t unmet<extra></extra>"))
-    fig.update_layout(yaxis=dict(title=f"cost ({unit})", tickformat=","),
+    # Round ticks on both axes, on shared grid lines (autoscaled right ticks read 40/81/121).
+    left, right = aligned_axes(float((df["cost_usd"] / scale).max()), float(df["unmet_t"].max()))
+    fig.update_layout(yaxis=dict(title=f"cost ({unit})", tickformat=",", **left),
                       yaxis2=dict(title="unmet demand (t)", overlaying="y", side="right",
-                                  rangemode="tozero", showgrid=False, tickformat=",.0f"))
+                                  showgrid=False, tickformat=",", **right))
     return _layout(fig, "Cost and unmet demand if each scenario happens", 380)

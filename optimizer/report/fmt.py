@@ -24,8 +24,9 @@ def usd(x, precision: int = 3) -> str:
     if _is_missing(x):
         return "not available"
     x = float(x)
-    sign = "-" if x < 0 else ""
     a = abs(x)
+    # A sign only where the amount shown is not zero: -0.3 reads "USD 0", never "-USD 0".
+    sign = "-" if x < 0 and (a >= 0.5 or (a < 100 and float(_sig(a, precision)) != 0)) else ""
     if a >= 1e9:
         return f"{sign}USD {_sig(a / 1e9, precision)} billion"
     if a >= MILLION:
@@ -51,6 +52,8 @@ def tonnes(x) -> str:
     if _is_missing(x):
         return "not available"
     x = float(x)
+    if x == 0 or abs(x) < 5e-4:
+        return "0 t"  # never "-0 t"
     if abs(x) >= 100:
         return f"{x:,.0f} t"
     return f"{_sig(x, 3) if x else '0'} t"
@@ -71,7 +74,10 @@ def number(x, decimals: int = 0) -> str:
     """A plain number with thousands separators (``10,000``)."""
     if _is_missing(x):
         return "not available"
-    return f"{float(x):,.{decimals}f}"
+    x = float(x)
+    if abs(x) < 0.5 * 10 ** -decimals:
+        x = 0.0  # never "-0"
+    return f"{x:,.{decimals}f}"
 
 
 def join(items: list[str]) -> str:

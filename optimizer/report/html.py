@@ -93,6 +93,8 @@ def builds_section(run: SavedRun) -> Section:
 def cost_section(run: SavedRun) -> Section:
     """Cost breakdown chart and table (with the status-quo total when saved)."""
     cb = run.tables.get("cost_breakdown", pd.DataFrame(columns=["component", "expected_usd"]))
+    if len(cb):
+        cb = cb.assign(component=[facts.component_label(c) for c in cb["component"]])
     blocks = [Chart(figures.cost_breakdown(run), "cost-breakdown"),
               Table(cb, [Column("component", "component"),
                          Column("expected_usd", "expected discounted cost (USD)", "usd")])]
@@ -102,7 +104,8 @@ def cost_section(run: SavedRun) -> Section:
                             caption="Status-quo plan"))
     else:
         blocks.append(Paragraphs(["Status-quo plan: not available in this run."], bullets=False))
-    return Section("cost", "Cost", blocks, intro=say.cost_sentence(run))
+    return Section("cost", "Cost", blocks,
+                   intro=f"{say.cost_sentence(run)} {facts.PENALTY_EXPLAINED}")
 
 
 def _kind(col: str) -> str:
@@ -156,14 +159,17 @@ def concentration_section(run: SavedRun) -> Section:
                     Chart(figures.concentration(run, "processed"), "hhi-processed"),
                     Chart(figures.concentration(run, "mined"), "hhi-mined"),
                     Table(piv, cols, caption="HHI per element, end use and scenario, plan and "
-                                             "status quo (highlighted: above 4,000)")]
+                                             f"status quo (highlighted: above "
+                                             f"{number(facts.HHI_CONCERN)})")]
     if run.tables.get("status_quo_supply_mix") is None:
         blocks.append(Paragraphs(["Status-quo concentration: not available in this run."],
                                  bullets=False))
     return Section("concentration", "Supply concentration", blocks,
                    intro="Herfindahl–Hirschman index of the countries supplying each element to "
                          "each end use (Σ share² × 10,000; 10,000 = a single country). Above "
-                         f"{number(facts.HHI_CONCERN)} this report calls a supply concentrated.")
+                         f"{number(facts.HHI_CONCERN)} a supply is highly concentrated, the line "
+                         "the 2023 US Merger Guidelines (DOJ/FTC, section 2.1) draw for markets; "
+                         "only those cells are highlighted.")
 
 
 def scenarios_section(run: SavedRun) -> Section:
