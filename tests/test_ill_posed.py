@@ -116,6 +116,11 @@ def test_infeasible_cli_explains_with_entities_and_numbers(kit, tmp_path):
     for text in (SHORTFALL, BAN, QUOTA, DEMAND, CAPACITY,
                  "at most 0 t of Dy mined or processed in C may reach defence in P1 (a ban)"):
         assert text in res.stderr, text
+    # The least total, 3, has several optima (the demand by 3, or the ban by b ≤ 1 and the
+    # demand by 3 − b): the headline is the demand alone or a combination totalling 3.
+    headline = res.stderr.splitlines()[1]
+    assert headline == HEADLINE or headline == \
+        "Smallest repair (least total, 3 in all), together:", res.stderr
     note = (out / "infeasibility.txt").read_text(encoding="utf-8")
     assert SHORTFALL in note and BAN in note and QUOTA in note
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -145,6 +150,77 @@ def test_two_periods_each_conflict_gets_its_own_repair(kit):
     assert f"serve 3 t less Dy to us_defence in {iis_period}" in text
     assert "      together with: " in text
     assert f"in {other}" in text.split("Ways out", 1)[1].split("together with:", 1)[1]
+
+
+def _sole_supplier_capped(kit) -> dict:
+    """US defence must get 100 t of Dy in P1 from country C alone, under a 90 % cap.
+
+    C is the only source (mine M_c, 100 % Dy, plant P_c, recovery 1) and a diversification cap
+    lets any one country supply at most 90 % of defence's Dy. C's share of whatever arrives
+    is 100 %, so the rules as they stand allow 0 t: the demand alone is 100 t short. The cap
+    row is x_C ≤ 0.9·x_C; loosened by e it reads 0.1·x_C ≤ e, so 100 t need e = 0.1 × 100 =
+    10 t. The smallest repair is therefore 10 t of cap, not the 100 t shortfall.
+    """
+    return kit.sheets(
+        mines=[{"mine": "M_c", "country": "C", "capacity_t": 1000, "cost_usd_per_t": 10}],
+        mine_assays=[{"mine": "M_c", "element": "Dy", "share": 1.0}],
+        plants=[{"plant": "P_c", "country": "C", "capacity_t": 1000, "opex_usd_per_t": 5}],
+        plant_recoveries=[{"plant": "P_c", "element": "Dy", "recovery": 1.0}],
+        demands=[{"demand": "us_defence", "country": "A", "end_use": "defence",
+                  "must_serve": True}],
+        demand_quantities=[{"demand": "us_defence", "element": "Dy", "period": "P1",
+                            "quantity_t": 100}],
+        lanes=[{"origin": "M_c", "destination": "P_c"},
+               {"origin": "P_c", "destination": "us_defence"}],
+        diversification_caps=[{"end_use": "defence", "element": "Dy", "basis": "processed",
+                               "max_share": 0.9}],
+    )
+
+
+def test_headline_is_the_smallest_repair_not_the_shortfall(kit, tmp_path):
+    """The first sentence after the error is the 10 t repair derived in
+    :func:`_sole_supplier_capped`; the 100 t shortfall is stated as such further down."""
+    inst = write_csv_folder(_sole_supplier_capped(kit), tmp_path / "instance")
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["solve", str(inst), "--out", str(out), "--quiet"])
+    assert res.exit_code == 3, res.output
+    lines = res.stderr.splitlines()
+    headline = ("Smallest repair: let C supply 10 t more Dy to defence in P1 than the 90% "
+                "diversification cap allows (this alone makes a plan possible).")
+    assert lines[:2] == ["error: the hard constraints cannot all hold (no plan exists)",
+                         headline], res.stderr
+    assert ("Under the rules as they stand, us_defence (defence in A) can get at most 0 t of "
+            "the 100 t of Dy it must receive in P1 (100 t short).") in lines
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["explanation"].splitlines()[0] == headline
+
+
+@pytest.mark.parametrize("value, text", [
+    (-2.842170943040401e-14, "0"),   # 100 − 100.00000000000003: noise, and never "-0"
+    (-0.0, "0"),
+    (4e-7, "0"),                     # below a gram
+    (100.00000000000003, "100"),
+    (0.1 + 0.2, "0.3"),              # 0.30000000000000004
+    (12.3456789, "12.3457"),         # 6 significant digits
+    (-3.5, "-3.5"),
+    (1_234_567.4, "1,234,567"),      # not 1.23457e+06
+])
+def test_amounts_are_rounded_for_reading(value, text):
+    """Each expected text is the value rounded by hand as the docstring of amount_text says."""
+    from optimizer.diagnose import amount_text
+
+    assert amount_text(value) == text
+
+
+def test_relaxation_to_zero_with_solver_noise_reads_zero(kit):
+    """Cutting the 8 t demand of :func:`_defence` by 8.000000000000002 t (an elastic amount
+    with floating-point noise) leaves 8 − 8.000000000000002 = −1.8e-15 t: shown as 0 t."""
+    from optimizer.diagnose import _relax
+
+    _, md = build_model(kit.instance(_defence(kit)), pyomo=False)
+    k = int(np.flatnonzero(md.con_ix["demand_balance"]["demand"] == "us_defence")[0])
+    assert _relax(md, "demand_balance", k, 8.000000000000002) == (
+        "serve 8 t less Dy to us_defence in P1 (must-serve demand 8 t → 0 t)")
 
 
 # --------------------------------------------------------------------------- unbounded

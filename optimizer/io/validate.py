@@ -400,8 +400,9 @@ def _check_case_twins(tables: dict[str, pd.DataFrame], files: dict[str, str],
         if len(spec.key) == 1 and spec.name not in SITE_SHEETS and \
                 spec.column(spec.key[0]).kind == "key":
             noun = spec.key[0].replace("_", " ")
+            plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
             check([(spec.name, spec.key[0], f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}",
-                    f"{noun}s")])
+                    plural)])
     check([("demands", "end_use", "an end use", "end uses")])
 
 
