@@ -25,7 +25,7 @@ Families
 --------
 structure            flows on lanes that exist, between sites of the right kinds, with the
                      provenance and element their origin can give; known scenarios, periods
-demand_balance       delivered + unmet ≥ demand; unmet = 0 for must-serve demand
+demand_balance       delivered + unmet = demand; unmet = 0 for must-serve demand
 plant_output         oxide shipped by a plant, by element and mine country ≤ Σ α ρ q
 stock_balance        s_t = s_{t−1} + in − out per lot (stockpile, mined, processed country)
 mine_capacity        concentrate out ≤ cap·[t ≥ first] + modules online by t
@@ -37,6 +37,7 @@ module_build_limit   Σ builds ≤ max_count; online no earlier than earliest_pe
 export_quota_cap     exports (origin country ≠ destination country) of a product ≤ quota
 end_use_tonnage_limit, end_use_share_limit, diversification_cap
                      policy rules on what reaches an end use, by mined/processed country
+                     (a share is of the tonnes consumed: no more than the demand)
 non_negativity       no negative tonnes, stocks, unmet demand or builds
 non_anticipativity   scenarios whose data coincide up to period t decide the same up to t
 """
@@ -305,13 +306,20 @@ def _check_non_negativity(sol: dict, rep: _Report) -> None:
             rep.add("non_negativity", df[keys], x, 0.0, ">=", np.abs(np.nan_to_num(x)), v)
 
 
-def _demand_balance(d: _Data, flows, unmet, rep: _Report) -> None:
+def _demand_quantities(d: _Data) -> pd.DataFrame:
+    """Demand (t) per (scenario, period, demand, element), with scenario changes."""
     q = d.table("demand_quantities")
     q = pd.DataFrame({"demand": q["demand"], "element": q["element"], "period": q["period"],
                       "row": np.arange(len(q))})
     rows = d.grid.merge(q, on="period")
     rows["quantity"] = np.nan_to_num(d.value("demand_quantities", "quantity_t", rows["scenario"],
                                              rows["period"], rows["row"]))
+    return rows
+
+
+def _demand_balance(d: _Data, flows, unmet, rep: _Report) -> None:
+    """delivered + unmet = demand: a demand node consumes its demand, no more (no surplus)."""
+    rows = _demand_quantities(d)
     into = flows[flows["destination"].map(d.kind.get) == "demands"]
     delivered = _sum_by(into.rename(columns={"destination": "demand", "product": "element"}),
                         ["scenario", "period", "demand", "element"], "tonnes", "delivered")
@@ -319,8 +327,14 @@ def _demand_balance(d: _Data, flows, unmet, rep: _Report) -> None:
     on = ["scenario", "period", "demand", "element"]
     got = _attach(rows, delivered, on, "delivered")
     u = _attach(rows, un, on, "unmet")
-    rep.add("demand_balance", rows[on], got + u, rows["quantity"], ">=",
+    rep.add("demand_balance", rows[on], got + u, rows["quantity"], "==",
             got + u + rows["quantity"].to_numpy(), "delivered + unmet")
+    # Deliveries to a (demand, element, period) with no demand row: the model's row is = 0.
+    if len(delivered):
+        extra = delivered.merge(rows[on], how="left", on=on, indicator=True)
+        extra = extra[extra["_merge"] == "left_only"]
+        rep.add("demand_balance", extra[on], extra["delivered"], 0.0, "==",
+                extra["delivered"].abs(), "delivered without demand")
     must = set(d.table("demands").loc[lambda x: x["must_serve"].fillna(False).astype(bool),
                                       "demand"])
     sel = unmet[unmet["demand"].isin(must)]
@@ -524,6 +538,21 @@ def _into_end_uses(d: _Data, flows) -> pd.DataFrame:
     return into.assign(end_use=into["destination"].map(end_use))
 
 
+def _consumed(d: _Data, flows) -> pd.DataFrame:
+    """Tonnes each demand node consumes, per (scenario, period, demand, end_use, element).
+
+    What it received, but never more than its demand: a surplus tonne is not consumed, so it
+    cannot dilute a share rule (the denominator of every share check below).
+    """
+    into = _into_end_uses(d, flows).rename(columns={"destination": "demand", "product": "element"})
+    on = ["scenario", "period", "demand", "element"]
+    got = _sum_by(into, on + ["end_use"], "tonnes", "delivered")
+    if got.empty:
+        return got.assign(consumed=pd.Series(dtype=float))
+    demand = _attach(got, _demand_quantities(d), on, "quantity")
+    return got.assign(consumed=np.minimum(got["delivered"].to_numpy(float), demand))
+
+
 def _provenance(f: pd.DataFrame, country: str, basis: str) -> pd.Series:
     mined, processed = f["mined_in"] == country, f["processed_in"] == country
     return mined if basis == "mined" else processed if basis == "processed" else mined | processed
@@ -534,6 +563,7 @@ def _end_use_limits(d: _Data, flows, rep: _Report) -> None:
     if rules.empty:
         return
     into = _into_end_uses(d, flows)
+    consumed = _consumed(d, flows)
     sp = ["scenario", "period"]
     for column, family in (("max_t", "end_use_tonnage_limit"),
                            ("max_share", "end_use_share_limit")):
@@ -550,7 +580,10 @@ def _end_use_limits(d: _Data, flows, rep: _Report) -> None:
                 rep.add(family, keys, matched, rows["value"], "<=", matched + rows["value"],
                         "tonnes")
             else:
-                total = _attach(rows, _sum_by(f, sp, "tonnes", "x"), sp, "x")
+                c = consumed[consumed["end_use"] == rule["end_use"]]
+                if rule["element"] != ANY:
+                    c = c[c["element"] == rule["element"]]
+                total = _attach(rows, _sum_by(c, sp, "consumed", "x"), sp, "x")
                 rhs = rows["value"].to_numpy() * total
                 rep.add(family, keys, matched, rhs, "<=", matched + rhs,
                         "tonnes from the country")
@@ -561,6 +594,7 @@ def _diversification(d: _Data, flows, rep: _Report) -> None:
     if grid.empty:
         return
     into = _into_end_uses(d, flows)
+    consumed = _consumed(d, flows)
     for (eu, el, basis), rows in grid.groupby(["end_use", "element", "basis"], sort=True):
         f = into[into["end_use"] == eu]
         if el != ANY:
@@ -568,8 +602,11 @@ def _diversification(d: _Data, flows, rep: _Report) -> None:
         col = "mined_in" if basis == "mined" else "processed_in"
         by_country = _sum_by(f.rename(columns={col: "country", "product": "el"}),
                              ["scenario", "period", "el", "country"], "tonnes", "x")
-        total = _sum_by(f.rename(columns={"product": "el"}), ["scenario", "period", "el"],
-                        "tonnes", "total")
+        c = consumed[consumed["end_use"] == eu]
+        if el != ANY:
+            c = c[c["element"] == el]
+        total = _sum_by(c.rename(columns={"element": "el"}), ["scenario", "period", "el"],
+                        "consumed", "total")
         if by_country.empty:
             continue
         r = rows[["scenario", "period", "end_use", "element", "basis", "value"]].merge(

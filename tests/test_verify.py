@@ -291,9 +291,11 @@ def test_unmet_compensated_drop_breaks_only_non_anticipativity(rich_run):
 def test_banned_material_to_defence_is_caught(rich_run):
     """Divert 0.5 t of base P3's Chinese-processed Dy from ev to defence (CN is banned there).
 
-    The ev demand loses the same 0.5 t, booked as unmet, so balances still hold and no share
-    cap moves past its limit: only the ban (end_use_tonnage_limit, max_t 0 for CN on either
-    basis) is broken, by exactly 0.5 t.
+    The ev demand loses the same 0.5 t, booked as unmet, and defence receives 0.5 t less of
+    its other Dy (0.325 t AU/MY from my_plant, 0.175 t AU/US from us_plant, which those plants
+    now dispose of: plant_output is ≤), so defence still receives exactly its demand, balances
+    still hold and no share cap moves past its limit: only the ban (end_use_tonnage_limit,
+    max_t 0 for CN on either basis) is broken, by exactly 0.5 t.
     """
     inst, run = rich_run
     tables = copy.deepcopy(run.tables)
@@ -306,6 +308,14 @@ def test_banned_material_to_defence_is_caught(rich_run):
     diverted["destination"] = "us_def"
     diverted["tonnes"] = 0.5
     flows.loc[k[0], "tonnes"] -= 0.5
+    for origin, mined, processed, less in (("my_plant", "AU", "MY", 0.325),
+                                           ("us_plant", "AU", "US", 0.175)):
+        j = flows.index[(flows["scenario"] == "base") & (flows["period"] == "P3")
+                        & (flows["origin"] == origin) & (flows["destination"] == "us_def")
+                        & (flows["product"] == "Dy") & (flows["mined_in"] == mined)
+                        & (flows["processed_in"] == processed)]
+        assert len(j) == 1 and flows.loc[j[0], "tonnes"] >= less - 1e-9
+        flows.loc[j[0], "tonnes"] = max(flows.loc[j[0], "tonnes"] - less, 0.0)
     tables["flows"] = pd.concat([flows, diverted], ignore_index=True)
     un = tables["unmet_demand"]
     un.loc[(un["scenario"] == "base") & (un["period"] == "P3") & (un["demand"] == "us_ev")

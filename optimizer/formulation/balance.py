@@ -103,22 +103,26 @@ def add_stock_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
 
 
 def add_demand_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
-    r"""Every demand is served or counted as unmet (at its lost-supply penalty).
+    r"""Every demand is served or counted as unmet (at its lost-supply penalty), exactly.
 
-    .. math:: \sum_{a \in in(d,e)} f_{n,a} + u_{n,d,e} \ge D_{n,d,e} \quad \forall n, d, e
+    .. math:: \sum_{a \in in(d,e)} f_{n,a} + u_{n,d,e} = D_{n,d,e} \quad \forall n, d, e
 
-    Must-serve end uses have no *u*. Units: t per period. Dual ≥ 0 (USD/t): what one more
-    tonne of demand in that node would add to the expected discounted cost.
+    Must-serve end uses have no *u*: what they receive is their demand. An equality, not ≥:
+    a demand node consumes its demand and nothing more, so no surplus tonne can be shipped
+    there to dilute a share rule (end-use ``max_share``, diversification caps), which divides
+    by the tonnes an end use receives. Equality costs nothing elsewhere: a plant may dispose
+    of co-products (plant_output is ≤), so no flow is ever forced into a demand node. It also
+    bounds every flow into a demand node by *D* for presolve.
+
+    Units: t per period. Dual (USD/t, free in sign): what one more tonne of demand in that
+    node would add to the expected discounted cost; negative only where a tonne more of this
+    demand relaxes a share rule by more than it costs (the ≥ row could not show that).
     """
     pairs = md.demand_pairs
     index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(pairs)),
                           "demand": np.tile(pairs["demand"].to_numpy(), md.n_nodes),
                           "element": np.tile(pairs["element"].to_numpy(), md.n_nodes)})
-    values = md.node_values("demand_quantities", "quantity_t")
-    qrow = md.quantity_rows(index)
-    have = ~np.isnan(qrow)
-    rhs = np.zeros(len(index))
-    rhs[have] = values[index["node"].to_numpy()[have], qrow[have].astype(int)]
+    rhs = demand_rhs(md, index)
     find = _row_lookup(index, ["node", "demand", "element"])
     ox = md.var_ix["ship_oxide_t"]
     hit, rows = find(ox.rename(columns={"destination": "demand"}))
@@ -126,5 +130,15 @@ def add_demand_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     un = md.var_ix["unmet_demand_t"]
     hit, rows = find(un)
     terms.append(Terms.of("unmet_demand_t", rows, np.flatnonzero(hit)))
-    add_rows(m, md, "demand_balance", index, terms, ">=", rhs,
-             "Oxide delivered + unmet ≥ demand (t/period).")
+    add_rows(m, md, "demand_balance", index, terms, "==", rhs,
+             "Oxide delivered + unmet = demand (t/period).")
+
+
+def demand_rhs(md: ModelData, index: pd.DataFrame) -> np.ndarray:
+    """Demand *D* (t) of each (node, demand, element) row of ``index``; 0 where none is set."""
+    values = md.node_values("demand_quantities", "quantity_t")
+    qrow = md.quantity_rows(index)
+    have = ~np.isnan(qrow)
+    rhs = np.zeros(len(index))
+    rhs[have] = np.nan_to_num(values[index["node"].to_numpy()[have], qrow[have].astype(int)])
+    return rhs
