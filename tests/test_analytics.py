@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from optimizer.api import load_instance
 from optimizer.batch.analytics import (
+    WS_OPTIMUM,
     analyse,
     cutoff_overrides,
     expected_value_instance,
@@ -34,6 +35,9 @@ EXACT = SolveOptions(mip_rel_gap=0)
 def sheets(capex=300.0, rules=False) -> dict:
     """The instance of the module docstring; ``rules`` adds a quota and an end-use limit."""
     s = {
+        # The measures compare plans whose builds are the first-stage decision, shared by
+        # every scenario (here-and-now), as derived by hand above.
+        "settings": [{"setting": "build_decisions", "value": "here_and_now"}],
         "periods": [{"period": "P1", "discount_factor": 1.0}],
         "countries": [{"country": "A"}, {"country": "C"}],
         "elements": [{"element": "Nd"}],
@@ -93,7 +97,7 @@ def test_vss_and_evpi_by_hand(analysis):
                         ("EVPI", 112.5)):
         assert measure(analysis, name) == pytest.approx(value, abs=1e-6), name
     ws = analysis.tables["wait_and_see"].set_index("scenario")
-    assert ws.loc["calm", "optimum_usd"] == pytest.approx(150)
+    assert ws.loc["calm", WS_OPTIMUM] == pytest.approx(150)
     assert ws.loc["cut", "builds"] == "1×j@P1"
 
 
@@ -191,3 +195,154 @@ def test_written_analysis(tmp_path, analysis):
     assert m["VSS"] == pytest.approx(75)
     assert set(pd.ExcelFile(out / "analysis.xlsx").sheet_names) >= {
         "measures", "plan_performance", "cutoff_screen", "wait_and_see"}
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13 items 6 and 7: the expected-value builder, failures in full, strict JSON, and a plan's
+# cost in a scenario meaning the same thing in `analyse` as in `solve`.
+
+
+def two_period(p_cut: float = 0.1) -> dict:
+    """Two periods; demand D (A, "ev") 10 t in P2 only, lost value 50 USD/t.
+
+    Trader T1 (B) sells Nd at 10 USD/t, 20 t per period; stockpile S (A) holds up to 100 t at
+    5 USD/t per period held; scenario ``cut`` (probability ``p_cut``) stops T1 from P2.
+    No module: every plan has the same (empty) builds.
+    """
+    from conftest import sheets as kit_sheets
+
+    return kit_sheets(
+        periods=("P1", "P2"),
+        traders=[{"trader": "T1", "country": "B", "element": "Nd", "capacity_t": 20,
+                  "price_usd_per_t": 10}],
+        stockpiles=[{"stockpile": "S", "country": "A", "element": "Nd", "initial_t": 0,
+                     "capacity_t": 100, "holding_cost_usd_per_t": 5}],
+        demands=[{"demand": "D", "country": "A", "end_use": "ev", "lost_value_usd_per_t": 50}],
+        demand_quantities=[{"demand": "D", "element": "Nd", "period": "P2", "quantity_t": 10}],
+        lanes=[{"origin": "T1", "destination": "S"}, {"origin": "S", "destination": "D"},
+               {"origin": "T1", "destination": "D"}],
+        scenarios=[{"scenario": "calm", "probability": 1 - p_cut},
+                   {"scenario": "cut", "probability": p_cut}],
+        scenario_changes=[{"scenario": "cut", "sheet": "traders", "key": "T1",
+                           "column": "capacity_t", "value": 0, "from_period": "P2"}],
+    )
+
+
+def test_plan_in_a_scenario_is_the_solve_reports_figure(tmp_path):
+    """Issue 13 item 7: ``plan_performance`` holds what ``solve`` reports per scenario.
+
+    x = tonnes bought in P1 into S, decided before anyone knows whether T1 stops (shared):
+    calm costs 10x + 5x + 10(10 − x) = 100 + 5x; cut costs 15x + 50(10 − x) = 500 − 35x.
+    Expected (p_cut = 0.1): 0.9(100 + 5x) + 0.1(500 − 35x) = 140 + x → x = 0, RP = 140:
+    calm 100, cut 500 with 10 t of ev demand unmet, and 0.9 × 100 + 0.1 × 500 = 140 = RP.
+    Knowing cut from the start (what the table showed before) one would stock x = 10:
+    150 with nothing unmet: a different quantity, the wait-and-see optimum (WS column).
+    WS = 0.9 × 100 + 0.1 × 150 = 105.
+    """
+    path = tmp_path / "two.xlsx"
+    write_workbook(two_period(), path)
+    a = analyse(path, EXACT, jobs=1, measures=("resilience", "vss"))
+    assert a.failures == []
+    assert measure(a, "RP") == pytest.approx(140)
+    perf = a.tables["plan_performance"].set_index(["plan", "scenario"])
+    assert perf.loc[("resilient", "calm"), "cost_usd"] == pytest.approx(100)
+    assert perf.loc[("resilient", "cut"), "cost_usd"] == pytest.approx(500)
+    assert perf.loc[("resilient", "cut"), "unmet_t"] == pytest.approx(10)
+    assert perf.loc[("resilient", "cut"), "unmet_ev_t"] == pytest.approx(10)
+    ws = a.tables["wait_and_see"].set_index("scenario")
+    assert ws.loc["cut", WS_OPTIMUM] == pytest.approx(150)
+    assert measure(a, "WS") == pytest.approx(105)
+    from optimizer.api import solve
+
+    run = solve(load_instance(path), EXACT)  # what `supplyopt solve` writes
+    sc = run.tables["scenario_costs"].set_index("scenario")
+    for s in ("calm", "cut"):
+        assert perf.loc[("resilient", s), "cost_usd"] == pytest.approx(sc.loc[s, "cost_usd"])
+        assert perf.loc[("resilient", s), "unmet_t"] == pytest.approx(sc.loc[s, "unmet_t"])
+
+
+def quota_sheets() -> dict:
+    """Two periods; China-like country C has an Nd export quota written as two rows:
+    ``(C, Nd, *)`` cap 8 t (every period without its own row) and ``(C, Nd, P1)`` cap 6 t.
+    Scenario ``cut`` (p = 0.25) halves ``export_quotas[C,Nd]`` from P2: the key ``C,Nd``
+    matches both rows, but the P1 row applies in P1 only, so only the ``*`` row changes."""
+    s = sheets()
+    s["periods"] = [{"period": "P1", "discount_factor": 1.0},
+                    {"period": "P2", "discount_factor": 1.0}]
+    s["demand_quantities"] = [{"demand": "d", "element": "Nd", "period": p, "quantity_t": 15}
+                              for p in ("P1", "P2")]
+    s["export_quotas"] = [{"country": "C", "product": "Nd", "period": "*", "cap_t": 8},
+                          {"country": "C", "product": "Nd", "period": "P1", "cap_t": 6}]
+    s["scenarios"] = [{"scenario": "calm", "probability": 0.75},
+                      {"scenario": "cut", "probability": 0.25}]
+    s["scenario_changes"] = [{"scenario": "cut", "sheet": "export_quotas", "key": "C,Nd",
+                              "column": "cap_t", "mode": "scale", "value": 0.5,
+                              "from_period": "P2"}]
+    return s
+
+
+def test_expected_value_instance_names_each_row_alone(tmp_path):
+    """Issue 13 item 6: the EV instance wrote ``export_quotas[C,Nd,*]`` (whose bare ``*`` also
+    matches the P1 row) and ``[C,Nd,P1]`` from the same period: two overrides of one cell.
+
+    By hand: the ``*`` row in P2 is 8 in calm and 0.5 × 8 = 4 in cut, mean
+    0.75 × 8 + 0.25 × 4 = 7; in P1 both scenarios keep 8 and the P1 row keeps 6. So one
+    override: the ``*`` row (named with a quoted star, that row alone) = 7 from P2; the
+    instance passes the scenario checks and the whole analysis runs without a failure.
+    """
+    from optimizer.io.frames import raw_from_frames
+    from optimizer.io.validate import validate
+    from optimizer.scenario import cell_changes, check_scenarios
+
+    inst = validate(raw_from_frames(quota_sheets()), "mem")
+    ev = expected_value_instance(inst)
+    assert [o.describe() for o in ev.scenarios[0].overrides] == [
+        "export_quotas[C,Nd,'*'].cap_t = 7 from P2"]
+    check_scenarios(ev)  # raised "at most one override of each cell" before the fix
+    changes = cell_changes(ev, ev.scenarios[0])
+    assert changes[1] == {("export_quotas", 0, "cap_t"): 7.0}
+    assert changes.get(0, {}) == {}
+    path = tmp_path / "quota.xlsx"
+    write_workbook(quota_sheets(), path)
+    a = analyse(path, EXACT, jobs=1, measures=("vss",))
+    assert a.failures == [] and a.exit_code == 0
+    assert measure(a, "EV") is not None and measure(a, "VSS") is not None
+
+
+def test_failed_solves_exit_4_with_every_problem_and_strict_json(tmp_path):
+    """A must-serve demand and an analysis whose plans without builds cannot serve it.
+
+    d must be served (15 t). In ``cut`` T has 0 t, so only the module (own supply) serves d.
+    The naive plan (base data: T has 20 t) builds nothing, so its builds in the full model are
+    infeasible in ``cut``; so are the status quo and C's cut-off with no new builds. Those
+    three solves fail; naive_in_model and value_of_resilience are therefore n/a, written as
+    null in analysis.json, and the command exits 4 (partial) listing each reason in full: the
+    InfeasibleError's explanation lines too, not only its first line.
+    """
+    import json
+
+    s = sheets()
+    s["demands"][0]["must_serve"] = True
+    path = tmp_path / "ms.xlsx"
+    write_workbook(s, path)
+    out = tmp_path / "an"
+    res = CliRunner().invoke(app, ["analyse", str(path), "--out", str(out), "--jobs", "1",
+                                   "--mip-gap", "0", "--quiet"])
+    assert res.exit_code == 4, res.output
+    assert "partial analysis: 3 solve(s)" in res.output
+    text = (out / "analysis.json").read_text(encoding="utf-8")
+    data = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in analysis.json"))
+    assert data["complete"] is False
+    assert data["measures"]["naive_in_model"] is None
+    assert data["measures"]["value_of_resilience"] is None
+    assert data["measures"]["RP"] == pytest.approx(375)
+    failed = {f["solve"]: f for f in data["failures"]}
+    assert set(failed) == {"naive_in_model", "status_quo", "cut:C:none"}
+    for f in failed.values():
+        lines = [ln.strip() for ln in f["reason"].splitlines() if ln.strip()]
+        assert len(lines) > 1  # a headline and its explanation
+        for ln in lines:  # every line of every reason reaches the console
+            assert ln.removeprefix("- ") in res.output
+    m = pd.read_csv(out / "measures.csv").set_index("measure")
+    assert m.loc["value_of_resilience", "status"] == "not computed: naive_in_model failed"
+    assert m.loc["RP", "status"] == "ok"

@@ -31,160 +31,28 @@ limit, diversification cap and export quota.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from optimizer.batch.failures import one_line
+from optimizer.batch.runner import execute
+from optimizer.batch.task import Task
+from optimizer.batch.transforms import (  # noqa: F401 - re-exported: the analytics' transforms
+    RULE_SHEETS,
+    apply_transforms,
+    base_only,
+    drop_rows,
+    expected_value_instance,
+    only_scenario,
+)
 from optimizer.errors import Problem, ScenarioError
-from optimizer.instance import Instance, Override, Scenario
+from optimizer.instance import Instance, Override
 from optimizer.schema import SHEET_BY_NAME
 
-RULE_SHEETS = ("end_use_limits", "diversification_caps")
 POLICY_SHEETS = ("end_use_limits", "diversification_caps", "export_quotas")
-
-
-# --------------------------------------------------------------------------------------------
-# Instance transforms (applied in the worker; each is a plain tuple so tasks stay picklable)
-
-
-def only_scenario(inst: Instance, name: str) -> Instance:
-    """The instance with scenario ``name`` alone, with probability 1."""
-    sc = [s for s in inst.scenarios if s.name == name]
-    if not sc:
-        raise ScenarioError(Problem(inst.source, "scenarios", None, "scenario", name,
-                                    "a scenario of the instance"))
-    return replace(inst, scenarios=(replace(sc[0], probability=1.0),))
-
-
-def base_only(inst: Instance) -> Instance:
-    """The instance without disruption scenarios: the base data, one scenario."""
-    return replace(inst, scenarios=(Scenario("base", 1.0, "Base data, no disruption.", ()),))
-
-
-def drop_rows(inst: Instance, sheet: str, positions: tuple[int, ...] | None = None) -> Instance:
-    """The instance without rows ``positions`` of ``sheet`` (all rows if None).
-
-    Scenario overrides that matched only removed rows are dropped with them.
-    """
-    from optimizer.scenario import match_rows
-
-    if sheet not in inst.tables:
-        return inst
-    df = inst.tables[sheet]
-    keep = [i for i in range(len(df)) if positions is not None and i not in positions]
-    tables = dict(inst.tables)
-    tables[sheet] = df.iloc[keep].reset_index(drop=True)
-    new = replace(inst, tables=tables)
-    scenarios = []
-    for sc in new.scenarios:
-        kept = []
-        for ov in sc.overrides:
-            if ov.sheet == sheet:
-                try:
-                    match_rows(new, ov, sc.name)
-                except ScenarioError:
-                    continue
-            kept.append(ov)
-        scenarios.append(replace(sc, overrides=tuple(kept)))
-    return replace(new, scenarios=tuple(scenarios))
-
-
-def _full_key(df: pd.DataFrame, sheet: str, r: int) -> tuple[str, ...]:
-    return tuple("" if df[k].iat[r] is None else str(df[k].iat[r])
-                 for k in SHEET_BY_NAME[sheet].key)
-
-
-def expected_value_instance(inst: Instance) -> Instance:
-    """The expected-value instance: one scenario holding the scenarios' mean data, per period.
-
-    For each cell a scenario changes and each period, the value is Σ_s p_s v_s(t) (the base
-    value where a scenario leaves it). A blank (unlimited) value in any scenario keeps it
-    blank: the mean of an unbounded quantity is unbounded. The mean is written as overrides
-    from each period on; an override whose key also matches other rows (a ``*`` in the row's
-    key) is followed by those rows' own values, so each cell ends with its own mean.
-    """
-    from optimizer.scenario import cell_changes, match_rows
-
-    n = len(inst.periods)
-    probs = {s.name: s.probability for s in inst.scenarios}
-    changes = {s.name: cell_changes(inst, s) for s in inst.scenarios}
-    cells = sorted({c for ch in changes.values() for t in ch.values() for c in t})
-    if not cells:
-        return base_only(inst)
-
-    def base_value(sheet, r, col):
-        v = inst.table(sheet)[col].iat[r]
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-
-    def mean(cell, t):
-        vals = []
-        for s, ch in changes.items():
-            v = ch.get(t, {}).get(cell, base_value(*cell))
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                return None
-            vals.append(probs[s] * float(v))
-        return sum(vals)
-
-    matched: dict = {}
-
-    def matches(cell):
-        if cell not in matched:
-            sheet, r, col = cell
-            ov = Override(sheet, _full_key(inst.table(sheet), sheet, r), col, 0.0)
-            matched[cell] = [(sheet, x, col) for x in match_rows(inst, ov, "expected_value")]
-        return matched[cell]
-
-    # Close the set under "an override of this cell also writes that one".
-    todo = list(cells)
-    allcells = set(cells)
-    while todo:
-        c = todo.pop()
-        for other in matches(c):
-            if other not in allcells:
-                allcells.add(other)
-                todo.append(other)
-    overrides = []
-    prev = {c: base_value(*c) for c in allcells}
-    for t in range(n):
-        emit = {c for c in allcells if (m := mean(c, t)) is not None and m != prev[c]}
-        for c in list(emit):
-            emit.update(o for o in matches(c) if mean(o, t) is not None)
-        for c in sorted(emit, key=lambda c: -len(matches(c))):
-            sheet, r, col = c
-            value = mean(c, t)
-            prev[c] = value
-            overrides.append(Override(sheet, _full_key(inst.table(sheet), sheet, r), col, value,
-                                      "set", None if t == 0 else inst.periods[t],
-                                      source="expected-value problem"))
-    sc = Scenario("expected_value", 1.0, "Mean of the scenarios' data.", tuple(overrides))
-    return replace(inst, scenarios=(sc,))
-
-
-def apply_transforms(inst: Instance, transforms: tuple) -> Instance:
-    """Apply instance transforms in order.
-
-    Each is a tuple: ``("only_scenario", name)``, ``("base_only",)``, ``("drop_rules",)``,
-    ``("drop_row", sheet, position)`` or ``("expected_value",)``.
-    """
-    for tr in transforms:
-        kind = tr[0]
-        if kind == "only_scenario":
-            inst = only_scenario(inst, tr[1])
-        elif kind == "base_only":
-            inst = base_only(inst)
-        elif kind == "drop_rules":
-            for sheet in RULE_SHEETS:
-                inst = drop_rows(inst, sheet, None)
-        elif kind == "drop_row":
-            inst = drop_rows(inst, tr[1], (int(tr[2]),))
-        elif kind == "expected_value":
-            inst = expected_value_instance(inst)
-        else:
-            raise ValueError(f"unknown transform {tr!r}")
-    return inst
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,7 +95,8 @@ def policy_rows(inst: Instance) -> list[tuple[str, int, str]]:
     for sheet in POLICY_SHEETS:
         df = inst.table(sheet)
         for r in range(len(df)):
-            key = ",".join(_full_key(df, sheet, r))
+            key = ",".join("" if df[k].iat[r] is None else str(df[k].iat[r])
+                           for k in SHEET_BY_NAME[sheet].key)
             if sheet == "end_use_limits":
                 value = f"max_t={df['max_t'].iat[r]}, max_share={df['max_share'].iat[r]}"
             elif sheet == "diversification_caps":
@@ -242,19 +111,79 @@ def policy_rows(inst: Instance) -> list[tuple[str, int, str]]:
 # The analysis
 
 
+WS_OPTIMUM = "optimum_with_foresight_usd"
+"""Column of ``wait_and_see``: the optimum of a scenario known from the first period (builds and
+operations chosen for it alone). Not a plan's cost in that scenario (``plan_performance``)."""
+
+PARTIAL_EXIT_CODE = 4
+"""Exit code of ``supplyopt analyse`` when a solve failed: the tables are written, marked partial."""
+
+
 @dataclass
 class Analysis:
     """Every table of an analysis (written by :func:`write_analysis`) and its failures."""
 
     tables: dict = field(default_factory=dict)
-    failures: list = field(default_factory=list)  # (solve, reason)
+    failures: list = field(default_factory=list)  # (solve, full reason: every problem)
     wall_s: float = 0.0
     n_solves: int = 0
 
+    @property
+    def complete(self) -> bool:
+        """True when every solve reached a plan, so every measure and table row has a value."""
+        return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        """0 complete; 4 partial (some solve failed: measures needing it are missing)."""
+        return 0 if self.complete else PARTIAL_EXIT_CODE
+
+
+def plan_performance(runs: dict, solves: dict, scenarios: list[str], prob: dict) -> pd.DataFrame:
+    """Each plan's cost and unmet demand in each scenario, read from its solve of the full model.
+
+    ``runs`` maps a plan label to the result of the solve holding its builds (the resilient
+    plan: RP; the naive plan: its builds fixed in the model), ``solves`` to that solve's name.
+    A row is the run's ``scenario_costs`` row: the discounted cost (USD) and unmet demand (t)
+    if the scenario happens, every decision taken before the scenario is revealed being
+    shared with the other scenarios, exactly as a solve reports it, so that
+
+    Σ_s p_s × cost_usd_s = the plan's expected cost.
+
+    It is not the cost of the scenario known from the start (``wait_and_see``, foresight).
+    """
+    rows = []
+    for label, r in runs.items():
+        r = r or {}
+        ok = r.get("status") == "ok"
+        costs = {c["scenario"]: c for c in r.get("scenario_costs") or []} if ok else {}
+        unmet = (r.get("scenario_unmet") or {}) if ok else {}
+        for s in scenarios:
+            c = costs.get(s) or {}
+            rows.append({"plan": label, "scenario": s, "probability": prob[s],
+                         "status": r.get("status", "not run"), "solve": solves[label],
+                         "cost_usd": c.get("cost_usd"), "unmet_t": c.get("unmet_t"),
+                         **{f"unmet_{eu}_t": t for eu, t in sorted((unmet.get(s) or {})
+                                                                   .items())}})
+    return pd.DataFrame(rows)
+
+
+def measures_table(summary: list[tuple], res: dict) -> pd.DataFrame:
+    """The measures with, for each one missing, which solve it needs failed and why.
+
+    ``summary`` holds (measure, definition, value, names of the solves it needs).
+    """
+    rows = []
+    for name, definition, value, needs in summary:
+        missing = [f"{n} {(res.get(n) or {}).get('status', 'not run')}" for n in needs
+                   if (res.get(n) or {}).get("status") != "ok"]
+        rows.append({"measure": name, "definition": definition, "value_usd": value,
+                     "status": "ok" if value is not None else
+                     "not computed: " + (", ".join(missing) or "a solve it needs failed")})
+    return pd.DataFrame(rows, columns=["measure", "definition", "value_usd", "status"])
+
 
 def _task(name, base, checksum, options, transform=(), overrides=(), fixed=None):
-    from optimizer.batch.runner import Task
-
     opts = replace(options, fixed_builds=None if fixed is None else tuple(fixed))
     return Task(name, str(base), checksum, tuple(overrides), opts, name, None, "CHN", (),
                 tuple(transform), compare_status_quo=False)
@@ -287,7 +216,6 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     """
     from optimizer.api import load_instance
     from optimizer.batch.progress import Progress
-    from optimizer.batch.runner import execute
     from optimizer.solve import SolveOptions
 
     t0 = time.perf_counter()
@@ -322,24 +250,16 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
         for r in execute(tasks, jobs, cluster, on_start=lambda t: progress.started(t.name)):
             res[r["name"]] = r
             ok = r["status"] == "ok"
-            progress.finished(r["name"], ok,
-                              "" if ok else (r.get("reason") or "").splitlines()[0])
+            progress.finished(r["name"], ok, "" if ok else one_line(r.get("reason")))
 
     run_all(stage1)
     rp, naive, ev = res.get("RP"), res.get("naive"), res.get("EV")
     stage2 = []
     if _obj(rp) is not None:
-        rb = rp["builds"]
-        if "resilience" in measures:
-            stage2 += [_task(f"perf:resilient:{s}", base, ck, options, (("only_scenario", s),),
-                             fixed=rb) for s in scen]
-        stage2 += [_task(f"cut:{c}:chosen", base, ck, options, overrides=cut[c], fixed=rb)
-                   for c in countries]
+        stage2 += [_task(f"cut:{c}:chosen", base, ck, options, overrides=cut[c],
+                         fixed=rp["builds"]) for c in countries]
     if _obj(naive) is not None:
-        nb = naive["builds"]
-        stage2.append(_task("naive_in_model", base, ck, options, fixed=nb))
-        stage2 += [_task(f"perf:naive:{s}", base, ck, options, (("only_scenario", s),), fixed=nb)
-                   for s in scen]
+        stage2.append(_task("naive_in_model", base, ck, options, fixed=naive["builds"]))
     if _obj(ev) is not None:
         stage2.append(_task("EEV", base, ck, options, fixed=ev["builds"]))
     progress.total += len(stage2)
@@ -347,8 +267,8 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     progress.close()
 
     out = Analysis(n_solves=len(stage1) + len(stage2))
-    out.failures = [(k, (v.get("reason") or "").splitlines()[0]) for k, v in res.items()
-                    if v["status"] != "ok"]
+    out.failures = [(k, v.get("reason") or "no reason recorded") for k, v in res.items()
+                    if v["status"] != "ok"]  # the full reason: every problem
     from optimizer.batch.summary import builds_short
 
     def plan_short(r):
@@ -357,7 +277,8 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
              (r or {}).get("builds", [])])).replace(" ()", "") if _obj(r) is not None else None
 
     rp_obj = _obj(rp)
-    summary = [("RP", "expected cost of the resilient plan (the model's optimum)", rp_obj)]
+    summary = [("RP", "expected cost of the resilient plan (the model's optimum)", rp_obj,
+                ("RP",))]
     if "resilience" in measures:
         n_model = _obj(res.get("naive_in_model"))
         rows = []
@@ -368,45 +289,44 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
                          "capex_usd": _capex(r or {}), "builds": plan_short(r),
                          "expected_unmet_t": (r or {}).get("row", {}).get("unmet_t")})
         out.tables["resilience_plans"] = pd.DataFrame(rows)
-        perf = []
-        for label in ("resilient", "naive"):
-            for s in scen:
-                r = res.get(f"perf:{label}:{s}") or {}
-                perf.append({"plan": label, "scenario": s, "probability": prob[s],
-                             "status": r.get("status", "not run"), "cost_usd": _obj(r),
-                             "unmet_t": (r.get("row") or {}).get("unmet_t"),
-                             **{f"unmet_{eu}_t": t for eu, t in sorted((r.get("unmet") or {})
-                                                                       .items())}})
-        out.tables["plan_performance"] = pd.DataFrame(perf)
+        out.tables["plan_performance"] = plan_performance(
+            {"resilient": rp, "naive": res.get("naive_in_model")},
+            {"resilient": "RP", "naive": "naive_in_model"}, scen, prob)
         summary += [
             ("naive_planned", "planned cost of the naive plan (base data, no end-use/"
-             "diversification rules)", _obj(naive)),
-            ("naive_in_model", "expected cost of the naive plan's builds in the model", n_model),
-            ("cost_of_resilience", "RP − naive planned cost", _diff(rp_obj, _obj(naive))),
+             "diversification rules)", _obj(naive), ("naive",)),
+            ("naive_in_model", "expected cost of the naive plan's builds in the model", n_model,
+             ("naive", "naive_in_model")),
+            ("cost_of_resilience", "RP − naive planned cost", _diff(rp_obj, _obj(naive)),
+             ("RP", "naive")),
             ("capex_of_resilience", "capex (+ fixed O&M) of the resilient plan − the naive plan's",
-             _diff(_capex(rp or {}), _capex(naive or {}))),
+             _diff(_capex(rp or {}), _capex(naive or {})), ("RP", "naive")),
             ("value_of_resilience", "naive plan's expected cost in the model − RP",
-             _diff(n_model, rp_obj)),
+             _diff(n_model, rp_obj), ("RP", "naive", "naive_in_model")),
         ]
     if "vss" in measures:
         ws_parts = [(_obj(res.get(f"WS:{s}")), prob[s]) for s in scen]
         ws = None if any(v is None for v, _ in ws_parts) else sum(v * p for v, p in ws_parts)
         eev = _obj(res.get("EEV"))
+        ws_solves = tuple(f"WS:{s}" for s in scen)
         summary += [
-            ("EV", "optimum of the expected-value problem", _obj(ev)),
-            ("EEV", "expected cost of the EV plan's builds in the model", eev),
-            ("WS", "wait-and-see: Σ p_s × optimum of scenario s alone", ws),
-            ("VSS", "value of the stochastic solution = EEV − RP", _diff(eev, rp_obj)),
-            ("EVPI", "expected value of perfect information = RP − WS", _diff(rp_obj, ws)),
+            ("EV", "optimum of the expected-value problem", _obj(ev), ("EV",)),
+            ("EEV", "expected cost of the EV plan's builds in the model", eev, ("EV", "EEV")),
+            ("WS", "wait-and-see: Σ p_s × optimum of scenario s known from the start", ws,
+             ws_solves),
+            ("VSS", "value of the stochastic solution = EEV − RP", _diff(eev, rp_obj),
+             ("EV", "EEV", "RP")),
+            ("EVPI", "expected value of perfect information = RP − WS", _diff(rp_obj, ws),
+             ("RP", *ws_solves)),
         ]
         out.tables["wait_and_see"] = pd.DataFrame(
             [{"scenario": s, "probability": prob[s], "status": (res.get(f"WS:{s}") or {})
-              .get("status"), "optimum_usd": _obj(res.get(f"WS:{s}")),
+              .get("status", "not run"), WS_OPTIMUM: _obj(res.get(f"WS:{s}")),
               "builds": plan_short(res.get(f"WS:{s}"))} for s in scen]
             + [{"scenario": "(expected value)", "probability": None,
-                "status": (ev or {}).get("status"), "optimum_usd": _obj(ev),
+                "status": (ev or {}).get("status", "not run"), WS_OPTIMUM: _obj(ev),
                 "builds": plan_short(ev)}])
-    out.tables["measures"] = pd.DataFrame(summary, columns=["measure", "definition", "value_usd"])
+    out.tables["measures"] = measures_table(summary, res)
     if "cutoff" in measures:
         rows = []
         base_cost = {"chosen": rp_obj, "none": _obj(res.get("status_quo"))}
@@ -420,8 +340,7 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
                              "expected_unmet_t": (r.get("row") or {}).get("unmet_t"),
                              **{f"unmet_{eu}_t": t for eu, t in sorted((r.get("unmet") or {})
                                                                        .items())},
-                             "reason": (r.get("reason") or "").splitlines()[0] if r.get("reason")
-                             else ""})
+                             "reason": one_line(r.get("reason"))})
         out.tables["cutoff_screen"] = pd.DataFrame(rows)
     if "policy" in measures:
         rows = []
@@ -434,14 +353,26 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
             rows, columns=["sheet", "row", "rule", "status", "cost_without_usd", "price_usd"])
     out.tables["solves"] = pd.DataFrame(
         [{"solve": k, "status": v["status"], "objective_usd": _obj(v),
-          "reason": (v.get("reason") or "").splitlines()[0] if v.get("reason") else "",
-          "wall_s": v.get("wall_s")} for k, v in res.items()])
+          "reason": one_line(v.get("reason")), "wall_s": v.get("wall_s")} for k, v in res.items()])
     out.wall_s = time.perf_counter() - t0
     return out
 
 
+def measure_lines(analysis: Analysis) -> list[str]:
+    """Console lines of the measures: value, or ``n/a`` with the failed solve it needs."""
+    lines = []
+    for r in analysis.tables["measures"].itertuples():
+        missing = r.value_usd is None or r.value_usd != r.value_usd
+        value = "n/a" if missing else f"USD {r.value_usd:,.0f}"
+        why = f"  [{r.status}]" if missing and getattr(r, "status", "") else ""
+        lines.append(f"  {r.measure:<20} {value:>20}  {r.definition}{why}")
+    return lines
+
+
 def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = None) -> Path:
     """One CSV per table, analysis.xlsx and analysis.json, atomically in ``folder``."""
+    from optimizer.batch.failures import reason_parts
+    from optimizer.json_safe import json_safe
     from optimizer.output import atomic_dir, write_json, write_tables
 
     folder = Path(folder)
@@ -451,12 +382,16 @@ def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = N
             for name, df in analysis.tables.items():
                 df.to_excel(xw, sheet_name=name[:31], index=False)
         m = analysis.tables.get("measures")
-        write_json({**(meta or {}),
-                    "measures": {r.measure: r.value_usd for r in m.itertuples()} if m is not None
-                    else {},
-                    "failures": [{"solve": k, "reason": v} for k, v in analysis.failures],
-                    "solves": analysis.n_solves, "wall_s": round(analysis.wall_s, 3)},
-                   tmp / "analysis.json")
+        # json_safe: a measure that could not be computed is NaN in its column; JSON has null
+        write_json(json_safe({
+            **(meta or {}),
+            "complete": analysis.complete,
+            "measures": {r.measure: r.value_usd for r in m.itertuples()} if m is not None
+            else {},
+            "failures": [{"solve": k, "reason": v, "problems": reason_parts(v)}
+                         for k, v in analysis.failures],
+            "solves": analysis.n_solves, "wall_s": round(analysis.wall_s, 3)}),
+            tmp / "analysis.json")
     from optimizer.report.batch_html import write_analysis_report
 
     write_analysis_report(folder)  # report.html, from the tables just written

@@ -511,6 +511,28 @@ def check_batch(defn: BatchDefinition, inst: Instance) -> None:
         raise BatchError(problems)
 
 
+def scenario_name_notes(defn: BatchDefinition, inst: Instance) -> dict[str, str]:
+    """Run name → a note, for every run named like a scenario of the base instance.
+
+    A batch run is never one of the instance's scenarios: its overrides apply to every
+    scenario, and its costs are expected over all of them. A run that happens to share a
+    scenario's name (``malaysia_feed_cut`` in a batch of an instance with that scenario) would
+    read as that scenario's result; the note says what it is instead (names compared without
+    case, as a reader would).
+    """
+    scenarios = {s.name.casefold(): s.name for s in inst.scenarios}
+    notes = {}
+    for run in defn.runs:
+        scenario = scenarios.get(run.name.casefold())
+        if scenario is None:
+            continue
+        notes[run.name] = (f"batch run '{run.name}' is not the instance's scenario "
+                           f"'{scenario}': it applies its own {len(run.overrides)} "
+                           "override(s) to every scenario, and its figures are expected over "
+                           "all of the instance's scenarios")
+    return notes
+
+
 def run_key(base_checksum: str, overrides, options) -> str:
     """SHA-256 identifying a run's inputs: the base instance, its overrides and solver options.
 

@@ -44,36 +44,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from optimizer.batch.failures import one_line
+from optimizer.batch.task import Task
+from optimizer.batch.transforms import apply_transforms
 from optimizer.errors import InputError, OptimizerError, Problem
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 CONNECT_TIMEOUT = "15s"
 """How long to try reaching a dask scheduler before giving up (exit 2)."""
-
-
-@dataclass(frozen=True)
-class Task:
-    """One solve, as plain data a worker can receive.
-
-    ``transform`` (analytics only) is a tuple of instance transformations applied in the
-    worker before the overrides (see :func:`optimizer.batch.analytics.apply_transforms`).
-    ``out_dir`` None: nothing is written (analytics); the worker only returns its numbers.
-    """
-
-    name: str
-    base: str
-    base_checksum: str
-    overrides: tuple = ()
-    options: object = None
-    key: str = ""
-    out_dir: str | None = None
-    focus: str = "CHN"
-    meta: tuple = ()  # (name, value) pairs copied into the manifest (sweep, description)
-    transform: tuple = ()
-    compare_status_quo: bool = True
-    live: bool = True  # solve on the worker's live model when the run allows (optimizer/live.py)
-    render: bool = True  # results.xlsx + report.html per run (False: tables and summary only)
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,12 +135,13 @@ def _live_model(key, inst, options):
 
 
 def write_json_atomic(obj, path: Path) -> None:
-    """Write JSON to ``path`` via a temporary file, fsync and rename: all or nothing."""
-    from optimizer.output import _json_default, atomic_file
+    """Write strict JSON (NaN as null) to ``path`` via a temporary file, fsync and rename."""
+    from optimizer.json_safe import dumps
+    from optimizer.output import atomic_file
 
+    text = dumps(obj) + "\n"  # NaN → null: built before the file is opened, so nothing half
     with atomic_file(path, durable=True) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False)
-                       + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
 
 
 class _Saved:
@@ -240,7 +220,12 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
     writes them; otherwise the worker writes the run folder itself.
     """
     from optimizer.api import solve
-    from optimizer.batch.summary import build_triples, expected_unmet, summary_row
+    from optimizer.batch.summary import (
+        build_triples,
+        expected_unmet,
+        scenario_unmet,
+        summary_row,
+    )
     from optimizer.solve import highs_version
 
     t0 = time.perf_counter()
@@ -251,8 +236,6 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
     try:
         inst = _instance(task.base, task.base_checksum, payload)
         if task.transform:
-            from optimizer.batch.analytics import apply_transforms
-
             inst = apply_transforms(inst, task.transform)
         cache_key = (task.base_checksum, task.transform)
         times: dict = {}
@@ -278,7 +261,7 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
         res.update(status="ok", row=row, long=long, times_s={k: round(v, 4) for k, v in
                                                               times.items()},
                    objective=run.outcome.objective, builds=build_triples(run.tables["builds"]),
-                   unmet=expected_unmet(run),
+                   unmet=expected_unmet(run), scenario_unmet=scenario_unmet(run),
                    scenario_costs=run.tables["scenario_costs"].to_dict("records"),
                    solver_version=run.outcome.solver_version)
     except OptimizerError as exc:
@@ -493,9 +476,10 @@ class BatchReport:
     out: Path
     total: int = 0
     ok: int = 0
-    failed: list = field(default_factory=list)  # (run, reason)
+    failed: list = field(default_factory=list)  # (run, full reason: every problem)
     skipped: int = 0
     wall_s: float = 0.0
+    warnings: list = field(default_factory=list)  # e.g. a run named like a scenario
 
     @property
     def exit_code(self) -> int:
@@ -523,7 +507,7 @@ def _clean_stale(runs_dir: Path) -> None:
 def prepare(defn, jobs_forced_threads: int = 1):
     """Load the base instance, check the batch, build the tasks (nothing is written)."""
     from optimizer.api import load_instance
-    from optimizer.batch.definition import BatchError, check_batch, run_key
+    from optimizer.batch.definition import BatchError, check_batch, run_key, scenario_name_notes
 
     if defn.base is None:
         raise BatchError(list(defn.problems) + [Problem(
@@ -531,11 +515,13 @@ def prepare(defn, jobs_forced_threads: int = 1):
             "the base instance: a 'base' setting in the batch file or --base PATH")])
     inst = load_instance(defn.base)
     check_batch(defn, inst)
+    notes = scenario_name_notes(defn, inst)
     tasks = []
     for run in defn.runs:
         options = defn.solve_options(run, threads=jobs_forced_threads)
         meta = (("description", run.description), ("sweep", run.sweep),
-                ("sweep_value", run.sweep_value), ("sweep_unit", run.sweep_unit))
+                ("sweep_value", run.sweep_value), ("sweep_unit", run.sweep_unit),
+                ("note", notes.get(run.name, "")))
         tasks.append(Task(run.name, str(defn.base), inst.checksum, run.overrides, options,
                           run_key(inst.checksum, run.overrides, options), None,
                           defn.focus_country, meta))
@@ -568,6 +554,7 @@ def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | Non
     progress = Progress(len(tasks), enabled=not quiet, stream=stream)
     progress.workers = jobs
     report = BatchReport(out, total=len(tasks))
+    report.warnings = [dict(t.meta)["note"] for t in tasks if dict(t.meta).get("note")]
     todo = []
     for t in tasks:
         m = read_manifest(Path(t.out_dir))
@@ -585,7 +572,7 @@ def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | Non
             except Exception as exc:
                 res.update(status="failed", reason=f"writing outputs failed: {exc}")
         ok = res["status"] == "ok"
-        progress.finished(task.name, ok, "" if ok else (res.get("reason") or "").splitlines()[0])
+        progress.finished(task.name, ok, "" if ok else one_line(res.get("reason")))
     progress.close()
     manifests = {t.name: read_manifest(Path(t.out_dir)) or {} for t in tasks}
     for t in tasks:
@@ -593,7 +580,7 @@ def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | Non
         if m.get("status") == "ok" and m.get("input_sha256") == t.key:
             report.ok += 1
         else:
-            report.failed.append((t.name, (m.get("reason") or "no outputs").splitlines()[0]))
+            report.failed.append((t.name, m.get("reason") or "no outputs"))  # every problem
     report.wall_s = time.perf_counter() - t_start
     write_batch_results(defn, inst, tasks, manifests, out, started, jobs, cluster, report)
     return report
@@ -618,10 +605,10 @@ def batch_tables(defn, tasks, manifests) -> dict:
         sr = m.get("summary_row") or {}
         # optimal / feasible (a plan within a time limit, --allow-nonoptimal) / failed / not run
         status = sr.get("status", "ok") if m.get("status") == "ok" else m.get("status", "not run")
-        row = {"run": t.name, "status": status,
-               "reason": (m.get("reason") or "").splitlines()[0] if m.get("reason") else ""}
+        row = {"run": t.name, "status": status, "reason": one_line(m.get("reason"))}
         row.update({k: v for k, v in sr.items() if k != "status"})
-        row.update({"overrides": "; ".join(m.get("overrides") or []),
+        row.update({"note": dict(t.meta).get("note", ""),
+                    "overrides": "; ".join(m.get("overrides") or []),
                     "warm_start": m.get("warm_start"), "wall_s": m.get("wall_s"),
                     "solve_s": (m.get("times_s") or {}).get("solve"),
                     "sweep": m.get("sweep"), "sweep_value": m.get("sweep_value"),
@@ -700,8 +687,9 @@ def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, j
         "base_instance": {"path": str(defn.base), "name": inst.name, "sha256": inst.checksum},
         "runs": [{"run": t.name, "folder": f"runs/{Path(t.out_dir).name}",
                   "status": (manifests.get(t.name) or {}).get("status", "not run"),
-                  "input_sha256": t.key,
+                  "input_sha256": t.key, "note": dict(t.meta).get("note", ""),
                   "overrides": [o.describe() for o in t.overrides]} for t in tasks],
+        "warnings": list(report.warnings),
         "counts": {"total": report.total, "ok": report.ok, "failed": len(report.failed),
                    "skipped_already_done": report.skipped},
         "execution": {"mode": "dask" if cluster else "local_process_pool",

@@ -68,6 +68,21 @@ def expected_unmet(run) -> dict[str, float]:
     return (un["unmet_t"] * p).groupby(un["end_use"]).sum().to_dict()
 
 
+def scenario_unmet(run) -> dict[str, dict[str, float]]:
+    """Scenario → end use → unmet demand over the horizon (t), in the run's own plan.
+
+    The per-scenario figures of the run's ``scenario_costs`` table, split by end use: decisions
+    taken before a scenario is revealed are the plan's, shared with the other scenarios.
+    """
+    un = run.tables.get("unmet_demand")
+    if un is None or un.empty:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for (sc, eu), t in un.groupby(["scenario", "end_use"])["unmet_t"].sum().items():
+        out.setdefault(str(sc), {})[str(eu)] = float(t)
+    return out
+
+
 def expected_supply_shares(run) -> pd.DataFrame:
     """Expected tonnes and share of each country per element and basis, over all end uses."""
     mix = run.tables.get("supply_mix")
