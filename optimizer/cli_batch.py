@@ -1,7 +1,8 @@
 """``supplyopt batch`` and ``supplyopt analyse``: registered into the main CLI by ``register``.
 
 Exit codes: 0 every run ok; 2 invalid batch definition or instance (nothing written);
-4 some runs failed (listed on stderr); 1 internal error; 130 interrupted.
+4 some runs, or some solves of an analysis, failed (outputs written, failures listed in full
+on stderr, an analysis marked partial); 1 internal error; 130 interrupted.
 """
 
 # No "from __future__ import annotations": typer must see the Annotated types defined in
@@ -80,17 +81,24 @@ def register(app: typer.Typer) -> None:
                        + (f", {report.skipped} already done" if report.skipped else "")
                        + f" of {report.total} runs in {report.wall_s:.1f} s -> "
                        f"{out / 'batch_summary.xlsx'}")
+            for note in report.warnings:  # a run named like a scenario is not that scenario
+                err(f"warning: {note}")
+            analysis_code = 0
             if analyse:
-                _analyse(defn.base, out / "analysis", defn.solve_options(_empty_run()), jobs,
-                         cluster, None, quiet)
+                analysis_code = _analyse(defn.base, out / "analysis",
+                                         defn.solve_options(_empty_run()), jobs, cluster, None,
+                                         quiet)
                 from optimizer.report.batch_html import write_batch_report
 
                 write_batch_report(out)  # now with the analytics sections
             if report.failed:
+                from optimizer.batch.failures import failure_lines
+
                 err(f"{len(report.failed)} run(s) failed:")
-                for name, reason in report.failed:
-                    err(f"  - {name}: {reason}")
-                raise typer.Exit(report.exit_code)
+                for line in failure_lines(report.failed):  # every problem, not the first line
+                    err(line)
+            if report.exit_code or analysis_code:
+                raise typer.Exit(report.exit_code or analysis_code)
         run_guarded(go, debug)
 
     @app.command()
@@ -115,8 +123,11 @@ def register(app: typer.Typer) -> None:
         from optimizer.solve import SolveOptions
 
         def go():
-            _analyse(instance, out, SolveOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap),
-                     jobs, cluster, cutoff_from, quiet)
+            code = _analyse(instance, out, SolveOptions(time_limit_s=time_limit,
+                                                        mip_rel_gap=mip_gap),
+                            jobs, cluster, cutoff_from, quiet)
+            if code:  # a partial analysis: written and flagged, but not a success
+                raise typer.Exit(code)
         run_guarded(go, debug)
 
     def _analyse(instance, out, options, jobs, cluster, cutoff_from, quiet):
@@ -128,14 +139,17 @@ def register(app: typer.Typer) -> None:
                          quiet=quiet)
         write_analysis(a, out, {"instance": str(instance), "cutoff_from": cutoff_from})
         typer.echo(f"analysis: {a.n_solves} solves in {a.wall_s:.1f} s -> {out}")
-        for r in a.tables["measures"].itertuples():
-            v = "n/a" if r.value_usd is None or r.value_usd != r.value_usd else \
-                f"USD {r.value_usd:,.0f}"
-            typer.echo(f"  {r.measure:<20} {v:>20}  {r.definition}")
-        if a.failures and not quiet:
-            err(f"{len(a.failures)} solve(s) did not reach a plan (see {out / 'solves.csv'}):")
-            for name, reason in a.failures[:10]:
-                err(f"  - {name}: {reason}")
+        from optimizer.batch.analytics import measure_lines
+        from optimizer.batch.failures import failure_lines
+
+        for line in measure_lines(a):
+            typer.echo(line)
+        if a.failures:  # shown even with --quiet: the result is partial
+            err(f"partial analysis: {len(a.failures)} solve(s) did not reach a plan, so the "
+                f"measures that need them are n/a (see {out / 'solves.csv'}):")
+            for line in failure_lines(a.failures):
+                err(line)
+        return a.exit_code
 
 
 def _empty_run():
