@@ -132,20 +132,56 @@ def test_supply_sentences_before_and_after(saved):
 def test_three_most_valuable_binding_constraints(saved):
     """The binding limits by |price| are the CN Dy quota in T2 (−400), then mine m_au's
     capacity in T2/cut (−42.5), T1 (−5) and T2/calm (−2.5). The summary names each constraint
-    once, at its most valuable row, and says in how many period/scenario rows it binds: m_au
-    binds in 3. Only two distinct constraints bind, so two sentences, then the MIP note."""
+    once, over all its rows: the quota binds only in T2/cut (expected −400; −800 per period if
+    cut happens); m_au binds in T1 and T2 in every scenario, expected −(42.5 + 5 + 2.5) = −50,
+    and per period if it happens 5 (T1: −5 / weight 1), 5 (T2 calm: −2.5 / 0.5) or 85 (T2 cut:
+    −42.5 / 0.5). Two constraints, so two sentences, then the MIP note."""
     top = facts.constraint_rows(saved, "limits").head(4)
     assert list(top["shadow_price"]) == pytest.approx([-400, -42.5, -5, -2.5], abs=1e-6)
+    groups = facts.constraint_groups(saved, "limits")
+    assert list(groups["expected_value"]) == pytest.approx([-400, -50], abs=1e-6)
+    assert list(groups["binding_periods"]) == ["T2", "T1–T2"]
+    assert groups["price_low"].abs().tolist() == pytest.approx([800, 5], abs=1e-6) or \
+        groups["price_high"].abs().tolist() == pytest.approx([800, 5], abs=1e-6)
     summary = say.executive_summary(saved)["Most valuable binding constraints"]
     assert summary[:2] == [
-        "One more tonne of CN Dy export quota in T2 would save USD 400 in expected discounted "
-        "cost (in scenario cut; USD 800 if that happens, undiscounted).",
-        "One more tonne of mining capacity (REO) at mine m_au in T2 would save USD 42.5 in "
-        "expected discounted cost (in scenario cut; USD 85 if that happens, undiscounted). "
-        "It binds in 3 period/scenario combinations in all.",
+        "One more tonne of CN Dy export quota (the 3 t-per-period quota) in T2 would save "
+        "USD 400 in expected discounted cost (in scenario cut; USD 800 per period if it "
+        "happens, undiscounted).",
+        "One more tonne of mining capacity (REO) at mine m_au in each of T1–T2 would save "
+        "USD 50 in expected discounted cost (in every scenario; USD 5 to USD 85 per period, "
+        "undiscounted).",
     ]
     assert summary[2].startswith("Prices are conditional on the chosen builds")
     assert len(summary) == 3
+
+
+def test_period_ranges_join_consecutive_periods():
+    """Of P1..P6, P1 P2 P3 and P5 P6 are runs; P4 is missing."""
+    order = ["P1", "P2", "P3", "P4", "P5", "P6"]
+    assert facts.period_ranges(["P6", "P1", "P2", "P3", "P5"], order) == "P1–P3, P5–P6"
+    assert facts.period_ranges(["P4"], order) == "P4"
+
+
+def test_provenances_at_the_same_price_are_merged():
+    """Two stock-balance constraints of one stockpile differ only by provenance and both sum to
+    −7: one row listing both pairs; a third at −8 stays apart."""
+    import pandas as pd
+
+    def row(mined, processed, value):
+        return {"family": "stock_balance", "key": {"stockpile": "s", "element": "Tb",
+                                                   "mined_country": mined,
+                                                   "processed_country": processed},
+                "expected_value": value, "price_low": 1.0, "price_high": 2.0,
+                "binding_periods": "P1", "scenarios": "a", "n_rows": 1}
+
+    g = pd.DataFrame([row("AU", "MY", -7.0), row("AU", "US", -7.0), row("US", "US", -8.0)])
+    m = facts.merge_provenance(g)
+    assert len(m) == 2
+    assert m["key"].iloc[0]["provenances"] == ["AU → MY", "AU → US"]
+    assert m["n_rows"].tolist() == [2, 1]
+    assert "any of 2 provenances" in say.constraint_subject("stock_balance", m["key"].iloc[0],
+                                                            with_period=False)
 
 
 def test_capacity_value_against_capex(saved):

@@ -243,7 +243,8 @@ def capacity_values(run: SavedRun) -> pd.DataFrame:
             p = price.loc[idx]
             nz = df.loc[idx][p.abs() > PRICE_TOL]
             rows.append({"kind": kind, "site": site,
-                         "binding_periods": ", ".join(dict.fromkeys(nz["period"].astype(str)))
+                         "binding_periods": period_ranges(list(nz["period"].astype(str)),
+                                                          periods(run))
                          if "period" in nz else "",
                          "capacity_value_usd_per_t": float(-p.sum()),
                          "capex_usd_per_t": capex.get(site, np.nan)})
@@ -350,3 +351,122 @@ def concentration_pivot(run: SavedRun) -> tuple[pd.DataFrame, list[str]]:
     for p in parts[1:]:
         out = out.merge(p, on=keys, how="outer")
     return out.sort_values(keys).reset_index(drop=True), cols
+
+
+NOT_IDENTITY = {"node", "period", "scenarios", "sense", "rhs", "activity", "slack",
+                "shadow_price", "conditional_price", "binding", "rhs_range_low",
+                "rhs_range_high", "value", "end_use_of_demand"}
+"""Columns of a ``dual_*`` row that vary over the periods and scenarios of one constraint
+(or are its solution values); the other index columns name the constraint."""
+
+
+def period_ranges(shown: list[str], in_order: list[str]) -> str:
+    """Periods as runs of consecutive ones: ``2025Q3–2026Q2, 2027Q1``.
+
+    ``in_order`` is every period of the horizon in time order; a run is a maximal sequence of
+    ``shown`` periods that are adjacent in it.
+    """
+    pos = {p: i for i, p in enumerate(in_order)}
+    ps = sorted(dict.fromkeys(shown), key=lambda p: pos.get(p, len(pos)))
+    runs: list[list[str]] = []
+    for p in ps:
+        if runs and p in pos and runs[-1][-1] in pos and pos[p] == pos[runs[-1][-1]] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+@once_per_run
+def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
+    """Binding rows grouped by constraint (site, rule, quota, demand…), most valuable first.
+
+    One row per constraint: the rows of :func:`constraint_rows` with the same family and the
+    same index apart from period, tree node and scenarios. Columns:
+
+    - ``expected_value`` = Σ shadow_price over the group's rows (USD per unit): the change of
+      the expected discounted cost if the limit were one unit higher in every period and
+      scenario where it binds (each row's price is already probability-weighted, discounted);
+    - ``price_low``, ``price_high``: the smallest and largest ``conditional_price`` (USD per
+      unit in one period, if that node's scenarios happen, undiscounted);
+    - ``binding_periods`` (runs of consecutive periods), ``scenarios`` (``+``-joined union of
+      the rows' scenarios), ``n_rows``;
+    - ``key``: the first row's index (with the demand's end use for demand rows).
+
+    Sorted by |expected_value| descending, then family.
+    """
+    cols = ["family", "key", "expected_value", "price_low", "price_high", "binding_periods",
+            "scenarios", "n_rows"]
+    rows = constraint_rows(run, families)
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    end_use = _demand_end_uses(run)
+    ident = [(f,) + tuple(sorted((k, str(v)) for k, v in key.items() if k not in NOT_IDENTITY))
+             for f, key in zip(rows["family"], rows["key"])]
+    rows = rows.assign(_id=ident)
+    order = periods(run)
+    scen = scenario_names(run)
+    out = []
+    for _, g in rows.groupby("_id", sort=False):
+        key = dict(g["key"].iloc[0])
+        if "demand" in key and str(key["demand"]) in end_use:
+            key["end_use_of_demand"] = end_use[str(key["demand"])]
+        cond = pd.to_numeric(g["conditional_price"], errors="coerce")
+        names = {n for label in g["scenarios"].dropna().astype(str) for n in label.split("+")}
+        out.append({"family": g["family"].iloc[0], "key": key,
+                    "expected_value": float(g["shadow_price"].sum()),
+                    "price_low": float(cond.min()) if cond.notna().any() else np.nan,
+                    "price_high": float(cond.max()) if cond.notna().any() else np.nan,
+                    "binding_periods": period_ranges(
+                        [str(p) for p in g["period"].dropna()], order),
+                    "scenarios": "+".join([s for s in scen if s in names]
+                                          + sorted(names - set(scen))),
+                    "n_rows": len(g)})
+    df = pd.DataFrame(out, columns=cols)
+    df["_a"] = df["expected_value"].abs()
+    return df.sort_values(["_a", "family"], ascending=[False, True], kind="stable") \
+        .drop(columns="_a").reset_index(drop=True)
+
+
+def _demand_end_uses(run: SavedRun) -> dict[str, str]:
+    """Demand node → its end use (from ``unmet_demand``)."""
+    un = run.tables.get("unmet_demand")
+    if un is None or un.empty or "end_use" not in un.columns:
+        return {}
+    return dict(zip(un["demand"].astype(str), un["end_use"].astype(str)))
+
+
+PROVENANCE_COLUMNS = ("mined_country", "processed_country")
+"""Index columns of a ``dual_*`` row that only say where material came from."""
+
+
+def merge_provenance(groups: pd.DataFrame) -> pd.DataFrame:
+    """Constraint groups that differ only by provenance and have the same prices, as one row.
+
+    A stockpile's balance is one constraint per provenance (mined in, processed in), and they
+    usually carry the same price: listed one by one they look like the same row six times.
+    Rows with the same family, the same index apart from :data:`PROVENANCE_COLUMNS`, the same
+    binding periods and scenarios and the same expected value (to 6 significant digits) become one,
+    whose ``key['provenances']`` lists each ``mined → processed`` pair. Order is kept.
+    """
+    if groups.empty:
+        return groups
+    merged: dict[tuple, dict] = {}
+    for r in groups.to_dict("records"):
+        key = r["key"]
+        if not any(c in key for c in PROVENANCE_COLUMNS):
+            merged[("row", len(merged))] = r
+            continue
+        rest = tuple(sorted((k, str(v)) for k, v in key.items()
+                            if k not in NOT_IDENTITY and k not in PROVENANCE_COLUMNS))
+        value = float(r["expected_value"])
+        ident = (r["family"], rest, r["binding_periods"], r["scenarios"],
+                 float(f"{value:.5e}"))
+        pair = " → ".join(str(key.get(c)) for c in PROVENANCE_COLUMNS if c in key)
+        if ident in merged:
+            merged[ident]["key"]["provenances"].append(pair)
+            merged[ident]["n_rows"] += r["n_rows"]
+        else:
+            merged[ident] = {**r, "key": {**key, "provenances": [pair]}}
+    out = pd.DataFrame(list(merged.values()), columns=groups.columns)
+    return out.reset_index(drop=True)

@@ -200,45 +200,96 @@ def scenarios_section(run: SavedRun) -> Section:
     ])
 
 
-LIMIT_ROWS = 200
-"""Binding limits listed in the report (most valuable first); every one is in results.xlsx."""
+LIMIT_ROWS = 60
+"""Constraints (grouped over periods and scenarios) listed in the report, most valuable first;
+every binding row is in results.xlsx."""
 BALANCE_ROWS = 30
-"""Balance rows listed in the report (most valuable first)."""
+"""Balance constraints listed in the report (most valuable first)."""
+
+FAMILY_LABELS = {
+    "export_quota_cap": "export quota", "mine_capacity": "mine capacity",
+    "plant_capacity": "plant capacity", "trader_capacity": "trader offer",
+    "lane_capacity": "lane capacity", "stock_capacity": "stockpile room",
+    "module_build_limit": "module count limit", "end_use_tonnage_limit": "end-use limit",
+    "end_use_share_limit": "end-use share limit", "diversification_cap": "diversification cap",
+    "demand_balance": "demand (penalty if unmet)", "plant_output": "plant output",
+    "stock_balance": "stock balance"}
+"""Constraint families as a reader names them (the table name is in results.xlsx)."""
 
 
-def _explained(rows: pd.DataFrame, scen: list[str], shown: int) -> pd.DataFrame:
-    """``rows`` with a ``meaning`` sentence and a readable ``scenarios`` label.
+def _grouped(groups: pd.DataFrame, scen: list[str], shown: int) -> pd.DataFrame:
+    """``groups`` with readable columns for the first ``shown`` rows (the rest are counted).
 
-    Only the first ``shown`` rows (those the table displays) get them; the rest are counted in
-    the table's "… more rows" line. A medium run has ~15,000 binding rows, and writing a
-    sentence for each was most of the report's time.
+    ``what`` is the constraint in words (element, end use, provenance named); ``range`` the
+    per-period price if it happens, ``low – high`` (one figure when they round alike).
     """
-    if rows.empty:
-        return rows
-    head = rows.head(shown)
-    pad = [""] * (len(rows) - len(head))
-    return rows.assign(
-        meaning=[say.constraint_sentence(r, scen) for r in head.to_dict("records")] + pad,
+    if groups.empty:
+        return groups
+    head = groups.head(shown)
+    pad = [""] * (len(groups) - len(head))
+
+    def span(lo, hi):
+        if pd.isna(lo) or pd.isna(hi):
+            return ""
+        a, b = sorted((abs(float(lo)), abs(float(hi))))
+        fa, fb = usd(a), usd(b)
+        return fa if fa == fb else f"{fa} – {fb}"
+
+    return groups.assign(
+        rank=list(range(1, len(groups) + 1)),
+        label=[FAMILY_LABELS.get(f, f.replace("_", " ")) for f in groups["family"]],
+        what=[say.constraint_subject(f, k, with_period=False)
+              for f, k in zip(head["family"], head["key"])] + pad,
+        effect=["saves" if v < 0 else "adds" for v in groups["expected_value"]],
+        value=groups["expected_value"].abs(),
+        range=[span(lo, hi) for lo, hi in zip(head["price_low"], head["price_high"])] + pad,
         scenarios=[_scenario_label(x, scen) for x in head["scenarios"]] + pad)
 
 
+PRICE_COLS = [Column("rank", "rank", "int"), Column("label", "constraint"),
+              Column("what", "one more …"), Column("binding_periods", "binds in"),
+              Column("scenarios", "scenarios"), Column("effect", "effect"),
+              Column("value", "expected value, every binding period (USD per unit, "
+                              "discounted)", "usd"),
+              Column("range", "per period if it happens (USD per unit, undiscounted)")]
+
+
+def _capacity_signal(value: float, capex: float, built: bool) -> str:
+    """The investment signal of a site, consistent with the build plan.
+
+    Prices are conditional on the chosen builds: once a module is built, the capacity it
+    adds relieves the limit, so the value left at the margin is what a *further* tonne would
+    save, and may well be below the capex per tonne although building the first module paid.
+    """
+    if pd.isna(capex):
+        return ""
+    if built:
+        return ("built; a further module would also pay (its value at the margin exceeds "
+                "the capex)" if value > capex else
+                "built; below its capex only at the margin: with the build in place the limit "
+                "binds less, so a further module would not pay")
+    return "worth more than its capex" if value > capex else "below its capex"
+
+
 def prices_section(run: SavedRun) -> Section:
-    """Ranked binding limits with their meaning; capacity values against capex; balances."""
+    """Constraints grouped over periods and scenarios, ranked; capacity values; balances."""
     scen = facts.scenario_names(run)
-    lim = _explained(facts.constraint_rows(run, "limits"), scen, LIMIT_ROWS)
-    cols = [Column("family", "constraint"), Column("period", "period"),
-            Column("scenarios", "scenarios"),
-            Column("shadow_price", "shadow price (USD per unit, expected, discounted)", "usd"),
-            Column("conditional_price", "if it happens (USD per unit, undiscounted)", "usd"),
-            Column("meaning", "meaning")]
+    lim = _grouped(facts.constraint_groups(run, "limits"), scen, LIMIT_ROWS)
+    bal = _grouped(facts.merge_provenance(facts.constraint_groups(run, "balances")), scen,
+                   BALANCE_ROWS)
+    n_rows = len(facts.constraint_rows(run, "limits"))
     cap = facts.capacity_values(run)
     if len(cap):
-        cap = cap.assign(signal=[
-            "" if pd.isna(c) else ("worth more than its capex" if v > c else "below its capex")
-            for v, c in zip(cap["capacity_value_usd_per_t"], cap["capex_usd_per_t"])])
-    bal = _explained(facts.constraint_rows(run, "balances"), scen, BALANCE_ROWS)
+        built = set(facts.builds(run)["site"].astype(str))
+        cap = cap.assign(signal=[_capacity_signal(v, c, str(s) in built) for v, c, s in zip(
+            cap["capacity_value_usd_per_t"], cap["capex_usd_per_t"], cap["site"])])
+    top = [say.group_sentence(r, scen) for r in facts.constraint_groups(run, "limits")
+           .head(5).to_dict("records")]
     blocks = _mip_note(run) + [
-        Table(lim, cols, caption="Binding capacity and policy limits, most valuable first",
+        Paragraphs(top, heading="The five most valuable limits") if top else Paragraphs([]),
+        Table(lim, PRICE_COLS,
+              caption=f"Binding capacity and policy limits, most valuable first ({len(lim)} "
+                      f"constraints binding in {n_rows} period/scenario rows)",
               max_rows=LIMIT_ROWS,
               empty_text="No capacity or policy limit binds with a non-zero shadow price."),
         Table(cap, [Column("kind", "kind"), Column("site", "site"),
@@ -249,22 +300,32 @@ def prices_section(run: SavedRun) -> Section:
                            "usd_per_t"),
                     Column("signal", "investment signal")],
               caption="Capacity values: the investment signal",
-              highlight=list(cap["signal"] == "worth more than its capex") if len(cap) else None,
+              highlight=[str(x).startswith("worth more") for x in cap["signal"]]
+              if len(cap) else None,
               empty_text="No mine or plant capacity rows in this run."),
         Paragraphs(["The value of capacity is the sum of the expected discounted shadow prices of "
                     "a site's capacity rows over every tree node: what one more tonne per period "
                     "of capacity, held over the whole horizon, would save. Module capex per "
-                    "tonne is shown for sites where the plan builds (fixed O&M not included)."],
+                    "tonne is shown for sites where the plan builds or could build (fixed O&M "
+                    "not included). Where the plan builds, the value is measured with the build "
+                    "in place, so it is the value of a further module."],
                    bullets=False),
-        Table(bal, cols, caption="Marginal values of material (balance rows)",
+        Table(bal, PRICE_COLS, caption="Marginal values of material (balance constraints; "
+                                       "provenances with the same price are merged)",
               max_rows=BALANCE_ROWS,
               empty_text="No balance row has a non-zero price."),
+        Paragraphs([facts.PENALTY_EXPLAINED + " A demand's price is therefore at most its lost "
+                    "value: up to that price the plan prefers to supply the tonne."],
+                   bullets=False),
     ]
     return Section("prices", "Shadow prices and capacity values", blocks,
                    intro="A shadow price is the change of the expected discounted cost per unit "
-                         "increase of a constraint's limit: negative means one more unit would "
-                         "save money. The conditional price is the same if that scenario "
-                         "happens, undiscounted. All binding rows are in results.xlsx.")
+                         "increase of a constraint's limit. Each row here is one constraint (a "
+                         "site, rule, quota or demand) over every period and scenario where it "
+                         "binds: its expected value is the sum of its rows' prices, what one "
+                         "more unit in each of those periods would save (or add); the range is "
+                         "its price in one period if that scenario happens, undiscounted. Every "
+                         "binding row is in results.xlsx.")
 
 
 def appendix_section(run: SavedRun) -> Section:

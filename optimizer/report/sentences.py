@@ -43,17 +43,41 @@ def _provenance(key: dict) -> str:
         basis, f"mined or processed in {c}")
 
 
-def constraint_subject(family: str, key: dict) -> str:
+def _origin(key: dict, ore: str = "") -> str:
+    """``mined in AUS, processed in MYS`` or, for merged rows, the list of pairs."""
+    pairs = key.get("provenances")
+    if pairs and len(pairs) > 1:
+        return (f"any of {len(pairs)} provenances at the same price, {ore}mined → processed in: "
+                + ", ".join(pairs))
+    if "processed_country" in key:
+        return f"{ore}mined in {_v(key, 'mined_country')}, processed in " \
+               f"{_v(key, 'processed_country')}"
+    return f"{ore}mined in {_v(key, 'mined_country')}"
+
+
+def constraint_subject(family: str, key: dict, with_period: bool = True) -> str:
     """What one more unit of the constraint's right-hand side is, in words.
 
     ``key`` is the constraint's row in its ``dual_<family>`` table. The phrase completes
-    "One more …", e.g. ``tonne of CN Dy export quota in 2026Q2``.
+    "One more …", e.g. ``tonne of CN Dy export quota in 2026Q2``. Every phrase names the
+    element, the end use where the row has one (``defence Tb``) and the provenance where rows
+    differ by it; ``with_period=False`` leaves out " in <period>" (a grouped constraint).
     """
+    if not with_period:
+        return constraint_subject(family, {**key, "period": "\0"}).replace(" in \0", "") \
+            .replace(" at the end of \0", " at the end of a period")
     period = _v(key, "period")
     if family == "export_quota_cap":
         prod = _v(key, "product")
         prod = "oxide" if prod == "*" else prod
-        return f"tonne of {_v(key, 'country')} {prod} export quota in {period}"
+        rule_period = _v(key, "rule_period", "*")
+        cap = key.get("cap_t")
+        which = ""
+        if cap is not None and not (isinstance(cap, float) and math.isnan(cap)):
+            which = (f" (the {tonnes(float(cap))} quota for {rule_period} only)"
+                     if rule_period not in ("*", "?") else
+                     f" (the {tonnes(float(cap))}-per-period quota)")
+        return f"tonne of {_v(key, 'country')} {prod} export quota{which} in {period}"
     if family == "mine_capacity":
         return f"tonne of mining capacity (REO) at mine {_v(key, 'mine')} in {period}"
     if family == "plant_capacity":
@@ -78,13 +102,15 @@ def constraint_subject(family: str, key: dict) -> str:
         return (f"tonne of {_element(key)} {basis} in {_v(key, 'country')} allowed into "
                 f"{_v(key, 'end_use')} above the single-country share cap in {period}")
     if family == "demand_balance":
-        return f"tonne of {_element(key)} demanded by {_v(key, 'demand')} in {period}"
+        use = _v(key, "end_use_of_demand", "")
+        what = f"{use} {_element(key)}" if use else _element(key)
+        return f"tonne of {what} demanded by {_v(key, 'demand')} in {period}"
     if family == "plant_output":
-        return (f"tonne of {_element(key)} oxide (ore mined in {_v(key, 'mined_country')}) "
+        return (f"tonne of {_element(key)} oxide ({_origin(key, 'ore ')}) "
                 f"separated at plant {_v(key, 'plant')} in {period}")
     if family == "stock_balance":
-        return (f"tonne of {_element(key)} held at stockpile {_v(key, 'stockpile')} at the "
-                f"end of {period}")
+        return (f"tonne of {_element(key)} ({_origin(key)}) held at stockpile "
+                f"{_v(key, 'stockpile')} at the end of {period}")
     return f"unit of {family} right-hand side" + (f" in {period}" if period != "?" else "")
 
 
@@ -122,6 +148,43 @@ def constraint_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
             extra.append(f"{usd(abs(float(cond)))} undiscounted")
         else:
             extra.append(f"{usd(abs(float(cond)))} if that happens, undiscounted")
+    if extra:
+        s += " (" + "; ".join(extra) + ")"
+    return s + "."
+
+
+def group_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
+    """One sentence on a constraint over every period and scenario where it binds.
+
+    ``row`` is a row of :func:`optimizer.report.facts.constraint_groups`. Example: "One more
+    tonne of CHN Dy export quota in each of 2026Q1–2027Q4 would save USD 2.1 million in
+    expected discounted cost (in scenario china_escalation; USD 40,000 to USD 95,000 per
+    period if that happens, undiscounted)."
+    """
+    fam, key = row["family"], row["key"]
+    value = float(row["expected_value"])
+    verb = "save" if value < 0 else "add"
+    periods = row.get("binding_periods") or ""
+    when = ""
+    if periods and "period" in key:
+        when = f" in {periods}" if "," not in periods and "–" not in periods \
+            else f" in each of {periods}"
+    s = f"One more {constraint_subject(fam, key, with_period=False)}{when} would {verb} "
+    s += f"{usd(abs(value))}" + (" in expected discounted cost" if value < 0
+                                  else " to the expected discounted cost")
+    extra = []
+    where = _scenario_phrase(row.get("scenarios"), all_scenarios)
+    if where:
+        extra.append(where)
+    lo, hi = row.get("price_low"), row.get("price_high")
+    if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)):
+        a, b = sorted((abs(float(lo)), abs(float(hi))))
+        span = usd(a) if usd(a) == usd(b) else f"{usd(a)} to {usd(b)}"
+        cond = "if it happens" if where and where != "in every scenario" else "in each"
+        extra.append(f"{span} per period {cond}, undiscounted" if cond != "in each"
+                     else f"{span} per period, undiscounted")
+    if fam == "demand_balance":
+        extra.append("at most the demand's lost value, the penalty for unmet demand")
     if extra:
         s += " (" + "; ".join(extra) + ")"
     return s + "."
@@ -211,35 +274,12 @@ def cost_sentence(run: SavedRun) -> str:
     return text + "."
 
 
-_NOT_IDENTITY = {"node", "period", "scenarios", "sense", "rhs", "activity", "slack", "shadow_price",
-                 "conditional_price", "binding", "rhs_range_low", "rhs_range_high", "value"}
-
-
-def _distinct_constraints(rows: pd.DataFrame) -> pd.DataFrame:
-    """The most valuable row of each constraint (same family and index apart from period and
-    scenario), with how many periods/nodes it binds in (``n_binding``), most valuable first."""
-    if rows.empty:
-        return rows.assign(n_binding=[])
-    ident = rows.apply(lambda r: (r["family"],) + tuple(sorted(
-        (k, str(v)) for k, v in r["key"].items() if k not in _NOT_IDENTITY)), axis=1)
-    rows = rows.assign(_id=ident)
-    counts = rows.groupby("_id")["_id"].transform("size")
-    rows = rows.assign(n_binding=counts)
-    return rows.drop_duplicates("_id", keep="first").drop(columns="_id")
-
-
-def _also_binding(row) -> str:
-    n = int(row.get("n_binding", 1) or 1)
-    return f" It binds in {n} period/scenario combinations in all." if n > 1 else ""
-
-
 @once_per_run
 def executive_summary(run: SavedRun) -> dict[str, list[str]]:
     """The executive summary as headed lists of plain sentences, in reading order."""
     scen = facts.scenario_names(run)
-    rows = facts.constraint_rows(run, "limits")
-    top = _distinct_constraints(rows).head(3)
-    binding = [constraint_sentence(r, scen) + _also_binding(r) for _, r in top.iterrows()] or [
+    top = facts.constraint_groups(run, "limits").head(3)
+    binding = [group_sentence(r, scen) for r in top.to_dict("records")] or [
         "No capacity or policy limit binds with a non-zero shadow price."]
     notes = []
     if run.summary.get("is_mip") and run.summary.get("duals") == "fixed_lp":
