@@ -6,6 +6,29 @@ from pathlib import Path
 
 from optimizer.schema import SHEETS, Sheet
 
+READING_RULES = (
+    "Names (keys, and the values that refer to them) are matched exactly, after trimming "
+    "spaces, removing invisible characters and Unicode (NFC) normalisation. Two names that "
+    "differ only by upper/lower case (`aus_mtweld` beside `AUS_MtWeld`, or `EV` beside `ev` "
+    "among the end uses of `demands`) are **refused** (exit 2, naming the later row), not "
+    "warned about: the tool would treat them as two different sites, countries or end uses, "
+    "while a planner, and a spreadsheet's own lookups (VLOOKUP, MATCH), read them as one. "
+    "Sheet names and column headers are matched ignoring case.",
+    "A column header the sheet does not define is ignored with a warning, unless it looks like "
+    "a misspelling of a column the sheet lacks (`capacity_tt`, or `capacity` without its unit "
+    "suffix, for `capacity_t`): that is an error naming the header cell and the column meant, "
+    "since reading on would leave that column blank on every row (for `lanes.capacity_t`: "
+    "every lane unlimited). Likewise an unknown sheet is ignored with a warning unless its name "
+    "looks like a known sheet that is missing (`tarifs`).",
+    "In a CSV file every row holds one field per header column: an empty value still needs its "
+    "delimiter, and a value containing the delimiter must be quoted. Extra empty fields at the "
+    "end of a row are accepted; any other field count is an error naming the file and row.",
+    "A stockpile's `initial_t` may not exceed its `capacity_t`.",
+    "A workbook with a DTD or XML entity declarations in any of its parts is refused for safety "
+    "(Excel never writes them).",
+)
+"""Rules of reading that no single column states; listed at the top of the format page."""
+
 KIND_TEXT = {
     "key": "text (identifier, unique)", "ref": "text (must name a row of another sheet)",
     "text": "text", "float": "number", "int": "whole number", "bool": "yes/no",
@@ -14,7 +37,7 @@ KIND_TEXT = {
 
 
 def _expects(col) -> str:
-    parts = [KIND_TEXT[col.kind]]
+    parts = ["one of" if col.choices else KIND_TEXT[col.kind]]
     if col.ref and col.ref != "sites":
         parts.append(f"from sheet '{col.ref}'")
     elif col.ref == "sites":
@@ -22,7 +45,7 @@ def _expects(col) -> str:
     if col.ref_extra:
         parts.append("or " + ", ".join(f"'{x}'" for x in col.ref_extra))
     if col.choices:
-        parts.append(": " + " | ".join(col.choices))
+        parts[0] += " " + " | ".join(col.choices)
     if col.min is not None or col.max is not None:
         lo = "" if col.min is None else f"≥ {col.min:g}"
         hi = "" if col.max is None else f"≤ {col.max:g}"
@@ -41,7 +64,10 @@ def instance_format_markdown() -> str:
              "`supplyopt template PATH` writes an empty workbook with these sheets.", "",
              "Sites (mines, plants, traders, stockpiles, demand nodes) share one namespace: a site "
              "name is unique across all five sheets. Nothing about countries is built in: every "
-             "country, element, period and rule comes from the data.", ""]
+             "country, element, period and rule comes from the data.", "",
+             "## Reading rules", ""]
+    lines += [f"- {rule}" for rule in READING_RULES]
+    lines.append("")
     for sheet in SHEETS:
         req = "required" if sheet.required else "optional"
         lines += [f"## `{sheet.name}` ({req})", "", sheet.description, ""]
@@ -53,8 +79,10 @@ def instance_format_markdown() -> str:
             required = "yes" if c.required and c.default is None else "no"
             default = "" if c.default is None else f"`{c.default}`"
             over = " Scenarios may change it." if c.overridable else ""
-            lines.append(f"| `{c.name}` | {_expects(c)} | {c.unit} | {required} | {default} | "
-                         f"{c.description}{over} |")
+            cells = [f"`{c.name}`", _expects(c), c.unit, required, default,
+                     f"{c.description}{over}"]
+            # a '|' inside a cell (the list of choices) would end the cell: escape it
+            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
         lines.append("")
         for note in sheet.notes:
             lines.append(f"- {note}")
@@ -93,6 +121,11 @@ def write_template(path: str | Path) -> None:
         cell.font = Font(bold=True)
     for sheet in SHEETS:
         readme.append([sheet.name, "yes" if sheet.required else "no", sheet.description])
+    readme.append([])
+    readme.append(["Reading rules"])
+    readme.cell(readme.max_row, 1).font = Font(bold=True)
+    for rule in READING_RULES:
+        readme.append(["", "", rule.replace("`", "").replace("**", "")])
     readme.column_dimensions["A"].width = 24
     readme.column_dimensions["C"].width = 110
     key_range = {}

@@ -310,3 +310,20 @@ def test_clean_workbook_passes_the_prolog_check(tmp_path):
     path = workbook(tmp_path)
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_case_policy_is_documented_in_the_format_page_and_template(tmp_path):
+    """The choice made above (refuse, not warn) is what docs/instance-format.md and the
+    template's README sheet state, both generated from optimizer.template."""
+    import openpyxl
+
+    from optimizer.template import instance_format_markdown, write_template
+
+    policy = "Two names that differ only by upper/lower case"
+    doc = instance_format_markdown()
+    assert f"{policy} (`aus_mtweld` beside `AUS_MtWeld`" in doc and "are **refused**" in doc
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    readme = [c for row in openpyxl.load_workbook(path)["README"].iter_rows(values_only=True)
+              for c in row if isinstance(c, str)]
+    assert any(policy in c and "are refused" in c for c in readme)
