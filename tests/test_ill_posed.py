@@ -254,12 +254,20 @@ def _earning(kit) -> dict:
 
 
 def _negate_unmet_cost(compiled):
-    """Make unmet demand earn 500 USD per t: nothing bounds it above (only ≥ demand − supply)."""
+    """Make unmet demand earn 500 USD per t, and nothing bound it above.
+
+    The model's demand row is an equality (delivered + unmet = demand), which bounds unmet by
+    the demand; the arrays are altered to ``delivered + unmet ≥ demand`` so that only
+    ``unmet ≥ demand − supply`` remains.
+    """
     cost = np.array(compiled.lp.col_cost_, dtype=float)
     cols = np.flatnonzero(np.asarray(compiled.col_family) == "unmet_demand_t")
     assert len(cols) == 1 and cost[cols[0]] == 500  # weight 1 (one scenario, factor 1)
     cost[cols] = -cost[cols]
     compiled.lp.col_cost_ = cost
+    upper = np.array(compiled.lp.row_upper_, dtype=float)
+    upper[np.asarray(compiled.row_family) == "demand_balance"] = np.inf
+    compiled.lp.row_upper_ = upper
     return compiled
 
 

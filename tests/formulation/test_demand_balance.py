@@ -1,4 +1,4 @@
-"""demand_balance: delivered + unmet ≥ demand; the unmet-demand penalty prices the last tonne."""
+"""demand_balance: delivered + unmet = demand; the unmet-demand penalty prices the last tonne."""
 
 import pytest
 
