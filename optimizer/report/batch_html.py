@@ -284,6 +284,12 @@ def batch_overview_section(batch: SavedBatch) -> Section:
     return Section("overview", "Overview", blocks)
 
 
+def _run_name_notes(batch: SavedBatch) -> list:
+    """A warning for each run named like a scenario of the base instance (it is not that
+    scenario: its overrides apply to every scenario; see batch_manifest.json ``warnings``)."""
+    return [Note(str(w), "warn") for w in batch.manifest.get("warnings") or []]
+
+
 def runs_section(batch: SavedBatch) -> Section:
     """The comparison table (status, cost, builds, unmet, focus share, HHI), failed rows marked."""
     s = batch.summary.copy()
@@ -303,7 +309,7 @@ def runs_section(batch: SavedBatch) -> Section:
     failed = [not _ok(x) for x in s["status"]] if len(s) else None
     if failed and any(failed):
         cols.append(Column("reason", "why it failed"))
-    blocks: list = [Table(s, cols, max_rows=10_000, highlight=failed,
+    blocks: list = [*_run_name_notes(batch), Table(s, cols, max_rows=10_000, highlight=failed,
                           caption="Runs compared (highlighted: no plan"
                                   + ("" if hhi else f"; HHI cells above {HHI_CONCERN:,}, highly "
                                                     "concentrated per the 2023 US Merger "
@@ -837,9 +843,19 @@ def write_batch_report(folder: str | Path) -> Path:
 
 
 def write_analysis_report(folder: str | Path) -> Path:
-    """Render ``folder/report.html`` of an analytics folder."""
+    """Render ``folder/report.html`` and ``folder/analysis.xlsx`` of an analytics folder.
+
+    The workbook is (re)written from the saved CSV tables with the formatting of results.xlsx
+    (:mod:`optimizer.report.excel_analysis`), so 'supplyopt report' refreshes it too.
+    """
+    from optimizer.output import atomic_file
+    from optimizer.report.excel_analysis import write_analysis_workbook
+
     folder = Path(folder)
-    return _write_atomic(render_analysis_report(load_analysis(folder)), folder / "report.html")
+    a = load_analysis(folder)
+    with atomic_file(folder / "analysis.xlsx") as tmp:
+        write_analysis_workbook(a.tables, a.meta, tmp)
+    return _write_atomic(render_analysis_report(a), folder / "report.html")
 
 
 def write_folder_report(folder: str | Path) -> Path | None:

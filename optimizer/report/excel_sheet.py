@@ -65,8 +65,10 @@ def column_format(name: str, series: pd.Series, table: str) -> tuple[str, str | 
         return f"{name} (%)", FMT_PCT
     if name == "hhi":
         return "hhi (0-10,000)", FMT_INT
-    if name in ("count", "node", "rule", "lane"):
+    if name in ("count", "node", "rule", "lane", "row", "rank", "solves"):
         return name, FMT_INT
+    if name.endswith("_s"):
+        return f"{name} (s)", "#,##0.00"
     if table == "dual_module_build_limit" and name in TONNE_COLS:
         return f"{name} (modules)", "#,##0.###"
     if name.endswith("_t") or name in TONNE_COLS:
