@@ -420,6 +420,27 @@ def deterministic_cases() -> list[Case]:  # noqa: C901 - a flat list of cases re
              "error"),
         Case("lane-mine-to-demand", mutate(lambda d: d["lanes"].append(
             {"origin": "M1", "destination": "D1"})), "error", (loc("lanes", 13, "destination"),)),
+        Case("lane-demand-to-mine", mutate(lambda d: d["lanes"].append(
+            {"origin": "D1", "destination": "M1"})), "error", (loc("lanes", 13, "origin"),)),
+        Case("stock-initial-above-capacity", mutate(lambda d: d["stockpiles"][0].__setitem__(
+            "initial_t", 500.0)), "error", (loc("stockpiles", 2, "initial_t"), "capacity_t")),
+        Case("stock-initial-equal-capacity", mutate(lambda d: d["stockpiles"][0].__setitem__(
+            "initial_t", 10.0)), "valid"),
+        Case("key-case-twin-mines", mutate(lambda d: d["mines"].append(
+            {"mine": "m1", "country": "AUS", "capacity_t": 1.0, "cost_usd_per_t": 1.0})),
+            "error", (loc("mines", 4, "mine"), "upper/lower case")),
+        Case("key-case-twin-end-use", mutate(lambda d: d["demands"][1].__setitem__(
+            "end_use", "EV")), "error", (loc("demands", 3, "end_use"), "upper/lower case")),
+        Case("header-near-miss-lanes-capacity_tt", mutate(lambda d: [
+            r.__setitem__("capacity_tt", 5.0) for r in d["lanes"]]), "error",
+            (loc("lanes", 1, "capacity_tt"), "did you mean 'capacity_t'?")),
+        Case("header-stem-lanes-cost", mutate(lambda d: [
+            r.__setitem__("cost", r.pop("cost_usd_per_t")) for r in d["lanes"]]), "error",
+            (loc("lanes", 1, "cost"), "did you mean 'cost_usd_per_t'?")),
+        Case("header-unrelated-lanes-notes", mutate(lambda d: [
+            r.__setitem__("notes", "x") for r in d["lanes"]]), "valid"),
+        Case("sheet-near-miss-tarifs", mutate(lambda d: d.__setitem__("tarifs", d.pop(
+            "tariffs"))), "error", (loc("tarifs"), "did you mean 'tariffs'?")),
         Case("lane-to-itself", mutate(lambda d: d["lanes"].append(
             {"origin": "P1", "destination": "P1"})), "error", (loc("lanes", 13),)),
         Case("assays-sum-above-1", mutate(lambda d: d["mine_assays"][0].__setitem__(
@@ -569,6 +590,12 @@ def _xml_cases() -> list[Case]:
         Case("xml-bomb-styles", zip_edit(lambda m: _bomb(m, "xl/styles.xml", BILLION_LAUGHS,
                                                          "lol9")), "error"),
         Case("xml-external-entity", zip_edit(lambda m: _bomb(m, mines(m), XXE, "xxe")), "error"),
+        Case("xml-bomb-sheet-named", zip_edit(lambda m: _bomb(m, mines(m), BILLION_LAUGHS,
+                                                              "lol9")), "error",
+             (loc("mines"), "in part xl/worksheets/")),
+        Case("xml-bomb-unparsed-part", zip_edit(lambda m: _bomb(m, "docProps/app.xml",
+                                                                BILLION_LAUGHS, "lol9")),
+             "error", ("XML bomb", "docProps/app.xml")),
         Case("zip-bomb-member", zip_bomb, "error", ("zip bomb",)),
         Case("xml-nan-in-number", zip_edit(lambda m: _cell_value(m, mines(m), "C2", "NaN")),
              "error", ("sheet 'mines'",)),
@@ -653,6 +680,13 @@ def _csv_cases() -> list[Case]:
         Case("csv-ragged-rows", csv_folder(write(
             "mines.csv", b"mine,country,capacity_t,cost_usd_per_t\nM1,AUS,100,5000,9,9,9\n"
                          b"M2,CHN\n")), "error", ("mines.csv, " + loc("mines", 3),)),
+        Case("csv-ragged-short-lane", csv_folder(lambda inst: (inst / "lanes.csv").write_bytes(
+            (inst / "lanes.csv").read_bytes().rstrip(b"\r\n") + b"\nP1,D1\n")), "error",
+            ("lanes.csv, " + loc("lanes", 13), "'2 fields'")),
+        Case("csv-ragged-trailing-empty-fields", csv_folder(lambda inst: (inst / "mines.csv")
+                                                             .write_bytes(
+            b"mine,country,capacity_t,cost_usd_per_t,first_period\nM1,AUS,100,5000,,,,\n"
+            b"M2,CHN,200,3000,2025Q2,\n")), "valid"),
         Case("csv-mixed-delimiters", csv_folder(write(
             "mines.csv", b"mine;country,capacity_t;cost_usd_per_t\nM1;AUS,100;5000\n")),
             "error", ("mines.csv",)),
