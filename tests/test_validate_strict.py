@@ -47,6 +47,20 @@ def test_initial_stock_equal_to_capacity_is_valid(tmp_path):
     assert list(inst.warnings) == []
 
 
+def test_stock_check_is_reusable_on_an_overridden_table(tmp_path):
+    """Overrides (--set, batch runs) change validated tables without re-reading the workbook:
+    the same check applies to the result. 5 t in 80 t is fine; set to 500 t it is flagged at
+    row position 0 with the two values."""
+    from optimizer.io.validate import stock_above_capacity
+    from optimizer.scenario import parse_override, with_overrides
+
+    path = workbook(tmp_path, _with_stockpile(5, 80))
+    inst = validate(read_raw_sheets(path), path)
+    assert stock_above_capacity(inst.table("stockpiles")) == []
+    new = with_overrides(inst, (parse_override("stockpiles:S1:initial_t=500"),))
+    assert stock_above_capacity(new.table("stockpiles")) == [(0, 500.0, 80.0)]
+
+
 # --- unknown column headers ---------------------------------------------------------------------
 
 

@@ -346,26 +346,37 @@ def _bad_lane_kind(row: int, origin: str, destination: str, origin_kind: str, fi
             f"a lane {origin_kind[:-1]} → one of " + ", ".join(ends), file=file)
 
 
-def _check_stock_capacity(tables: dict[str, pd.DataFrame], files: dict[str, str],
-                          out: _Collector) -> None:
-    """Report every stockpile whose initial stock exceeds its capacity.
+def stock_above_capacity(stockpiles: pd.DataFrame) -> list[tuple[object, float, float]]:
+    """``(index label, initial_t, capacity_t)`` of every stockpile starting above its capacity.
 
     ``capacity_t`` bounds the stock held, so a start above it is stock that cannot exist; the
     model would have to draw the excess down in the first period and would use it as free
-    supply (500 t in an 80 t stockpile lowers the cost).
+    supply (500 t in an 80 t stockpile lowers the cost). Blank values are skipped (reported
+    elsewhere when required). Public so that overrides of either column can be checked too.
     """
+    found = []
+    for label, initial, capacity in zip(stockpiles.index, stockpiles["initial_t"],
+                                        stockpiles["capacity_t"]):
+        if initial is None or capacity is None or initial != initial or capacity != capacity:
+            continue
+        # a relative tolerance, so 80 computed as 79.99999999999999 in Excel is still accepted
+        if float(initial) > float(capacity) * (1 + 1e-9) + 1e-9:
+            found.append((label, float(initial), float(capacity)))
+    return found
+
+
+def _check_stock_capacity(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                          out: _Collector) -> None:
+    """Report every stockpile whose initial stock exceeds its capacity (see
+    :func:`stock_above_capacity`), on its initial_t cell."""
     df = tables.get("stockpiles")
     if df is None:
         return
-    for row, initial, capacity in zip(df.index, df["initial_t"], df["capacity_t"]):
-        if initial is None or capacity is None:
-            continue  # a missing or unreadable value is reported already
-        # a relative tolerance, so 80 computed as 79.99999999999999 in Excel is still accepted
-        if initial > capacity * (1 + 1e-9) + 1e-9:
-            shown = int(initial) if float(initial).is_integer() else initial  # as typed
-            out.add("stockpiles", row, "initial_t", shown,
-                    f"at most the stockpile's capacity_t ({capacity:g} t on this row): the stock "
-                    "at the start cannot exceed what the stockpile holds", file=files["stockpiles"])
+    for row, initial, capacity in stock_above_capacity(df):
+        shown = int(initial) if initial.is_integer() else initial  # as typed: 500, not 500.0
+        out.add("stockpiles", row, "initial_t", shown,
+                f"at most the stockpile's capacity_t ({capacity:g} t on this row): the stock "
+                "at the start cannot exceed what the stockpile holds", file=files["stockpiles"])
 
 
 def _check_case_twins(tables: dict[str, pd.DataFrame], files: dict[str, str],
