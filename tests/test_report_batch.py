@@ -290,3 +290,46 @@ def test_every_chart_draws_in_chromium(which, batch_dir, analysis_dir, tmp_path)
     shot = tmp_path / f"{which}.png"
     _chromium(tmp_path, page.as_uri(), "--window-size=1280,5000", f"--screenshot={shot}")
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_batch_folder_shares_one_plotly_js(batch_dir):
+    """Every page of a batch folder loads the folder's one plotly.min.js (relative path, no
+    network); none embeds its own copy. Sizes: a shared run report is the page without the
+    ~4.8 MB bundle, so each must be well under 1 MB."""
+    shared = batch_dir / "plotly.min.js"
+    assert shared.is_file() and shared.read_text(encoding="utf-8").lstrip().startswith("/**")
+    pages = [batch_dir / "report.html"] + sorted(batch_dir.glob("runs/*/report.html"))
+    assert len(pages) >= 5
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        src = "plotly.min.js" if page.parent == batch_dir else "../../plotly.min.js"
+        assert f'<script id="plotly-js" src="{src}"></script>' in text, page
+        assert not re.search(r"plotly\.js v\d", text), page
+        assert (page.parent / src).resolve() == shared.resolve()
+        assert page.stat().st_size < 1_000_000, page
+
+
+def test_single_report_stays_self_contained_after_rerender(batch_dir, tmp_path):
+    """A run folder copied out of its batch is re-rendered with its own plotly.js."""
+    alone = tmp_path / "alone"
+    shutil.copytree(batch_dir / "runs" / "baseline", alone)
+    res = RUNNER.invoke(app, ["report", str(alone)])
+    assert res.exit_code == 0, res.output
+    text = (alone / "report.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"plotly\.js v\d", text)) == 1
+    assert not re.search(r"<script[^>]+src=", text)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y "
+                                             "chromium); .ci/run installs it")
+def test_run_report_in_batch_draws_with_the_shared_plotly(batch_dir, tmp_path):
+    page = batch_dir / "runs" / "baseline" / "report.html"
+    res = _chromium(tmp_path, page.as_uri(), "--dump-dom")
+    dom = res.stdout
+    assert "<body" in dom, res.stderr[-2000:]
+    assert "data-js-errors" not in dom.split("<body", 1)[1].split(">", 1)[0]
+    charts = re.findall(r'<div class="chart[^"]*" id="chart-([a-z0-9-]+)"[^>]*>(.*?)</script>',
+                        dom, flags=re.S)
+    assert len(charts) >= 4
+    empty = {k for k, inner in charts if "<svg" not in inner}
+    assert not empty, empty

@@ -28,13 +28,16 @@ def render_run_outputs(run_dir: str | Path, name: str | None = None, parallel: b
         run.folder = run.folder.with_name(name)
     from optimizer import forked
     from optimizer.report.html import write_html_report
+    from optimizer.report.shared_js import plotly_src_for
+
+    src = plotly_src_for(run_dir)  # a run re-rendered inside its batch folder shares plotly.js
 
     def workbook():
         write_results_workbook(run, Path(run_dir) / "results.xlsx")
 
     if parallel and forked.available():
         with forked.in_child(workbook, stats):
-            write_html_report(run, Path(run_dir) / "report.html")
+            write_html_report(run, Path(run_dir) / "report.html", src)
     else:
         workbook()
-        write_html_report(run, Path(run_dir) / "report.html")
+        write_html_report(run, Path(run_dir) / "report.html", src)

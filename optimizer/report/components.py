@@ -244,12 +244,16 @@ window.addEventListener("error", function (e) {
   document.body && document.body.setAttribute("data-js-errors", window.__reportErrors.length);
 });
 </script>
-<script>{{ plotly_js }}</script>
+{% if plotly_src %}<script id="plotly-js" src="{{ plotly_src }}"></script>
+{% else %}<script id="plotly-js">{{ plotly_js }}</script>
+{% endif %}
 </head>
 <body>
 <main>
 <div class="note warn" id="js-errors">Some charts could not be drawn in this browser; the tables
-below carry the same numbers.</div>
+below carry the same numbers.{% if plotly_src %} This page draws its charts with the plotly.js
+file its folder shares ({{ plotly_src }}): open it where it was written, or re-render it with
+'supplyopt report' after moving it.{% endif %}</div>
 <header class="page"><h1>{{ title }}</h1>{% if subtitle %}<p class="sub">{{ subtitle }}</p>{% endif %}
 </header>
 <nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>
@@ -326,12 +330,15 @@ def _block_context(b) -> dict:
     raise TypeError(f"unknown report block {type(b).__name__}")
 
 
-def render_page(title: str, subtitle: str, sections: list[Section], footer: str = "") -> str:
-    """One self-contained HTML page (CSS and plotly.js inline, no network)."""
+def render_page(title: str, subtitle: str, sections: list[Section], footer: str = "",
+                plotly_src: str | None = None) -> str:
+    """One HTML page that needs no network: CSS and plotly.js inline, or, with ``plotly_src``
+    (a relative path such as ``../../plotly.min.js``), plotly.js from a file its folder
+    shares (:mod:`optimizer.report.shared_js`)."""
     from markupsafe import Markup
 
     ctx = [{"id": s.id, "title": s.title, "intro": s.intro,
             "blocks": [_block_context(b) for b in s.blocks]} for s in sections]
     return _env().from_string(PAGE).render(
         title=title, subtitle=subtitle, sections=ctx, footer=footer, css=Markup(CSS),
-        plotly_js=Markup(_plotly_js()))
+        plotly_js=Markup("" if plotly_src else _plotly_js()), plotly_src=plotly_src)
