@@ -116,6 +116,22 @@ def parse_set(values: list[str]) -> tuple:
     return tuple(out)
 
 
+def default_run_folder(instance_name: str, overrides: tuple) -> Path:
+    """``reports/<instance>/``, or ``reports/<instance>-set-<hash>/`` for a run with ``--set``.
+
+    A run with overrides is another plan: it must not replace the base run's folder. The hash
+    is the first 8 hex digits of the SHA-256 of the sorted override descriptions, so the same
+    overrides (in any order) reuse one folder and different ones never share it.
+    """
+    import hashlib
+
+    folder = safe_name(instance_name)
+    if overrides:
+        text = "\n".join(sorted(o.describe() for o in overrides))
+        folder += "-set-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return Path("reports") / folder
+
+
 @app.command()
 def solve(
     instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
@@ -142,7 +158,7 @@ def solve(
     from optimizer import forked
     from optimizer.api import load_instance
     from optimizer.api import solve as solve_instance
-    from optimizer.output import write_failure, write_run
+    from optimizer.output import check_replaceable, write_failure, write_run
     from optimizer.solve import SolveOptions
 
     def go():
@@ -154,10 +170,12 @@ def solve(
             options = SolveOptions(solver=solver, time_limit_s=time_limit, mip_rel_gap=mip_gap,
                                    threads=threads, lp_algorithm=lp_algorithm,
                                    allow_nonoptimal=allow_nonoptimal)
+            overrides = parse_set(set_)
+            target = out or default_run_folder(inst.name, overrides)
+            check_replaceable(target)  # before solving: a refusal costs the user no wait
             spin.set("solving")
-            target = out or Path("reports") / safe_name(inst.name)
             try:
-                run = solve_instance(inst, options, parse_set(set_), times=times,
+                run = solve_instance(inst, options, overrides, times=times,
                                      on_warning=lambda w: err(f"warning: {w}"), parallel=True)
             except InfeasibleError as exc:
                 write_failure(target, inst, exc)
@@ -249,10 +267,13 @@ def report(
     debug: Debug = False,
 ):
     """Re-render results.xlsx and report.html from a saved run, without solving."""
+    from optimizer.output import check_renderable, register_files
     from optimizer.report import render_run_outputs
 
     def go():
+        check_renderable(run_dir)  # only the tool's own folders: never overwrite a user's file
         render_run_outputs(run_dir, parallel=True)
+        register_files(run_dir, ["results.xlsx", "report.html"])
         typer.echo(f"rendered {run_dir}")
     run_guarded(go, debug)
 

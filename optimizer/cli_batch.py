@@ -61,7 +61,13 @@ def register(app: typer.Typer) -> None:
         from optimizer.batch.runner import run_batch
 
         def go():
+            from optimizer.output import check_batch_folder, check_replaceable
+
             defn = read_batch(batch_file, base=base, sets=set_, sweeps=sweep, set_name=set_name)
+            # Before any solve: a refused folder costs the user no wait, and nothing is written.
+            check_batch_folder(out)
+            if analyse:
+                check_replaceable(out / "analysis", option="--out (its analysis/)")
             defaults = dict(defn.defaults)
             if time_limit is not None:
                 defaults["time_limit_s"] = time_limit
@@ -123,6 +129,9 @@ def register(app: typer.Typer) -> None:
         from optimizer.solve import SolveOptions
 
         def go():
+            from optimizer.output import check_replaceable
+
+            check_replaceable(out)  # before any solve; nothing written if refused
             code = _analyse(instance, out, SolveOptions(time_limit_s=time_limit,
                                                         mip_rel_gap=mip_gap),
                             jobs, cluster, cutoff_from, quiet)

@@ -3,6 +3,8 @@
 A run folder holds ``results.xlsx``, ``report.html``, ``tables/*.csv`` and ``summary.json``
 (the tables and summary are all ``supplyopt report`` needs to re-render).
 If anything fails, the temporary folder is removed and any previous output is left untouched.
+Every such folder carries a marker listing the files the tool wrote (:mod:`optimizer.out_folder`):
+a folder holding anything else is never replaced.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from optimizer.out_folder import (OutputFolderError, check_batch_folder, check_renderable,
+                                  check_replaceable, register_files, write_marker)
+
+__all__ = ["OutputFolderError", "atomic_dir", "atomic_file", "check_batch_folder",
+           "check_renderable", "check_replaceable", "recover", "register_files", "write_failure",
+           "write_run"]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -90,8 +99,11 @@ def atomic_dir(target: str | Path):
     The target is either its previous complete content or the new complete content at every
     instant: the two folders are exchanged in one system call where the kernel allows it, and
     otherwise a crash between the two renames is repaired by :func:`recover` on the next write.
+    A ``target`` holding files the tool did not write is refused before anything is written
+    (:func:`optimizer.out_folder.check_replaceable`, OutputFolderError, exit 2).
     """
     target = Path(target)
+    check_replaceable(target)  # never delete a file the tool did not write
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
     # The name is fixed before the folder exists, so an interrupt landing right after the
@@ -101,6 +113,8 @@ def atomic_dir(target: str | Path):
     try:
         tmp.mkdir(mode=0o700)  # private while half written
         yield tmp
+        check_replaceable(target)  # again: the user may have added a file while we worked
+        write_marker(tmp)
         tmp.chmod(0o777 & ~_umask())  # then as any folder the user makes: a team can read it
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -140,6 +154,7 @@ def atomic_file(path: str | Path, durable: bool = False):
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    register_files(path.parent, [path.name])  # a marked run folder lists what it holds
     if durable:
         try:
             dfd = os.open(path.parent, os.O_RDONLY)

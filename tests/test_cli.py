@@ -182,7 +182,8 @@ def test_no_report_writes_tables_then_report_renders(workbook, tmp_path):
     res = runner.invoke(app, ["solve", str(workbook), "--out", str(out), "-q", "--mip-gap", "0",
                               "--no-report"])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["summary.json", "tables"]
+    assert sorted(p.name for p in out.iterdir()) == [".supplyopt-run.json", "summary.json",
+                                                     "tables"]
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0
     assert (out / "results.xlsx").exists() and (out / "report.html").exists()
 
