@@ -37,7 +37,8 @@ _LEGACY_TOP = {"summary.json", "results.xlsx", "report.html", "infeasibility.txt
 the top of an analysis folder)."""
 
 BATCH_NAMES = {"runs", "analysis", "batch_summary.csv", "batch_summary.xlsx", "sweep_curves.csv",
-               "supply_shares.csv", "shadow_prices.csv", "batch_manifest.json", "report.html"}
+               "supply_shares.csv", "shadow_prices.csv", "batch_manifest.json", "report.html",
+               "plotly.min.js"}
 """What ``supplyopt batch`` writes at the top of its folder."""
 
 
