@@ -73,6 +73,10 @@ class Instance:
     site_kind: dict
     scenarios: tuple[Scenario, ...]
     warnings: tuple[Problem, ...] = field(default=())
+    period_slots: tuple[int, ...] = field(default=())
+    """Length of each period in base periods (1/periods_per_year of a year); () = all 1."""
+    slot_discounts: tuple[float, ...] = field(default=())
+    """Discount factor of each base period of the horizon; () = each period's factor."""
 
     def __post_init__(self):
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
@@ -92,8 +96,48 @@ class Instance:
         return {p: i for i, p in enumerate(self.periods)}
 
     @property
+    def slots(self) -> "np.ndarray":
+        """Length of each period in base periods (ints ≥ 1), in period order."""
+        import numpy as np
+
+        if self.period_slots:
+            return np.asarray(self.period_slots, dtype=int)
+        return np.ones(len(self.periods), dtype=int)
+
+    @property
+    def start_slot(self) -> "np.ndarray":
+        """Base period at which each period starts (0 for the first period)."""
+        import numpy as np
+
+        return np.concatenate([[0], np.cumsum(self.slots)[:-1]]).astype(int)
+
+    @property
+    def periods_per_year(self) -> float:
+        """Base periods per year (settings.periods_per_year, default 4)."""
+        return float(self.settings.get("periods_per_year", 4) or 4)
+
+    @property
+    def adaptive_builds(self) -> bool:
+        """True unless settings.build_decisions is here_and_now (see the schema notes)."""
+        return str(self.settings.get("build_decisions", "adaptive")).strip().lower() \
+            != "here_and_now"
+
+    def slot_discount(self) -> "np.ndarray":
+        """Discount factor of every base period of the horizon (length Σ slots).
+
+        From the yearly rate, v^k for base period k (v = 1/(1+i), i per base period); a period
+        with a discount_factor written in the workbook gives that factor to each of its base
+        periods. :attr:`discount_factors` are the means of these over each period.
+        """
+        import numpy as np
+
+        if self.slot_discounts:
+            return np.asarray(self.slot_discounts, dtype=float)
+        return np.repeat(np.asarray(self.discount_factors, dtype=float), self.slots)
+
+    @property
     def rate_per_period(self) -> float:
-        """Discount rate per period, from settings (annual rate, periods per year)."""
+        """Discount rate per base period, from settings (annual rate, periods per year)."""
         rate = float(self.settings.get("discount_rate_per_year", 0) or 0)
         per_year = float(self.settings.get("periods_per_year", 4) or 4)
         return (1.0 + rate) ** (1.0 / per_year) - 1.0

@@ -32,25 +32,66 @@ def _clean(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _decided_in(md: ModelData, node: int) -> str:
+    """Who shares a build decision: 'all' (every scenario) or its node's scenarios."""
+    if node < 0 or len(md.nodes[node].scenarios) == len(md.inst.scenarios):
+        return "all"
+    return md.nodes[node].label
+
+
 def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
-    """Modules built: what, where, from which period, how many, capacity and capex."""
+    """Build decisions: what, where, decided when and by which scenarios, online when, cost.
+
+    One row per decision (module, tree node). ``decided_in`` is ``all`` for a decision every
+    scenario shares (here and now), else the scenarios of its node, which are the only ones
+    that build it (``contingent``). ``capex_usd`` is undiscounted; ``capex_in_horizon_usd``
+    the discounted capex charged inside the horizon if the node is reached (its timing:
+    ``capex_timing``); ``expected_capex_usd`` that × the node's ``probability``.
+    """
     ix = md.var_ix["modules_built"].copy()
-    cols = ["module", "site", "country", "online_period", "count", "capacity_added_t",
-            "capex_usd", "capex_in_horizon_usd", "fixed_om_usd_per_period"]
+    cols = ["module", "site", "country", "decision_period", "decided_in", "probability",
+            "contingent", "online_period", "count", "capacity_added_t", "capex_usd",
+            "capex_timing", "capex_in_horizon_usd", "expected_capex_usd",
+            "fixed_om_usd_per_period"]
     if ix.empty:
         return pd.DataFrame(columns=cols)
     ix["count"] = np.round(out.values["modules_built"]).astype(int)
     ix["charged"] = ix["count"] * md.unit_costs["modules_built"]["capex"]
-    ix = ix[ix["count"] > 0].merge(md.modules, on="module")
+    ix = ix[ix["count"] > 0].merge(md.modules.drop(columns=["excel_row"], errors="ignore"),
+                                   on="module", suffixes=("", "_module"))
     country = md.inst.site_country()
+    decided_in = [_decided_in(md, int(n)) for n in ix["node"]]
     return pd.DataFrame({
         "module": ix["module"], "site": ix["site"], "country": ix["site"].map(country),
+        "decision_period": ix["decision_period"], "decided_in": decided_in,
+        "probability": ix["probability"].astype(float),
+        "contingent": [d != "all" for d in decided_in],
         "online_period": ix["period"], "count": ix["count"],
         "capacity_added_t": ix["count"] * ix["capacity_t"].astype(float),
         "capex_usd": ix["count"] * ix["capex_usd"].astype(float),
+        "capex_timing": np.where(ix["lifetime_periods"].isna(),
+                                 ix["capex_timing"].fillna("spread"), "annuity"),
         "capex_in_horizon_usd": ix["charged"].astype(float),
+        "expected_capex_usd": ix["charged"].astype(float) * ix["probability"].astype(float),
         "fixed_om_usd_per_period": ix["count"] * ix["fixed_om_usd"].fillna(0).astype(float),
-    }).reset_index(drop=True)[cols]
+    }).sort_values(["decision_period", "contingent", "module"], kind="stable"
+                   ).reset_index(drop=True)[cols]
+
+
+def builds_by_scenario_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Every build decision repeated for each scenario that takes it (the verifier's view)."""
+    ix = md.var_ix["modules_built"].copy()
+    cols = ["scenario", "module", "decision_period", "online_period", "count"]
+    if ix.empty:
+        return pd.DataFrame(columns=cols)
+    ix["count"] = np.round(out.values["modules_built"]).astype(int)
+    ix = ix[ix["count"] > 0]
+    names = [sc.name for sc in md.inst.scenarios]
+    rows = [(s, mod, dp, op, c)
+            for mod, dp, op, c, n in zip(ix["module"], ix["decision_period"], ix["period"],
+                                         ix["count"], ix["node"])
+            for s in (names if n < 0 else md.nodes[int(n)].scenarios)]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def candidates_table(md: ModelData) -> pd.DataFrame:
@@ -58,7 +99,8 @@ def candidates_table(md: ModelData) -> pd.DataFrame:
     set against capacity shadow prices (built or not)."""
     mods = md.modules
     cols = ["module", "site", "country", "capacity_t", "capex_usd", "capex_usd_per_t",
-            "fixed_om_usd", "earliest_period", "max_count", "lifetime_periods"]
+            "fixed_om_usd", "earliest_decision_period", "lead_time_years", "earliest_period",
+            "max_count", "lifetime_periods", "capex_timing"]
     if mods.empty:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame({
@@ -66,8 +108,11 @@ def candidates_table(md: ModelData) -> pd.DataFrame:
         "country": mods["site"].map(md.inst.site_country()),
         "capacity_t": mods["capacity_t"].astype(float), "capex_usd": mods["capex_usd"].astype(float),
         "fixed_om_usd": mods["fixed_om_usd"].fillna(0).astype(float),
+        "earliest_decision_period": mods["earliest_decision_period"].fillna(md.inst.periods[0]),
+        "lead_time_years": mods["lead_time_years"].fillna(0.0).astype(float),
         "earliest_period": mods["earliest_period"].fillna(md.inst.periods[0]),
-        "max_count": mods["max_count"], "lifetime_periods": mods["lifetime_periods"]})
+        "max_count": mods["max_count"], "lifetime_periods": mods["lifetime_periods"],
+        "capex_timing": mods["capex_timing"].fillna("spread")})
     cap = out["capacity_t"].where(out["capacity_t"] > 0)
     out["capex_usd_per_t"] = out["capex_usd"] / cap
     return out[cols]
@@ -127,7 +172,7 @@ def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     rows = []
     for var, parts in md.unit_costs.items():
         x = out.values[var]
-        w = np.ones(len(x)) if var == "modules_built" else \
+        w = md.var_ix[var]["probability"].to_numpy(float) if var == "modules_built" else \
             md.node_weight[md.var_ix[var]["node"].to_numpy()]
         for comp, unit in parts.items():
             rows.append((comp, float(np.sum(w * unit * x))))
@@ -149,15 +194,23 @@ def scenario_costs(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
         nodes = md.var_ix[var]["node"].to_numpy()
         unit = sum(parts.values())
         np.add.at(node_cost, nodes, unit * out.values[var] * disc[md.node_period[nodes]])
-    first_stage = float(sum(np.sum(u * out.values["modules_built"])
-                            for u in md.unit_costs["modules_built"].values()))
+    builds = md.var_ix["modules_built"]
+    build_cost = sum(u for u in md.unit_costs["modules_built"].values()) \
+        * out.values["modules_built"] if len(builds) else np.zeros(0)
+    shared = float(np.sum(build_cost[builds["node"].to_numpy() < 0])) if len(builds) else 0.0
+    node_build = np.zeros(md.n_nodes)
+    if len(builds):
+        mine = builds["node"].to_numpy() >= 0
+        np.add.at(node_build, builds["node"].to_numpy()[mine], build_cost[mine])
     un = md.var_ix["unmet_demand_t"]
     node_unmet = np.zeros(md.n_nodes)
     np.add.at(node_unmet, un["node"].to_numpy(), out.values["unmet_demand_t"])
     rows = []
     for sc in md.inst.scenarios:
         nodes = [n.id for n in md.nodes if sc.name in n.scenarios]
-        rows.append((sc.name, sc.probability, first_stage + node_cost[nodes].sum(),
+        # Builds count in full on every path through their node: the cost if it happens.
+        rows.append((sc.name, sc.probability,
+                     shared + node_build[nodes].sum() + node_cost[nodes].sum(),
                      float(_clean(node_unmet[nodes]).sum())))
     return pd.DataFrame(rows, columns=["scenario", "probability", "cost_usd", "unmet_t"])
 
@@ -235,6 +288,7 @@ def solution_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]
     """The plan's tables by name: builds, flows, stocks, costs, supply mix (no shadow prices)."""
     return {
         "builds": builds_table(md, out),
+        "builds_by_scenario": builds_by_scenario_table(md, out),
         "candidates": candidates_table(md),
         "cost_breakdown": cost_breakdown(md, out),
         "scenario_costs": scenario_costs(md, out),

@@ -43,6 +43,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     overridable: bool = False  # may scenarios/batch runs change it (numeric data only)
+    per_period: bool = False  # a rate per base period: scaled by each period's length
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,16 @@ class Sheet:
         return [c.name for c in self.columns]
 
 
-def _num(name, description, unit, *, required=True, default=None, lo=0.0, hi=None, over=True):
-    return Column(name, "float", description, unit, required, default, min=lo, max=hi, overridable=over)
+def _num(name, description, unit, *, required=True, default=None, lo=0.0, hi=None, over=True,
+         rate=False):
+    return Column(name, "float", description, unit, required, default, min=lo, max=hi,
+                  overridable=over, per_period=rate)
+
+
+BASE_PERIOD_NOTE = (
+    "Quantities marked 'per period' are rates per *base period* (1/periods_per_year of a "
+    "year: a quarter by default); the model multiplies them by each period's length, so a "
+    "one-year period with the same rate holds four quarters' worth.")
 
 
 SHEETS: tuple[Sheet, ...] = (
@@ -80,7 +89,8 @@ SHEETS: tuple[Sheet, ...] = (
         "Instance-wide settings, one per row (setting, value).",
         (
             Column("setting", "choice", "Name of the setting.", choices=(
-                "name", "description", "currency", "discount_rate_per_year", "periods_per_year")),
+                "name", "description", "currency", "discount_rate_per_year", "periods_per_year",
+                "build_decisions")),
             Column("value", "text", "Value of the setting."),
         ),
         key=("setting",),
@@ -89,7 +99,12 @@ SHEETS: tuple[Sheet, ...] = (
             "name: instance name used in reports (default: the file name).",
             "discount_rate_per_year: fraction per year, e.g. 0.08 (default 0); used for periods "
             "whose discount_factor is blank.",
-            "periods_per_year: how many periods make a year (default 4, quarters).",
+            "periods_per_year: how many base periods make a year (default 4, quarters); a "
+            "period's length_years is a whole number of base periods.",
+            "build_decisions: adaptive (default) = a module may be decided in any node of the "
+            "scenario tree, shared by the scenarios that cannot yet be told apart there; "
+            "here_and_now = every build (and its start period) is decided before any scenario "
+            "is revealed, the same for every scenario.",
         ),
     ),
     Sheet(
@@ -98,10 +113,14 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("period", "key", "Period label, e.g. 2025Q3."),
             _num("discount_factor", "Multiplier of every cost incurred in the period; blank = "
-                 "computed from settings.discount_rate_per_year.", "1", required=False, hi=1e3,
-                 over=False),
+                 "computed from settings.discount_rate_per_year (the mean of the factors of the "
+                 "period's base periods).", "1", required=False, hi=1e3, over=False),
+            _num("length_years", "Length of the period in years; blank = one base period "
+                 "(1/periods_per_year). Must be a whole number of base periods, e.g. 0.25 for a "
+                 "quarter, 1 for a year.", "years", required=False, hi=100.0, over=False),
         ),
         key=("period",),
+        notes=(BASE_PERIOD_NOTE,),
     ),
     Sheet(
         "countries",
@@ -129,7 +148,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("mine", "key", "Site identifier (unique across all sites)."),
             Column("country", "ref", "Country where the ore is mined.", ref="countries"),
-            _num("capacity_t", "Concentrate output capacity per period.", "t REO/period"),
+            _num("capacity_t", "Concentrate output capacity per period.", "t REO/period", rate=True),
             _num("cost_usd_per_t", "Mining and concentration cost.", "USD/t REO"),
             Column("first_period", "period", "First period the mine can produce; blank = from the start.",
                    required=False, default=None, ref="periods"),
@@ -153,7 +172,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("plant", "key", "Site identifier (unique across all sites)."),
             Column("country", "ref", "Country where the material is processed.", ref="countries"),
-            _num("capacity_t", "Existing feed capacity per period.", "t REO/period"),
+            _num("capacity_t", "Existing feed capacity per period.", "t REO/period", rate=True),
             _num("opex_usd_per_t", "Operating cost per tonne of feed.", "USD/t REO"),
             Column("first_period", "period", "First period the plant can run; blank = from the start.",
                    required=False, default=None, ref="periods"),
@@ -181,7 +200,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("mined_country", "ref", "Country the ore was mined in; blank = same as country.",
                    ref="countries", required=False, default=None),
             Column("element", "ref", "Element offered.", ref="elements"),
-            _num("capacity_t", "Quantity offered per period.", "t/period"),
+            _num("capacity_t", "Quantity offered per period.", "t/period", rate=True),
             _num("price_usd_per_t", "Purchase price.", "USD/t"),
         ),
         key=("trader",),
@@ -197,7 +216,7 @@ SHEETS: tuple[Sheet, ...] = (
             _num("initial_t", "Stock at the start of the first period.", "t", required=False, default=0.0),
             _num("capacity_t", "Maximum stock at the end of any period.", "t"),
             _num("holding_cost_usd_per_t", "Cost of holding one tonne for one period.",
-                 "USD/t/period", required=False, default=0.0),
+                 "USD/t/period", required=False, default=0.0, rate=True),
             Column("initial_mined_country", "ref", "Where the initial stock was mined; blank = country.",
                    ref="countries", required=False, default=None),
             Column("initial_processed_country", "ref",
@@ -230,7 +249,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("demand", "ref", "Demand node.", ref="demands"),
             Column("element", "ref", "Element.", ref="elements"),
             Column("period", "period", "Period.", ref="periods"),
-            _num("quantity_t", "Required quantity.", "t/period"),
+            _num("quantity_t", "Required quantity.", "t/period", rate=True),
             _num("lost_value_usd_per_t", "Penalty per tonne of this element unmet here in this "
                  "period; blank = the demand node's lost_value_usd_per_t.", "USD/t",
                  required=False, default=None),
@@ -247,7 +266,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("destination", "ref", "Destination site.", ref="sites"),
             _num("cost_usd_per_t", "Transport cost.", "USD/t", required=False, default=0.0),
             _num("capacity_t", "Maximum tonnes per period; blank = unlimited.", "t/period",
-                 required=False, default=None),
+                 required=False, default=None, rate=True),
         ),
         key=("origin", "destination"),
     ),
@@ -276,20 +295,32 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("module", "key", "Module identifier."),
             Column("site", "ref", "Mine or plant the module expands.", ref="sites"),
-            _num("capacity_t", "Capacity added per module built.", "t REO/period"),
-            _num("capex_usd", "Investment per module, paid in its first online period.", "USD"),
-            _num("fixed_om_usd", "Fixed operation and maintenance per module per online period.",
-                 "USD/period", required=False, default=0.0),
-            Column("earliest_period", "period", "Earliest period a module can be online (lead time).",
-                   ref="periods", required=False, default=None),
-            Column("max_count", "int", "Maximum number of modules built over the horizon.",
-                   required=False, default=1, min=0, max=1000),
-            Column("lifetime_periods", "int", "Economic life in periods. When given, capex is "
-                   "charged as equal payments per period over the life (an annuity at the "
-                   "instance's discount rate) and only the payments inside the horizon count, so "
-                   "a long-lived asset is not charged in full in a short horizon; blank = the "
-                   "whole capex counts in the online period (no residual value).", "periods",
-                   required=False, default=None, min=1, max=100000),
+            _num("capacity_t", "Capacity added per module built.", "t REO/period", rate=True),
+            _num("capex_usd", "Investment per module; when it is paid: capex_timing.", "USD"),
+            _num("fixed_om_usd", "Fixed operation and maintenance per module per period online.",
+                 "USD/period", required=False, default=0.0, rate=True),
+            Column("earliest_period", "period", "Earliest period a module can be online; blank = "
+                   "no limit beyond the lead time.", ref="periods", required=False, default=None),
+            Column("max_count", "int", "Maximum number of modules built over the horizon (in "
+                   "every scenario).", required=False, default=1, min=0, max=1000),
+            Column("lifetime_periods", "int", "Economic life in base periods. When given, capex is "
+                   "charged as equal payments per base period over the life from the online "
+                   "period (an annuity at the instance's discount rate) and only the payments "
+                   "inside the horizon count, so a long-lived asset is not charged in full in a "
+                   "short horizon; blank = capex counts in full (see capex_timing, no residual "
+                   "value).", "periods", required=False, default=None, min=1, max=100000),
+            _num("lead_time_years", "Time from the decision to build to the module being online. "
+                 "A module decided at the start of period t is online from the first period "
+                 "starting at least lead_time_years later; blank = 0 (online in the period it is "
+                 "decided).", "years", required=False, default=0.0, hi=100.0, over=False),
+            Column("earliest_decision_period", "period", "Earliest period a build can be "
+                   "decided; blank = the first period.", ref="periods", required=False,
+                   default=None),
+            Column("capex_timing", "choice", "When capex is paid (without lifetime_periods): "
+                   "spread = equal payments in each base period from the decision until the "
+                   "module is online (its construction; at online when the lead time is 0); "
+                   "decision = in full when decided; online = in full when online.",
+                   choices=("spread", "decision", "online"), required=False, default="spread"),
         ),
         key=("module",),
         required=False,
@@ -303,7 +334,7 @@ SHEETS: tuple[Sheet, ...] = (
                    ref_extra=(CONCENTRATE, ANY)),
             Column("period", "period", "Period; '*' or blank = every period.", ref="periods",
                    required=False, default=ANY),
-            _num("cap_t", "Maximum exports per period.", "t/period"),
+            _num("cap_t", "Maximum exports per period.", "t/period", rate=True),
         ),
         key=("country", "product", "period"),
         required=False,
@@ -320,7 +351,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("element", "ref", "Element, or '*' for all.", ref="elements", ref_extra=(ANY,),
                    required=False, default=ANY),
             _num("max_t", "Maximum tonnes per period; blank = no tonnage limit.", "t/period",
-                 required=False, default=None),
+                 required=False, default=None, rate=True),
             _num("max_share", "Maximum share of the end use's supply; blank = no share limit.",
                  "fraction", required=False, default=None, hi=1.0),
         ),

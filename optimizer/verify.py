@@ -51,7 +51,7 @@ import pandas as pd
 
 from optimizer.instance import Instance
 from optimizer.scenario import cell_changes
-from optimizer.schema import ANY, CONCENTRATE
+from optimizer.schema import ANY, CONCENTRATE, SHEET_BY_NAME
 
 ABS_TOL = 1e-6
 """Largest scaled violation accepted (see the module docstring)."""
@@ -83,6 +83,8 @@ class _Data:
         self.scenarios = [s.name for s in inst.scenarios]
         self.prob = {s.name: float(s.probability) for s in inst.scenarios}
         self.disc = {p: float(d) for p, d in zip(self.periods, inst.discount_factors)}
+        self.length = dict(zip(self.periods, (int(n) for n in inst.slots)))  # base periods
+        self.start = dict(zip(self.periods, np.cumsum([0] + list(inst.slots))[:-1].tolist()))
         self.changes = {sc.name: cell_changes(inst, sc) for sc in inst.scenarios}
         recs = [(sheet, col, s, self.periods[t], row, float(v))
                 for s, by_t in self.changes.items() for t, cells in by_t.items()
@@ -119,6 +121,9 @@ class _Data:
             v = left.merge(ov[["scenario", "period", "row", "value"]], how="left",
                            on=["scenario", "period", "row"])["value"].to_numpy(float)
             out = np.where(np.isnan(v), out, v)
+        if SHEET_BY_NAME[sheet].column(column).per_period and len(row):
+            # A rate per base period: the period holds len(period) of them.
+            out = out * pd.Series(np.asarray(period, dtype=object)).map(self.length).to_numpy(float)
         return out
 
 
@@ -129,16 +134,29 @@ class _Data:
 _TABLE_COLUMNS = {
     "flows": (["scenario", "period", "product", "origin", "destination", "mined_in",
                "processed_in"], ["tonnes"]),
-    "builds": (["module", "online_period"], ["count"]),
+    "builds": (["scenario", "module", "decision_period", "online_period"], ["count"]),
     "stocks": (["scenario", "period", "stockpile", "element", "mined_country",
                 "processed_country"], ["stock_t"]),
     "unmet_demand": (["scenario", "period", "demand", "element"], ["unmet_t"]),
 }
 
 
-def _solution(tables: dict) -> dict[str, pd.DataFrame]:
+def _builds_per_scenario(tables: dict, scenarios: list[str]) -> pd.DataFrame | None:
+    """``builds_by_scenario``, or (runs saved before adaptive builds) ``builds`` taken by every
+    scenario, decided in its online period."""
+    if tables.get("builds_by_scenario") is not None:
+        return tables["builds_by_scenario"]
+    b = tables.get("builds")
+    if b is None or len(b) == 0:
+        return b
+    b = b.assign(decision_period=b.get("decision_period", b["online_period"]))
+    return b.merge(pd.DataFrame({"scenario": scenarios}), how="cross")
+
+
+def _solution(tables: dict, scenarios: list[str]) -> dict[str, pd.DataFrame]:
     """The four solution tables with text keys and float values (missing table = empty)."""
     out = {}
+    tables = dict(tables, builds=_builds_per_scenario(tables, scenarios))
     for name, (keys, values) in _TABLE_COLUMNS.items():
         df = tables.get(name)
         if df is None or len(df) == 0:
@@ -289,7 +307,8 @@ def _check_structure(d: _Data, sol: dict, rep: _Report) -> dict[str, pd.DataFram
         out[name] = df[ok].reset_index(drop=True)
     builds = sol["builds"]
     mods = set(d.table("modules")["module"])
-    ok = (builds["module"].isin(mods) & builds["online_period"].isin(ok_p)).to_numpy(bool)
+    ok = (builds["module"].isin(mods) & builds["online_period"].isin(ok_p)
+          & builds["decision_period"].isin(ok_p) & builds["scenario"].isin(ok_sc)).to_numpy(bool)
     if len(builds):
         v = np.abs(np.nan_to_num(builds["count"].to_numpy(float), nan=1.0))
         rep.add("structure", builds.drop(columns=["count"]), np.where(ok, 0.0, v), 0.0, "<=",
@@ -413,7 +432,7 @@ def _module_capacity(d: _Data, builds) -> pd.DataFrame:
     mrow = {m: i for i, m in enumerate(mods["module"])}
     b = builds.assign(row=builds["module"].map(mrow), site=builds["module"].map(
         dict(zip(mods["module"], mods["site"]))))
-    rows = d.grid.merge(b, how="cross")
+    rows = d.grid.merge(b, on="scenario")  # a scenario has the builds decided on its path
     rows = rows[[d.pidx[o] <= d.pidx[p] for o, p in zip(rows["online_period"], rows["period"])]]
     cap = d.value("modules", "capacity_t", rows["scenario"], rows["period"], rows["row"])
     rows = rows.assign(added=rows["count"].to_numpy(float) * np.nan_to_num(cap))
@@ -471,24 +490,46 @@ def _lane_capacity(d: _Data, flows, rep: _Report) -> None:
 
 
 def _module_build_limit(d: _Data, builds, rep: _Report) -> None:
+    """Per scenario: Σ builds ≤ max_count; decided no earlier than earliest_decision_period;
+    online exactly when the lead time says and no earlier than earliest_period; integer."""
     mods = d.table("modules")
     if mods.empty:
         return
-    total = _sum_by(builds, ["module"], "count", "built")
-    rows = pd.DataFrame({"module": mods["module"]})
-    built = _attach(rows, total, ["module"], "built")
-    cap = mods["max_count"].fillna(1).astype(float).to_numpy()
+    total = _sum_by(builds, ["scenario", "module"], "count", "built")
+    rows = pd.DataFrame({"module": mods["module"]}).merge(
+        pd.DataFrame({"scenario": d.scenarios}), how="cross")
+    built = _attach(rows, total, ["scenario", "module"], "built")
+    cap = rows["module"].map(dict(zip(mods["module"], mods["max_count"].fillna(1)))).to_numpy(float)
     rep.add("module_build_limit", rows, built, cap, "<=", built + cap, "modules built")
-    earliest = dict(zip(mods["module"], mods["earliest_period"]))
-    too_early = np.array([earliest[m] is not None and earliest[m] == earliest[m]
-                          and d.pidx[o] < d.pidx[earliest[m]]
-                          for m, o in zip(builds["module"], builds["online_period"])], dtype=bool)
+    if builds.empty:
+        return
+    info = mods.set_index("module")
+    per_year = float(d.inst.settings.get("periods_per_year", 4) or 4)
     c = builds["count"].to_numpy(float)
-    rep.add("module_build_limit", builds[["module", "online_period"]].assign(
-        rule="online ≥ earliest_period"), np.where(too_early, c, 0.0), 0.0, "<=",
-        np.where(too_early, np.minimum(np.abs(c), 1.0), 1.0), "count before earliest_period")
-    rep.add("module_build_limit", builds[["module", "online_period"]].assign(rule="integer"),
-            c, np.round(c), "==", 1.0, "count")
+    keys = builds[["scenario", "module", "decision_period", "online_period"]]
+
+    def flag(bad: np.ndarray, rule: str, what: str) -> None:
+        rep.add("module_build_limit", keys.assign(rule=rule), np.where(bad, c, 0.0), 0.0, "<=",
+                np.where(bad, np.minimum(np.abs(c), 1.0), 1.0), what)
+
+    def pos(label) -> int:
+        return -1 if label is None or label != label else d.pidx[label]
+
+    decided = np.array([d.pidx[p] for p in builds["decision_period"]])
+    online = np.array([d.pidx[p] for p in builds["online_period"]])
+    first = np.array([pos(info.at[m, "earliest_decision_period"]) for m in builds["module"]])
+    flag(decided < first, "decided ≥ earliest_decision_period", "count decided too early")
+    earliest = np.array([pos(info.at[m, "earliest_period"]) for m in builds["module"]])
+    flag(online < earliest, "online ≥ earliest_period", "count before earliest_period")
+    # Lead time: online from the first period starting ≥ lead_time_years after the decision.
+    starts = np.array([d.start[p] for p in d.periods], dtype=float)
+    due = [d.start[p] + float(info.at[m, "lead_time_years"] or 0.0) * per_year
+           for p, m in zip(builds["decision_period"], builds["module"])]
+    expected = np.array([int(np.argmax(starts >= x - 1e-9)) if (starts >= x - 1e-9).any()
+                         else len(starts) for x in due])
+    flag(online != expected, "online = decision + lead_time_years", "count online off its "
+         "lead time")
+    rep.add("module_build_limit", keys.assign(rule="integer"), c, np.round(c), "==", 1.0, "count")
 
 
 def _rule_grid(d: _Data, sheet: str, column: str) -> pd.DataFrame:
@@ -629,13 +670,19 @@ def _non_anticipativity(d: _Data, sol: dict, rep: _Report) -> None:
             sig = (sig, frozenset(d.changes[s].get(t, {}).items()))
             rows.append((s, p, gid.setdefault(sig, len(gid))))
     groups = pd.DataFrame(rows, columns=["scenario", "period", "group"])
-    size = groups.groupby(["period", "group"]).size().rename("n").reset_index()
-    if (size["n"] <= 1).all():
+    shared = groups.assign(group=-1)
+    size = pd.concat([groups, shared]).groupby(["period", "group"]).size().rename("n").reset_index()
+    if len(d.scenarios) <= 1:
         return
     for name, (keys, values) in _TABLE_COLUMNS.items():
+        table = sol[name]
         if name == "builds":
-            continue  # first-stage: one table for every scenario
-        df = sol[name].merge(groups, on=["scenario", "period"])
+            # A build belongs to the period it is decided in; here-and-now builds are decided
+            # before anything is revealed, so every scenario must share them.
+            table = table.rename(columns={"decision_period": "period"})
+            keys = ["scenario", "period", "module", "online_period"]
+        df = table.merge(groups if name != "builds" or d.inst.adaptive_builds else shared,
+                         on=["scenario", "period"])
         if df.empty:
             continue
         k = ["period", "group"] + [c for c in keys if c not in ("scenario", "period")]
@@ -647,7 +694,8 @@ def _non_anticipativity(d: _Data, sol: dict, rep: _Report) -> None:
         partial = (agg["cnt"] < agg["n"]).to_numpy()  # absent rows are 0 (flows: positive only)
         hi = np.where(partial, np.maximum(agg["hi"], 0.0), agg["hi"])
         lo = np.where(partial, np.minimum(agg["lo"], 0.0), agg["lo"])
-        members = groups.groupby(["period", "group"])["scenario"].agg(lambda x: "+".join(x))
+        members = pd.concat([groups, shared]).groupby(["period", "group"])["scenario"].agg(
+            lambda x: "+".join(x))
         label = agg[["period", "group"]].apply(tuple, axis=1).map(members)
         keys_df = agg[k].drop(columns=["group"]).assign(scenarios=label.to_numpy(), table=name)
         rep.add("non_anticipativity", keys_df, hi - lo, 0.0, "<=",
@@ -687,6 +735,46 @@ def _lookup(d: _Data, df: pd.DataFrame, sheet: str, key: str, by: str, column: s
     rows = df[by].map(d.row_of(sheet, key)).to_numpy()
     return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"],
                                  rows.astype(np.int64)))
+
+
+def _build_costs(d: _Data, builds: pd.DataFrame) -> float:
+    """Expected discounted capex and fixed O&M of the builds on each scenario's path.
+
+    Capex without a lifetime: ``spread`` (default) = equal payments in each base period from
+    the decision until online (at online if they coincide); ``decision``; ``online``. With a
+    lifetime of L base periods: capex · i / (1 − (1+i)^−L) in each base period of the life
+    inside the horizon. Fixed O&M: per base period online, to the end of the horizon.
+    """
+    mods = d.table("modules").set_index("module")
+    v = d.inst.slot_discount()  # factor of each base period (validated data)
+    s_ = d.inst.settings
+    i = (1 + float(s_.get("discount_rate_per_year", 0) or 0)) ** (
+        1 / float(s_.get("periods_per_year", 4) or 4)) - 1
+    mrow = d.row_of("modules", "module")
+    total = 0.0
+    for s, mod, dec, online, count in zip(builds["scenario"], builds["module"],
+                                          builds["decision_period"], builds["online_period"],
+                                          builds["count"]):
+        a, o = d.start[dec], d.start[online]
+        capex = float(np.nan_to_num(mods.at[mod, "capex_usd"]))
+        life = mods.at[mod, "lifetime_periods"]
+        timing = mods.at[mod, "capex_timing"] if "capex_timing" in mods else None
+        if life is not None and life == life:
+            life = int(life)
+            payment = 1 / life if i == 0 else i / (1 - (1 + i) ** -life)
+            share = payment * float(v[o:o + life].sum())
+        elif timing == "decision":
+            share = float(v[a])
+        elif timing == "online" or o == a:
+            share = float(v[o])
+        else:
+            share = float(v[a:o].mean())
+        later = d.periods[d.pidx[online]:]
+        fom = d.value("modules", "fixed_om_usd", [s] * len(later), later,
+                      [mrow[mod]] * len(later))  # per period: rate × length
+        disc = np.array([d.disc[t] for t in later])
+        total += d.prob[s] * count * (capex * share + float(np.sum(disc * np.nan_to_num(fom))))
+    return total
 
 
 def recompute_objective(d: _Data, sol: dict) -> float:
@@ -738,30 +826,7 @@ def recompute_objective(d: _Data, sol: dict) -> float:
         total += float(np.sum(_weight(d, un) * voll * un["unmet_t"].to_numpy(float)))
     builds = sol["builds"]
     if len(builds):
-        mrow = d.row_of("modules", "module")
-        for mod, online, count in zip(builds["module"], builds["online_period"], builds["count"]):
-            tau = d.pidx[online]
-            for s in d.scenarios:
-                p = d.prob[s]
-                capex = d.value("modules", "capex_usd", [s], [online], [mrow[mod]])[0]
-                later = d.periods[tau:]
-                fom = d.value("modules", "fixed_om_usd", [s] * len(later), later,
-                              [mrow[mod]] * len(later))
-                disc = np.array([d.disc[t] for t in later])
-                life = d.inst.table("modules")["lifetime_periods"].iat[mrow[mod]]
-                if life is None or life != life:
-                    capex_share = d.disc[online]  # paid in full when online
-                else:
-                    # An annuity of capex · i / (1 − (1+i)^−L) per period of its life, counted
-                    # for the periods of that life inside the horizon.
-                    s_ = d.inst.settings
-                    i = (1 + float(s_.get("discount_rate_per_year", 0) or 0)) ** (
-                        1 / float(s_.get("periods_per_year", 4) or 4)) - 1
-                    life = int(life)
-                    payment = 1 / life if i == 0 else i / (1 - (1 + i) ** -life)
-                    capex_share = payment * sum(d.disc[t] for t in later[:life])
-                total += p * count * (np.nan_to_num(capex) * capex_share
-                                      + float(np.sum(disc * np.nan_to_num(fom))))
+        total += _build_costs(d, builds)
     return total
 
 
@@ -788,7 +853,7 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     ``tolerance``.
     """
     d = _Data(inst)
-    sol = _solution(tables)
+    sol = _solution(tables, d.scenarios)
     rep = _Report()
     _check_non_negativity(sol, rep)
     sol = _check_structure(d, sol, rep)

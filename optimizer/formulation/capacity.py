@@ -1,8 +1,11 @@
 """Capacity families: mines, plants (with built modules), traders, lanes, stockpiles, builds.
 
 Notation: *n* a scenario-tree node, *t(n)* its period, *q* concentrate flows, *f* oxide flows,
-*s* stocks, *b[j,τ]* modules of candidate *j* first online in period τ, *inc_j* the capacity a
-module adds (t REO per period). Capacities are per period; scenario changes apply per node.
+*s* stocks, *b[j,m]* modules of candidate *j* decided in tree node *m* (here-and-now mode: in a
+period, for every scenario), *on_j(m)* the period they are online from (the decision's period
+plus the lead time), *inc_j* the capacity a module adds (t REO per base period), *len(t)* the
+length of period *t* in base periods. Capacities are rates per base period times len(t);
+scenario changes apply per node.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 
 from optimizer.formulation.data import ModelData
 from optimizer.formulation.rows import Terms, add_rows, node_major
+from optimizer.schema import ANY
 
 if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
     import pyomo.environ as pyo
@@ -27,23 +31,31 @@ def _online_from(md: ModelData, sheet: str, column: str = "first_period") -> np.
 
 def _module_terms(md: ModelData, index: pd.DataFrame, site_col: str,
                   site_open: np.ndarray) -> Terms:
-    """−inc_j · b[j,τ] for each module at the row's site online by the row's period (τ ≤ t).
+    """−inc_j · len(t) · b[j,m] for each build at the row's site decided in a node *m* on the
+    row's path (adaptive; any decision in here-and-now mode) and online by the row's period.
 
+    ``inc_j`` is a rate per base period: a period of len(t) base periods gets len(t) times it.
     Only in rows of a period the site is open (``site_open``, per row: t ≥ the site's
     first_period): a module adds capacity to a site and cannot run before the site may.
     """
     builds = md.var_ix["modules_built"]
     if builds.empty or index.empty:
         return Terms.of("modules_built", [], [])
-    mods = builds.merge(md.modules[["module", "site", "capacity_t"]], on="module")
+    mods = builds.merge(md.modules[["module", "site", "capacity_t"]], on="module", sort=False)
     mods["col"] = np.arange(len(builds))
     rows = index[["node", site_col]].copy()
     rows["row"] = np.arange(len(index))
     rows["t"] = md.node_period[rows["node"].to_numpy()]
     rows = rows[site_open]
-    joined = rows.merge(mods, left_on=site_col, right_on="site")
+    if md.inst.adaptive_builds:
+        rows = rows.merge(md.ancestor_pairs(), on="node")
+        joined = rows.merge(mods, left_on=[site_col, "ancestor"], right_on=["site", "node"],
+                            suffixes=("", "_decided"))
+    else:
+        joined = rows.merge(mods, left_on=site_col, right_on="site", suffixes=("", "_decided"))
     joined = joined[joined["period_pos"] <= joined["t"]]
-    return Terms.of("modules_built", joined["row"], joined["col"], -joined["capacity_t"].astype(float))
+    coef = -joined["capacity_t"].astype(float).to_numpy() * md.inst.slots[joined["t"].to_numpy()]
+    return Terms.of("modules_built", joined["row"], joined["col"], coef)
 
 
 def _concentrate_site_capacity(m, md: ModelData, sheet: str, site: str, name: str,
@@ -76,7 +88,7 @@ def add_mine_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Concentrate a mine ships is within its capacity plus modules built there.
 
     .. math:: \sum_{l \in out(m)} q_{n,l} - [t(n) \ge first_m] \sum_{j \in J(m)}
-              \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
+              \sum_{m' \in anc(n):\ on_j(m') \le t(n)} len(t(n))\, inc_j\, b_{j,m'}
               \le cap_{n,m} \cdot [t(n) \ge first_m]   \quad \forall n, m
 
     A module adds capacity to its site: before the site's first_period it runs no more than
@@ -93,7 +105,7 @@ def add_plant_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Feed a plant takes is within its capacity plus modules built there.
 
     .. math:: \sum_{l \in in(p)} q_{n,l} - [t(n) \ge first_p] \sum_{j \in J(p)}
-              \sum_{\tau \le t(n)} inc_j\, b_{j,\tau}
+              \sum_{m' \in anc(n):\ on_j(m') \le t(n)} len(t(n))\, inc_j\, b_{j,m'}
               \le cap_{n,p} \cdot [t(n) \ge first_p]   \quad \forall n, p
 
     A module adds capacity to its site: before the site's first_period it runs no more than
@@ -180,15 +192,34 @@ def add_stock_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
 
 
 def add_module_build_limit(m: pyo.ConcreteModel, md: ModelData) -> None:
-    r"""A candidate is built at most ``max_count`` times over the horizon.
+    r"""A candidate is built at most ``max_count`` times over the horizon, in every scenario.
 
-    .. math:: \sum_{\tau} b_{j,\tau} \le maxcount_j \quad \forall j
+    .. math:: \sum_{m \in path(s)} b_{j,m} \le maxcount_j \quad \forall j, s
 
-    First-stage: shared by every scenario.
+    *path(s)* are the tree nodes scenario *s* passes through; in here-and-now mode the
+    decisions are shared by every scenario and there is one row per candidate (scenario '*').
     """
     builds = md.var_ix["modules_built"]
-    index = md.modules[["module"]].copy()
+    max_count = md.modules["max_count"].astype(float).to_numpy() if len(md.modules) \
+        else np.zeros(0)
+    if not md.inst.adaptive_builds or len(md.inst.scenarios) <= 1:
+        index = md.modules[["module"]].copy()
+        index["scenario"] = ANY if len(md.inst.scenarios) > 1 else \
+            [md.inst.scenarios[0].name] * len(index) if len(index) else []
+        add_rows(m, md, "module_build_limit", index,
+                 [Terms.of("modules_built", builds["module_row"], np.arange(len(builds)))], "<=",
+                 max_count if len(index) else np.zeros(0), "Modules built ≤ max_count (count).")
+        return
+    names = [sc.name for sc in md.inst.scenarios]
+    index = pd.DataFrame({"module": np.repeat(md.modules["module"].to_numpy(), len(names)),
+                          "scenario": np.tile(names, len(md.modules))})
+    s_pos = {s: k for k, s in enumerate(names)}
+    node_sc = pd.DataFrame([(n.id, s_pos[s]) for n in md.nodes for s in n.scenarios],
+                           columns=["node", "s"])
+    b = builds[["module_row", "node"]].copy()
+    b["col"] = np.arange(len(b))
+    b = b.merge(node_sc, on="node")
     add_rows(m, md, "module_build_limit", index,
-             [Terms.of("modules_built", builds["module_row"], np.arange(len(builds)))], "<=",
-             md.modules["max_count"].astype(float).to_numpy() if len(index) else np.zeros(0),
-             "Modules built ≤ max_count (count).")
+             [Terms.of("modules_built", b["module_row"].to_numpy() * len(names) + b["s"].to_numpy(),
+                       b["col"])], "<=", np.repeat(max_count, len(names)),
+             "Modules built on a scenario's path ≤ max_count (count).")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from optimizer.instance import Instance
 from optimizer.scenario import Node, scenario_tree
-from optimizer.schema import ANY, CONCENTRATE
+from optimizer.schema import ANY, CONCENTRATE, SHEET_BY_NAME
 
 OXIDE_SOURCES = ("plants", "traders", "stockpiles")
 
@@ -69,8 +69,17 @@ class ModelData:
             self.families, self.families_released = scratch.families, False
         return self.families
 
+    @property
+    def node_slots(self) -> np.ndarray:
+        """Length of each node's period in base periods."""
+        return self.inst.slots[self.node_period]
+
     def node_values(self, sheet: str, column: str) -> np.ndarray:
-        """(nodes × rows) float array of ``sheet.column`` in each node; NaN where blank."""
+        """(nodes × rows) float array of ``sheet.column`` in each node; NaN where blank.
+
+        A column the schema marks ``per_period`` (a rate per base period) is multiplied by the
+        length of the node's period: the quantity over the whole period.
+        """
         key = (sheet, column)
         if key not in self._cache:
             base = pd.to_numeric(self.inst.table(sheet)[column], errors="coerce").to_numpy(float)
@@ -79,8 +88,23 @@ class ModelData:
                 for (sh, row, col), value in node.changes.items():
                     if sh == sheet and col == column:
                         arr[node.id, row] = value
+            if SHEET_BY_NAME[sheet].column(column).per_period:
+                arr = arr * self.node_slots[:, None]
             self._cache[key] = arr
         return self._cache[key]
+
+    def ancestor_pairs(self) -> pd.DataFrame:
+        """(node, ancestor) for every node and every node on its path from the root, itself
+        included: the nodes whose decisions a node inherits."""
+        if "ancestor_pairs" not in self._cache:
+            pairs = []
+            for n in self.nodes:
+                a: int | None = n.id
+                while a is not None:
+                    pairs.append((n.id, a))
+                    a = self.nodes[a].parent
+            self._cache["ancestor_pairs"] = pd.DataFrame(pairs, columns=["node", "ancestor"])
+        return self._cache["ancestor_pairs"]
 
     def quantity_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Row of sheet ``demand_quantities`` for each (node, demand, element) of ``frame``.
@@ -225,17 +249,57 @@ def build_model_data(inst: Instance) -> ModelData:
     md.var_ix["unmet_demand_t"] = _per_node(pairs[~pairs["demand"].map(serve).astype(bool)],
                                             md.n_nodes)
 
-    # Modules: one integer per (module, period from its earliest period).
-    modules = inst.table("modules").reset_index(drop=True)
-    md.modules = modules
-    pidx = inst.period_index
-    rows = []
-    for j, (mod, earliest) in enumerate(zip(modules["module"], modules["earliest_period"])):
-        start = 0 if earliest is None else pidx[earliest]
-        rows += [(j, mod, t, inst.periods[t]) for t in range(start, len(inst.periods))]
-    md.var_ix["modules_built"] = pd.DataFrame(rows, columns=["module_row", "module", "period_pos",
-                                                             "period"])
+    md.modules = inst.table("modules").reset_index(drop=True)
+    md.var_ix["modules_built"] = build_decisions(md)
     return md
+
+
+def online_position(inst: Instance, decision_pos: int, lead_years: float) -> int | None:
+    """Period a module decided at the start of period ``decision_pos`` is online from.
+
+    The first period starting at least ``lead_years`` after the decision's period starts;
+    None when that is after the horizon. (A lead time ending inside a period brings the
+    module online at the start of the next one.)
+    """
+    start = inst.start_slot
+    due = start[decision_pos] + float(lead_years or 0.0) * inst.periods_per_year - 1e-9
+    later = np.flatnonzero(start >= due)
+    return int(later[0]) if len(later) else None
+
+
+def build_decisions(md: ModelData) -> pd.DataFrame:
+    """Index frame of ``modules_built``: one integer per (module, decision node).
+
+    Adaptive builds (the default): a candidate may be decided in any tree node from its
+    earliest decision period on, shared by the node's scenarios. Here-and-now builds
+    (``settings.build_decisions``): one decision per (module, start period) for every scenario
+    (``node`` = −1, probability 1). A decision is kept only if the module can be online in the
+    horizon (:func:`online_position`) and no earlier than its ``earliest_period``: a decision
+    that would bring it online sooner is not offered (decide later instead).
+    ``period_pos``/``period`` are the online period.
+    """
+    inst, modules = md.inst, md.modules
+    pidx = inst.period_index
+    cols = ["module_row", "module", "decision_pos", "decision_period", "node", "probability",
+            "period_pos", "period"]
+    rows = []
+    for j in range(len(modules)):
+        mod = modules["module"].iat[j]
+        first = modules["earliest_decision_period"].iat[j] \
+            if "earliest_decision_period" in modules else None
+        earliest_online = modules["earliest_period"].iat[j]
+        lead = modules["lead_time_years"].iat[j] if "lead_time_years" in modules else 0.0
+        d0 = 0 if first is None else pidx[first]
+        e0 = 0 if earliest_online is None else pidx[earliest_online]
+        for tau in range(d0, len(inst.periods)):
+            online = online_position(inst, tau, lead)
+            if online is None or online < e0:
+                continue
+            deciders = [(n.id, n.probability) for n in md.nodes if n.period == tau] \
+                if inst.adaptive_builds else [(-1, 1.0)]
+            rows += [(j, mod, tau, inst.periods[tau], node, prob, online, inst.periods[online])
+                     for node, prob in deciders]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def node_frame(md: ModelData, ix: pd.DataFrame) -> pd.DataFrame:

@@ -2,24 +2,28 @@ r"""The objective: expected discounted total cost in USD.
 
 .. math::
 
-    \min\ \sum_{j,\tau} \delta_\tau\, capex_j\, b_{j,\tau}
-        + \sum_{j,\tau} \Big(\sum_{t \ge \tau} \delta_t\Big) fom_j\, b_{j,\tau}
+    \min\ \sum_{j,m} \pi_m \big(\kappa_{j,m}\, capex_j + \phi_{j,m}\, fom_j\big)\, b_{j,m}
         + \sum_n \pi_n \delta_{t(n)} \Big[ \sum_l (c^{mine}_m + c^{proc}_p + c^{lane}_l + tar_l)\, q_{n,l}
         + \sum_a (price_a + c^{lane}_a + tar_a)\, f_{n,a}
         + \sum_k h_k\, s_{n,k} + \sum_{d,e} VoLL_{n,d,e}\, u_{n,d,e} \Big]
 
 :math:`\pi_n` is the probability of node *n* (the sum over its scenarios), :math:`\delta_t`
-the discount factor of period *t*. :math:`VoLL_{n,d,e}` is the lost value of element *e* at
-demand node *d* in the period of *n*: its ``demand_quantities`` row's, else the node's.
+the discount factor of period *t* (the mean over its base periods, :mod:`optimizer.io.calendar`).
+Flows, stocks and unmet demand are totals over their period; holding costs are rates per base
+period and are scaled by the period's length like every ``per_period`` column.
+:math:`VoLL_{n,d,e}` is the lost value of element *e* at demand node *d* in the period of *n*:
+its ``demand_quantities`` row's, else the node's.
 Tariffs are ad valorem on the customs value (mine cost for concentrate, offer price for
 traders, element reference price for plant and stock output) plus a specific duty per tonne,
 on lanes between two different countries only; the most specific tariff row applies (an
-element's own row before a ``*`` row). Capex is paid in the period a module comes online; a
-module with a ``lifetime_periods`` *L* is instead charged the annuity
-:math:`capex_j \cdot crf` in each period of its life that falls in the horizon,
-:math:`crf = i / (1 - (1+i)^{-L})` at the per-period rate *i* (``1/L`` when *i* = 0): the
-first term above becomes
-:math:`\sum_{t=\tau}^{\min(\tau+L-1, T)} \delta_t\, capex_j\, crf_j\, b_{j,\tau}`.
+element's own row before a ``*`` row).
+
+Builds: :math:`b_{j,m}` modules of candidate *j* decided in tree node *m* (probability
+:math:`\pi_m`; here-and-now decisions have :math:`\pi = 1`). :math:`\kappa_{j,m}` is the
+discounted share of capex charged (its timing: spread over construction by default, at the
+decision, at online, or an annuity over the economic life inside the horizon) and
+:math:`\phi_{j,m}` the discounted number of base periods online to the horizon's end; both are
+given by :func:`build_cost_factors`.
 """
 
 from __future__ import annotations
@@ -131,45 +135,65 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
     un = md.var_ix["unmet_demand_t"]
     costs["unmet_demand_t"] = {"penalty": lost_value(md, un)}
     builds = md.var_ix["modules_built"]
-    disc = np.asarray(md.inst.discount_factors, dtype=float)
     if len(builds):
         mod = md.modules.iloc[builds["module_row"].to_numpy()]
-        tau = builds["period_pos"].to_numpy()
-        remaining = np.cumsum(disc[::-1])[::-1]  # Σ_{t ≥ τ} δ_t
-        capex = mod["capex_usd"].astype(float).to_numpy() * capex_factor(
-            disc, tau, mod["lifetime_periods"].to_numpy(), md.inst.rate_per_period)
-        fom = mod["fixed_om_usd"].fillna(0.0).astype(float).to_numpy() * remaining[tau]
+        capex, fom = build_cost_factors(md.inst, builds, mod)
+        capex = capex * mod["capex_usd"].astype(float).to_numpy()
+        fom = fom * mod["fixed_om_usd"].fillna(0.0).astype(float).to_numpy()
     else:
         capex = fom = np.zeros(0)
-    # Build costs are already discounted: they are first-stage, paid whatever happens.
+    # Build costs are discounted here and not weighted by probability: the objective weights
+    # them by their decision node's probability (objective_coefficients), scenario costs count
+    # them in full on every path through that node.
     costs["modules_built"] = {"capex": capex, "fixed_om": fom}
     return costs
 
 
-def capex_factor(disc: np.ndarray, tau: np.ndarray, lifetime, rate: float) -> np.ndarray:
-    """Discounted share of capex charged in the horizon for a module online from ``tau``.
+def build_cost_factors(inst, builds: pd.DataFrame, mod: pd.DataFrame) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    r"""Discounted USD per USD of capex and per USD/base period of fixed O&M, per decision.
 
-    No lifetime: δ_τ (paid in full when online). Lifetime *L*: Σ_{t=τ}^{min(τ+L−1, T−1)} δ_t · crf.
+    With *v_k* the discount factor of base period *k*, *a* the base period a decision is taken
+    in and *o* the one its module comes online in (:mod:`optimizer.io.calendar`):
+
+    * capex, no lifetime: ``spread`` (default) :math:`\frac{1}{o-a}\sum_{k=a}^{o-1} v_k` —
+      equal payments over construction — or :math:`v_o` when *o* = *a*; ``decision`` *v_a*;
+      ``online`` *v_o*;
+    * capex with a lifetime of *L* base periods: the annuity
+      :math:`crf \sum_{k=o}^{\min(o+L, K)-1} v_k`, :math:`crf = i/(1-(1+i)^{-L})` (1/L if
+      *i* = 0), whatever the timing: only the payments inside the horizon count;
+    * fixed O&M: :math:`\sum_{k \ge o} v_k` (every base period online, to the horizon's end).
     """
-    out = disc[tau].astype(float).copy()
-    csum = np.concatenate([[0.0], np.cumsum(disc)])
-    for k, life in enumerate(lifetime):
+    v = inst.slot_discount()
+    start = inst.start_slot
+    a = start[builds["decision_pos"].to_numpy()]
+    o = start[builds["period_pos"].to_numpy()]
+    csum = np.concatenate([[0.0], np.cumsum(v)])
+    timing = mod["capex_timing"].fillna("spread").to_numpy() if "capex_timing" in mod \
+        else np.full(len(mod), "spread")
+    capex = np.where(timing == "decision", v[np.minimum(a, len(v) - 1)], v[o])
+    spread = (timing == "spread") & (o > a)
+    capex[spread] = (csum[o[spread]] - csum[a[spread]]) / (o[spread] - a[spread])
+    rate = inst.rate_per_period
+    for k, life in enumerate(mod["lifetime_periods"].to_numpy()):
         if life is None or life != life:
             continue
         life = int(life)
         crf = 1.0 / life if rate == 0 else rate / (1.0 - (1.0 + rate) ** (-life))
-        end = min(int(tau[k]) + life, len(disc))
-        out[k] = (csum[end] - csum[int(tau[k])]) * crf
-    return out
+        capex[k] = (csum[min(o[k] + life, len(v))] - csum[o[k]]) * crf
+    fom = csum[len(v)] - csum[o]
+    return capex, fom
 
 
 def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
-    """Objective coefficient of every variable: π_n δ_t(n) × unit cost (builds: as is)."""
+    """Objective coefficient of every variable: π_n δ_t(n) × unit cost; a build's discounted
+    cost × the probability of the node it is decided in (1 in here-and-now mode)."""
     coef = {}
     for var, parts in md.unit_costs.items():
         total = sum(parts.values()) if parts else np.zeros(len(md.var_ix[var]))
         if var == "modules_built":
-            coef[var] = np.asarray(total, dtype=float)
+            coef[var] = np.asarray(total, dtype=float) * \
+                md.var_ix[var]["probability"].to_numpy(float)
         else:
             coef[var] = md.node_weight[md.var_ix[var]["node"].to_numpy()] * total
     return coef

@@ -529,35 +529,6 @@ def _settings(tables, files, out: _Collector) -> dict[str, str]:
     return settings
 
 
-def _discount_factors(tables, settings) -> tuple[float, ...]:
-    """Each period's discount factor: as written, or from the yearly rate (checked already)."""
-    rate = float(settings.get("discount_rate_per_year", 0.0))
-    per_year = float(settings.get("periods_per_year", 4.0))
-    factors = []
-    for i, df_ in enumerate(tables["periods"]["discount_factor"]):
-        factors.append(float(df_) if df_ is not None else 1.0 / (1.0 + rate) ** (i / per_year))
-    return tuple(factors)
-
-
-def _check_unknown_sheets(raw: dict[str, RawSheet], out: _Collector) -> None:
-    """Grade every sheet the schema does not know, as :func:`_check_unknown_headers` does
-    columns: a misspelling of a known sheet that is absent ('tarifs') is an error, since its
-    rules would be silently dropped; any other unknown sheet is ignored with a warning."""
-    absent = [name for name in SHEET_BY_NAME if name not in raw]
-    for name, sheet in raw.items():
-        if name in SHEET_BY_NAME or name == "readme":
-            continue
-        meant = likely_meant(name, absent)
-        if meant:
-            guesses = " or ".join(f"'{m}'" for m in meant)
-            out.add(name, None, None, sheet.name, f"a known sheet name: did you mean {guesses}? "
-                    f"(a misspelt sheet is not read, which would leave '{meant[0]}' out)",
-                    file=sheet.file)
-        else:
-            out.add(name, None, None, None, "a known sheet (" + ", ".join(SHEET_BY_NAME) +
-                    "); this sheet is ignored", severity="warning", file=sheet.file)
-
-
 def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     """Check raw sheets against the schema and build the Instance; raise InputError listing
     every problem if any is found."""
@@ -610,7 +581,9 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     if not out.has_errors:
         _check_network(tables, kinds, files, out)
     settings = _settings(tables, files, out)
-    factors = _discount_factors(tables, settings)
+    from optimizer.io.calendar import period_calendar
+
+    slots, slot_disc, factors = period_calendar(tables, settings, files.get("periods"), out)
     scenarios = _scenarios(tables, files, out)
     if out.has_errors:
         raise InputError(out.all())
@@ -621,6 +594,8 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
         settings=settings,
         periods=tuple(tables["periods"]["period"]),
         discount_factors=factors,
+        period_slots=slots,
+        slot_discounts=slot_disc,
         tables={n: df.reset_index() for n, df in tables.items()},
         site_kind=kinds,
         scenarios=scenarios,
