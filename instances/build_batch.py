@@ -8,14 +8,14 @@ Run from the repository root::
 Runs (each applies to every scenario of the base instance and wins over its changes):
 
 * ``baseline``: the instance as it is;
-* ``canada_capex_overrun``: capex of the Canadian modules (mine and SRC expansion) × 1.4. Its
-  plan equals the baseline's, and that is its finding: both Canadian modules take 4–7 years to
-  build (instances/README.md), beyond the 10-quarter horizon, so their ``max_count`` is 0 and
-  no capex makes Canada a lever before 2028;
-* ``us_capex_overrun``: capex of the US modules (Seadrift, Ucore phases 1–2, MP ramp) × 1.4:
-  the capex risk that can change the plan;
-* ``malaysia_feed_cut``: every concentrate lane into the Lynas Malaysia plants closed from
-  2026Q1 (Mt Weld and Chinese feed alike);
+* ``canada_capex_overrun``: capex of the Canadian modules (mine and SRC expansion) × 1.4; both
+  take 4–7 years (online 2030 and 2033 at the earliest), inside the 2035 horizon;
+* ``us_capex_overrun``: capex of the US modules (Seadrift, greenfield, Energy Fuels phase 2,
+  Ucore phases 1–2, MP ramp) × 1.4;
+* ``ef_feed_fails``: no monazite reaches Energy Fuels' White Mesa (the plan's pivotal project,
+  instances/README.md), i.e. phase 2 cannot run: what would be built instead;
+* ``malaysia_feed_cut``: Lynas Malaysia imports no Australian concentrate or MREC from 2026Q1
+  (the ``malaysia_feed_cut`` scenario made certain, in every scenario);
 * ``ev_demand_surge``: US EV demand for Nd, Pr, Dy and Tb × 1.5 from 2026Q1;
 * sweep ``china_dy_tb_caps``: China's Dy and Tb export quotas scaled together from 0 to
   100 % of their base values, 11 runs.
@@ -43,8 +43,8 @@ def batch_sheets() -> dict[str, list[dict]]:
     """The sheets of the batch workbook."""
     settings = [
         {"setting": "base", "value": "ree_baseline.xlsx"},
-        {"setting": "description", "value": "Rare-earth baseline: China Dy/Tb quota sweep and "
-                                            "four stress tests."},
+        {"setting": "description", "value": "Rare-earth baseline to 2035: China Dy/Tb quota "
+                                            "sweep and five stress tests."},
         {"setting": "focus_country", "value": "CHN"},
         {"setting": "mip_gap", "value": 1e-4},
         {"setting": "time_limit", "value": 600},
@@ -53,18 +53,21 @@ def batch_sheets() -> dict[str, list[dict]]:
     for module in ("CAN_Generic_mine", "CAN_SRC_exp"):
         batch.append({"run": "canada_capex_overrun", "sheet": "modules", "key": module,
                       "column": "capex_usd", "mode": "scale", "value": 1.4,
-                      "description": "Canadian capex +40 % (no effect in the horizon: "
-                                     "Canadian modules take 4-7 years)."})
-    for module in ("USA_Seadrift_mod", "USA_Ucore_ph1", "USA_Ucore_ph2", "USA_MP_ramp"):
+                      "description": "Canadian capex +40 % (Canadian modules take 4-7 "
+                                     "years)."})
+    for module in ("USA_Seadrift_mod", "USA_Greenfield_mod", "USA_EF_ph2", "USA_Ucore_ph1",
+                   "USA_Ucore_ph2", "USA_MP_ramp"):
         batch.append({"run": "us_capex_overrun", "sheet": "modules", "key": module,
                       "column": "capex_usd", "mode": "scale", "value": 1.4,
                       "description": "US capex +40 %."})
-    for origin, plant in (("AUS_MtWeld", "MYS_Lynas"), ("CHN_Light", "MYS_Lynas"),
-                          ("CHN_Ionic", "MYS_Lynas_HRE")):
+    batch.append({"run": "ef_feed_fails", "sheet": "lanes", "key": "EF_Monazite,USA_WhiteMesa",
+                  "column": "capacity_t", "mode": "set", "value": 0,
+                  "description": "No monazite for Energy Fuels phase 2."})
+    for origin, plant in (("AUS_MtWeld", "MYS_Lynas"), ("AUS_MtWeld_SEGH", "MYS_Lynas_HRE")):
         batch.append({"run": "malaysia_feed_cut", "sheet": "lanes", "key": f"{origin},{plant}",
                       "column": "capacity_t", "mode": "set", "value": 0,
                       "from_period": "2026Q1",
-                      "description": "No concentrate reaches Lynas Malaysia from 2026Q1."})
+                      "description": "No Australian feed reaches Lynas Malaysia from 2026Q1."})
     for element in ("Nd", "Pr", "Dy", "Tb"):
         batch.append({"run": "ev_demand_surge", "sheet": "demand_quantities",
                       "key": f"USA_ev_{element}", "column": "quantity_t", "mode": "scale",
