@@ -244,6 +244,8 @@ window.addEventListener("error", function (e) {
   document.body && document.body.setAttribute("data-js-errors", window.__reportErrors.length);
 });
 </script>
+{% if geo_assets %}<script>{{ geo_assets }}</script>
+{% endif %}
 {% if plotly_src %}<script id="plotly-js" src="{{ plotly_src }}"></script>
 {% else %}<script id="plotly-js">{{ plotly_js }}</script>
 {% endif %}
@@ -339,6 +341,18 @@ def render_page(title: str, subtitle: str, sections: list[Section], footer: str 
 
     ctx = [{"id": s.id, "title": s.title, "intro": s.intro,
             "blocks": [_block_context(b) for b in s.blocks]} for s in sections]
+    geo = ""
+    if any(_is_geo(b) for s in sections for b in s.blocks):
+        from optimizer.report.figures_map import geo_assets_script
+
+        geo = geo_assets_script()  # the base map, so plotly.js never fetches it
     return _env().from_string(PAGE).render(
         title=title, subtitle=subtitle, sections=ctx, footer=footer, css=Markup(CSS),
-        plotly_js=Markup("" if plotly_src else _plotly_js()), plotly_src=plotly_src)
+        plotly_js=Markup("" if plotly_src else _plotly_js()), plotly_src=plotly_src,
+        geo_assets=Markup(geo))
+
+
+def _is_geo(block) -> bool:
+    """True for a chart drawn on plotly's geo base map."""
+    fig = getattr(block, "figure", None) if isinstance(block, Chart) else None
+    return fig is not None and any(t.type in ("scattergeo", "choropleth") for t in fig.data)

@@ -470,3 +470,32 @@ def merge_provenance(groups: pd.DataFrame) -> pd.DataFrame:
             merged[ident] = {**r, "key": {**key, "provenances": [pair]}}
     out = pd.DataFrame(list(merged.values()), columns=groups.columns)
     return out.reset_index(drop=True)
+
+
+def map_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
+    """Tonnes over the horizon by country pair, for the map: two legs of each delivery.
+
+    ``leg`` is ``mined → processed`` (origin = mine country, destination = processing
+    country) or ``processed → used`` (processing country → the demand node's country, from
+    ``unmet_demand``). Built from the same deliveries as the Sankey (flows entering demand
+    nodes, with their provenance), so the two charts agree. A pair within one country is kept
+    (the map draws it as a dot). Columns: leg, origin, destination, tonnes.
+    """
+    cols = ["leg", "origin", "destination", "tonnes"]
+    d = _deliveries(run)
+    un = run.tables.get("unmet_demand")
+    if d is None or un is None or "country" not in un.columns:
+        return pd.DataFrame(columns=cols)
+    f = d[(d["product_key"] == str(element)) & (d["scenario_key"] == str(scenario))]
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    used_in = dict(zip(un["demand"].astype(str), un["country"].astype(str)))
+    f = f.assign(used_in=f["destination"].astype(str).map(used_in))
+    parts = []
+    for leg, a, b in (("mined → processed", "mined_in", "processed_in"),
+                      ("processed → used", "processed_in", "used_in")):
+        g = f.groupby([a, b], as_index=False)["tonnes"].sum()
+        parts.append(pd.DataFrame({"leg": leg, "origin": g[a].astype(str),
+                                   "destination": g[b].astype(str), "tonnes": g["tonnes"]}))
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["tonnes"] > 0].reset_index(drop=True)[cols]

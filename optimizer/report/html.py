@@ -149,6 +149,28 @@ def flows_section(run: SavedRun) -> Section:
                          "probability.")
 
 
+def map_section(run: SavedRun) -> Section:
+    """A world map of flows by country pair per element (scenario menu), drawn offline."""
+    from optimizer.report import figures_map
+
+    blocks: list = []
+    off = figures_map.unplaced(run)
+    if off:
+        blocks.append(Note(f"Not on the map: {', '.join(off)} (the map places ISO 3166 "
+                           "alpha-3 country codes; the Sankeys above show every country)."))
+    for el in facts.elements(run):
+        blocks.append(Chart(figures_map.flow_map(run, el), f"map-{slug(el)}",
+                            f"{el}: no flow between countries that the map can place."))
+    return Section("map", "Trade map", blocks,
+                   intro="Where each element travels: from the country where it is mined to "
+                         "the one where it is processed (solid lines), and on to the country "
+                         "of the end user (dotted), in tonnes over the horizon. Line width is "
+                         "proportional to tonnes; a line has the colour of the country it "
+                         "leaves, as in the Sankeys. Dots are sized by the largest of what a "
+                         "country mines, processes or uses; hover for the figures. The base "
+                         "map ships with supplyopt: the page needs no network.")
+
+
 def concentration_section(run: SavedRun) -> Section:
     """HHI charts against the concern line, and the table behind them."""
     piv, hcols = facts.concentration_pivot(run)
@@ -357,7 +379,7 @@ def appendix_section(run: SavedRun) -> Section:
 def report_sections(run: SavedRun) -> list[Section]:
     """Every section of the single-run report, in reading order."""
     return [summary_section(run), builds_section(run), cost_section(run), flows_section(run),
-            concentration_section(run), scenarios_section(run), prices_section(run),
+            map_section(run), concentration_section(run), scenarios_section(run), prices_section(run),
             appendix_section(run)]
 
 

