@@ -32,6 +32,8 @@ class RunFolderError(OptimizerError):
 
 def read_run_folder(run_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
     """``summary.json`` and the solution tables of a run folder, keys kept as text."""
+    from optimizer.csv_safe import read_csv
+
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():
         raise RunFolderError(f"{run_dir}: not a run folder written by 'supplyopt solve' "
@@ -53,7 +55,7 @@ def read_run_folder(run_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
                                  "incomplete)")
         try:
             # Text keys stay text: a period '2025' or a site 'NA' must not become a number/NaN.
-            tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+            tables[name] = read_csv(path, dtype=str, keep_default_na=False)
         except pd.errors.EmptyDataError:
             tables[name] = pd.DataFrame()
         except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -173,10 +173,13 @@ def _json_default(o):
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
-    """One CSV per table under ``folder`` (UTF-8, no index)."""
+    """One CSV per table under ``folder`` (UTF-8, no index, formula-like text neutralised:
+    :mod:`optimizer.csv_safe`)."""
+    from optimizer.csv_safe import write_csv
+
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
-        df.to_csv(folder / f"{name}.csv", index=False, float_format="%.10g")
+        write_csv(df, folder / f"{name}.csv")
 
 
 def write_json(obj, path: Path) -> None:

@@ -664,14 +664,15 @@ def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, j
     """
 
     from optimizer.api import file_checksum
+    from optimizer.csv_safe import write_csv  # formula-like text neutralised (OWASP)
     from optimizer.solve import highs_version
 
     tables = batch_tables(defn, tasks, manifests)
     _write_atomic(out / "batch_summary.csv",
-                  lambda p: tables["summary"].to_csv(p, index=False, float_format="%.10g"))
+                  lambda p: write_csv(tables["summary"], p))
     for name in ("sweep_curves", "supply_shares", "shadow_prices"):
         _write_atomic(out / f"{name}.csv",
-                      lambda p, n=name: tables[n].to_csv(p, index=False, float_format="%.10g"))
+                      lambda p, n=name: write_csv(tables[n], p))
 
     from optimizer.report.excel import write_tables_workbook
 

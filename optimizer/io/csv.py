@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.csv_safe import restore
 from optimizer.errors import InputError, Problem
 from optimizer.io.raw import RawSheet
 
@@ -147,7 +148,7 @@ def read_csv_file(path: Path, sheet: str) -> RawSheet:
         raise InputError(ragged)
     data, index = [], []
     for excel_row, row in enumerate(rows[1:], start=2):
-        cells = [c if c.strip() != "" else None for c in row[: len(names)]]
+        cells = [restore(c) if c.strip() != "" else None for c in row[: len(names)]]
         cells += [None] * (len(names) - len(cells))
         if all(c is None for c in cells):
             continue

@@ -44,7 +44,10 @@ def write_workbook(frames: dict, path: str | Path, readme: list[str] | None = No
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in df.itertuples(index=False):
-            ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+            values = [None if (isinstance(v, float) and v != v) else v for v in row]
+            ws.append(values)
+            if any(isinstance(v, str) and v.startswith("=") for v in values):
+                _as_text(ws[ws.max_row])
         ws.freeze_panes = "A2"
         for i, col in enumerate(df.columns, start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, len(col) + 3)
@@ -53,6 +56,15 @@ def write_workbook(frames: dict, path: str | Path, readme: list[str] | None = No
     wb.save(path)
     _freeze_zip_times(path)
     return path
+
+
+def _as_text(cells) -> None:
+    """Store text starting with '=' as text (openpyxl would store it as a formula): a name is
+    data, and a formula cell would have no saved value for the reader."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+            cell.quotePrefix = True  # Excel shows it as typed, and keeps it text when edited
 
 
 def _freeze_zip_times(path: Path) -> None:
@@ -73,9 +85,15 @@ def _freeze_zip_times(path: Path) -> None:
 
 
 def write_csv_folder(frames: dict, folder: str | Path) -> Path:
-    """Write one ``<sheet>.csv`` per table into ``folder``."""
+    """Write one ``<sheet>.csv`` per table into ``folder``.
+
+    Text that a spreadsheet would run as a formula is written with a leading ``'`` (the reader
+    removes it again: :mod:`optimizer.csv_safe`).
+    """
+    from optimizer.csv_safe import write_csv
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in frames.items():
-        _frame(rows).to_csv(folder / f"{name}.csv", index=False)
+        write_csv(_frame(rows), folder / f"{name}.csv", float_format=None)
     return folder

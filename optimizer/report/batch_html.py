@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from plotly.subplots import make_subplots
 
+from optimizer.csv_safe import read_csv
 from optimizer.report.components import (
     Chart,
     Column,
@@ -74,8 +75,8 @@ def _csv(path: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
     try:
-        return pd.read_csv(path, keep_default_na=False, na_values=[""],
-                           dtype={c: str for c in TEXT_COLUMNS})
+        return read_csv(path, keep_default_na=False, na_values=[""],
+                        dtype={c: str for c in TEXT_COLUMNS})
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
 

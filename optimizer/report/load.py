@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.csv_safe import read_csv
 from optimizer.errors import InputError, Problem
 
 
@@ -49,7 +50,7 @@ def load_run(run_dir: str | Path) -> SavedRun:
     tables = {}
     for f in sorted((folder / "tables").glob("*.csv")):
         try:
-            tables[f.stem] = pd.read_csv(f, keep_default_na=False, na_values=[""])
+            tables[f.stem] = read_csv(f, keep_default_na=False, na_values=[""])
         except pd.errors.EmptyDataError:
             tables[f.stem] = pd.DataFrame()
     return SavedRun(folder, summary, tables)
