@@ -447,8 +447,8 @@ def baseline_frames() -> dict:
 
 
 BASELINE_README = [
-    "supplyopt baseline instance (instances/ree_baseline_10q.xlsx, the 10-quarter variant), written by "
-    "instances/build_instances.py.",
+    "supplyopt baseline instance (instances/ree_baseline_10q.xlsx, the 10-quarter variant), "
+    "written by instances/build_instances.py.",
     "What it is: the US importer's view of the NdPr, Dy and Tb oxide market over 10 quarters "
     "(2025Q3-2027Q4), in tonnes per quarter and USD.",
     "Figures come from public sources compiled in instance-data.md (USGS MCS 2025, company "
