@@ -18,7 +18,10 @@ from optimizer.errors import InfeasibleError, InputError, OptimizerError
 from optimizer.paths import safe_name
 from optimizer.solve import LP_ALGORITHMS
 
+# rich_markup_mode=None: help texts are plain text. Rich markup read 'sheet:key:column' as the
+# :key: emoji and '[reports/<instance>/]' as a style tag, silently eating both.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
                   help="Minimum-cost resilient sourcing and processing of critical minerals.")
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
@@ -100,6 +103,12 @@ def _one_of(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+SET_HELP = ("Override one input cell: SHEET:KEY:COLUMN=VALUE, where KEY is the row's key columns "
+            "joined by commas (leading ones suffice), e.g. export_quotas:CHN,Dy:cap_t=0; "
+            "COLUMN*=0.5 scales; =0@2026Q1 applies from a period on.")
+"""The ``--set`` help of solve and batch (plain text: see ``rich_markup_mode`` above)."""
+
+
 def parse_set(values: list[str]) -> tuple:
     """Every ``--set sheet:key:column=value`` as an Override (see scenario.parse_override)."""
     from optimizer.errors import Problem, ScenarioError
@@ -135,7 +144,9 @@ def default_run_folder(instance_name: str, overrides: tuple) -> Path:
 @app.command()
 def solve(
     instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
-    out: Annotated[Optional[Path], typer.Option(help="Output folder [reports/<instance>/].")] = None,
+    out: Annotated[Optional[Path], typer.Option(help=(
+        "Output folder, new or written by an earlier run [reports/<instance>/; with --set: "
+        "reports/<instance>-set-<hash>/]."))] = None,
     time_limit: Annotated[Optional[float], typer.Option(help="Time limit in seconds.")] = None,
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.")] = 1e-4,
     threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
@@ -145,7 +156,7 @@ def solve(
         "several cores: faster with a spare core), ipm, pdlp.")] = "choose",
     solver: Annotated[str, typer.Option(help="highs, or any other Pyomo solver name.")] = "highs",
     set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="Override a cell: sheet:key:column=value (repeatable).")] = None,
+        "--set", metavar="SHEET:KEY:COLUMN=VALUE", help=SET_HELP + " Repeatable.")] = None,
     allow_nonoptimal: Annotated[bool, typer.Option(
         help="Accept a feasible plan found within the time limit (reports its gap).")] = False,
     no_report: Annotated[bool, typer.Option(

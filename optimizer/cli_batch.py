@@ -15,7 +15,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the ``batch`` and ``analyse`` commands to ``app``."""
-    from optimizer.cli import Debug, Quiet, err, run_guarded
+    from optimizer.cli import SET_HELP, Debug, Quiet, err, run_guarded
 
     @app.command()
     def batch(
@@ -27,11 +27,11 @@ def register(app: typer.Typer) -> None:
         base: Annotated[Optional[Path], typer.Option(
             help="Base instance (wins over the file's 'base' setting).")] = None,
         set_: Annotated[Optional[list[str]], typer.Option(
-            "--set", help="Override a cell: sheet:key:column=value; all --set make one run.")] \
-        = None,
+            "--set", metavar="SHEET:KEY:COLUMN=VALUE",
+            help=SET_HELP + " Repeatable; all --set make one run.")] = None,
         set_name: Annotated[str, typer.Option(help="Name of the --set run.")] = "set",
         sweep: Annotated[Optional[list[str]], typer.Option(
-            help="[NAME=]sheet:key:column=A..B[%]:N[@PERIOD], e.g. "
+            metavar="[NAME=]SHEET:KEY:COLUMN=A..B[%]:N[@PERIOD]", help="[NAME=]sheet:key:column=A..B[%]:N[@PERIOD], e.g. "
                  "'export_quotas:CHN,Dy:cap_t=0..100%:11' (one run per value; % scales, "
                  "absolute sets). Repeatable.")] = None,
         jobs: Annotated[Optional[int], typer.Option(

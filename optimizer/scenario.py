@@ -47,8 +47,9 @@ def _problem(override: Override, scenario: str, expected: str, value=None) -> Pr
                    f"{override.describe()})")
 
 
-SET_SYNTAX = ("sheet:key:column=value (or column*=factor for a scale, =value@PERIOD from a "
-              "period on)")
+SET_SYNTAX = ("sheet:key:column=value, the key being the row's key columns joined by commas "
+              "(e.g. export_quotas:CHN,Dy:cap_t=0; column*=factor scales, =value@PERIOD applies "
+              "from a period on)")
 
 
 def parse_override(text: str, source: str = "--set") -> Override:
@@ -78,6 +79,14 @@ def _excel_row(df, r: int):
 
 
 _KEY_TEXT: dict[tuple[int, str], tuple] = {}
+
+
+def _key_shape(spec, df) -> str:
+    """What a key of ``spec``'s sheet looks like, with the sheet's first row as the example."""
+    example = ",".join(str(df[c].iat[0]) for c in spec.key) if len(df) else ""
+    return (f"key columns {', '.join(spec.key)} joined by commas"
+            + (f", e.g. '{example}' (the sheet's first row)" if example else "")
+            + "; leading parts alone match every row starting with them, '*' matches any value")
 
 
 def _key_text(df, column: str) -> np.ndarray:
@@ -113,7 +122,8 @@ def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
                                      ov.column))
     if len(ov.key) > len(spec.key):
         raise ScenarioError(_problem(ov, scenario, f"a key of at most {len(spec.key)} parts ("
-                                     + ", ".join(spec.key) + ")", ",".join(ov.key)))
+                                     + _key_shape(spec, inst.table(ov.sheet)) + ")",
+                                     ",".join(ov.key)))
     df = inst.table(ov.sheet)
     mask = None
     for part, name in zip(ov.key, spec.key):
@@ -126,7 +136,7 @@ def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
     rows = list(range(len(df))) if mask is None else np.flatnonzero(mask).tolist()
     if not rows:
         raise ScenarioError(_problem(ov, scenario, f"a key matching a row of sheet '{ov.sheet}' "
-                                     f"(key columns: {', '.join(spec.key)})", ",".join(ov.key)))
+                                     f"({_key_shape(spec, df)})", ",".join(ov.key)))
     if ov.from_period is not None and ov.from_period not in inst.period_index:
         raise ScenarioError(_problem(ov, scenario, "a period listed in sheet 'periods'",
                                      ov.from_period))
