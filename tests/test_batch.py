@@ -41,6 +41,8 @@ RUNNER = CliRunner()
 def micro_sheets(capex=300.0, must_serve=False) -> dict:
     """The instance of the module docstring."""
     return {
+        # The docstring's plans build before any scenario is revealed (here-and-now builds).
+        "settings": [{"setting": "build_decisions", "value": "here_and_now"}],
         "periods": [{"period": "P1", "discount_factor": 1.0}],
         "countries": [{"country": "A"}, {"country": "C"}],
         "elements": [{"element": "Nd"}],
@@ -428,3 +430,31 @@ def test_unreachable_cluster_is_an_input_error(tmp_path, base, monkeypatch):
                               "-q"])
     assert res.exit_code == 2, res.output
     assert "reachable dask scheduler" in res.output
+
+
+def test_run_named_like_a_scenario_is_labelled_as_a_batch_run(tmp_path, base):
+    """Issue 13 item 7: a batch run 'Cut' (T's capacity halved) shares its name, but for case,
+    with the instance's scenario 'cut' (T's capacity 0, probability 0.5), and is not it.
+
+    Its objective is expected over both scenarios with T at 10 t in calm: build j, 375
+    (no build: calm 10 × 10 + 5 × 50 = 350, cut 750, expected 550 > 375), not the scenario's
+    own cost. The summary, the manifest and the console say it is a batch run; a run with
+    another name gets no note.
+    """
+    f = write_batch(tmp_path / "b.xlsx", base, [
+        {"run": "Cut", "sheet": "traders", "key": "T", "column": "capacity_t", "mode": "scale",
+         "value": 0.5},
+        {"run": "baseline"}])
+    out = tmp_path / "out"
+    res = RUNNER.invoke(app, ["batch", str(f), "--out", str(out), "--jobs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    note = ("batch run 'Cut' is not the instance's scenario 'cut': it applies its own 1 "
+            "override(s) to every scenario, and its figures are expected over all of the "
+            "instance's scenarios")
+    assert f"warning: {note}" in res.output
+    s = pd.read_csv(out / "batch_summary.csv", keep_default_na=False).set_index("run")
+    assert s.loc["Cut", "note"] == note and s.loc["baseline", "note"] == ""
+    assert float(s.loc["Cut", "objective_usd"]) == pytest.approx(375)
+    m = json.loads((out / "batch_manifest.json").read_text(encoding="utf-8"))
+    assert m["warnings"] == [note]
+    assert note in (out / "report.html").read_text(encoding="utf-8").replace("&#39;", "'")
