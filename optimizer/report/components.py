@@ -34,6 +34,7 @@ class Paragraphs:
     sentences: list[str]
     heading: str = ""
     bullets: bool = True
+    box: bool = False  # the page's recommendation: set apart from the context below it
 
 
 @dataclass
@@ -192,6 +193,9 @@ h3 { font-size: 16px; margin: 16px 0 4px; }
 p.intro { color: var(--muted); margin-top: 0; }
 ul.sentences { padding-left: 20px; margin: 4px 0 8px; }
 ul.sentences li { margin: 2px 0; }
+div.decision { border: 2px solid var(--accent); border-radius: 6px; padding: 4px 16px 8px;
+               margin: 8px 0 16px; background: #f5f9fd; font-size: 16px; }
+div.decision h3 { color: var(--accent); font-size: 17px; }
 div.note { border-left: 4px solid var(--accent); background: #eef4fa; padding: 8px 12px;
            margin: 10px 0; font-size: 14px; }
 div.note.warn { border-color: #b45f06; background: #fdf1e4; }
@@ -267,9 +271,11 @@ file its folder shares ({{ plotly_src }}): open it where it was written, or re-r
 {% if s.intro %}<p class="intro">{{ s.intro }}</p>{% endif %}
 {% for b in s.blocks %}
 {% if b.type == "paragraphs" %}
+{% if b.box %}<div class="decision">{% endif %}
 {% if b.heading %}<h3>{{ b.heading }}</h3>{% endif %}
 {% if b.bullets %}<ul class="sentences">{% for x in b.sentences %}<li>{{ x }}</li>{% endfor %}</ul>
 {% else %}{% for x in b.sentences %}<p>{{ x }}</p>{% endfor %}{% endif %}
+{% if b.box %}</div>{% endif %}
 {% elif b.type == "note" %}<div class="note {{ b.kind }}">{{ b.text }}</div>
 {% elif b.type == "table" %}
 {% if b.rows %}<div class="scroll"><table class="data">{% if b.caption %}<caption>{{ b.caption }}</caption>{% endif %}
@@ -321,7 +327,7 @@ def _plotly_js() -> str:
 def _block_context(b) -> dict:
     if isinstance(b, Paragraphs):
         return {"type": "paragraphs", "sentences": b.sentences, "heading": b.heading,
-                "bullets": b.bullets}
+                "bullets": b.bullets, "box": b.box}
     if isinstance(b, Note):
         return {"type": "note", "text": b.text, "kind": b.kind}
     if isinstance(b, Table):

@@ -499,3 +499,91 @@ def map_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
                                    "destination": g[b].astype(str), "tonnes": g["tonnes"]}))
     out = pd.concat(parts, ignore_index=True)
     return out[out["tonnes"] > 0].reset_index(drop=True)[cols]
+
+
+PROBABILITY_TOL = 1e-6
+"""Probabilities summing to 1 within this are "every scenario"."""
+
+
+@once_per_run
+def decisions(run: SavedRun) -> pd.DataFrame:
+    """The build plan as decisions: one row per module, decision period and online period.
+
+    The ``builds`` table has one row per scenario-tree node that decides a build (adaptive
+    builds, with ``decision_period``, ``decided_in``, ``probability``, ``contingent``); a
+    module built in every scenario but decided after the scenarios part has one row per
+    scenario. Here they are one decision, with:
+
+    - ``scenarios``: the decision nodes' scenarios (``+``-joined, instance order; "all" rows
+      count as every scenario);
+    - ``probability`` = Σ node probabilities (1 when it is built whatever happens);
+    - ``kind``: ``now`` (shared by every scenario, decided in the first period), ``planned``
+      (shared by every scenario, decided later), ``every scenario`` (decided separately in
+      each scenario's node, but in all of them: a robust build whose commitment can wait until
+      the scenario is known), or ``contingent`` (only in some scenarios);
+    - ``capex_usd`` (undiscounted, per decision) and ``expected_capex_usd`` (Σ probability ×
+      discounted capex charged, when the table has it).
+
+    Runs saved before adaptive builds have no decision columns: every build is then a
+    here-and-now decision (kind ``now``, probability 1), as those runs were solved.
+    Columns: module, site, country, decision_period, online_period, count, capacity_added_t,
+    capex_usd, expected_capex_usd, probability, scenarios, kind. Sorted by decision period,
+    then kind (now, planned, every scenario, contingent), then module.
+    """
+    cols = ["module", "site", "country", "decision_period", "online_period", "count",
+            "capacity_added_t", "capex_usd", "expected_capex_usd", "probability", "scenarios",
+            "kind"]
+    b = builds(run)
+    if b.empty:
+        return pd.DataFrame(columns=cols)
+    scen = scenario_names(run)
+    order = {p: i for i, p in enumerate(periods(run))}
+    adaptive = "contingent" in b.columns
+    b = b.assign(
+        decision_period=b["decision_period"].astype(str) if "decision_period" in b
+        else (periods(run)[:1] or [""])[0],
+        probability=pd.to_numeric(b["probability"], errors="coerce").fillna(1.0)
+        if "probability" in b else 1.0,
+        decided_in=b["decided_in"].astype(str) if "decided_in" in b else "all",
+        contingent=b["contingent"].astype(str).str.lower().isin(["true", "1"])
+        if adaptive else False)
+    charged = next((c for c in ("expected_capex_usd", "charged") if c in b.columns), None)
+    rows = []
+    keys = ["module", "site", "country", "decision_period", "online_period"]
+    for k, g in b.groupby(keys, sort=False):
+        names: set[str] = set()
+        for label in g["decided_in"]:
+            names |= set(scen) if label == "all" else set(label.split("+"))
+        p = float(g["probability"].sum())
+        if not g["contingent"].any():  # one node shared by every scenario (or a pre-tree run)
+            kind = "now" if order.get(str(k[3]), 0) == 0 else "planned"
+        elif p >= 1 - PROBABILITY_TOL:
+            kind = "every scenario"
+        else:
+            kind = "contingent"
+        rows.append(dict(zip(keys, k)) | {
+            "count": int(g["count"].max()), "capacity_added_t": float(
+                g["capacity_added_t"].max()) if "capacity_added_t" in g else np.nan,
+            "capex_usd": float(g["capex_usd"].max()),
+            "expected_capex_usd": float(pd.to_numeric(g[charged], errors="coerce").sum())
+            if charged else np.nan,
+            "probability": min(p, 1.0),
+            "scenarios": "+".join([s for s in scen if s in names] + sorted(names - set(scen))),
+            "kind": kind})
+    out = pd.DataFrame(rows, columns=cols)
+    rank = {"now": 0, "planned": 1, "every scenario": 2, "contingent": 3}
+    out["_p"] = out["decision_period"].astype(str).map(order).fillna(len(order))
+    out["_k"] = out["kind"].map(rank)
+    return out.sort_values(["_p", "_k", "module"], kind="stable").drop(columns=["_p", "_k"]) \
+        .reset_index(drop=True)
+
+
+def worst_scenario(run: SavedRun) -> dict | None:
+    """The scenario with the most unmet demand (tonnes over the horizon, ties: dearest), with
+    its probability, unmet tonnes and cost; None without ``scenario_costs``."""
+    sc = run.tables.get("scenario_costs")
+    if sc is None or sc.empty or "unmet_t" not in sc.columns:
+        return None
+    r = sc.sort_values(["unmet_t", "cost_usd"], ascending=False, kind="stable").iloc[0]
+    return {"scenario": str(r["scenario"]), "probability": float(r["probability"]),
+            "unmet_t": float(r["unmet_t"]), "cost_usd": float(r["cost_usd"])}

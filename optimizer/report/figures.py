@@ -130,27 +130,42 @@ def _alpha(hex_colour: str, a: float = 0.45) -> str:
 
 
 def build_timeline(run: SavedRun) -> go.Figure | None:
-    """Each build as a bar from its online period to the end of the horizon; capex in hover."""
-    b = facts.builds(run)
-    if b.empty:
+    """Each build decision as a bar from its online period to the end of the horizon, in its
+    country's colour; a diamond marks when it is decided; contingent bars are hatched."""
+    d = facts.decisions(run)
+    if d.empty:
         return None
     per = facts.periods(run)
     pos = {p: i for i, p in enumerate(per)}
     end = len(per)
-    scale, unit = (1e6, "USD million") if b["capex_usd"].max() >= 1e5 else (1, "USD")
-    labels = [f"{r.module} @ {r.site} ({r.country})<br>online {r.online_period}, capex "
-              f"{r.capex_usd / scale:,.1f} {unit}" for r in b.itertuples()]
-    start = [pos.get(str(p), 0) for p in b["online_period"]]
+    scale, unit = (1e6, "USD million") if d["capex_usd"].max() >= 1e5 else (1, "USD")
+    scen = facts.scenario_names(run)
+    labels = []
+    for r in d.itertuples():
+        cond = "" if r.kind != "contingent" else \
+            f"<br>only if {', '.join(str(r.scenarios).split('+'))} ({r.probability:.0%})"
+        labels.append(f"{r.module} @ {r.site} ({r.country}){cond}")
+    start = [pos.get(str(p), 0) for p in d["online_period"]]
+    decided = [pos.get(str(p), 0) for p in d["decision_period"]]
+    colours = [country_colours(run).get(str(c), NEUTRAL) for c in d["country"]]
     fig = go.Figure(go.Bar(
         y=labels, x=[end - s for s in start], base=[s - 0.5 for s in start], orientation="h",
-        marker_color=[country_colours(run).get(str(c), NEUTRAL) for c in b["country"]],
-        text=[f"online {p} · capex {c / scale:,.1f} {unit}"
-              for p, c in zip(b["online_period"], b["capex_usd"])],
-        textposition="none", hovertemplate="%{y}<extra></extra>"))
+        marker=dict(color=colours, pattern=dict(
+            shape=["/" if k == "contingent" else "" for k in d["kind"]], fgcolor="white")),
+        customdata=[f"decided {p}, online {o}, capex {c / scale:,.1f} {unit}"
+                    for p, o, c in zip(d["decision_period"], d["online_period"], d["capex_usd"])],
+        hovertemplate="%{y}<br>%{customdata}<extra></extra>", showlegend=False))
+    fig.add_trace(go.Scatter(y=labels, x=decided, mode="markers", name="decided",
+                             marker=dict(symbol="diamond", size=11, color="black"),
+                             hovertemplate="%{y}: decided here<extra></extra>"))
     fig.update_xaxes(tickmode="array", tickvals=list(range(end)), ticktext=per,
                      range=[-0.5, end - 0.5], title_text="period")
     fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
-    return _layout(fig, "Build plan: modules online from their first period", 140 + 40 * len(b))
+    _layout(fig, "Build plan: decided (◆), then online to the end of the horizon",
+            160 + 44 * len(d))
+    fig.update_layout(showlegend=False)
+    del scen
+    return fig
 
 
 def concentration(run: SavedRun, basis: str) -> go.Figure | None:

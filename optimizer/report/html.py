@@ -63,7 +63,10 @@ def summary_section(run: SavedRun) -> Section:
     """Executive summary in plain sentences."""
     blocks = []
     for heading, lines in say.executive_summary(run).items():
-        blocks.append(Paragraphs(lines, heading=heading))
+        blocks.append(Paragraphs(lines, heading=heading, box=heading == "Decision"))
+        if heading == "Decision":
+            blocks.append(Paragraphs(["The context behind the decision follows; each point "
+                                      "has its own section below."], bullets=False))
     status = run.summary.get("status")
     if status and status != "optimal":
         blocks.insert(0, Note(f"Solver status: {status} (gap {run.summary.get('gap')}). The plan "
@@ -72,22 +75,35 @@ def summary_section(run: SavedRun) -> Section:
 
 
 BUILD_COLS = [Column("module", "module"), Column("site", "site"), Column("country", "country"),
+              Column("kind", "decision"), Column("decision_period", "decided in"),
+              Column("scenarios", "scenarios"), Column("probability", "probability", "pct"),
               Column("online_period", "online period"), Column("count", "count", "int"),
               Column("capacity_added_t", "capacity added (t/period)", "t"),
-              Column("capex_usd", "capex (USD)", "usd"),
-              Column("capex_in_horizon_usd", "capex charged in horizon (USD, discounted)", "usd"),
-              Column("fixed_om_usd_per_period", "fixed O&M (USD/period)", "usd")]
+              Column("capex_usd", "capex (USD, undiscounted)", "usd"),
+              Column("expected_capex_usd", "capex charged in horizon (USD, expected, "
+                                           "discounted)", "usd")]
+
+DECISION_KINDS = {"now": "decide now", "planned": "later, every scenario",
+                  "every scenario": "in every scenario, once known",
+                  "contingent": "contingent"}
 
 
 def builds_section(run: SavedRun) -> Section:
-    """Build plan: timeline chart and table."""
-    b = facts.builds(run)
-    blocks = [Chart(figures.build_timeline(run), "build-timeline"), Table(b, BUILD_COLS)] \
-        if len(b) else [Paragraphs(say.build_sentences(run), bullets=False)]
-    return Section("builds", "Build plan", blocks, intro="Modules the plan builds, when they come online and what they cost. "
-             "The decision is the same in every scenario. Capex is paid in the first online period, "
-             "or, for a module with an economic life, charged as equal payments over that life, of "
-             "which only the payments inside the horizon count.")
+    """Build plan: timeline chart and one row per decision (kind, when, in which scenarios)."""
+    d = facts.decisions(run)
+    if len(d):
+        scen = facts.scenario_names(run)
+        d = d.assign(kind=d["kind"].map(DECISION_KINDS),
+                     scenarios=[_scenario_label(x, scen) for x in d["scenarios"]])
+    blocks = [Chart(figures.build_timeline(run), "build-timeline"), Table(d, BUILD_COLS)] \
+        if len(d) else [Paragraphs(say.build_sentences(run), bullets=False)]
+    return Section("builds", "Build plan", blocks, intro="Modules the plan builds: when each is "
+             "decided, in which scenarios, when it comes online and what it costs. A decision "
+             "'now' is shared by every scenario; a contingent one is taken only if its "
+             "scenarios are revealed by its decision period. Capex is paid in the first online "
+             "period, or, for a module with an economic life, charged as equal payments over "
+             "that life, of which only the payments inside the horizon count; the charged "
+             "column weighs each decision by its probability.")
 
 
 def cost_section(run: SavedRun) -> Section:

@@ -243,18 +243,107 @@ def unmet_sentences(run: SavedRun) -> list[str]:
     return out + tail
 
 
+def _build_item(r) -> str:
+    count = f"{int(r.count)} × " if int(r.count) != 1 else ""
+    return f"{count}{r.module} at {r.site} ({r.country}), online {r.online_period}, " \
+           f"capex {usd(r.capex_usd)}"
+
+
 def build_sentences(run: SavedRun) -> list[str]:
-    """One sentence listing the recommended builds, or saying none is recommended."""
-    b = facts.builds(run)
-    if b.empty:
+    """One sentence listing the recommended builds, or saying none is recommended.
+
+    Builds decided separately in several scenarios are one decision here
+    (:func:`optimizer.report.facts.decisions`); the total is the capex of builds made in every
+    scenario, the contingent ones named apart.
+    """
+    d = facts.decisions(run)
+    if d.empty:
         return ["No new capacity is recommended: the existing supply chain is cheapest."]
-    items = []
-    for r in b.itertuples():
-        count = f"{int(r.count)} × " if int(r.count) != 1 else ""
-        items.append(f"{count}{r.module} at {r.site} ({r.country}), online {r.online_period}, "
-                     f"capex {usd(r.capex_usd)}")
-    total = float(b["capex_usd"].sum())
-    return [f"Build {join(items)}; total capex {usd(total)}."]
+    sure = d[d["kind"] != "contingent"]
+    text = []
+    if len(sure):
+        text.append(f"Build {join([_build_item(r) for r in sure.itertuples()])}; total capex "
+                    f"{usd(float(sure['capex_usd'].sum()))}.")
+    for r in d[d["kind"] == "contingent"].itertuples():
+        text.append(f"Only {_scenario_phrase(r.scenarios, facts.scenario_names(run))} "
+                    f"(probability {pct(r.probability)}): build {_build_item(r)}.")
+    return text
+
+
+def _when_revealed(scenarios: str, period: str, all_scenarios: list[str]) -> str:
+    names = scenarios.split("+")
+    what = join(names) if len(names) < len(all_scenarios) else "any scenario"
+    verb = "is" if len(names) == 1 else "are"
+    return f"If {what} {verb} revealed by {period}"
+
+
+def decision_sentences(run: SavedRun) -> list[str]:
+    """The first screen: what to decide now, what is contingent, cost, and the risk left.
+
+    In reading order: builds to decide now (shared by every scenario, first period); builds
+    shared by every scenario but decided later; builds the plan makes in every scenario but
+    decides only once the scenario is known; contingent builds ("If china_escalation is
+    revealed by 2032: start …"); the expected discounted cost against the status quo (no new
+    builds); the unmet demand left in the worst scenario, by end use and element.
+    """
+    scen = facts.scenario_names(run)
+    d = facts.decisions(run)
+    first = (facts.periods(run)[:1] or ["the first period"])[0]
+    out = []
+    now = d[d["kind"] == "now"]
+    if len(now):
+        out.append(f"Decide now ({first}): build {join([_build_item(r) for r in now.itertuples()])}.")
+    elif len(d):
+        out.append("Nothing needs to be started now: every build below waits for a later "
+                   "decision point.")
+    else:
+        out.append("Build nothing: no new capacity pays for itself in any scenario; the "
+                   "existing supply chain is cheapest.")
+    for period, g in d[d["kind"] == "planned"].groupby("decision_period", sort=False):
+        out.append(f"Decide by {period}, the same in every scenario: build "
+                   f"{join([_build_item(r) for r in g.itertuples()])}.")
+    for period, g in d[d["kind"] == "every scenario"].groupby("decision_period", sort=False):
+        out.append(f"Decide in {period}, once the scenario is known; the plan builds it in "
+                   f"every scenario: {join([_build_item(r) for r in g.itertuples()])}.")
+    for r in d[d["kind"] == "contingent"].itertuples():
+        out.append(f"{_when_revealed(r.scenarios, r.decision_period, scen)}: start "
+                   f"{_build_item(r)} (probability {pct(r.probability)}).")
+    out.append(_cost_against_status_quo(run))
+    out.append(_risk_left(run))
+    return [x for x in out if x]
+
+
+def _cost_against_status_quo(run: SavedRun) -> str:
+    obj = run.summary.get("objective_usd")
+    sq = run.tables.get("status_quo_summary")
+    text = f"Expected discounted cost: {usd(obj)}"
+    if sq is not None and not sq.empty and "objective_usd" in sq.columns \
+            and pd.notna(sq["objective_usd"].iloc[0]) and obj is not None:
+        before = float(sq["objective_usd"].iloc[0])
+        diff = float(obj) - before
+        how = (f"{usd(-diff)} less than" if diff < 0 else f"{usd(diff)} more than") \
+            if abs(diff) >= 0.5 else "the same as"
+        text += f", {how} the status quo (no new builds, {usd(before)})"
+    return text + "."
+
+
+def _risk_left(run: SavedRun) -> str:
+    w = facts.worst_scenario(run)
+    if w is None:
+        return ""
+    if w["unmet_t"] <= 0:
+        return "Risk left: all demand is met in every scenario."
+    u = facts.unmet_by_end_use(run)
+    u = u[(u["scenario"].astype(str) == w["scenario"]) & (u["unmet_t"] > 0)]
+    u = u.sort_values("unmet_t", ascending=False, kind="stable")
+    items = [f"{tonnes(r.unmet_t)} of {r.end_use} {r.element}" for r in u.head(TOP_UNMET)
+             .itertuples()]
+    if len(u) > TOP_UNMET:
+        items.append(f"{tonnes(u.iloc[TOP_UNMET:]['unmet_t'].sum())} in {len(u) - TOP_UNMET} "
+                     "other shortfalls")
+    return (f"Risk left: in the worst scenario, {w['scenario']} (probability "
+            f"{pct(w['probability'])}), {tonnes(w['unmet_t'])} of demand go unmet: "
+            f"{join(items)}.")
 
 
 def cost_sentence(run: SavedRun) -> str:
@@ -286,8 +375,7 @@ def executive_summary(run: SavedRun) -> dict[str, list[str]]:
         notes.append("Prices are conditional on the chosen builds: they come from the linear "
                      "programme re-solved with the build decisions fixed at their optimum.")
     return {
-        "Cost": [cost_sentence(run)],
-        "Builds": build_sentences(run),
+        "Decision": decision_sentences(run),
         "Supply by country": supply_sentences(run),
         "Unmet demand": unmet_sentences(run),
         "Most valuable binding constraints": binding + notes,
