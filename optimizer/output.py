@@ -9,7 +9,6 @@ a folder holding anything else is never replaced.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -166,12 +165,6 @@ def atomic_file(path: str | Path, durable: bool = False):
             pass
 
 
-def _json_default(o):
-    if hasattr(o, "item"):
-        return o.item()
-    return str(o)
-
-
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     """One CSV per table under ``folder`` (UTF-8, no index, formula-like text neutralised:
     :mod:`optimizer.csv_safe`)."""
@@ -183,9 +176,10 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> None:
 
 
 def write_json(obj, path: Path) -> None:
-    """Pretty, stable JSON (keys in insertion order)."""
-    path.write_text(json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    """Pretty, stable, strict JSON (keys in insertion order; NaN and ±inf written as null)."""
+    from optimizer.json_safe import dumps
+
+    path.write_text(dumps(obj) + "\n", encoding="utf-8")
 
 
 def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = False,

@@ -101,3 +101,14 @@ def test_batch_manifest_writer_writes_null(tmp_path):
     text = (tmp_path / "m.json").read_text(encoding="utf-8")
     assert json.loads(text, parse_constant=lambda c: pytest.fail(c)) == {
         "objective_usd": None, "gap": None}
+
+
+def test_run_summary_writer_writes_null(tmp_path):
+    """summary.json (and analysis.json) go through output.write_json: a gap of +inf (HiGHS's
+    when a time-limited plan has no finite bound) is written as null, not Infinity."""
+    from optimizer.output import write_json
+
+    write_json({"gap": float("inf"), "objective_usd": 1.5}, tmp_path / "summary.json")
+    text = (tmp_path / "summary.json").read_text(encoding="utf-8")
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(c)) == {
+        "gap": None, "objective_usd": 1.5}
