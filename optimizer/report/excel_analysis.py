@@ -20,9 +20,11 @@ ANALYSIS_SHEETS = {
                 "come from (RP, naive, EV, EEV, WS), in USD.",
     "resilience_plans": "The resilient plan (the model's optimum) and the naive plan (base "
                         "data only): planned cost, cost in the full model, capex, builds.",
-    "plan_performance": "Each plan's builds fixed and each scenario solved alone: cost and "
-                        "unmet demand by end use.",
-    "wait_and_see": "Each scenario solved alone with its own best builds (WS), and the "
+    "plan_performance": "Each plan's cost and unmet demand by end use if each scenario "
+                        "happens, from the plan's solve of the full model (decisions before "
+                        "the scenario is revealed shared): the figures a solve reports.",
+    "wait_and_see": "Each scenario solved alone, known from the first period, with its own "
+                    "best builds (WS: an optimum with foresight, not a plan's cost), and the "
                     "expected-value problem (EV).",
     "cutoff_screen": "Every export of one country stops: expected cost, its increase and "
                      "unmet demand, with the chosen builds and with none.",
