@@ -21,8 +21,11 @@ decision shared by every scenario; ξ_s the data of scenario *s* with probabilit
 stochastic model evaluates the fixed builds, so its scenario tree (non-anticipativity) holds.
 *Cost of resilience*: the resilient plan (RP) against the *naive* plan, which ignores the
 disruption scenarios (base data only) and the end-use limits and diversification caps:
-difference in planned expected cost and in capex, and each plan's cost and unmet demand in
-each scenario alone with its builds fixed. *Cut-off screen*: for each supplying country, its
+difference in planned expected cost and in capex, and each plan's cost and unmet demand if
+each scenario happens, read from the plan's own solve of the full model (RP; the naive plan's
+builds fixed in it): decisions before a scenario is revealed are shared by every scenario, so
+these are the figures a solve reports (its ``scenario_costs``), not the wait-and-see optima,
+which know the scenario from the start. *Cut-off screen*: for each supplying country, its
 exports stop from a period (export quotas, its traders' capacities and every lane leaving it
 set to 0), with the chosen builds fixed and with no new builds. *Price of a policy*: optimal
 cost with the rule minus optimal cost without it (the rule's row removed), for each end-use
