@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from optimizer.errors import InfeasibleError, InputError, OptimizerError
+from optimizer.errors import InfeasibleError, OptimizerError
 from optimizer.paths import safe_name
 from optimizer.solve import LP_ALGORITHMS
 
@@ -250,25 +250,51 @@ def template(
     run_guarded(go, debug)
 
 
+def export_target(out: Path | None, format: str | None) -> tuple[Path, str]:
+    """The file and format of ``export-model``: each follows the other, and they must agree.
+
+    No --out: ``model.<format>`` (format mps if neither is given). No --format: the --out
+    suffix decides. Both: the suffix must be ``.<format>``. Raises OutputFolderError (exit 2).
+    """
+    from optimizer.export import FORMATS
+    from optimizer.output import OutputFolderError
+
+    suffix = out.suffix.lower().lstrip(".") if out is not None else None
+    if out is not None and suffix not in FORMATS:
+        raise OutputFolderError(f"--out {out}: the file name must end in .mps or .lp (the "
+                                "format follows it)")
+    fmt = format or suffix or "mps"
+    if out is None:
+        return Path(f"model.{fmt}"), fmt
+    if suffix != fmt:
+        raise OutputFolderError(f"--out {out} ends in .{suffix} but --format is {fmt}: use "
+                                f"--out {out.with_suffix('.' + fmt)}, or --format {suffix}")
+    return out, fmt
+
+
 @app.command("export-model")
 def export_model(
     instance: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or folder of CSV files.")],
-    out: Annotated[Path, typer.Option(help="File to write (.mps or .lp).")] = Path("model.mps"),
-    format: Annotated[str, typer.Option(help="mps or lp.")] = "mps",
+    out: Annotated[Optional[Path], typer.Option(
+        help="File to write, ending in .mps or .lp [model.<format>].")] = None,
+    format: Annotated[Optional[str], typer.Option(
+        callback=lambda value: value if value is None else _one_of(value, ("mps", "lp")),
+        help="mps (free MPS) or lp (CPLEX LP) [the --out suffix; else mps].")] = None,
     debug: Debug = False,
 ):
-    """Write the model as an MPS or LP file (for other solvers or inspection)."""
+    """Write the model HiGHS solves as an MPS or LP file, with readable names."""
     from optimizer.api import load_instance
-    from optimizer.formulation import build_model
+    from optimizer.export import written_by_us, write_model_file
+    from optimizer.output import OutputFolderError
 
     def go():
-        if format not in ("mps", "lp"):
-            raise InputError("--format must be mps or lp")
+        target, _ = export_target(out, format)
+        if target.exists() and not (target.is_file() and written_by_us(target)):
+            raise OutputFolderError(f"--out {target}: exists and was not written by "
+                                    "'supplyopt export-model'; choose another file name")
         inst = load_instance(instance)
-        m, _ = build_model(inst)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        m.write(str(out), format=format, io_options={"symbolic_solver_labels": True})
-        typer.echo(f"wrote {out}")
+        write_model_file(inst, target)
+        typer.echo(f"wrote {target}")
     run_guarded(go, debug)
 
 

@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
             help=SET_HELP + " Repeatable; all --set make one run.")] = None,
         set_name: Annotated[str, typer.Option(help="Name of the --set run.")] = "set",
         sweep: Annotated[Optional[list[str]], typer.Option(
-            metavar="[NAME=]SHEET:KEY:COLUMN=A..B[%]:N[@PERIOD]", help="[NAME=]sheet:key:column=A..B[%]:N[@PERIOD], e.g. "
+            metavar="[NAME=]SHEET:KEY:COLUMN=A..B[%]:N[@PERIOD]",
+            help="[NAME=]sheet:key:column=A..B[%]:N[@PERIOD], e.g. "
                  "'export_quotas:CHN,Dy:cap_t=0..100%:11' (one run per value; % scales, "
                  "absolute sets). Repeatable.")] = None,
         jobs: Annotated[Optional[int], typer.Option(
