@@ -189,6 +189,13 @@ def test_analysis_report_values(analysis_dir):
     """
     html = (analysis_dir / "report.html").read_text(encoding="utf-8")
     assert "Here VSS = USD 75 (EEV USD 450)" in html
+    # Key findings, first: RP = K + 75 = 375 with j built (capex K = 300); resilience costs
+    # RP − naive planned (150) = 225 and is worth naive in model (450) − RP = 75.
+    assert html.index('id="findings"') < html.index('id="measures"')
+    assert "its expected discounted cost is USD 375." in html
+    assert "(capex + fixed O&amp;M USD 300, discounted)" in html
+    assert "Resilience costs USD 225 over the naive plan&#39;s planned cost and is worth " \
+           "USD 75" in html
     assert "EVPI, the expected value of perfect information, is RP − WS" in html
     assert "Cost of resilience: USD 225" in html
     measures = table_with(html, "definition")

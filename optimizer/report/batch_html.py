@@ -776,9 +776,60 @@ def analysis_appendix_section(a: SavedAnalysis, sid: str = "solves") -> Section:
                       "status_quo, cut:<country>:<builds>, policy:<rule number>)")])
 
 
+def findings_sentences(a: SavedAnalysis) -> list[str]:
+    """The analytics page's first screen: the plan, what resilience costs and is worth, the
+    most damaging cut-off and the dearest rule (each only when its table is present)."""
+    out = []
+    plans = a.table("resilience_plans")
+    rp = a.measure("RP")
+    if len(plans) and "plan" in plans:
+        r = plans[plans["plan"].astype(str) == "resilient"]
+        if len(r):
+            builds = r["builds"].iloc[0] if "builds" in r and pd.notna(r["builds"].iloc[0]) \
+                and str(r["builds"].iloc[0]) else "nothing"
+            out.append(f"The resilient plan builds {builds} (capex + fixed O&M "
+                       f"{usd(r['capex_usd'].iloc[0])}, discounted); its expected discounted "
+                       f"cost is {usd(rp)}.")
+    cor, vor = a.measure("cost_of_resilience"), a.measure("value_of_resilience")
+    if cor is not None and vor is not None:
+        out.append(f"Resilience costs {usd(cor)} over the naive plan's planned cost and is "
+                   f"worth {usd(vor)}: what the naive plan's builds would cost more once the "
+                   "disruption scenarios and rules are taken into account.")
+    cut = a.table("cutoff_screen")
+    base_cost, base_unmet = cutoff_base(a)
+    if len(cut) and base_cost is not None and "expected_cost_usd" in cut:
+        ok = cut[cut["status"].map(_ok).astype(bool) & (cut["builds"].astype(str) == "chosen")]
+        if len(ok):
+            inc = pd.to_numeric(ok["expected_cost_usd"], errors="coerce") - base_cost
+            w = ok.loc[inc.idxmax()]
+            more = "" if base_unmet is None else \
+                f" and {tonnes(float(w['expected_unmet_t']) - base_unmet)} more unmet demand"
+            out.append(f"The most damaging single cut-off is {w['country']}: "
+                       f"{usd(float(inc.max()))} more expected cost{more} with the chosen "
+                       "builds.")
+    pol = a.table("policy_prices")
+    if len(pol) and "price_usd" in pol:
+        price = pd.to_numeric(pol["price_usd"], errors="coerce")
+        if price.notna().any() and price.max() > 0:
+            r = pol.loc[price.idxmax()]
+            out.append(f"The dearest rule is {r['rule']} ({r['sheet']}, row {r['row']}): "
+                       f"{usd(float(price.max()))}.")
+    return out
+
+
+def findings_section(a: SavedAnalysis) -> Section | None:
+    """Key findings, boxed, before the measures."""
+    lines = findings_sentences(a)
+    if not lines:
+        return None
+    return Section("findings", "Key findings", [Paragraphs(lines, heading="In short",
+                                                           box=True)])
+
+
 def analysis_sections(a: SavedAnalysis, appendix: bool = True) -> list[Section]:
     """The analytics sections present in ``a``, in reading order."""
-    out = [measures_section(a), resilience_section(a), cutoff_section(a), policy_section(a)]
+    out = [findings_section(a), measures_section(a), resilience_section(a), cutoff_section(a),
+           policy_section(a)]
     if appendix:
         out.append(analysis_appendix_section(a))
     return [s for s in out if s is not None]
