@@ -119,7 +119,7 @@ WS_OPTIMUM = "optimum_with_foresight_usd"
 operations chosen for it alone). Not a plan's cost in that scenario (``plan_performance``)."""
 
 PARTIAL_EXIT_CODE = 4
-"""Exit code of ``supplyopt analyse`` when a solve failed: the tables are written, marked partial."""
+"""Exit code of ``supplyopt analyse`` when a solve failed (tables written, marked partial)."""
 
 
 @dataclass

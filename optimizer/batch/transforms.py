@@ -1,4 +1,4 @@
-r"""Instance transforms of the analytics: one scenario alone, base data only, rules dropped, mean data.
+r"""Instance transforms of the analytics: one scenario, base data only, rules dropped, mean data.
 
 A transform is a plain tuple (so that a :class:`optimizer.batch.task.Task` stays picklable)
 applied by the worker to the base instance before a task's overrides; see
