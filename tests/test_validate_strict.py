@@ -172,6 +172,16 @@ def test_csv_trailing_empty_fields_and_blank_lines_are_accepted(tmp_path):
         == [("M1", 100.0), ("P1", 50.0)]
 
 
+def test_csv_values_under_an_unnamed_header_field_are_ignored(tmp_path):
+    """The header 'origin,...,capacity_t,' has a 5th, unnamed field: a note under it is ignored
+    like a note in an unnamed workbook column, while a 6th field is still a ragged row (line 3).
+    """
+    folder, lanes = _csv(tmp_path, f"{LANES_HEADER},\nM1,P1,100,,checked\nP1,D1,50,,x,y\n")
+    text = fails(tmp_path, folder)
+    assert text.startswith("error: 1 problem(s)"), text
+    assert_line(text, lanes, "lanes", 3, None, "6 fields", FOUR_FIELDS)
+
+
 def test_ragged_rows_in_two_files_are_listed_in_one_run(tmp_path):
     """Every CSV file of the folder is read before the folder is refused."""
     folder, lanes = _csv(tmp_path, f"{LANES_HEADER}\nP1,D1\n")

@@ -83,12 +83,15 @@ def ragged_rows(rows: list[list[str]], last_lines: list[int], names: list[str], 
     A row must hold one field per named header column: a short row ('M1,P1' under four
     headers) would read its missing fields as blank (cost 0, unlimited capacity) and a long
     one would drop fields or, after an unquoted comma, shift every later value one column
-    right. Blank rows are skipped as elsewhere, and extra *empty* trailing fields are accepted
-    (spreadsheet programs write them for formatted but empty columns). The row is the record
-    number a spreadsheet shows (header = row 1); the file line is added when a quoted field
-    spanning lines makes them differ.
+    right. Blank rows are skipped as elsewhere; extra *empty* trailing fields are accepted
+    (spreadsheet programs write them for formatted but empty columns), and so are values under
+    unnamed columns that the header row itself has (``a,b,c,`` over ``1,2,3,note``), which are
+    ignored as the workbook reader ignores unnamed columns. The row is the record number a
+    spreadsheet shows (header = row 1); the file line is added when a quoted field spanning
+    lines makes them differ.
     """
     width = len(names)
+    header_fields = max(len(rows[0]), width)
     problems: list[Problem] = []
     count = 0
     for excel_row, (row, line) in enumerate(zip(rows[1:], last_lines[1:]), start=2):
@@ -97,7 +100,7 @@ def ragged_rows(rows: list[list[str]], last_lines: list[int], names: list[str], 
         filled = len(row)
         while filled > width and row[filled - 1].strip() == "":
             filled -= 1
-        if filled == width:
+        if width <= len(row) and filled <= header_fields:
             continue
         count += 1
         if count > MAX_LISTED_RAGGED:
