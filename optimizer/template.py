@@ -22,7 +22,9 @@ READING_RULES = (
     "looks like a known sheet that is missing (`tarifs`).",
     "In a CSV file every row holds one field per header column: an empty value still needs its "
     "delimiter, and a value containing the delimiter must be quoted. Extra empty fields at the "
-    "end of a row are accepted; any other field count is an error naming the file and row.",
+    "end of a row are accepted, and values under a field the header row leaves unnamed are "
+    "ignored (as unnamed workbook columns are); any other field count is an error naming the "
+    "file and row.",
     "A stockpile's `initial_t` may not exceed its `capacity_t`.",
     "A workbook with a DTD or XML entity declarations in any of its parts is refused for safety "
     "(Excel never writes them).",
