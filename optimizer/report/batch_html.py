@@ -880,7 +880,7 @@ def render_analysis_report(a: SavedAnalysis, plotly_src: str | None = None) -> s
 
 def _write_atomic(text: str, path: Path) -> Path:
     """Write ``text`` to a temporary file next to ``path``, then rename it into place."""
-    from optimizer.output import atomic_file
+    from optimizer.atomic import atomic_file
 
     with atomic_file(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -908,7 +908,7 @@ def write_analysis_report(folder: str | Path, plotly_src: str | None = None) -> 
     The workbook is (re)written from the saved CSV tables with the formatting of results.xlsx
     (:mod:`optimizer.report.excel_analysis`), so 'supplyopt report' refreshes it too.
     """
-    from optimizer.output import atomic_file
+    from optimizer.atomic import atomic_file
     from optimizer.report.excel_analysis import write_analysis_workbook
 
     from optimizer.report.shared_js import PLOTLY_FILE

@@ -45,7 +45,7 @@ def write_plotly_file(folder: Path) -> Path:
     """Write ``folder/plotly.min.js`` (the bundle plotly.py ships), atomically."""
     from plotly.offline import get_plotlyjs
 
-    from optimizer.output import atomic_file
+    from optimizer.atomic import atomic_file
 
     path = folder / PLOTLY_FILE
     with atomic_file(path) as tmp:
@@ -55,7 +55,7 @@ def write_plotly_file(folder: Path) -> Path:
 
 def use_shared_plotly(page: Path, src: str) -> bool:
     """Replace ``page``'s inline plotly.js by ``<script src=src>``; False if it had none."""
-    from optimizer.output import atomic_file
+    from optimizer.atomic import atomic_file
 
     text = page.read_text(encoding="utf-8")
     lean, n = _INLINE.subn(lambda _: f'<script id="plotly-js" src="{src}"></script>', text,
