@@ -529,6 +529,25 @@ def _settings(tables, files, out: _Collector) -> dict[str, str]:
     return settings
 
 
+def _check_unknown_sheets(raw: dict[str, RawSheet], out: _Collector) -> None:
+    """Grade every sheet the schema does not know, as :func:`_check_unknown_headers` does
+    columns: a misspelling of a known sheet that is absent ('tarifs') is an error, since its
+    rules would be silently dropped; any other unknown sheet is ignored with a warning."""
+    absent = [name for name in SHEET_BY_NAME if name not in raw]
+    for name, sheet in raw.items():
+        if name in SHEET_BY_NAME or name == "readme":
+            continue
+        meant = likely_meant(name, absent)
+        if meant:
+            guesses = " or ".join(f"'{m}'" for m in meant)
+            out.add(name, None, None, sheet.name, f"a known sheet name: did you mean {guesses}? "
+                    f"(a misspelt sheet is not read, which would leave '{meant[0]}' out)",
+                    file=sheet.file)
+        else:
+            out.add(name, None, None, None, "a known sheet (" + ", ".join(SHEET_BY_NAME) +
+                    "); this sheet is ignored", severity="warning", file=sheet.file)
+
+
 def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     """Check raw sheets against the schema and build the Instance; raise InputError listing
     every problem if any is found."""
