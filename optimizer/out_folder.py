@@ -168,6 +168,16 @@ def _contains_cwd(folder: Path) -> bool:
     return cwd == target or target in cwd.parents
 
 
+def _not_a_folder(folder: Path, option: str) -> OutputFolderError | None:
+    """The error for a ``folder`` that is a file or lies inside one, else None."""
+    for path in (folder, *folder.parents):
+        if path.exists() and not path.is_dir():
+            where = "is a file" if path == folder else f"lies inside {path}, which is a file"
+            return OutputFolderError(f"{option} {folder}: {where}, not a folder; choose a folder "
+                                     "name (the tool writes several files into it)")
+    return None
+
+
 def _list(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -179,9 +189,9 @@ def check_replaceable(folder: str | Path, option: str = "--out") -> None:
     ``option`` is how the user named the folder (for the message).
     """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputFolderError(f"{option} {folder}: is a file, not a folder; choose a folder "
-                                "name (the tool writes several files into it)")
+    error = _not_a_folder(folder, option)
+    if error is not None:
+        raise error
     if _contains_cwd(folder):
         raise OutputFolderError(f"{option} {folder}: is or contains the current working "
                                 "folder, which the tool will not replace; choose a new "
@@ -216,9 +226,9 @@ def check_batch_folder(folder: str | Path, option: str = "--out") -> None:
     folder; files the user added to a batch folder are left alone.
     """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputFolderError(f"{option} {folder}: is a file, not a folder; choose a folder "
-                                "name")
+    error = _not_a_folder(folder, option)
+    if error is not None:
+        raise error
     if _contains_cwd(folder):
         raise OutputFolderError(f"{option} {folder}: is or contains the current working "
                                 "folder; choose a new sub-folder such as reports/my-batch")

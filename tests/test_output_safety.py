@@ -108,10 +108,13 @@ def test_out_containing_the_working_folder_is_refused_cleanly(tmp_path, workbook
 
 
 def test_out_that_is_a_file_is_refused(tmp_path, workbook):
+    """A file, or a folder path through a file, is refused (exit 2, not an OSError)."""
     target = tmp_path / "result.txt"
     target.write_text("x")
     res = _solve(workbook, "--out", str(target))
     assert res.exit_code == 2 and "is a file" in res.output
+    res = _solve(workbook, "--out", str(target / "sub"))
+    assert res.exit_code == 2 and f"lies inside {target}" in res.output
     assert target.read_text() == "x"
 
 
