@@ -72,6 +72,8 @@ class RunResult:
 
     def summary(self) -> dict:
         """Machine-readable summary (summary.json)."""
+        from optimizer.risk_measures import risk_summary
+
         o = self.outcome
         inst = self.instance
         return {
@@ -98,6 +100,7 @@ class RunResult:
                        "tree_nodes": len(self.model_data.nodes) if self.model_data else None},
             "scenarios": [{"name": s.name, "probability": s.probability} for s in inst.scenarios],
             "times_s": {k: round(v, 4) for k, v in self.times_s.items()},
+            "risk": risk_summary(inst, self.tables.get("risk")),
             "verification": self.verification,
             "warnings": list(self.warnings),
             "message": o.message,
@@ -161,7 +164,10 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         numeric_warnings = scan_numerics(md, compiled)
         for w in numeric_warnings if on_warning else ():
             on_warning(w)
-        outcome = solve_compiled(md, compiled, options, warm_start=warm_start, ranging=False)
+        # parallel: a MIP's LP relaxation is solved on the second core alongside it, to
+        # start the fixed LP of its shadow prices from (optimizer/solve_fixed_lp.py).
+        outcome = solve_compiled(md, compiled, options, warm_start=warm_start, ranging=False,
+                                 concurrent=parallel)
     else:
         compiled = free = None
         numeric_warnings = []
@@ -305,26 +311,39 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
 def fixed_build_counts(md, fixed):
     """``SolveOptions.fixed_builds`` → counts aligned with ``md.var_ix["modules_built"]``.
 
-    Raise ScenarioError if a (module, online period) pair is not a build decision of the
-    instance (unknown module, or a period before its ``earliest_period``).
+    Each item is (module, decision period, count) or (module, decision period, count,
+    decided in): the count is fixed in every tree node of that period — or, when ``decided
+    in`` names scenarios ('a+b'), in the nodes holding one of them (a contingent decision of
+    another plan; a node that also holds other scenarios takes it, so that every scenario
+    that built it still has it). Every other build is fixed at 0. Raise ScenarioError if a
+    (module, period) pair is not a build decision of the instance (unknown module, a period
+    before its earliest decision, or too late to be online in the horizon).
     """
     import numpy as np
 
     from optimizer.errors import Problem, ScenarioError
 
     builds = md.var_ix["modules_built"]
-    pos = {(mod, per): k for k, (mod, per) in enumerate(zip(builds["module"], builds["period"],
-                                                                 strict=True))}
+    rows: dict[tuple[str, str], list[int]] = {}
+    for k, (mod, per) in enumerate(zip(builds["module"], builds["decision_period"], strict=True)):
+        rows.setdefault((mod, per), []).append(k)
     counts = np.zeros(len(builds))
     problems = []
-    for module, period, count in fixed:
-        k = pos.get((str(module), str(period)))
-        if k is None:
+    for item in fixed:
+        module, period, count = item[:3]
+        decided_in = item[3] if len(item) > 3 else "all"
+        ks = rows.get((str(module), str(period)))
+        if not ks:
             problems.append(Problem("fixed builds", "modules", None, "module", f"{module}@{period}",
-                                    "a module of sheet 'modules' and a period at or after its "
-                                    "earliest_period"))
-        else:
-            counts[k] += float(count)
+                                    "a module of sheet 'modules' and a period it can be decided "
+                                    "in (from its earliest_decision_period, early enough to be "
+                                    "online in the horizon)"))
+            continue
+        if decided_in != "all":
+            names = set(str(decided_in).split("+"))
+            ks = [k for k in ks if builds["node"].iat[k] < 0
+                  or names & set(md.nodes[int(builds["node"].iat[k])].scenarios)]
+        counts[ks] += float(count)
     if problems:
         raise ScenarioError(problems)
     return counts
