@@ -171,3 +171,73 @@ def in_child(fn, stats: dict | None = None):
     if stats is not None:
         stats["result"] = msg.get("result")
         stats["child_private_mb"] = msg.get("private_mb")
+
+
+class Started:
+    """A child started by :func:`start`, running while the caller goes on.
+
+    Call :meth:`result` to wait for what it returned, or :meth:`stop` to kill it; one of the
+    two must be called (a ``try``/``finally`` around the caller's work). Unlike
+    :func:`in_child`, a child that failed gives ``None`` (its error in :attr:`error`): the
+    caller has a slower way to the same answer.
+    """
+
+    def __init__(self, pid: int, r: int):
+        self.pid, self._r, self.error = pid, r, None
+        self.private_mb = None
+
+    def result(self):
+        """Wait for the child; what ``fn`` returned (as it reads back from JSON), or None."""
+        if self.pid is None:
+            return None
+        try:
+            with os.fdopen(self._r, "rb", closefd=False) as f:
+                raw = f.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            self._close()
+        msg = json.loads(raw) if raw else {"ok": False, "error": (
+            f"the child process ended without a verdict (wait status {status})")}
+        if not msg["ok"]:
+            self.error = msg["error"]
+            return None
+        self.private_mb = msg.get("private_mb")
+        return msg.get("result")
+
+    def stop(self) -> None:
+        """Kill the child if it still runs (its result is not wanted)."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = None
+        self._close()
+
+    def _close(self) -> None:
+        if self._r is not None:
+            os.close(self._r)
+            self._r = None
+
+
+def start(fn) -> Started:
+    """Run ``fn()`` in a forked child and return at once; see :class:`Started`.
+
+    The child is the same as :func:`in_child`'s (ignores Ctrl-C, dies with its parent,
+    reports through a pipe).
+    """
+    r, w = os.pipe()
+    with _ctrl_c_held():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # see in_child
+            pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _child(fn, w)  # never returns
+        os.close(w)
+    return Started(pid, r)
