@@ -207,10 +207,15 @@ def solve(
             err(f"note: the solver stopped ({s['termination']}) before proving this plan optimal; "
                 f"its cost is within {(s['gap'] or 0) * 100:.3g} % of the best possible")
         if not quiet:
-            b = run.tables["builds"]
-            for _, r in b.iterrows():
-                typer.echo(f"  build {r['count']} x {r['module']} at {r['site']} ({r['country']}) "
-                           f"online {r['online_period']}: capex USD {r['capex_usd']:,.0f}")
+            decisions = s["decisions"]
+            for head, key in (("decide now", "now"), ("scheduled", "scheduled"),
+                              ("contingent", "contingent")):
+                for line in decisions[key]:
+                    typer.echo(f"  {head}: {line}")
+            if not any(decisions[k] for k in ("now", "scheduled", "contingent")):
+                typer.echo("  no new builds")
+            for line in decisions["horizon_warnings"]:
+                err(f"warning: {line}")
             ver = run.verification
             if ver.get("checked"):
                 typer.echo(f"  verified: max violation {ver.get('max_violation', 0):.2e}, "

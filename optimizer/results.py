@@ -32,6 +32,17 @@ def _clean(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _revealed_in(md: ModelData, node: int) -> str | None:
+    """Period in which a contingent decision node's branch split off (its scenarios became
+    known); None for a decision every scenario shares."""
+    if node < 0 or _decided_in(md, node) == "all":
+        return None
+    n = md.nodes[node]
+    while n.parent is not None and md.nodes[n.parent].scenarios == n.scenarios:
+        n = md.nodes[n.parent]
+    return md.inst.periods[n.period]
+
+
 def _decided_in(md: ModelData, node: int) -> str:
     """Who shares a build decision: 'all' (every scenario) or its node's scenarios."""
     if node < 0 or len(md.nodes[node].scenarios) == len(md.inst.scenarios):
@@ -44,13 +55,14 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
 
     One row per decision (module, tree node). ``decided_in`` is ``all`` for a decision every
     scenario shares (here and now), else the scenarios of its node, which are the only ones
-    that build it (``contingent``). ``capex_usd`` is undiscounted; ``capex_in_horizon_usd``
+    that build it (``contingent``), known from ``revealed_period`` on (when their branch of the
+    tree split off). ``capex_usd`` is undiscounted; ``capex_in_horizon_usd``
     the discounted capex charged inside the horizon if the node is reached (its timing:
     ``capex_timing``); ``expected_capex_usd`` that × the node's ``probability``.
     """
     ix = md.var_ix["modules_built"].copy()
-    cols = ["module", "site", "country", "decision_period", "decided_in", "probability",
-            "contingent", "online_period", "count", "capacity_added_t", "capex_usd",
+    cols = ["module", "site", "country", "decision_period", "decided_in", "revealed_period",
+            "probability", "contingent", "online_period", "count", "capacity_added_t", "capex_usd",
             "capex_timing", "capex_in_horizon_usd", "expected_capex_usd",
             "fixed_om_usd_per_period"]
     if ix.empty:
@@ -64,6 +76,7 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     return pd.DataFrame({
         "module": ix["module"], "site": ix["site"], "country": ix["site"].map(country),
         "decision_period": ix["decision_period"], "decided_in": decided_in,
+        "revealed_period": [_revealed_in(md, int(n)) for n in ix["node"]],
         "probability": ix["probability"].astype(float),
         "contingent": [d != "all" for d in decided_in],
         "online_period": ix["period"], "count": ix["count"],

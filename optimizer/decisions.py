@@ -1,0 +1,88 @@
+"""What to decide now and what later: the build plan read as decisions, in plain sentences.
+
+The ``builds`` table (:func:`optimizer.results.builds_table`) has one row per decision. This
+module sorts them for a reader (console, summary.json, reports):
+
+* **now** — decided in the first period by every scenario: the commitment on the table today;
+* **scheduled** — decided later, but by every scenario (no news is needed to take it);
+* **contingent** — decided only in the scenarios of a branch of the tree, once it is revealed
+  ("if china_escalation is revealed in 2026Q4: start X, online 2029");
+
+and warns about builds whose value the horizon cannot see: a module coming online less than
+its lead time before the horizon ends has most of its useful life, and possibly costs (an
+annuity's payments), outside the horizon, so the plan's choice there is an artifact of where
+the horizon stops.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from optimizer.instance import Instance
+
+
+def _sentence(r) -> str:
+    count = int(r["count"])
+    what = f"{count} × {r['module']}" if count > 1 else str(r["module"])
+    cost = float(r["capex_usd"])
+    return (f"start {what} at {r['site']} ({r['country']}) in {r['decision_period']}, online "
+            f"{r['online_period']}, capex USD {cost / 1e6:,.1f} M")
+
+
+def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
+    """``{"now": [...], "scheduled": [...], "contingent": [...], "horizon_warnings": [...]}``,
+    each a list of sentences (empty lists when nothing is built).
+
+    The same build (module, count, decision and online period) decided in several branches is
+    one decision: taken in every branch it is *scheduled* (no news changes it), else it is
+    contingent on the branches that take it, named with when each was revealed.
+    """
+    out: dict[str, list[str]] = {"now": [], "scheduled": [], "contingent": [],
+                                 "horizon_warnings": horizon_warnings(inst, builds)}
+    if builds is None or builds.empty:
+        return out
+    names = [sc.name for sc in inst.scenarios]
+    prob = {sc.name: float(sc.probability) for sc in inst.scenarios}
+    first = inst.periods[0]
+    b = builds.copy()
+    if "decision_period" not in b:
+        b["decision_period"] = b["online_period"]
+    b["decided_in"] = b.get("decided_in", pd.Series("all", index=b.index)).fillna("all")
+    keys = ["module", "site", "country", "decision_period", "online_period", "count"]
+    for _, g in b.groupby(keys, sort=False):
+        r = g.iloc[0]
+        takers: list[tuple[str, str | None]] = []
+        for who, when in zip(g["decided_in"], g.get("revealed_period", [None] * len(g))):
+            members = names if who == "all" else str(who).split("+")
+            takers += [(s, None if who == "all" else when) for s in members]
+        if {s for s, _ in takers} >= set(names):
+            if r["decision_period"] == first:
+                out["now"].append(_sentence(r))
+            else:
+                out["scheduled"].append(_sentence(r) + " (in every scenario: no news changes it)")
+            continue
+        parts = [f"{s} (revealed {when})" if when else s for s, when in takers]
+        p = sum(prob.get(s, 0.0) for s, _ in takers)
+        out["contingent"].append(f"if {' or '.join(parts)} — probability {p:.0%}: "
+                                 + _sentence(r))
+    return out
+
+
+def horizon_warnings(inst: Instance, builds: pd.DataFrame | None) -> list[str]:
+    """One sentence per build online less than its lead time before the horizon's end."""
+    if builds is None or builds.empty:
+        return []
+    mods = inst.table("modules").set_index("module")
+    start = dict(zip(map(str, inst.periods), inst.start_slot))
+    end = int(inst.slots.sum())
+    out = []
+    for _, r in builds.iterrows():
+        lead = float(mods.at[r["module"], "lead_time_years"] or 0.0) \
+            if "lead_time_years" in mods else 0.0
+        left = (end - start[str(r["online_period"])]) / inst.periods_per_year
+        if lead > 0 and left < lead:
+            out.append(f"{r['module']} comes online in {r['online_period']}, {left:g} year(s) "
+                       f"before the horizon ends, less than its {lead:g}-year lead time: most "
+                       "of its life (and of its value) is outside the horizon, so this choice "
+                       "depends on where the horizon stops; extend the horizon to confirm it")
+    return out
