@@ -152,7 +152,7 @@ def _parse_cell(col: Column, value, sheet: str, row: int, out: _Collector, file:
 
 NEAR_MISS_CUTOFF = 0.8
 """Least :func:`difflib.SequenceMatcher` ratio at which an unknown sheet or column name counts as
-a misspelling of a known one ('capacity_tt' → 'capacity_t' is 0.95; 'notes' → 'lanes' is 0.6)."""
+a misspelling of a known one ('capacity_tt' → 'capacity_t' is 0.95; 'notes' → 'lanes' 0.6)."""
 
 
 def likely_meant(name: str, candidates) -> list[str]:
