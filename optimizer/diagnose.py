@@ -199,14 +199,15 @@ def _elastic_lp(compiled, rows: np.ndarray):
     """The compiled LP with costs 0, integrality dropped and one elastic column per row."""
     import scipy.sparse as sp
 
-    from optimizer.solve import _highs_lp
+    from optimizer.solve import _highs_lp, free_implied_rows
 
     lp = compiled.lp
     A = sp.csc_matrix((np.asarray(lp.a_matrix_.value_, dtype=float),
                        np.asarray(lp.a_matrix_.index_, dtype=np.int64),
                        np.asarray(lp.a_matrix_.start_, dtype=np.int64)),
                       shape=(lp.num_row_, lp.num_col_))
-    row_lower = np.asarray(lp.row_lower_, dtype=float)
+    # Implied rows (tightening) restate the capacities this LP may relax: free them.
+    row_lower, row_upper = free_implied_rows(compiled)
     # +1 loosens a ≥ row (a x + e ≥ b); −1 loosens a ≤ row (a x − e ≤ b).
     sign = np.where(np.isfinite(row_lower[rows]), 1.0, -1.0)
     E = sp.csc_matrix((sign, (rows, np.arange(len(rows)))), shape=(lp.num_row_, len(rows)))
@@ -214,8 +215,8 @@ def _elastic_lp(compiled, rows: np.ndarray):
     cost = np.concatenate([np.zeros(lp.num_col_), np.ones(len(rows))])
     lower = np.concatenate([np.asarray(lp.col_lower_, dtype=float), np.zeros(len(rows))])
     upper = np.concatenate([np.asarray(lp.col_upper_, dtype=float), np.full(len(rows), np.inf)])
-    return _highs_lp(sp.hstack([A, E]).tocsc(), cost, lower, upper, row_lower,
-                     np.asarray(lp.row_upper_, dtype=float), np.zeros(n, dtype=bool))
+    return _highs_lp(sp.hstack([A, E]).tocsc(), cost, lower, upper, row_lower, row_upper,
+                     np.zeros(n, dtype=bool))
 
 
 class Elastic:

@@ -613,10 +613,25 @@ def with_fixed_builds(compiled: CompiledModel, counts: np.ndarray) -> CompiledMo
     values = np.round(np.asarray(counts, dtype=float))[compiled.col_index[ints]]
     lower[ints] = upper[ints] = values
     fixed.col_lower_, fixed.col_upper_ = lower, upper
-    fixed.row_lower_, fixed.row_upper_ = lp.row_lower_, lp.row_upper_
+    fixed.row_lower_, fixed.row_upper_ = free_implied_rows(compiled)
     fixed.a_matrix_ = lp.a_matrix_
     return CompiledModel(fixed, compiled.col_family, compiled.col_index, compiled.row_family,
                          compiled.row_index, np.zeros(0, dtype=np.int64), compiled.offset)
+
+
+def free_implied_rows(compiled: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
+    """Row bounds of ``compiled`` with the rows of implied families made free (−∞, ∞).
+
+    Those rows (``optimizer.formulation.IMPLIED_FAMILIES``) only tighten the MIP: with builds
+    fixed they restate other rows and would take a share of degenerate shadow prices.
+    """
+    from optimizer.formulation import IMPLIED_FAMILIES
+
+    lower = np.array(compiled.lp.row_lower_, dtype=float)
+    upper = np.array(compiled.lp.row_upper_, dtype=float)
+    implied = np.isin(np.asarray(compiled.row_family, dtype=object), IMPLIED_FAMILIES)
+    lower[implied], upper[implied] = -np.inf, np.inf
+    return lower, upper
 
 
 def solve_with_pyomo(m, md, options: SolveOptions) -> SolveOutcome:
