@@ -77,10 +77,12 @@ MMR_SHARE = 31 / 51
 
 
 def quarter_of(period: str) -> str:
+    """Return the quarter ("Q1".."Q4") of a period label such as 2025Q3."""
     return period[-2:]
 
 
 def year_of(period: str) -> int:
+    """Return the year of a period label such as 2025Q3."""
     return int(period[:4])
 
 
@@ -290,7 +292,8 @@ def baseline_frames() -> dict:
         # 40,000 t/yr; the editorial says Malaysia "continues to rely heavily on raw materials
         # from China", so the gap is filled with Chinese feed [assumption]: US share of 6,053
         # t REO/yr; freight as AUS→MYS [assumption]
-        ("CHN_Light", "MYS_Lynas", kg(0.05), round((10500 / (0.24 * 0.95) - 40000) / Q * US_SHARE, 1)),
+        ("CHN_Light", "MYS_Lynas", kg(0.05),
+         round((10500 / (0.24 * 0.95) - 40000) / Q * US_SHARE, 1)),
         # Seadrift was to take Kalgoorlie MREC made from Mt Weld ore (Lynas plan, data §2),
         # ore beyond Malaysia's share from the Mt Weld expansion to 12,000 t/yr NdPr-eq (data
         # §2) [assumption]; Australia→US concentrate freight = the oxide rate US$0.30/kg
@@ -311,7 +314,8 @@ def baseline_frames() -> dict:
     ]
     # oxide to US buyers, USD/t oxide: Asia→US US$0.30/kg (data §7 [EST]); Australia→US same
     # [assumption]; Canada→US and within the US US$0.10/kg [assumption]
-    oxide_freight = {"MYS_Lynas": kg(0.30), "MYS_Lynas_HRE": kg(0.30), "VNM_VTRE": kg(0.30), "AUS_Iluka": kg(0.30),
+    oxide_freight = {"MYS_Lynas": kg(0.30), "MYS_Lynas_HRE": kg(0.30), "VNM_VTRE": kg(0.30),
+                     "AUS_Iluka": kg(0.30),
                      "CAN_SRC": kg(0.10), "USA_MP": kg(0.10), "USA_Ucore": kg(0.10),
                      "USA_Seadrift": kg(0.10)}
     trader_freight = kg(0.30)  # China→US, data §7 [EST]
@@ -353,7 +357,8 @@ def baseline_frames() -> dict:
     f["modules"] = [
         # Lynas Kuantan heavy-RE expansion: +5,000 t/yr heavy feed, MYR500M ≈ US$120M (reported
         # Oct 2025); lead 2 yr (data §7 [EST]) from Oct 2025 → online 2027Q4; US share 20 %
-        module("MYS_Lynas_HRE_exp", "MYS_Lynas_HRE", 5000 / Q * US_SHARE, 120e6 * US_SHARE, "2027Q4"),
+        module("MYS_Lynas_HRE_exp", "MYS_Lynas_HRE", 5000 / Q * US_SHARE, 120e6 * US_SHARE,
+               "2027Q4"),
         # Lynas Seadrift (Texas): the generic ex-China module of data §7 (5,000 t REO/yr,
         # US$300M ±40 %, 3 yr brownfield [EST]) placed at the one US project already under way
         # (DoD allocation ~US$258M, 2023; "significant uncertainty", Northern Miner Aug 2025):

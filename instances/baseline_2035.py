@@ -102,8 +102,11 @@ def demand_rate(element: str, period: str, share: float) -> float:
 
 
 def module(name, site, capacity_q, capex, lead_years, decide_from=None, max_count=1):
-    """A candidate module row: full capex, 20-year life [assumption], capex spread over
-    construction (the default timing), fixed O&M 0 (not in the data [assumption])."""
+    """Return a candidate module row.
+
+    Full capex, 20-year life [assumption], capex spread over construction (the default
+    timing), fixed O&M 0 (not in the data [assumption]).
+    """
     return {"module": name, "site": site, "capacity_t": round(capacity_q, 1),
             "capex_usd": round(capex), "fixed_om_usd": 0.0, "lead_time_years": lead_years,
             "earliest_decision_period": decide_from, "max_count": max_count,

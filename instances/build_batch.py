@@ -40,7 +40,7 @@ README = [
 
 
 def batch_sheets() -> dict[str, list[dict]]:
-    """The sheets of the batch workbook."""
+    """Return the sheets of the batch workbook."""
     settings = [
         {"setting": "base", "value": "ree_baseline.xlsx"},
         {"setting": "description", "value": "Rare-earth baseline to 2035: China Dy/Tb quota "

@@ -30,7 +30,9 @@ from optimizer.io.write import write_workbook  # noqa: E402
 # =============================================================================================
 
 def tutorial_frames() -> dict:
-    """Two periods, three countries, one element, one mine, one plant (built by a module),
+    """Return the tutorial: build a plant or not.
+
+    Two periods, three countries, one element, one mine, one plant (built by a module),
     one Chinese trader, two demand nodes and one rule (no Chinese material for defence).
 
     All figures are round illustrative numbers [assumption], chosen close to the baseline's
@@ -100,7 +102,8 @@ def tutorial_frames() -> dict:
 
 
 TUTORIAL_README = [
-    "supplyopt tutorial instance (instances/tutorial.xlsx), written by instances/build_instances.py.",
+    "supplyopt tutorial instance (instances/tutorial.xlsx), written by "
+    "instances/build_instances.py.",
     "A US buyer needs NdPr oxide for two end uses over two periods: defence 20 t and EV 100 t "
     "per period.",
     "It can buy Chinese oxide (200 t per period at US$60,000/t + US$300/t freight), or build one "

@@ -25,17 +25,20 @@ EXACT = optimizer.SolveOptions(mip_rel_gap=0)
 
 @pytest.fixture(scope="module")
 def tutorial_run():
+    """Solve the tutorial to a zero gap, once for the module."""
     return optimizer.solve(optimizer.load_instance(TUTORIAL), EXACT)
 
 
 @pytest.fixture(scope="module")
 def baseline_run():
+    """Solve the 2035 baseline to a zero gap, once for the module (~20 s CPU)."""
     return optimizer.solve(optimizer.load_instance(BASELINE), EXACT)
 
 
 @pytest.mark.parametrize("path", [TUTORIAL, TUTORIAL_ADAPTIVE, BASELINE, BASELINE_10Q],
                          ids=["tutorial", "tutorial_adaptive", "baseline", "baseline_10q"])
 def test_workbook_validates_without_warnings(path):
+    """Every shipped workbook validates with no warning."""
     inst = optimizer.load_instance(path)  # raises InputError on any error
     assert inst.periods
     assert inst.warnings == ()
@@ -71,8 +74,10 @@ def test_tutorial_solves_to_the_hand_optimum(tutorial_run):
 
 
 def _tutorial_adaptive_with(tmp_path, sheet: str, key: str, column: str, value) -> Path:
-    """A copy of tutorial_adaptive.xlsx with one cell changed (the row whose first cell is
-    ``key`` in ``sheet``)."""
+    """Copy tutorial_adaptive.xlsx with one cell changed.
+
+    The row is the one whose first cell is ``key`` in ``sheet``.
+    """
     from openpyxl import load_workbook
 
     wb = load_workbook(TUTORIAL_ADAPTIVE)
@@ -146,6 +151,7 @@ def test_tutorial_adaptive_a_one_year_lead_time_makes_waiting_worthless(tmp_path
 
 
 def test_baseline_solves_to_optimal(baseline_run):
+    """The 2035 baseline solves to a proven optimum."""
     assert baseline_run.outcome.status == "optimal"
 
 
@@ -182,9 +188,11 @@ def test_baseline_year_demand_is_four_quarters_of_the_rate(baseline_run):
 
 
 def test_baseline_no_chinese_material_reaches_defence(baseline_run):
-    """MOFCOM Ann. 46 clause 1: the end-use limit (China, basis 'either', defence, max 0 t)
-    bars every oxide mined or processed in China from defence demand nodes, in every scenario
-    and period. Checked on the flows, joined to the demands sheet (not on the rule's row)."""
+    """No oxide mined or processed in China reaches defence, in any scenario or period.
+
+    MOFCOM Ann. 46 clause 1: the end-use limit (China, basis 'either', defence, max 0 t).
+    Checked on the flows, joined to the demands sheet (not on the rule's row).
+    """
     flows = baseline_run.tables["flows"]
     demands = baseline_run.instance.table("demands")
     defence = set(demands.loc[demands["end_use"] == "defence", "demand"])
@@ -197,9 +205,11 @@ def test_baseline_no_chinese_material_reaches_defence(baseline_run):
 
 
 def test_baseline_lynas_malaysia_gets_no_chinese_feed(baseline_run):
-    """Lynas Malaysia runs on Mt Weld concentrate/MREC (and, from 2028, Malaysian ionic clay):
-    no public source supports Chinese feed (instances/README.md), so no tonne mined in China
-    may reach the Kuantan plants in any scenario or period."""
+    """No tonne mined in China reaches the Kuantan plants, in any scenario or period.
+
+    Lynas Malaysia runs on Mt Weld concentrate/MREC (and, from 2028, Malaysian ionic clay):
+    no public source supports Chinese feed (instances/README.md).
+    """
     flows = baseline_run.tables["flows"]
     into_lynas = flows[flows["destination"].str.startswith("MYS_Lynas")]
     assert into_lynas["tonnes"].sum() > 0, "Lynas Malaysia must run"
@@ -207,7 +217,9 @@ def test_baseline_lynas_malaysia_gets_no_chinese_feed(baseline_run):
 
 
 def test_baseline_price_recovery_costs_at_least_the_truce(baseline_run):
-    """price_recovery and truce_holds share every data cell up to 2026Q4 and split in 2027Q1,
+    """cost(truce_holds) <= cost(price_recovery).
+
+    price_recovery and truce_holds share every data cell up to 2026Q4 and split in 2027Q1,
     where price_recovery only raises Chinese prices. So they share every decision up to then
     (one tree node each period), and from 2027Q1 the truce could copy price_recovery's
     continuation at lower prices: cost(truce_holds) <= cost(price_recovery).
