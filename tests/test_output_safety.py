@@ -219,3 +219,25 @@ def test_report_renders_only_the_tools_folders(tmp_path, workbook):
     files = json.loads((run / RUN_MARKER).read_text())["files"]
     assert {"results.xlsx", "report.html"} <= set(files)
     assert _solve(workbook, "--out", str(run)).exit_code == 0
+
+
+def test_generate_never_deletes_the_users_csv_files(tmp_path):
+    """``generate`` used to delete every *.csv of its target folder. A folder of the user's
+    (mines.csv, notes.txt) and a workbook of the user's are refused, unchanged; the tool's own
+    output (folder or workbook) may be generated again."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "mines.csv").write_text("mine\nmy_mine\n")
+    before = _tree(mine)
+    args = ["--preset", "tiny", "--modules", "0"]
+    res = runner.invoke(app, ["generate", str(mine), *args])
+    assert res.exit_code == 2 and "mines.csv" in res.output
+    assert _tree(mine) == before
+    book = tmp_path / "mine.xlsx"
+    book.write_bytes(b"my workbook")
+    res = runner.invoke(app, ["generate", str(book), *args])
+    assert res.exit_code == 2 and book.read_bytes() == b"my workbook"
+    for target in (tmp_path / "gen", tmp_path / "gen.xlsx"):
+        for _ in range(2):
+            res = runner.invoke(app, ["generate", str(target), *args])
+            assert res.exit_code == 0, res.output
