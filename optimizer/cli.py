@@ -247,9 +247,13 @@ def template(
     debug: Debug = False,
 ):
     """Write an empty instance workbook with a README sheet, units and drop-downs."""
+    from optimizer.output import OutputFolderError
     from optimizer.template import write_template
 
     def go():
+        if path.exists():  # it may be a planner's filled-in workbook: never overwrite it
+            raise OutputFolderError(f"{path}: exists; the template is written only to a new "
+                                    "file name")
         write_template(path)
         typer.echo(f"wrote {path}")
     run_guarded(go, debug)

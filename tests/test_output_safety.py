@@ -241,3 +241,12 @@ def test_generate_never_deletes_the_users_csv_files(tmp_path):
         for _ in range(2):
             res = runner.invoke(app, ["generate", str(target), *args])
             assert res.exit_code == 0, res.output
+
+
+def test_template_never_overwrites_a_workbook(tmp_path):
+    """A filled-in workbook at the template's path is kept (exit 2); a new name is written."""
+    book = tmp_path / "plan.xlsx"
+    book.write_bytes(b"my filled-in workbook")
+    res = runner.invoke(app, ["template", str(book)])
+    assert res.exit_code == 2 and book.read_bytes() == b"my filled-in workbook"
+    assert runner.invoke(app, ["template", str(tmp_path / "new.xlsx")]).exit_code == 0
