@@ -73,6 +73,7 @@ class RunResult:
     def summary(self) -> dict:
         """Machine-readable summary (summary.json)."""
         from optimizer.decisions import decision_summary
+        from optimizer.risk_measures import risk_summary
 
         o = self.outcome
         inst = self.instance
@@ -100,6 +101,7 @@ class RunResult:
                        "tree_nodes": len(self.model_data.nodes) if self.model_data else None},
             "scenarios": [{"name": s.name, "probability": s.probability} for s in inst.scenarios],
             "times_s": {k: round(v, 4) for k, v in self.times_s.items()},
+            "risk": risk_summary(inst, self.tables.get("risk")),
             "decisions": decision_summary(inst, self.tables.get("builds")),
             "verification": self.verification,
             "warnings": list(self.warnings),

@@ -181,7 +181,8 @@ def stocks_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
 
 
 def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
-    """Expected discounted cost by component (USD); the rows sum to the objective."""
+    """Expected discounted cost by component (USD); the rows sum to the risk-neutral objective
+    (with ``risk_weight`` > 0, to E[cost] of the ``risk`` table)."""
     rows = []
     for var, parts in md.unit_costs.items():
         x = out.values[var]
@@ -298,13 +299,18 @@ def shadow_prices(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
 
 
 def solution_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
-    """The plan's tables by name: builds, flows, stocks, costs, supply mix (no shadow prices)."""
+    """The plan's tables by name: builds, flows, stocks, costs, risk profile, supply mix (no
+    shadow prices)."""
+    from optimizer.risk_measures import risk_table
+
+    costs = scenario_costs(md, out)
     return {
         "builds": builds_table(md, out),
         "builds_by_scenario": builds_by_scenario_table(md, out),
         "candidates": candidates_table(md),
         "cost_breakdown": cost_breakdown(md, out),
-        "scenario_costs": scenario_costs(md, out),
+        "scenario_costs": costs,
+        "risk": risk_table(md, out, costs),
         "flows": flows_table(md, out),
         "unmet_demand": unmet_table(md, out),
         "stocks": stocks_table(md, out),

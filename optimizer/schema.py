@@ -90,7 +90,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("setting", "choice", "Name of the setting.", choices=(
                 "name", "description", "currency", "discount_rate_per_year", "periods_per_year",
-                "build_decisions")),
+                "build_decisions", "risk_weight", "cvar_alpha")),
             Column("value", "text", "Value of the setting."),
         ),
         key=("setting",),
@@ -105,6 +105,11 @@ SHEETS: tuple[Sheet, ...] = (
             "scenario tree, shared by the scenarios that cannot yet be told apart there; "
             "here_and_now = every build (and its start period) is decided before any scenario "
             "is revealed, the same for every scenario.",
+            "risk_weight: λ from 0 to 1 (default 0: risk-neutral, least expected cost); the plan "
+            "minimises (1 − λ) × expected cost + λ × CVaR, the mean cost of the worst (1 − "
+            "cvar_alpha) share of scenarios by probability (docs/model.md, Mean-CVaR).",
+            "cvar_alpha: α above 0 and below 1 (default 0.9); the CVaR's tail is the worst (1 − α) "
+            "of probability. Used only when risk_weight is above 0.",
         ),
     ),
     Sheet(
@@ -371,6 +376,23 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         key=("end_use", "element", "basis"),
         required=False,
+    ),
+    Sheet(
+        "service_levels",
+        "Minimum share of demand served for an end use, in every scenario and period.",
+        (
+            Column("end_use", "text", "End use named in sheet 'demands', e.g. defence."),
+            Column("element", "ref", "Element, or '*' for each element separately.",
+                   ref="elements", ref_extra=(ANY,), required=False, default=ANY),
+            _num("min_served_share", "Least share of the end use's demand of the element that "
+                 "must be served in each scenario and period (summed over its demand nodes); "
+                 "1 = must serve all.", "fraction", hi=1.0),
+        ),
+        key=("end_use", "element"),
+        required=False,
+        notes=("A floor holds in every node of the scenario tree: unmet demand of the end use "
+               "and element ≤ (1 − min_served_share) × its demand. A floor no plan can meet is "
+               "reported by the infeasibility explanation with the shortfall to accept.",),
     ),
     Sheet(
         "scenarios",

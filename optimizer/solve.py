@@ -148,6 +148,7 @@ def compile_arrays(md) -> CompiledModel:
     """
     import scipy.sparse as sp
 
+    from optimizer.formulation.risk import FREE_VARS
     from optimizer.formulation.rows import VAR_ORDER
 
     families = md.term_arrays()
@@ -179,7 +180,11 @@ def compile_arrays(md) -> CompiledModel:
     if len(builds):
         upper[b0:b0 + len(builds)] = md.modules["max_count"].to_numpy(float)[builds["module_row"]]
         integer[b0:b0 + len(builds)] = True
-    lp = _highs_lp(A, cost, np.zeros(n_cols), upper, cat(lo, float), cat(hi, float), integer)
+    lower = np.zeros(n_cols)
+    for v in FREE_VARS:  # the CVaR threshold η may be any amount of USD
+        k = VAR_ORDER.index(v)
+        lower[col_offset[k]:col_offset[k + 1]] = -np.inf
+    lp = _highs_lp(A, cost, lower, upper, cat(lo, float), cat(hi, float), integer)
     col_family = np.repeat(np.array(VAR_ORDER, dtype=object), sizes)
     col_index = np.concatenate([np.arange(n) for n in sizes]) if n_cols else np.zeros(0, np.int64)
     return CompiledModel(lp, col_family, col_index, cat(row_family, object),

@@ -40,6 +40,9 @@ end_use_tonnage_limit, end_use_share_limit, diversification_cap
                      (a share is of the tonnes consumed: no more than the demand)
 non_negativity       no negative tonnes, stocks, unmet demand or builds
 non_anticipativity   scenarios whose data coincide up to period t decide the same up to t
+service_floor        consumed by an end use ≥ min_served_share × its demand, per element
+objective            E[cost]; with settings.risk_weight λ > 0, (1 − λ) E[cost] + λ CVaR_α
+                     from each scenario's cost (:func:`recompute_risk`)
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ FAMILIES = (
     "structure", "demand_balance", "plant_output", "stock_balance", "mine_capacity",
     "plant_capacity", "trader_capacity", "lane_capacity", "stock_capacity", "module_build_limit",
     "export_quota_cap", "end_use_tonnage_limit", "end_use_share_limit", "diversification_cap",
-    "non_negativity", "non_anticipativity",
+    "non_negativity", "non_anticipativity", "service_floor",
 )
 """Families checked, in report order."""
 
@@ -702,6 +705,74 @@ def _non_anticipativity(d: _Data, sol: dict, rep: _Report) -> None:
                 np.maximum(np.abs(hi), np.abs(lo)), f"spread of {v} across scenarios")
 
 
+def _service_floor(d: _Data, flows, rep: _Report) -> None:
+    """Σ consumed by the end use's demand nodes ≥ min_served_share × Σ their demand, in every
+    scenario and period, for the rule's element (each element the end use demands for '*')."""
+    grid = _rule_grid(d, "service_levels", "min_served_share")
+    if grid.empty:
+        return
+    end_use = dict(zip(d.table("demands")["demand"], d.table("demands")["end_use"]))
+    need = _demand_quantities(d)
+    need = need.assign(end_use=need["demand"].map(end_use))
+    need = _sum_by(need, ["scenario", "period", "end_use", "element"], "quantity", "demand_t")
+    got = _consumed(d, flows)
+    got = _sum_by(got, ["scenario", "period", "end_use", "element"], "consumed", "served_t")
+    r = grid[["scenario", "period", "end_use", "element", "value"]].rename(
+        columns={"element": "rule_element"}).merge(need, on=["scenario", "period", "end_use"])
+    r = r[(r["rule_element"] == ANY) | (r["rule_element"] == r["element"])].reset_index(drop=True)
+    served = _attach(r, got, ["scenario", "period", "end_use", "element"], "served_t")
+    rhs = r["value"].to_numpy(float) * r["demand_t"].to_numpy(float)
+    rep.add("service_floor", r[["scenario", "period", "end_use", "element", "value"]], served,
+            rhs, ">=", served + rhs, "tonnes served")
+
+
+def _tail_by_sorting(cost: np.ndarray, prob: np.ndarray, alpha: float) -> tuple[float, float]:
+    """(VaR_α, CVaR_α) by walking the sorted costs: VaR is the first cost at which the
+    cumulative probability from the cheapest reaches α; CVaR the probability-weighted mean
+    of the dearest scenarios filling the last 1 − α of probability (the boundary scenario
+    counted with the part of its probability that falls in the tail)."""
+    up = np.argsort(cost, kind="stable")
+    cum, var = 0.0, float(cost[up[-1]])
+    for k in up:
+        cum += prob[k]
+        if cum >= alpha - 1e-12:
+            var = float(cost[k])
+            break
+    left, tail = 1.0 - alpha, 0.0
+    for k in up[::-1]:
+        take = min(float(prob[k]), left)
+        tail += take * float(cost[k])
+        left -= take
+        if left <= 1e-15:
+            break
+    return var, tail / (1.0 - alpha)
+
+
+def recompute_risk(d: _Data, sol: dict) -> dict:
+    """Each scenario's discounted cost, E[cost], VaR_α and CVaR_α, from the plan's tables.
+
+    A scenario's cost is :func:`recompute_objective` of its own rows with its probability set
+    to 1: every node on its path at its discount factor, and every build it takes in full.
+    λ and α are ``settings.risk_weight`` (default 0) and ``settings.cvar_alpha`` (0.9).
+    """
+    import copy
+
+    s_ = d.inst.settings
+    lam = float(str(s_.get("risk_weight", 0) or 0))
+    alpha = float(str(s_.get("cvar_alpha", 0.9) or 0.9))
+    alone = copy.copy(d)
+    alone.prob = {s: 1.0 for s in d.scenarios}
+    cost = np.array([recompute_objective(alone, {k: df[df["scenario"] == s] if "scenario" in df
+                                                  else df for k, df in sol.items()})
+                     for s in d.scenarios])
+    prob = np.array([d.prob[s] for s in d.scenarios])
+    var, cvar = _tail_by_sorting(cost, prob, alpha)
+    expected = float(np.sum(prob * cost))
+    return {"risk_weight": lam, "cvar_alpha": alpha, "scenario_cost_usd": dict(zip(
+        d.scenarios, cost.tolist())), "expected_cost_usd": expected, "var_usd": var,
+        "cvar_usd": cvar, "objective_usd": (1 - lam) * expected + lam * cvar}
+
+
 # --------------------------------------------------------------------------------------------
 # The objective
 # --------------------------------------------------------------------------------------------
@@ -876,8 +947,12 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     _end_use_limits(d, flows, rep)
     _diversification(d, flows, rep)
     _non_anticipativity(d, sol, rep)
+    _service_floor(d, flows, rep)
 
-    recomputed = recompute_objective(d, sol)
+    risk = recompute_risk(d, sol) if len(d.scenarios) else None
+    # Under a mean-CVaR objective the solver reports (1 − λ) E + λ CVaR, not E.
+    recomputed = risk["objective_usd"] if risk and risk["risk_weight"] > 0 \
+        else recompute_objective(d, sol)
     if objective is None or not math.isfinite(float(objective)):
         mismatch = None
     else:
@@ -902,6 +977,7 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
         "objective_recomputed": recomputed,
         "objective_reported": None if objective is None else float(objective),
         "objective_mismatch": mismatch,
+        "risk": risk,
         "tolerance": {"scaled_absolute": ABS_TOL, "objective_relative": OBJ_TOL},
     }
 

@@ -31,8 +31,10 @@ OVERRIDABLE = [(s.name, c.name) for s in SHEETS for c in s.columns if c.overrida
 def baseline():
     """The shipped baseline plus two cells it leaves blank, so every overridable column has data.
 
-    At most 60 % of the EV supply processed in China (an end-use share limit), and a lost value
-    of its own on the first ``demand_quantities`` row (twice its node's).
+    At most 60 % of the EV supply processed in China (an end-use share limit), a lost value
+    of its own on the first ``demand_quantities`` row (twice its node's), and a service floor
+    of 50 % of the first demand node's end use's Nd (sheet ``service_levels``; the baseline
+    serves all Nd, so the floor never binds and the sweep below stays feasible).
     """
     from dataclasses import replace
 
@@ -47,8 +49,10 @@ def baseline():
     quantities = inst.table("demand_quantities").copy()
     node_value = inst.table("demands").set_index("demand")["lost_value_usd_per_t"]
     quantities.loc[0, "lost_value_usd_per_t"] = 2 * float(node_value[quantities.loc[0, "demand"]])
+    floors = pd.DataFrame([{"excel_row": 2, "end_use": inst.table("demands")["end_use"].iat[0],
+                            "element": "Nd", "min_served_share": 0.5}])
     return replace(inst, tables={**inst.tables, "end_use_limits": limits,
-                                 "demand_quantities": quantities})
+                                 "demand_quantities": quantities, "service_levels": floors})
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from optimizer.formulation.capacity import (
 )
 from optimizer.formulation.data import ModelData, build_model_data
 from optimizer.formulation.objective import add_total_cost
+from optimizer.formulation.risk import add_cvar_excess, index_risk_variables
+from optimizer.formulation.service import add_service_floor
 from optimizer.formulation.tightening import add_module_flow_link
 from optimizer.formulation.trade import (
     add_diversification_cap,
@@ -48,9 +50,14 @@ FAMILIES = (
     ("end_use_tonnage_limit", add_end_use_tonnage_limit, ("end_use_limits",)),
     ("end_use_share_limit", add_end_use_share_limit, ("end_use_limits",)),
     ("diversification_cap", add_diversification_cap, ("diversification_caps",)),
+    ("service_floor", add_service_floor, ("service_levels", "demand_quantities")),
     # Implied: rows every integer plan satisfies anyway, to tighten the MIP (IMPLIED_FAMILIES)
     ("module_flow_link", add_module_flow_link,
      ("lanes", "demand_quantities", "modules", "mines", "plants")),
+    # Risk: no rows unless settings.risk_weight > 0; its rows hold each scenario's cost
+    ("cvar_excess", add_cvar_excess, ("elements", "mines", "plants", "traders", "stockpiles",
+                                      "demands", "demand_quantities", "lanes", "tariffs",
+                                      "modules")),
 )
 
 IMPLIED_FAMILIES = ("module_flow_link",)
@@ -76,6 +83,7 @@ def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel 
     family functions, so they cannot drift apart (tests/test_backends.py checks it).
     """
     md = build_model_data(inst)
+    index_risk_variables(md)
     m = None
     if pyomo:
         import pyomo.environ as pyo

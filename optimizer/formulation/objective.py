@@ -201,8 +201,11 @@ def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
 
 def add_total_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     """Declare ``m.total_cost``: expected discounted cost in USD (module docstring)."""
+    from optimizer.formulation.risk import risk_objective
+
     md.unit_costs = unit_costs(md)
-    md.objective_coef = objective_coefficients(md)
+    # Mean-CVaR rescales these and prices η and z_s; at λ = 0 they are returned untouched.
+    md.objective_coef = risk_objective(md, objective_coefficients(md))
     if m is None:
         return
     import pyomo.environ as pyo
@@ -216,4 +219,5 @@ def add_total_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
         variables.extend(comp[int(i)] for i in nz)
     m.total_cost = pyo.Objective(
         expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables),
-        sense=pyo.minimize, doc="Expected discounted total cost (USD).")
+        sense=pyo.minimize, doc="Expected discounted total cost (USD); with risk_weight λ > 0, "
+        "(1 − λ) × that + λ × CVaR (optimizer/formulation/risk.py).")

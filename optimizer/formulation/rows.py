@@ -47,8 +47,12 @@ def node_major(node: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
     return np.asarray(node, dtype=np.int64) * width + np.asarray(pos, dtype=np.int64)
 
 
-VAR_ORDER = ("ship_concentrate_t", "ship_oxide_t", "stock_t", "unmet_demand_t", "modules_built")
-"""Column order of the variable families in the matrix handed to the solver."""
+VAR_ORDER = ("ship_concentrate_t", "ship_oxide_t", "stock_t", "unmet_demand_t", "modules_built",
+             "cvar_threshold_usd", "cvar_excess_usd")
+"""Column order of the variable families in the matrix handed to the solver.
+
+The last two are the mean-CVaR objective's η and z_s (optimizer/formulation/risk.py): they
+have no rows, hence no columns, unless ``settings.risk_weight`` is above 0."""
 
 
 @dataclass

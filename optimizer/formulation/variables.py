@@ -9,10 +9,13 @@ ship_oxide_t           oxide of element *e*, mined in *mc*, processed in *pc*,  
 stock_t                end-of-period stock of a lot (stockpile, mc, pc)          t
 unmet_demand_t         demand of (*d*, *e*) not served                           t
 modules_built          modules of candidate *j* first online in period *t*      count
+cvar_threshold_usd     η, the CVaR threshold (free; only when risk_weight > 0)  USD
+cvar_excess_usd        z_s, scenario *s*'s cost above η (only when              USD
+                       risk_weight > 0)
 =====================  =======================================================  =========
 
-All but ``modules_built`` are per scenario-tree node and continuous; ``modules_built`` is the
-first-stage decision shared by every scenario.
+The flows, stocks and unmet demand are per scenario-tree node and continuous;
+``modules_built`` is decided in a tree node (or here and now) and shared by its scenarios.
 """
 
 from __future__ import annotations
@@ -43,3 +46,8 @@ def add_variables(m: "pyo.ConcreteModel", md: ModelData) -> None:
     m.modules_built = pyo.Var(range(len(builds)), domain=pyo.NonNegativeIntegers,
                               bounds=lambda _m, k: bounds[k],
                               doc="Modules of a candidate first online in a period (count).")
+    m.cvar_threshold_usd = pyo.Var(range(len(md.var_ix["cvar_threshold_usd"])),
+                                   domain=pyo.Reals, doc="CVaR threshold η (USD).")
+    m.cvar_excess_usd = pyo.Var(range(len(md.var_ix["cvar_excess_usd"])),
+                                domain=pyo.NonNegativeReals,
+                                doc="Scenario cost above the CVaR threshold (USD).")

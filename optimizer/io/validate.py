@@ -461,7 +461,7 @@ def _check_network(tables, kinds, files, out: _Collector) -> None:
                 out.add("end_use_limits", row, "max_t", None, "max_t or max_share (or both)",
                         file=files["end_use_limits"])
     end_uses = set(tables["demands"]["end_use"].dropna())
-    for sheet in ("end_use_limits", "diversification_caps"):
+    for sheet in ("end_use_limits", "diversification_caps", "service_levels"):
         df = tables.get(sheet)
         if df is None:
             continue
@@ -503,7 +503,10 @@ _NUMERIC_SETTINGS = {
     "discount_rate_per_year": (0.0, 0.0, 1.0, True, "a fraction per year from 0 to 1, e.g. 0.08"),
     "periods_per_year": (4.0, 0.0, 366.0, False, "a number of periods per year above 0 and at "
                          "most 366, e.g. 4 for quarters"),
+    "risk_weight": (0.0, 0.0, 1.0, True, "a weight λ from 0 to 1, e.g. 0.5 (0 = risk-neutral)"),
+    "cvar_alpha": (0.9, 0.0, 1.0, False, "a level α above 0 and below 1, e.g. 0.9"),
 }
+_OPEN_ABOVE = {"cvar_alpha"}  # α = 1 would divide the CVaR term by 1 − α = 0
 
 
 def _settings(tables, files, out: _Collector) -> dict[str, str]:
@@ -522,7 +525,8 @@ def _settings(tables, files, out: _Collector) -> dict[str, str]:
                 x = float(v.replace(" ", ""))
             except ValueError:
                 x = math.nan
-            if not (math.isfinite(x) and (x >= lo if closed else x > lo) and x <= hi):
+            if not (math.isfinite(x) and (x >= lo if closed else x > lo)
+                    and (x < hi if k in _OPEN_ABOVE else x <= hi)):
                 out.add("settings", row, "value", v, f"{what} (setting {k})",
                         file=files["settings"])
                 settings[k] = str(_NUMERIC_SETTINGS[k][0])

@@ -1,0 +1,160 @@
+r"""Mean-CVaR objective: expected cost traded against the cost of the worst scenarios.
+
+With λ = ``settings.risk_weight`` and α = ``settings.cvar_alpha``, the plan minimises
+
+.. math::
+
+    (1 - \lambda)\, \mathbb{E}[C] + \lambda\, \mathrm{CVaR}_\alpha(C), \qquad
+    \mathrm{CVaR}_\alpha(C) = \min_\eta\ \eta + \frac{1}{1-\alpha} \sum_s p_s\, (C_s - \eta)^+
+
+(Rockafellar and Uryasev, 2000), linearised with one variable per scenario:
+
+.. math::
+
+    \min\ (1-\lambda) \sum_s p_s C_s(x) + \lambda \Big(\eta + \frac{1}{1-\alpha}
+        \sum_s p_s z_s\Big) \quad\text{s.t.}\quad z_s + \eta - C_s(x) \ge 0,\ z_s \ge 0,\
+        \eta \text{ free.}
+
+:math:`C_s(x)` is the discounted cost of the plan if scenario *s* happens: the cost of every
+node on its path without the node's probability, :math:`\sum_{n \ni s} \delta_{t(n)}\,
+c_n \cdot x_n`, plus the full discounted capex and fixed O&M of the builds decided on its path
+(here-and-now builds on every path). It is the ``cost_usd`` of
+:func:`optimizer.results.scenario_costs`, and :math:`\sum_s p_s C_s` is the risk-neutral
+objective of :mod:`optimizer.formulation.objective`.
+
+At λ = 0 (the default) nothing is added: the two variable families have no rows, the
+``cvar_excess`` family no rows, and the objective's coefficients are left as they are, so the
+matrix HiGHS receives is exactly the risk-neutral one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from optimizer.formulation.data import ModelData
+from optimizer.formulation.rows import Terms, add_rows
+
+if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
+    import pyomo.environ as pyo
+
+DEFAULT_ALPHA = 0.9
+"""CVaR level when ``settings.cvar_alpha`` is blank: the worst 10 % of probability."""
+
+RISK_VARS = ("cvar_threshold_usd", "cvar_excess_usd")
+"""η (one column, free) and z_s (one per scenario, ≥ 0), in USD; empty when λ = 0."""
+
+FREE_VARS = ("cvar_threshold_usd",)
+"""Variable families without a lower bound of 0 (solve.compile_arrays reads this)."""
+
+
+def risk_settings(inst) -> tuple[float, float]:
+    """(λ, α) of ``inst``: ``settings.risk_weight`` (default 0) and ``cvar_alpha`` (0.9).
+
+    The validator has checked the cells (λ ∈ [0, 1], α ∈ (0, 1)); a value set in code with
+    :func:`with_risk` is checked there.
+    """
+    s = inst.settings
+    lam = float(str(s.get("risk_weight", 0) or 0).replace(" ", ""))
+    alpha = float(str(s.get("cvar_alpha", DEFAULT_ALPHA) or DEFAULT_ALPHA).replace(" ", ""))
+    return lam, alpha
+
+
+def with_risk(inst, risk_weight: float | None = None, cvar_alpha: float | None = None):
+    """``inst`` with λ and/or α replaced (None keeps the instance's); ValueError if out of range.
+
+    The CLI options ``--risk-weight`` and ``--cvar-alpha`` come through here: they win over
+    the workbook's settings, as every CLI value does.
+    """
+    from dataclasses import replace
+
+    settings = dict(inst.settings)
+    if risk_weight is not None:
+        if not (np.isfinite(risk_weight) and 0.0 <= risk_weight <= 1.0):
+            raise ValueError(f"--risk-weight {risk_weight:g}: expected a weight λ from 0 to 1")
+        settings["risk_weight"] = repr(float(risk_weight))
+    if cvar_alpha is not None:
+        if not (np.isfinite(cvar_alpha) and 0.0 < cvar_alpha < 1.0):
+            raise ValueError(f"--cvar-alpha {cvar_alpha:g}: expected a level α above 0 and "
+                             "below 1")
+        settings["cvar_alpha"] = repr(float(cvar_alpha))
+    return replace(inst, settings=settings)
+
+
+def index_risk_variables(md: ModelData) -> None:
+    """Index frames of η and z_s: one row and one row per scenario if λ > 0, else none."""
+    lam, alpha = risk_settings(md.inst)
+    md.risk = (lam, alpha)
+    on = lam > 0
+    md.var_ix["cvar_threshold_usd"] = pd.DataFrame({"name": ["eta"] if on else []},
+                                                   dtype=object)
+    scen = md.inst.scenarios if on else ()
+    md.var_ix["cvar_excess_usd"] = pd.DataFrame({
+        "scenario": pd.Series([s.name for s in scen], dtype=object),
+        "probability": pd.Series([float(s.probability) for s in scen], dtype=float)})
+
+
+def scenario_cost_terms(md: ModelData, unit_costs: dict) -> list[Terms]:
+    r"""The coefficients of :math:`C_s(x)`: one term per (scenario, variable on its path).
+
+    Rows are scenario positions (``md.inst.scenarios`` order). A node-level variable gets
+    δ_t(n) × its unit cost in every scenario through its node; a build its full discounted
+    cost (``unit_costs["modules_built"]``, not probability-weighted) in every scenario of its
+    decision node, or in all of them when it is decided here and now (node −1).
+    """
+    names = [s.name for s in md.inst.scenarios]
+    pos = {s: i for i, s in enumerate(names)}
+    pairs = pd.DataFrame([(n.id, pos[s]) for n in md.nodes for s in n.scenarios],
+                         columns=["node", "scenario"])
+    pairs = pd.concat([pairs, pd.DataFrame({"node": -1, "scenario": np.arange(len(names))})],
+                      ignore_index=True)
+    disc = np.asarray(md.inst.discount_factors, dtype=float)
+    terms = []
+    for var, parts in unit_costs.items():
+        ix = md.var_ix[var]
+        if not len(ix):
+            continue
+        unit = np.asarray(sum(parts.values()), dtype=float)
+        node = ix["node"].to_numpy().astype(np.int64)
+        coef = unit if var == "modules_built" else unit * disc[md.node_period[node]]
+        cols = pd.DataFrame({"node": node, "col": np.arange(len(ix)), "coef": coef})
+        cols = cols[cols["coef"] != 0].merge(pairs, on="node")
+        terms.append(Terms.of(var, cols["scenario"], cols["col"], cols["coef"]))
+    return terms
+
+
+def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
+    r"""The excess of each scenario's cost over the threshold η (USD).
+
+    .. math:: z_s + \eta - C_s(x) \ge 0 \qquad \forall s
+
+    Index: scenarios (``scenario``, ``probability``). Skipped (no rows) when λ = 0. The dual
+    μ_s ≥ 0 (USD of objective per USD of cost) is the extra weight the CVaR term puts on
+    scenario *s*: Σ_s μ_s = λ, 0 ≤ μ_s ≤ λ p_s / (1 − α), and the risk-adjusted probability
+    of *s* is q_s = (1 − λ) p_s + μ_s (docs/model.md).
+    """
+    from optimizer.formulation.objective import unit_costs
+
+    index = md.var_ix["cvar_excess_usd"][["scenario", "probability"]]
+    terms = []
+    if len(index):
+        k = np.arange(len(index))
+        terms = [Terms.of("cvar_excess_usd", k, k), Terms.of("cvar_threshold_usd", k, 0 * k)]
+        for t in scenario_cost_terms(md, unit_costs(md)):
+            t.coef = -t.coef
+            terms.append(t)
+    add_rows(m, md, "cvar_excess", index, terms, ">=", 0.0,
+             "Scenario cost above the CVaR threshold: z_s + η − C_s(x) ≥ 0 (USD).")
+
+
+def risk_objective(md: ModelData, coef: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    r"""Objective coefficients under mean-CVaR: (1 − λ) × the expected-cost ones, λ on η,
+    λ p_s / (1 − α) on z_s. At λ = 0 the expected-cost coefficients are returned untouched."""
+    lam, alpha = md.risk
+    z = md.var_ix["cvar_excess_usd"]
+    out = dict(coef) if lam == 0 else {v: (1.0 - lam) * c for v, c in coef.items()}
+    out["cvar_threshold_usd"] = np.full(len(md.var_ix["cvar_threshold_usd"]), lam)
+    out["cvar_excess_usd"] = lam * z["probability"].to_numpy(float) / (1.0 - alpha)
+    return out
