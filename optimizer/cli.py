@@ -103,6 +103,19 @@ def _one_of(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _in_range(value: float | None, lo: float, hi: float, lo_open: bool, hi_open: bool,
+              what: str) -> float | None:
+    """A numeric option inside [lo, hi] (ends open where told), checked at parse time."""
+    if value is None:
+        return None
+    low_ok = value > lo if lo_open else value >= lo
+    high_ok = value < hi if hi_open else value <= hi
+    if not (low_ok and high_ok and value == value):
+        raise typer.BadParameter(f"{value:g} is outside {'(' if lo_open else '['}{lo:g}, "
+                                 f"{hi:g}{')' if hi_open else ']'}: expected {what}")
+    return value
+
+
 SET_HELP = ("Override one input cell: SHEET:KEY:COLUMN=VALUE, where KEY is the row's key columns "
             "joined by commas (leading ones suffice), e.g. export_quotas:CHN,Dy:cap_t=0; "
             "COLUMN*=0.5 scales; =0@2026Q1 applies from a period on.")
@@ -159,6 +172,14 @@ def solve(
         "--set", metavar="SHEET:KEY:COLUMN=VALUE", help=SET_HELP + " Repeatable.")] = None,
     allow_nonoptimal: Annotated[bool, typer.Option(
         help="Accept a feasible plan found within the time limit (reports its gap).")] = False,
+    risk_weight: Annotated[Optional[float], typer.Option(
+        callback=lambda v: _in_range(v, 0.0, 1.0, False, False, "a weight λ from 0 to 1"),
+        help="Risk aversion λ from 0 to 1: minimise (1 - λ) x expected cost + λ x CVaR "
+        "[the instance's settings.risk_weight, default 0 = least expected cost].")] = None,
+    cvar_alpha: Annotated[Optional[float], typer.Option(
+        callback=lambda v: _in_range(v, 0.0, 1.0, True, True, "a level α above 0 and below 1"),
+        help="CVaR level α above 0 and below 1: CVaR is the mean cost of the worst 1 - α of "
+        "probability [settings.cvar_alpha, default 0.9].")] = None,
     no_report: Annotated[bool, typer.Option(
         "--no-report", help="Write only tables/*.csv and summary.json (render results.xlsx and "
         "report.html later with 'supplyopt report DIR').")] = False,
@@ -178,6 +199,10 @@ def solve(
             spin.set("reading")
             inst = load_instance(instance, times)
             _warnings(inst, quiet)
+            if risk_weight is not None or cvar_alpha is not None:
+                from optimizer.formulation.risk import with_risk
+
+                inst = with_risk(inst, risk_weight, cvar_alpha)  # ranges checked at parse time
             options = SolveOptions(solver=solver, time_limit_s=time_limit, mip_rel_gap=mip_gap,
                                    threads=threads, lp_algorithm=lp_algorithm,
                                    allow_nonoptimal=allow_nonoptimal)
@@ -200,7 +225,13 @@ def solve(
                       parallel=forked.worth_it(run.outcome.n_variables))
             times["write"] = time.perf_counter() - t0
         s = run.summary()
-        typer.echo(f"{s['status']}: expected cost USD {s['objective_usd']:,.0f}"
+        risk = s.get("risk") or {}
+        # Under mean-CVaR the objective is not the expected cost: name both.
+        cost = f"expected cost USD {s['objective_usd']:,.0f}" if not risk.get("risk_weight") \
+            else (f"mean-CVaR objective USD {s['objective_usd']:,.0f} (λ {risk['risk_weight']:g}, "
+                  f"expected cost USD {risk['expected_cost_usd']:,.0f}, CVaR at "
+                  f"{risk['cvar_alpha']:g} USD {risk['cvar_usd']:,.0f})")
+        typer.echo(f"{s['status']}: {cost}"
                    + (f" (gap {s['gap'] * 100:.3g} %)" if s["is_mip"] and s["gap"] else "")
                    + f" -> {target}")
         if s["status"] == "feasible":

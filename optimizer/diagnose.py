@@ -41,7 +41,7 @@ from optimizer.formulation.data import ModelData
 ELASTIC_FAMILIES = (
     "demand_balance", "end_use_tonnage_limit", "end_use_share_limit", "export_quota_cap",
     "diversification_cap", "mine_capacity", "plant_capacity", "trader_capacity", "lane_capacity",
-    "stock_capacity", "module_build_limit",
+    "stock_capacity", "module_build_limit", "service_floor",
 )
 """Families whose rows are requirements a planner can negotiate; balances stay hard (physics)."""
 
@@ -128,6 +128,9 @@ def _plain(md: ModelData, family: str, k: int) -> str:
                                        f"{g('end_use')}'s {g('element')}{where}",
         "stock_capacity": lambda: f"stockpile {g('stockpile')} holds at most {rhs} t{where}",
         "module_build_limit": lambda: f"module {g('module')} can be built at most {rhs} times",
+        "service_floor": lambda: f"{g('end_use')} must be served at least {g('value'):.0%} of "
+                                 f"its {g('element')}{where} (at most {rhs} t unmet: sheet "
+                                 "service_levels)",
     }.get(family)
     return text() if text else _describe_row(md, family, k)
 
@@ -171,6 +174,9 @@ def _relax(md: ModelData, family: str, k: int, amount: float) -> str:
                                   f"{a} t",
         "module_build_limit": lambda: f"allow {a} more module(s) {g('module')} "
                                       f"({amount_text(rhs)} → {new_up})",
+        "service_floor": lambda: f"accept {a} t more of {g('end_use')}'s {g('element')} "
+                                 f"unmet{where} (lower its min_served_share of "
+                                 f"{g('value'):.0%})",
     }.get(family)
     return text() if text else f"relax {_describe_row(md, family, k)} by {a}"
 
