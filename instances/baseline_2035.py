@@ -473,5 +473,21 @@ BASELINE_README = [
     "Scenarios [assumed probabilities]: truce_holds 0.40, price_recovery 0.15 (2027Q1), "
     "annex61_lapse 0.20 (2026Q4), china_escalation 0.15 (2026Q2), malaysia_feed_cut 0.10 "
     "(2026Q1).",
+    "Candidate projects (modules sheet): capex and lead time, sourced or [EST]/[assumption]:",
+    "  MYS_Lynas_HRE_exp: capex sourced (MYR500M, Oct 2025), x 20 % US share; lead 2 yr [EST]; "
+    "decidable from 2025Q4 (announced Oct 2025).",
+    "  USA_Seadrift_mod / USA_Greenfield_mod: generic ex-China module, US$300M +-40 % and 3 / 6 "
+    "yr [EST] (instance-data §7).",
+    "  USA_EF_ph2: capex US$410M and timing sourced (Energy Fuels BFS Jan 2026: approval "
+    "mid-2027, commissioning Q1 2029 -> decidable 2027Q3, lead 1.5 yr).",
+    "  USA_MP_ramp: capex at Energy Fuels' implied US$80k per t NdPr/yr [EST]; lead 0.5 yr "
+    "[assumption].",
+    "  USA_Ucore_ph1 / ph2: timing sourced (Ucore/DoD 2025: 2,000 t/yr H2 2026, 7,500 t/yr 2027);"
+    " capex = public funding [assumption] / US$45k per t/yr [EST].",
+    "  CAN_SRC_exp (US$150M, 4 yr), CAN_Generic_mine (US$250M, 7 yr), VNM_VTRE_exp (US$1B, 5 yr,"
+    " x 20 %): [EST] (instance-data §7).",
+    "  VNM_DongPao_mine: size sourced (10,000 t REO/yr, 2014 licence; 3 yr construction); "
+    "US$300M and 5 yr [EST]; x 20 %.",
+    "  Eneabba is committed (FID 2022): existing capacity from 2027Q1, not a decision.",
     "Solve: supplyopt solve instances/ree_baseline.xlsx --mip-gap 0 --out runs/baseline",
 ]
