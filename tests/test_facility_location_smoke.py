@@ -56,5 +56,5 @@ def test_tiny_optima_agree():
     opened_ref = {f"S{i:03d}" for i in np.flatnonzero(ref[True][1][:len(p.fixed_usd)] > 0.5)}
     builds = run.tables["builds"]
     assert set(builds.loc[builds["count"] > 0.5, "site"]) == opened_ref
-    before, _, status = fl.solve_mip(fl.tool_lp(p, before=True), exact)
+    before, _, status, _ = fl.solve_mip(fl.tool_lp(p, before=True), exact)
     assert status == "Optimal" and before == pytest.approx(ref[True][0], rel=1e-9)
