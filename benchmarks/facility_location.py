@@ -27,12 +27,12 @@ Usage::
     python benchmarks/facility_location.py                 # small, medium, large; one run
     python benchmarks/facility_location.py small --seed 3 --write instances/fl_small.xlsx
 
-Prints, per size: the HiGHS MIP solve CPU time (one thread; wall time in the JSON) of the reference with aggregated capacity rows,
-of the reference with strong links, of the tool's model as ``supplyopt solve`` hands it to
-HiGHS, and of the tool's model as it was before the tightening (``≥`` demand rows, no
-``module_flow_link``); the ratios tool / reference within the run; and asserts that every
-optimum agrees (to the MIP gap). Every solve: same HiGHS options (``mip_rel_gap`` 1e-4, one
-thread, no time limit unless ``--time-limit``).
+Prints, per size, the CPU time of HiGHS's MIP solve (one thread; wall time in ``--json``): of
+the reference with aggregated capacity rows, of the reference with strong links, of the tool's
+model as ``supplyopt solve`` hands it to HiGHS, and of the tool's model as it was before the
+tightening (``≥`` demand rows, no ``module_flow_link``); the ratios tool / reference within the
+run; and asserts that every optimum agrees (to the MIP gap). Every solve: same HiGHS options
+(``mip_rel_gap`` 1e-4, one thread, no time limit unless ``--time-limit``).
 """
 
 from __future__ import annotations

@@ -127,7 +127,9 @@ def add_end_use_share_limit(m: pyo.ConcreteModel, md: ModelData) -> None:
               f_{n,a} \le 0
 
     where :math:`A_{u,E}` are the flows of the rule's elements into demand nodes of end use
-    *u*. Units: t per period. Dual ≤ 0 (USD per t of the left-hand side).
+    *u*. Deliveries equal demand served (``demand_balance`` is an equality), so the sum is what
+    the end use consumes: no surplus can dilute the share. Units: t per period. Dual ≤ 0 (USD
+    per t of the left-hand side).
     """
     index = _expand_rules(md, "end_use_limits", "max_share")
     terms = []
@@ -152,7 +154,9 @@ def add_diversification_cap(m: pyo.ConcreteModel, md: ModelData) -> None:
               f_{n,a} \le 0 \quad \forall n, r, e \in E_r, c
 
     One row per country that could supply (appears in the provenance of some flow into the end
-    use); an element ``*`` means each element separately. Units: t per period.
+    use); an element ``*`` means each element separately. The total is what the end use
+    consumes (deliveries equal demand served), so no surplus can dilute the cap. Units: t per
+    period.
     """
     rules = _expand_rules(md, "diversification_caps", "max_share")
     terms = []

@@ -45,10 +45,10 @@ def test_share_counts_only_what_is_consumed(kit):
 
     Duals (unique: the three flows are basic and positive, the offers' rows slack). The share
     row is ``0.75·f_CDy − 0.25·f_ADy − 0.25·f_ANd ≤ 0``; zero reduced costs:
-    ``100 − y_Dy − 0.75·y_s = 0``, ``1000 − y_Dy + 0.25·y_s = 0``, ``10 − y_Nd + 0.25·y_s = 0``
-    ⇒ ``y_s = −900``, ``y_Dy = 775``, ``y_Nd = −215``: one more tonne of Nd demand costs 10
-    and lets 0.25 t more Dy come from C (saving 225). A negative demand price is what the
-    equality can show and the ``≥`` row could not.
+    ``100 − y_Dy − 0.75·y_s = 0``, ``1000 − y_Dy + 0.25·y_s = 0``,
+    ``10 − y_Nd + 0.25·y_s = 0`` ⇒ ``y_s = −900``, ``y_Dy = 775``, ``y_Nd = −215``: one
+    more tonne of Nd demand costs 10 and lets 0.25 t more Dy come from C (saving 225). A negative
+    demand price is what the equality can show and the ``≥`` row could not.
     """
     s = _defence(kit)
     run = kit.solve(s)
