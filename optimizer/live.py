@@ -116,6 +116,8 @@ class LiveModel:
         Overrides of anything but the schema's overridable columns are refused by
         ``with_overrides`` (ScenarioError naming the run), as on the rebuild path.
         """
+        if any(ov.sheet == "settings" for ov in overrides):
+            return "a risk setting changes (the objective's columns and rows)"
         inst = with_overrides(self.inst, tuple(overrides))
         nodes = scenario_tree(inst)
         if [(n.period, n.parent, n.scenarios) for n in nodes] != \

@@ -278,8 +278,13 @@ def with_overrides(inst: Instance, overrides: tuple[Override, ...], label: str =
     as module capex can change too); a ``set`` is also added to every scenario, so that it wins
     over a scenario's own change of the same cell, while a ``scale`` composes with it (the
     scenario acts on the scaled base). An override with ``from_period`` is added to every
-    scenario and computed from the base value.
+    scenario and computed from the base value. Overrides of sheet ``settings`` (only
+    ``risk_weight`` and ``cvar_alpha``) change the instance's settings
+    (:func:`optimizer.risk_settings.apply_setting_overrides`).
     """
+    from optimizer.risk_settings import apply_setting_overrides
+
+    inst, overrides = apply_setting_overrides(inst, tuple(overrides), label)
     problems: list[Problem] = []
     for ov in overrides:
         try:

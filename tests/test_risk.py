@@ -225,3 +225,28 @@ def test_lambda_zero_is_todays_model_on_the_tutorial():
         if name.startswith("dual_"):
             a, b = base.tables[name], zero.tables[name]
             assert np.array_equal(a["shadow_price"].to_numpy(), b["shadow_price"].to_numpy())
+
+
+def test_risk_settings_as_run_overrides():
+    """A batch run or --set may change λ and α: settings:risk_weight:value=0.5 gives the λ = 0.5
+    plan (build, 500); a scale composes with the instance's λ (0.25 × 2 = 0.5); α = 1 or an
+    unknown setting is a ScenarioError naming the override; the live model declines such a run
+    (the objective's shape changes), so a batch rebuilds it."""
+    from optimizer.errors import ScenarioError
+    from optimizer.live import LiveModel
+    from optimizer.scenario import parse_override
+
+    inst = build_instance(sheets(None, 0.8))
+    options = SolveOptions(mip_rel_gap=0)
+    run = solve(inst, options, (parse_override("settings:risk_weight:value=0.5"),))
+    assert run.objective == pytest.approx(500.0) and built(run) == 1
+    assert run.summary()["risk"]["risk_weight"] == 0.5
+    scaled = solve(build_instance(sheets(0.25, 0.8)), options,
+                   (parse_override("settings:risk_weight:value*=2"),))
+    assert scaled.objective == pytest.approx(500.0)
+    for text in ("settings:cvar_alpha:value=1", "settings:discount_rate_per_year:value=0.1"):
+        with pytest.raises(ScenarioError) as exc:
+            solve(inst, options, (parse_override(text),))
+        assert text.split("=")[0].split(":")[1] in str(exc.value)
+    live = LiveModel(inst, options)
+    assert live.solve((parse_override("settings:risk_weight:value=0.5"),)) is None

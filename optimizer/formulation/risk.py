@@ -36,51 +36,21 @@ import pandas as pd
 
 from optimizer.formulation.data import ModelData
 from optimizer.formulation.rows import Terms, add_rows
+from optimizer.risk_settings import (  # noqa: F401  (re-exported: the settings live below)
+    DEFAULT_ALPHA,
+    apply_setting_overrides,
+    risk_settings,
+    with_risk,
+)
 
 if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
     import pyomo.environ as pyo
-
-DEFAULT_ALPHA = 0.9
-"""CVaR level when ``settings.cvar_alpha`` is blank: the worst 10 % of probability."""
 
 RISK_VARS = ("cvar_threshold_usd", "cvar_excess_usd")
 """η (one column, free) and z_s (one per scenario, ≥ 0), in USD; empty when λ = 0."""
 
 FREE_VARS = ("cvar_threshold_usd",)
 """Variable families without a lower bound of 0 (solve.compile_arrays reads this)."""
-
-
-def risk_settings(inst) -> tuple[float, float]:
-    """(λ, α) of ``inst``: ``settings.risk_weight`` (default 0) and ``cvar_alpha`` (0.9).
-
-    The validator has checked the cells (λ ∈ [0, 1], α ∈ (0, 1)); a value set in code with
-    :func:`with_risk` is checked there.
-    """
-    s = inst.settings
-    lam = float(str(s.get("risk_weight", 0) or 0).replace(" ", ""))
-    alpha = float(str(s.get("cvar_alpha", DEFAULT_ALPHA) or DEFAULT_ALPHA).replace(" ", ""))
-    return lam, alpha
-
-
-def with_risk(inst, risk_weight: float | None = None, cvar_alpha: float | None = None):
-    """``inst`` with λ and/or α replaced (None keeps the instance's); ValueError if out of range.
-
-    The CLI options ``--risk-weight`` and ``--cvar-alpha`` come through here: they win over
-    the workbook's settings, as every CLI value does.
-    """
-    from dataclasses import replace
-
-    settings = dict(inst.settings)
-    if risk_weight is not None:
-        if not (np.isfinite(risk_weight) and 0.0 <= risk_weight <= 1.0):
-            raise ValueError(f"--risk-weight {risk_weight:g}: expected a weight λ from 0 to 1")
-        settings["risk_weight"] = repr(float(risk_weight))
-    if cvar_alpha is not None:
-        if not (np.isfinite(cvar_alpha) and 0.0 < cvar_alpha < 1.0):
-            raise ValueError(f"--cvar-alpha {cvar_alpha:g}: expected a level α above 0 and "
-                             "below 1")
-        settings["cvar_alpha"] = repr(float(cvar_alpha))
-    return replace(inst, settings=settings)
 
 
 def index_risk_variables(md: ModelData) -> None:
@@ -158,3 +128,4 @@ def risk_objective(md: ModelData, coef: dict[str, np.ndarray]) -> dict[str, np.n
     out["cvar_threshold_usd"] = np.full(len(md.var_ix["cvar_threshold_usd"]), lam)
     out["cvar_excess_usd"] = lam * z["probability"].to_numpy(float) / (1.0 - alpha)
     return out
+
