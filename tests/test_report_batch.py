@@ -340,3 +340,11 @@ def test_run_report_in_batch_draws_with_the_shared_plotly(batch_dir, tmp_path):
     assert len(charts) >= 4
     empty = {k for k, inner in charts if "<svg" not in inner}
     assert not empty, empty
+
+
+def test_builds_decided_in_several_nodes_read_once():
+    """'1×A@P1' listed for two scenario nodes is one build decided in two nodes; B stays."""
+    from optimizer.report.batch_html import merge_builds
+
+    assert merge_builds("1×A@P1; 1×A@P1; 1×B@P2") == "1×A@P1 (in 2 scenario nodes); 1×B@P2"
+    assert merge_builds("1×B@P2") == "1×B@P2"

@@ -190,6 +190,26 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
+def merge_builds(text) -> str:
+    """A ``"; "``-joined builds list with each build once: an adaptive plan lists a build
+    decided separately in several scenario nodes once per node (``1×X@2027Q3; 1×X@2027Q3``),
+    which reads as several builds; it becomes ``1×X@2027Q3 (in 2 scenario nodes)``."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return text
+    parts = [p.strip() for p in str(text).split(";") if p.strip()]
+    counts: dict[str, int] = {}
+    for p in parts:
+        counts[p] = counts.get(p, 0) + 1
+    return "; ".join(p if n == 1 else f"{p} (in {n} scenario nodes)" for p, n in counts.items())
+
+
+def _merged(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its ``builds`` column shown by :func:`merge_builds`."""
+    if "builds" not in df or df.empty:
+        return df
+    return df.assign(builds=[merge_builds(x) for x in df["builds"]])
+
+
 def _elements(df: pd.DataFrame, focus: str) -> list[str]:
     """Elements with a focus-share column, in column order."""
     pre = f"{focus}_share_"
@@ -293,7 +313,7 @@ def _run_name_notes(batch: SavedBatch) -> list:
 
 def runs_section(batch: SavedBatch) -> Section:
     """The comparison table (status, cost, builds, unmet, focus share, HHI), failed rows marked."""
-    s = batch.summary.copy()
+    s = _merged(batch.summary.copy())
     els = _elements(s, batch.focus)
     s["outputs"] = _links(batch)
     cols = [Column("run", "run"), Column("outputs", "run outputs", "html"),
@@ -542,7 +562,7 @@ def measures_section(a: SavedAnalysis) -> Section:
                           caption="Every measure (blank: a solve it needs failed)",
                           highlight=[v is None or pd.isna(v) for v in m["value_usd"]]
                           if "value_usd" in m else None)]
-    ws = a.table("wait_and_see")
+    ws = _merged(a.table("wait_and_see"))
     if len(ws):
         blocks.append(Table(ws, [Column("scenario", "scenario"),
                                  Column("probability", "probability", "pct"),
@@ -602,7 +622,7 @@ def resilience_section(a: SavedAnalysis) -> Section | None:
     plans, perf = a.table("resilience_plans"), a.table("plan_performance")
     if plans.empty and perf.empty:
         return None
-    blocks: list = [Table(plans, [
+    blocks: list = [Table(_merged(plans), [
         Column("plan", "plan"), Column("status", "status"),
         Column("planned_expected_cost_usd", "planned expected cost (USD)", "usd"),
         Column("expected_cost_in_model_usd", "expected cost in the full model (USD)", "usd"),
@@ -785,8 +805,8 @@ def findings_sentences(a: SavedAnalysis) -> list[str]:
     if len(plans) and "plan" in plans:
         r = plans[plans["plan"].astype(str) == "resilient"]
         if len(r):
-            builds = r["builds"].iloc[0] if "builds" in r and pd.notna(r["builds"].iloc[0]) \
-                and str(r["builds"].iloc[0]) else "nothing"
+            builds = merge_builds(r["builds"].iloc[0]) if "builds" in r and pd.notna(
+                r["builds"].iloc[0]) and str(r["builds"].iloc[0]) else "nothing"
             out.append(f"The resilient plan builds {builds} (capex + fixed O&M "
                        f"{usd(r['capex_usd'].iloc[0])}, discounted); its expected discounted "
                        f"cost is {usd(rp)}.")
