@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.atomic import atomic_file, umask as _umask  # noqa: F401  (re-export)
+from optimizer.atomic import atomic_file  # noqa: F401  (re-export)
+from optimizer.atomic import umask as _umask
 from optimizer.out_folder import (OutputFolderError, check_batch_folder, check_renderable,
                                   check_replaceable, register_files, write_marker)
 

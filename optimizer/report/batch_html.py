@@ -37,7 +37,7 @@ from optimizer.report.components import (
     Table,
     render_page,
 )
-from optimizer.report.figures import FONT, PALETTE
+from optimizer.report.figures import FONT
 from optimizer.report.fmt import join, tonnes, usd
 from optimizer.report.html import slug
 from optimizer.report.palette import HHI_HIGHLY_CONCENTRATED, NEUTRAL, aligned_axes, series_colour
@@ -417,7 +417,8 @@ def sweep_figure(curve: pd.DataFrame, focus: str, els: list[str],
                              name="cost", marker_color=series_colour(0), hovertemplate=hover,
                              showlegend=False), 1, 1)
     fig.add_trace(go.Scatter(x=x, y=_num(ok["unmet_t"]),
-                             mode="lines+markers", name="unmet demand", marker_color=series_colour(3),
+                             mode="lines+markers", name="unmet demand",
+                             marker_color=series_colour(3),
                              hovertemplate=hover, showlegend=False), 1, 2)
     for i, el in enumerate(els):
         col = f"{focus}_share_{el}"
@@ -930,7 +931,6 @@ def write_analysis_report(folder: str | Path, plotly_src: str | None = None) -> 
     """
     from optimizer.atomic import atomic_file
     from optimizer.report.excel_analysis import write_analysis_workbook
-
     from optimizer.report.shared_js import PLOTLY_FILE
 
     folder = Path(folder)

@@ -139,7 +139,6 @@ def build_timeline(run: SavedRun) -> go.Figure | None:
     pos = {p: i for i, p in enumerate(per)}
     end = len(per)
     scale, unit = (1e6, "USD million") if d["capex_usd"].max() >= 1e5 else (1, "USD")
-    scen = facts.scenario_names(run)
     labels = []
     for r in d.itertuples():
         cond = "" if r.kind != "contingent" else \
@@ -164,7 +163,6 @@ def build_timeline(run: SavedRun) -> go.Figure | None:
     _layout(fig, "Build plan: decided (◆), then online to the end of the horizon",
             160 + 44 * len(d))
     fig.update_layout(showlegend=False)
-    del scen
     return fig
 
 

@@ -395,8 +395,8 @@ def appendix_section(run: SavedRun) -> Section:
 def report_sections(run: SavedRun) -> list[Section]:
     """Every section of the single-run report, in reading order."""
     return [summary_section(run), builds_section(run), cost_section(run), flows_section(run),
-            map_section(run), concentration_section(run), scenarios_section(run), prices_section(run),
-            appendix_section(run)]
+            map_section(run), concentration_section(run), scenarios_section(run),
+            prices_section(run), appendix_section(run)]
 
 
 def render_report(run: SavedRun, plotly_src: str | None = None) -> str:

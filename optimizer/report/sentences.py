@@ -292,7 +292,8 @@ def decision_sentences(run: SavedRun) -> list[str]:
     out = []
     now = d[d["kind"] == "now"]
     if len(now):
-        out.append(f"Decide now ({first}): build {join([_build_item(r) for r in now.itertuples()])}.")
+        items = join([_build_item(r) for r in now.itertuples()])
+        out.append(f"Decide now ({first}): build {items}.")
     elif len(d):
         out.append("Nothing needs to be started now: every build below waits for a later "
                    "decision point.")
