@@ -25,9 +25,9 @@ def test_country_colour_follows_the_sorted_country_list():
 
 
 def test_sankeys_of_two_elements_agree_on_country_colours(tmp_path):
-    """The micro-instance (test_report_sentences) has one element; two of its Sankeys drawn for
-    the same run, and the colour of CN in each, must be the instance's colour for CN (sorted
-    AU, CN, US → the second muted colour)."""
+    """In the micro-instance (test_report_sentences; countries AU, CN, US) a Sankey node takes
+    its country's colour from the whole sorted list, not from the countries of that chart: CN
+    is the second muted colour and US the third, though the chart has no AU-processed node."""
     from test_report_sentences import solve_micro
 
     from optimizer.report import figures
