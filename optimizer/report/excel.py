@@ -39,7 +39,8 @@ SHEET_ORDER = ["summary", "cost_breakdown", "builds", "scenario_costs", "unmet_d
 
 DESCRIPTIONS = {
     "summary": "Run facts (status, cost, solver) and the executive summary.",
-    "cost_breakdown": "Expected discounted cost by component; rows sum to the objective.",
+    "cost_breakdown": "Expected discounted cost by component; rows sum to the objective. "
+                      "'penalty' is the lost value of unmet demand (USD/t of each demand).",
     "builds": "Modules built: site, online period, capacity added, capex.",
     "candidates": "Every candidate module, built or not, with its capex per tonne of capacity.",
     "scenario_costs": "Discounted cost of the plan and unmet demand if each scenario happens.",
