@@ -204,7 +204,8 @@ def compile_model(m, md) -> CompiledModel:
     cols = [where[id(v)] for v in repn.columns]
     col_family = [c[0] for c in cols]
     col_index = np.fromiter((c[1] for c in cols), dtype=np.int64, count=len(cols))
-    lower = np.array([0.0 if v.lb is None else v.lb for v in repn.columns], dtype=float)
+    # No lower bound is -inf (the CVaR threshold η is free; every other family is ≥ 0).
+    lower = np.array([-np.inf if v.lb is None else v.lb for v in repn.columns], dtype=float)
     upper = np.array([np.inf if v.ub is None else v.ub for v in repn.columns], dtype=float)
     integer = np.array([v.is_integer() for v in repn.columns], dtype=bool)
     row_family = [c.parent_component().local_name for c, _ in repn.rows]

@@ -250,3 +250,34 @@ def test_risk_settings_as_run_overrides():
         assert text.split("=")[0].split(":")[1] in str(exc.value)
     live = LiveModel(inst, options)
     assert live.solve((parse_override("settings:risk_weight:value=0.5"),)) is None
+
+
+def test_pyomo_path_equals_array_path_with_risk_and_floors():
+    """The Pyomo model and the array path give the same matrix, costs and bounds with λ > 0
+    (η free: lower bound −inf on both paths) and a service floor, on tests/test_backends.py's
+    two-scenario instance."""
+    import copy as copy_
+
+    from optimizer.io.frames import raw_from_frames
+    from optimizer.io.validate import validate
+    from optimizer.solve import compile_model
+    from tests.test_backends import FRAMES, _entries
+
+    frames = copy_.deepcopy(FRAMES)
+    frames["settings"] = [{"setting": "risk_weight", "value": "0.4"},
+                          {"setting": "cvar_alpha", "value": "0.7"}]
+    frames["service_levels"] = [{"end_use": "ev", "element": "*", "min_served_share": 0.5}]
+    m, md = build_model(validate(raw_from_frames(frames), "<risk>"), pyomo=True)
+    ref, fast = compile_model(m, md), compile_arrays(md)
+    assert len(md.con_ix["cvar_excess"]) == 2 and len(md.con_ix["service_floor"]) > 0
+    a, b = _entries(ref), _entries(fast)
+    assert set(a) == set(b)
+    assert all(a[k] == pytest.approx(b[k], rel=1e-12) for k in a)
+    for attr in ("col_cost_", "col_lower_"):
+        ra = {(ref.col_family[j], int(ref.col_index[j])): v
+              for j, v in enumerate(np.asarray(getattr(ref.lp, attr)))}
+        fa = {(fast.col_family[j], int(fast.col_index[j])): v
+              for j, v in enumerate(np.asarray(getattr(fast.lp, attr)))}
+        assert all(ra[k] == pytest.approx(fa[k]) for k in ra), attr
+    eta = [j for j in range(fast.lp.num_col_) if fast.col_family[j] == "cvar_threshold_usd"]
+    assert len(eta) == 1 and np.asarray(fast.lp.col_lower_)[eta[0]] == -np.inf
