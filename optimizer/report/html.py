@@ -323,8 +323,8 @@ def prices_section(run: SavedRun) -> Section:
             cap["capacity_value_usd_per_t"], cap["capex_usd_per_t"], cap["site"])])
     top = [say.group_sentence(r, scen) for r in facts.constraint_groups(run, "limits")
            .head(5).to_dict("records")]
-    blocks = _mip_note(run) + [
-        Paragraphs(top, heading="The five most valuable limits") if top else Paragraphs([]),
+    blocks = _mip_note(run) + (
+        [Paragraphs(top, heading="The five most valuable limits")] if top else []) + [
         Table(lim, PRICE_COLS,
               caption=f"Binding capacity and policy limits, most valuable first ({len(lim)} "
                       f"constraints binding in {n_rows} period/scenario rows)",
