@@ -48,11 +48,14 @@ def atomic_file(path: str | Path, durable: bool = False):
         if durable:
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+        # A marked run folder lists what it holds. Listed before the rename: a kill between
+        # the two leaves the marker naming an absent file (harmless), never a file of the
+        # tool's that the marker does not name (which would make the folder look foreign).
+        register_files(path.parent, [path.name])
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    register_files(path.parent, [path.name])  # a marked run folder lists what it holds
     if durable:
         try:
             dfd = os.open(path.parent, os.O_RDONLY)
