@@ -349,8 +349,9 @@ def report(
 
     def go():
         check_renderable(run_dir)  # only the tool's own folders: never overwrite a user's file
-        render_run_outputs(run_dir, parallel=True)
+        # Listed first: interrupted mid-render, the folder must still read as the tool's own.
         register_files(run_dir, ["results.xlsx", "report.html"])
+        render_run_outputs(run_dir, parallel=True)
         typer.echo(f"rendered {run_dir}")
     run_guarded(go, debug)
 
