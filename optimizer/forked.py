@@ -176,32 +176,31 @@ def in_child(fn, stats: dict | None = None):
 class Started:
     """A child started by :func:`start`, running while the caller goes on.
 
-    Call :meth:`result` to wait for what it returned, or :meth:`stop` to kill it; one of the
-    two must be called (a ``try``/``finally`` around the caller's work). Unlike
-    :func:`in_child`, a child that failed gives ``None`` (its error in :attr:`error`): the
-    caller has a slower way to the same answer.
+    Read what it sends with :meth:`result` (one message per call), or kill it with
+    :meth:`stop`; ``stop`` must be called in the end (a ``try``/``finally`` around the
+    caller's work, or a finaliser). Unlike :func:`in_child`, a child that failed gives
+    ``None`` (its error in :attr:`error`): the caller has a slower way to the same answer.
     """
 
     def __init__(self, pid: int, r: int):
-        self.pid, self._r, self.error = pid, r, None
-        self.private_mb = None
+        self.pid, self.error, self.private_mb = pid, None, None
+        self.handed_over = False  # the caller's note: someone else will stop it
+        self._file = os.fdopen(r, "rb")
 
     def result(self):
-        """Wait for the child; what ``fn`` returned (as it reads back from JSON), or None."""
-        if self.pid is None:
+        """Wait for the child's next message: what it sent (read back from JSON), or None.
+
+        None also when the child failed or ended before sending it (then :attr:`error`).
+        """
+        if self._file is None or self.error is not None:
             return None
         try:
-            with os.fdopen(self._r, "rb", closefd=False) as f:
-                raw = f.read()
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = None
+            line = self._file.readline()
         except BaseException:
             self.stop()
             raise
-        finally:
-            self._close()
-        msg = json.loads(raw) if raw else {"ok": False, "error": (
-            f"the child process ended without a verdict (wait status {status})")}
+        msg = json.loads(line) if line else {"ok": False, "error": (
+            "the child process ended without sending a result")}
         if not msg["ok"]:
             self.error = msg["error"]
             return None
@@ -209,35 +208,64 @@ class Started:
         return msg.get("result")
 
     def stop(self) -> None:
-        """Kill the child if it still runs (its result is not wanted)."""
+        """Kill the child if it still runs and reap it (nothing more is wanted from it)."""
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
-            except ChildProcessError:
+            except (ChildProcessError, ProcessLookupError):
                 pass
             self.pid = None
-        self._close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
-    def _close(self) -> None:
-        if self._r is not None:
-            os.close(self._r)
-            self._r = None
+
+def _streaming_child(fn, w: int) -> None:
+    """Body of a :func:`start` child: one JSON line per result of ``fn``, then exit."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
+
+        def send(msg):
+            data = (json.dumps(msg, default=_plain) + "\n").encode()
+            while data:
+                data = data[os.write(w, data):]
+        try:
+            results = fn()
+            if not hasattr(results, "__next__"):  # one result, not a generator
+                results = iter((results,))
+            for result in results:
+                send({"ok": True, "result": result, "private_mb": _private_mb()})
+            code = 0
+        except BaseException as exc:  # reported to the parent, which falls back
+            send({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        os._exit(code)  # no atexit handlers, no buffered-output flush: the parent's
 
 
 def start(fn) -> Started:
     """Run ``fn()`` in a forked child and return at once; see :class:`Started`.
 
-    The child is the same as :func:`in_child`'s (ignores Ctrl-C, dies with its parent,
-    reports through a pipe).
+    ``fn`` returns one result, or is a generator: each result it yields is sent as soon as
+    it is ready (read them in turn with :meth:`Started.result`). The child is otherwise as
+    :func:`in_child`'s: it ignores Ctrl-C and dies with its parent.
     """
     r, w = os.pipe()
-    with _ctrl_c_held():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # see in_child
-            pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            _child(fn, w)  # never returns
-        os.close(w)
+    pid = None
+    try:
+        with _ctrl_c_held():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # see in_child
+                pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                _streaming_child(fn, w)  # never returns
+    except BaseException:
+        os.close(r)
+        raise
+    finally:
+        if pid != 0:
+            os.close(w)
     return Started(pid, r)

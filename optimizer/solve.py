@@ -55,6 +55,10 @@ class SolveOptions:
     mip_rel_gap: float = 1e-4  # HiGHS's default; tests pass 0 for exact optima
     threads: int | None = None
     lp_algorithm: str = "choose"  # LP_ALGORITHMS; a MIP uses it for its fixed-LP re-solve only
+    # A MIP's fixed LP (shadow prices): "auto" starts it from the LP relaxation, solved in a
+    # forked child alongside the MIP when solve(parallel=True) has a spare core
+    # (optimizer/solve_fixed_lp.py); "cold" from nothing (or a previous run's basis).
+    fixed_lp_start: str = "auto"
     duals: bool = True  # fixed-LP re-solve after a MIP, ranging
     allow_nonoptimal: bool = False  # accept a time-limited feasible plan (with its gap)
     verbose: bool = False
@@ -480,7 +484,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         h.setBasis(prev.getBasis())
         warm = "basis"
     relaxation = None
-    if is_mip and options.duals and concurrent and \
+    if is_mip and options.duals and concurrent and options.fixed_lp_start == "auto" and \
             not same_shape(getattr(warm_start, "lp_highs", None)):
         from optimizer.solve_fixed_lp import start_relaxation
 
@@ -492,7 +496,7 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         return _after_solve(md, compiled, options, h, is_mip, warm, warm_start, relaxation,
                             times, ranging)
     finally:
-        if relaxation is not None:
+        if relaxation is not None and not relaxation.handed_over:
             relaxation.stop()
 
 
@@ -556,6 +560,10 @@ def _after_solve(md, compiled, options, h, is_mip, warm, warm_start, relaxation,
             lp_h.setOptionValue("solver", "simplex")  # ranging needs a basis: 0 iterations
             run_highs(lp_h)
         outcome.warm_start = warm
+        if warm == "relaxation_basis":
+            from optimizer.solve_fixed_lp import hand_status_quo_to
+
+            hand_status_quo_to(lp_h, relaxation)  # the child solves the status quo next
         read_shadow_prices(md, compiled, lp_h, outcome, "fixed_lp" if is_mip else "lp",
                            ranging=ranging)
         times["duals"] = time.perf_counter() - t0
@@ -577,10 +585,20 @@ def resolve_builds(md, compiled: CompiledModel, lp_h, counts) -> SolveOutcome:
 
     Only the bounds of the build columns change, so HiGHS starts from the optimal basis it
     holds (dual simplex warm start): far cheaper than solving the fixed LP again from scratch.
-    Values only (no shadow prices). ``lp_h`` is changed in place.
+    Values only (no shadow prices). ``lp_h`` is changed in place. The status quo (every
+    count 0) of a fixed LP that started from the relaxation's basis comes from the child
+    that solved the relaxation, which went on to it (:mod:`optimizer.solve_fixed_lp`).
     """
     ints = compiled.integer_cols
     values = np.round(np.asarray(counts, dtype=float))[compiled.col_index[ints]]
+    child = getattr(lp_h, "status_quo_child", None)
+    if child is not None and not values.any():
+        from optimizer.solve_fixed_lp import status_quo_outcome
+
+        lp_h.status_quo_child = None
+        outcome = status_quo_outcome(md, compiled, child)
+        if outcome is not None:
+            return outcome
     t0 = time.perf_counter()
     lp_h.changeColsBounds(len(ints), ints.astype(np.int32), values, values)
     run_highs(lp_h)

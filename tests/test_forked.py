@@ -119,10 +119,15 @@ def test_verification_in_a_child_gives_the_same_run(baseline):
     """``solve(parallel=True)`` verifies in a forked child while HiGHS ranges.
 
     Same tables (shadow-price ranges included) and the same verdict as verifying in turn.
+    Both fixed LPs start cold: parallel=True would otherwise start the MIP's fixed LP from
+    the LP relaxation's basis, and this baseline's degenerate rows could then take other
+    (equally optimal) prices and ranges (tests/test_solve_fixed_lp.py).
     """
     from optimizer.api import solve
+    from optimizer.solve import SolveOptions
 
-    serial, forked_run = solve(baseline), solve(baseline, parallel=True)
+    cold = SolveOptions(fixed_lp_start="cold")
+    serial, forked_run = solve(baseline, cold), solve(baseline, cold, parallel=True)
     assert sorted(serial.tables) == sorted(forked_run.tables)
     for name, df in serial.tables.items():
         assert df.equals(forked_run.tables[name]), name

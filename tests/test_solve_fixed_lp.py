@@ -46,6 +46,25 @@ def test_fixed_lp_from_the_relaxation_basis_gives_the_hand_derived_duals(kit):
 
 
 @needs_fork
+def test_the_child_solves_the_status_quo_too(kit):
+    """No builds at all: plant P has no capacity, so all 6 + 10 + 16 = 32 t Nd are bought at
+    100: 3,200 (the "nothing" plan of test_expansion's table). The child sends it after the
+    basis; the parent's fixed LP keeps the plan's builds (it was not re-solved with 0)."""
+    run = solve(kit.instance(_sheets(kit)), SolveOptions(mip_rel_gap=0), parallel=True)
+    assert run.outcome.warm_start == "relaxation_basis"
+    summary = run.tables["status_quo_summary"].iloc[0]
+    assert summary["status"] == "optimal"
+    assert summary["objective_usd"] == pytest.approx(3200, rel=1e-6)
+    assert summary["unmet_t"] == pytest.approx(0, abs=1e-9)
+    # The fixed LP still holds the plan's builds (one small, one big: counts summing to 2);
+    # re-solved for the status quo in the parent, they would all be 0.
+    fixed = run.outcome.lp_highs.getLp()
+    ints = compile_arrays(run.model_data).integer_cols
+    assert np.asarray(fixed.col_lower_)[ints].sum() == 2
+    assert np.asarray(fixed.col_upper_)[ints].sum() == 2
+
+
+@needs_fork
 def test_a_failed_relaxation_falls_back_to_the_cold_fixed_lp(kit, monkeypatch):
     """The child raises: no start, the fixed LP is solved from nothing, prices unchanged."""
     import optimizer.solve_fixed_lp as sfl
@@ -55,6 +74,15 @@ def test_a_failed_relaxation_falls_back_to_the_cold_fixed_lp(kit, monkeypatch):
 
     monkeypatch.setattr(sfl, "solve_relaxation", broken)  # the forked child inherits it
     run = solve(kit.instance(_sheets(kit)), SolveOptions(mip_rel_gap=0), parallel=True)
+    assert run.outcome.warm_start is None
+    _check_duals(kit, run)
+
+
+@needs_fork
+def test_fixed_lp_start_cold_keeps_the_child_away(kit):
+    """SolveOptions(fixed_lp_start="cold") with parallel=True: no relaxation, same prices."""
+    run = solve(kit.instance(_sheets(kit)), SolveOptions(mip_rel_gap=0, fixed_lp_start="cold"),
+                parallel=True)
     assert run.outcome.warm_start is None
     _check_duals(kit, run)
 
@@ -88,7 +116,7 @@ def test_relaxation_lp_frees_the_builds_and_keeps_the_fixed_lps_rows(kit):
                           np.asarray(fixed.col_upper_)[others])
     assert np.array_equal(np.asarray(relaxed.row_lower_), np.asarray(fixed.row_lower_))
     assert np.array_equal(np.asarray(relaxed.row_upper_), np.asarray(fixed.row_upper_))
-    basis = solve_relaxation(compiled, SolveOptions())
+    basis = next(solve_relaxation(compiled, SolveOptions()))
     assert len(basis["col"]) == compiled.lp.num_col_
     assert len(basis["row"]) == compiled.lp.num_row_
     assert sum(s == 1 for s in basis["col"] + basis["row"]) == compiled.lp.num_row_  # kBasic
