@@ -522,7 +522,8 @@ def decisions(run: SavedRun) -> pd.DataFrame:
       each scenario's node, but in all of them: a robust build whose commitment can wait until
       the scenario is known), or ``contingent`` (only in some scenarios);
     - ``capex_usd`` (undiscounted, per decision) and ``expected_capex_usd`` (Σ probability ×
-      discounted capex charged, when the table has it).
+      discounted capex charged in the horizon: the table's ``expected_capex_usd``, or for an
+      older run its ``capex_in_horizon_usd`` × probability).
 
     Runs saved before adaptive builds have no decision columns: every build is then a
     here-and-now decision (kind ``now``, probability 1), as those runs were solved.
@@ -548,6 +549,10 @@ def decisions(run: SavedRun) -> pd.DataFrame:
         contingent=b["contingent"].astype(str).str.lower().isin(["true", "1"])
         if adaptive else False)
     charged = next((c for c in ("expected_capex_usd", "charged") if c in b.columns), None)
+    if charged is None and "capex_in_horizon_usd" in b.columns:  # a run saved before the tree
+        b = b.assign(_charged=pd.to_numeric(b["capex_in_horizon_usd"], errors="coerce")
+                     * b["probability"])
+        charged = "_charged"
     rows = []
     keys = ["module", "site", "country", "decision_period", "online_period"]
     for k, g in b.groupby(keys, sort=False):
