@@ -93,6 +93,9 @@ def rich_frames() -> dict:
         "end_use_limits": [dict(country="CN", basis="either", end_use="defence", max_t=0),
                            dict(country="CN", basis="processed", end_use="ev", max_share=0.6)],
         "diversification_caps": [dict(end_use="ev", basis="processed", max_share=0.7)],
+        # A floor of 0 changes no optimum (unmet ≤ demand holds anyway) but gives the
+        # verifier's service_floor family rows to check.
+        "service_levels": [dict(end_use="ev", element="*", min_served_share=0.0)],
         "scenarios": [dict(scenario="base", probability=0.6),
                       dict(scenario="cn_cut", probability=0.4)],
         "scenario_changes": [
