@@ -190,6 +190,7 @@ def solve(
     from optimizer import forked
     from optimizer.api import load_instance
     from optimizer.api import solve as solve_instance
+    from optimizer.instance import Override
     from optimizer.output import check_replaceable, write_failure, write_run
     from optimizer.solve import SolveOptions
 
@@ -199,14 +200,16 @@ def solve(
             spin.set("reading")
             inst = load_instance(instance, times)
             _warnings(inst, quiet)
-            if risk_weight is not None or cvar_alpha is not None:
-                from optimizer.formulation.risk import with_risk
-
-                inst = with_risk(inst, risk_weight, cvar_alpha)  # ranges checked at parse time
             options = SolveOptions(solver=solver, time_limit_s=time_limit, mip_rel_gap=mip_gap,
                                    threads=threads, lp_algorithm=lp_algorithm,
                                    allow_nonoptimal=allow_nonoptimal)
-            overrides = parse_set(set_)
+            # λ and α travel as overrides of sheet settings: recorded in summary.json (so
+            # `supplyopt verify` re-applies them) and part of the default folder's name.
+            overrides = parse_set(set_) + tuple(
+                Override("settings", (name,), "value", float(value), source=f"--{flag}")
+                for name, flag, value in (("risk_weight", "risk-weight", risk_weight),
+                                          ("cvar_alpha", "cvar-alpha", cvar_alpha))
+                if value is not None)
             target = out or default_run_folder(inst.name, overrides)
             check_replaceable(target)  # before solving: a refusal costs the user no wait
             spin.set("solving")

@@ -281,3 +281,30 @@ def test_pyomo_path_equals_array_path_with_risk_and_floors():
         assert all(ra[k] == pytest.approx(fa[k]) for k in ra), attr
     eta = [j for j in range(fast.lp.num_col_) if fast.col_family[j] == "cvar_threshold_usd"]
     assert len(eta) == 1 and np.asarray(fast.lp.col_lower_)[eta[0]] == -np.inf
+
+
+def test_cli_risk_options_are_recorded_and_reverified(tmp_path):
+    """`solve --risk-weight 0.5 --cvar-alpha 0.5` on the adaptive tutorial: the plan of
+    instances/README.md (calm 18 M, cut 21 M, E = 19.5 M) stays optimal, the objective is
+    0.5 × 19.5 M + 0.5 × 21 M = 20.25 M (CVaR_0.5 = the worst half = cut's 21 M); the options
+    are recorded as overrides, so `supplyopt verify` re-applies them and passes."""
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    path = Path(__file__).resolve().parents[1] / TUTORIAL
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["solve", str(path), "--out", str(out), "--no-report", "-q",
+                                   "--risk-weight", "0.5", "--cvar-alpha", "0.5"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["objective_usd"] == pytest.approx(20_250_000.0, rel=1e-9)
+    risk = summary["risk"]
+    assert (risk["expected_cost_usd"], risk["var_usd"], risk["cvar_usd"]) == pytest.approx(
+        (19_500_000.0, 18_000_000.0, 21_000_000.0), rel=1e-9)
+    assert len(summary["override_cells"]) == 2
+    again = CliRunner().invoke(app, ["verify", str(out)])
+    assert again.exit_code == 0, again.output
