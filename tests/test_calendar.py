@@ -108,3 +108,14 @@ def test_negative_lead_time_is_refused():
     with pytest.raises(InputError) as err:
         build_instance(s)
     assert "sheet 'modules', row 2, column 'lead_time_years'" in str(err.value)
+
+
+def test_a_module_that_can_never_be_online_is_refused():
+    """Two quarters and a one-year lead time: decided in Q1 it would be online after the
+    horizon; the row is an error naming the lead time's cell."""
+    s = sheets([("Q1", 0.25), ("Q2", 0.25)])
+    s["modules"][0]["lead_time_years"] = 1
+    with pytest.raises(InputError) as err:
+        build_instance(s)
+    assert "sheet 'modules', row 2, column 'lead_time_years'" in str(err.value)
+    assert "after the horizon" in str(err.value)

@@ -63,3 +63,40 @@ def period_calendar(tables: dict, settings: dict, file: str | None, out) -> tupl
         factors.append(sum(part) / n)
         k += n
     return tuple(slots), tuple(slot_disc), tuple(factors)
+
+
+def check_module_timing(tables: dict, slots: tuple[int, ...], settings: dict,
+                        file: str | None, out) -> None:
+    """Flag candidate modules that can never be online inside the horizon.
+
+    A module decided at the start of its earliest decision period comes online
+    ``lead_time_years`` later; if that is after the last period starts, no decision is offered
+    and the row cannot matter: an error naming the cell, since it is almost always a typo
+    in the lead time or the decision period (or a horizon that is too short for the project;
+    set its max_count to 0 to keep it as a reference).
+    """
+    mods = tables.get("modules")
+    if mods is None or mods.empty:
+        return
+    periods = list(tables["periods"]["period"])
+    pos = {p: i for i, p in enumerate(periods)}
+    per_year = float(settings.get("periods_per_year", 4.0))
+    start = [0]
+    for n in slots[:-1]:
+        start.append(start[-1] + n)
+    last_start = start[-1]
+    for row, first, lead, mod, most in zip(
+            mods.index, mods.get("earliest_decision_period", []), mods.get("lead_time_years", []),
+            mods["module"], mods["max_count"]):
+        if most == 0:
+            continue  # switched off on purpose (kept for reference, e.g. a later horizon)
+        d0 = 0 if first is None or first not in pos else pos[first]
+        due = start[d0] + float(lead or 0.0) * per_year
+        if due > last_start + SLOT_TOLERANCE:
+            column = "lead_time_years" if lead else "earliest_decision_period"
+            value = lead if lead else first
+            out.add("modules", row, column, value,
+                    f"a lead time and earliest decision period that let module {mod} come online "
+                    f"by the last period, {periods[-1]} (decided in {periods[d0]}, it would be "
+                    f"online {float(lead or 0):g} year(s) later, after the horizon ends)",
+                    file=file)

@@ -604,9 +604,10 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
     if not out.has_errors:
         _check_network(tables, kinds, files, out)
     settings = _settings(tables, files, out)
-    from optimizer.io.calendar import period_calendar
+    from optimizer.io.calendar import check_module_timing, period_calendar
 
     slots, slot_disc, factors = period_calendar(tables, settings, files.get("periods"), out)
+    check_module_timing(tables, slots, settings, files.get("modules"), out)
     scenarios = _scenarios(tables, files, out)
     if out.has_errors:
         raise InputError(out.all())
