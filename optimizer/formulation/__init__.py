@@ -70,8 +70,15 @@ OBJECTIVE_READS = ("elements", "mines", "plants", "traders", "stockpiles", "dema
                    "demand_quantities", "lanes", "tariffs", "modules")
 """Sheets whose overridable columns enter the objective (costs, prices, tariffs, capex)."""
 
-CONSTRAINT_FAMILIES = tuple(name for name, _, _ in FAMILIES if name not in IMPLIED_FAMILIES)
-"""Constraint families in model order, implied ones left out; shadow-price tables use these."""
+OBJECTIVE_FAMILIES = ("cvar_excess",)
+"""Rows that define the objective, not requirements (mean-CVaR, optimizer/formulation/risk.py):
+their duals are the CVaR's weights on the scenarios, reported as the ``risk`` table's
+risk-adjusted probabilities instead of a ``dual_`` table."""
+
+CONSTRAINT_FAMILIES = tuple(name for name, _, _ in FAMILIES
+                            if name not in IMPLIED_FAMILIES + OBJECTIVE_FAMILIES)
+"""Constraint families in model order, implied and objective ones left out; shadow-price
+tables use these."""
 
 
 def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel | None", ModelData]:
@@ -96,5 +103,5 @@ def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel 
     return m, md
 
 
-__all__ = ["CONSTRAINT_FAMILIES", "FAMILIES", "IMPLIED_FAMILIES", "OBJECTIVE_READS", "ModelData",
-           "build_model"]
+__all__ = ["CONSTRAINT_FAMILIES", "FAMILIES", "IMPLIED_FAMILIES", "OBJECTIVE_FAMILIES",
+           "OBJECTIVE_READS", "ModelData", "build_model"]
