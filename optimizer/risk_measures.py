@@ -67,7 +67,8 @@ def risk_table(md, out, costs: pd.DataFrame) -> pd.DataFrame:
 
 def risk_summary(inst, risk: pd.DataFrame | None) -> dict:
     """The fields of summary.json's ``risk``: λ, α, E[cost], VaR_α, CVaR_α and the objective
-    (1 − λ) E + λ CVaR they give, in USD."""
+    (1 − λ) E + λ CVaR they give, in USD.
+    """
     from optimizer.formulation.risk import risk_settings
 
     lam, alpha = risk_settings(inst)

@@ -88,14 +88,17 @@ def sheets(lam=None, alpha=None, **extra) -> dict:
 
 
 def run_at(lam, alpha=0.8):
+    """Solve the instance at λ, α exactly (MIP gap 0)."""
     return solve(build_instance(sheets(lam, alpha)), SolveOptions(mip_rel_gap=0))
 
 
 def built(run) -> int:
+    """Modules the plan builds."""
     return int(run.tables["builds"]["count"].sum()) if len(run.tables["builds"]) else 0
 
 
 def risk_row(run, scenario) -> dict:
+    """The ``risk`` table row of ``scenario``."""
     return one_row(run, "risk", scenario=scenario)
 
 
@@ -184,7 +187,8 @@ def test_risk_neutral_duals_are_the_probabilities():
 
 def test_verifier_catches_a_wrong_risk_objective():
     """The verifier compares the solver's objective with (1 − λ) E + λ CVaR = 460 at λ = 0.25:
-    a report of the expected cost (280) instead is flagged."""
+    a report of the expected cost (280) instead is flagged.
+    """
     run = run_at(0.25)
     assert verify_run(run.instance, run.tables, 460.0)["ok"]
     bad = verify_run(run.instance, run.tables, 280.0)
@@ -198,7 +202,8 @@ def test_lambda_zero_is_todays_model_on_the_tutorial():
     """λ = 0 adds no column or row and changes no cost: the matrix HiGHS receives is the one
     without the setting, value for value; the optimum is instances/README.md's hand-derived
     US$19,500,000 with one build, contingent on 'cut'; λ > 0 adds S + 1 = 3 columns (η, z)
-    and S = 2 rows."""
+    and S = 2 rows.
+    """
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / TUTORIAL
@@ -212,7 +217,7 @@ def test_lambda_zero_is_todays_model_on_the_tutorial():
         arrays[label] = (lp.num_col_, lp.num_row_, np.array(lp.col_cost_),
                          np.array(lp.a_matrix_.value_), np.array(lp.row_lower_),
                          np.array(lp.row_upper_), np.array(lp.col_lower_))
-    for a, b in zip(arrays["absent"], arrays["zero"]):
+    for a, b in zip(arrays["absent"], arrays["zero"], strict=True):
         assert np.array_equal(a, b)
     assert arrays["half"][0] == arrays["absent"][0] + 3
     assert arrays["half"][1] == arrays["absent"][1] + 2
@@ -231,7 +236,8 @@ def test_risk_settings_as_run_overrides():
     """A batch run or --set may change λ and α: settings:risk_weight:value=0.5 gives the λ = 0.5
     plan (build, 500); a scale composes with the instance's λ (0.25 × 2 = 0.5); α = 1 or an
     unknown setting is a ScenarioError naming the override; the live model declines such a run
-    (the objective's shape changes), so a batch rebuilds it."""
+    (the objective's shape changes), so a batch rebuilds it.
+    """
     from optimizer.errors import ScenarioError
     from optimizer.live import LiveModel
     from optimizer.scenario import parse_override
@@ -255,7 +261,8 @@ def test_risk_settings_as_run_overrides():
 def test_pyomo_path_equals_array_path_with_risk_and_floors():
     """The Pyomo model and the array path give the same matrix, costs and bounds with λ > 0
     (η free: lower bound −inf on both paths) and a service floor, on tests/test_backends.py's
-    two-scenario instance."""
+    two-scenario instance.
+    """
     import copy as copy_
 
     from optimizer.io.frames import raw_from_frames
@@ -287,7 +294,8 @@ def test_cli_risk_options_are_recorded_and_reverified(tmp_path):
     """`solve --risk-weight 0.5 --cvar-alpha 0.5` on the adaptive tutorial: the plan of
     instances/README.md (calm 18 M, cut 21 M, E = 19.5 M) stays optimal, the objective is
     0.5 × 19.5 M + 0.5 × 21 M = 20.25 M (CVaR_0.5 = the worst half = cut's 21 M); the options
-    are recorded as overrides, so `supplyopt verify` re-applies them and passes."""
+    are recorded as overrides, so `supplyopt verify` re-applies them and passes.
+    """
     import json
     from pathlib import Path
 

@@ -33,6 +33,7 @@ FLOOR = [{"end_use": "magnets", "element": "Nd", "min_served_share": 0.5}]
 
 
 def solved(s):
+    """Validate and solve exactly."""
     return solve(build_instance(s), SolveOptions(mip_rel_gap=0))
 
 
@@ -65,7 +66,8 @@ def test_floor_forces_the_build_the_risk_neutral_plan_skips():
 
 def test_binding_floor_cost_and_dual():
     """Floor 30 %: 1,150 against 1,000; dual −50 USD/t; 40 % costs 1,200 (one more tonne
-    bought: the sign check, rhs 7 → 6 t moves the cost by −1 × −50)."""
+    bought: the sign check, rhs 7 → 6 t moves the cost by −1 × −50).
+    """
     assert solved(priced()).objective == pytest.approx(1000.0, rel=1e-9)
     run = solved(priced(0.3))
     assert run.objective == pytest.approx(1150.0, rel=1e-9)
@@ -78,7 +80,8 @@ def test_binding_floor_cost_and_dual():
 
 def test_verifier_recomputes_the_floor():
     """The 30 % plan checked against a 50 % floor serves 3 t < 5 t: the verifier flags
-    service_floor by 2 t."""
+    service_floor by 2 t.
+    """
     run = solved(priced(0.3))
     report = verify_run(build_instance(priced(0.5)), run.tables, run.objective)
     assert not report["ok"]
@@ -88,7 +91,8 @@ def test_verifier_recomputes_the_floor():
 
 def test_infeasible_floor_is_explained():
     """Trader capacity 2 t, floor 50 % (5 t): no plan; the explanation names the floor and the
-    3 t of shortfall to accept."""
+    3 t of shortfall to accept.
+    """
     with pytest.raises(InfeasibleError) as exc:
         solved(priced(0.5, trader_t=2))
     text = str(exc.value) + (exc.value.explanation or "")
@@ -112,6 +116,7 @@ def test_floor_above_100_percent_is_refused():
 
 
 def test_floor_for_an_unknown_end_use_is_refused():
+    """A floor for an end use no demand node has (a misspelling) is an input error."""
     s = priced(0.3)
     s["service_levels"][0]["end_use"] = "defense"
     with pytest.raises(InputError) as exc:

@@ -121,7 +121,8 @@ def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
 
 def risk_objective(md: ModelData, coef: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     r"""Objective coefficients under mean-CVaR: (1 − λ) × the expected-cost ones, λ on η,
-    λ p_s / (1 − α) on z_s. At λ = 0 the expected-cost coefficients are returned untouched."""
+    λ p_s / (1 − α) on z_s. At λ = 0 the expected-cost coefficients are returned untouched.
+    """
     lam, alpha = md.risk
     z = md.var_ix["cvar_excess_usd"]
     out = dict(coef) if lam == 0 else {v: (1.0 - lam) * c for v, c in coef.items()}

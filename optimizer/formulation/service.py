@@ -46,7 +46,7 @@ def add_service_floor(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     index = pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in cols})
     terms, rhs = [], 0.0
     if len(rules):
-        end_use = dict(zip(md.demands["demand"], md.demands["end_use"]))
+        end_use = dict(zip(md.demands["demand"], md.demands["end_use"], strict=True))
         un = md.var_ix["unmet_demand_t"][["node", "demand", "element"]].copy()
         un["col"] = np.arange(len(un))
         un["end_use"] = un["demand"].map(end_use).astype(object)
