@@ -57,7 +57,9 @@ def _customs_sheets(kit):
     """One 10 % tariff C→A on every oxide and one on concentrate B→C; four ways into D (in A).
 
     * Mine M in B (20 per t REO, 50 % Nd) → plant P in C (10 t REO, opex 0, recovery 1) → D;
-    * stockpile S in B (2 t of Nd, holding 0) → D, under a 20 % tariff B→A on ``*``;
+    * stockpile S in B (2 t of Nd, holding 0; capacity 3 t, room for the sign check's +1 t
+      of initial stock, and slack since the stock is drawn to 0) → D, under a 20 % tariff B→A
+      on ``*``;
     * trader T in C: Nd at 80 (100 t) → D.
 
     Nd's reference price is 300. D needs 10 t Nd (must serve).
@@ -71,7 +73,7 @@ def _customs_sheets(kit):
         traders=[{"trader": "T", "country": "C", "element": "Nd", "capacity_t": 100,
                   "price_usd_per_t": 80}],
         stockpiles=[{"stockpile": "S", "country": "B", "element": "Nd", "initial_t": 2,
-                     "capacity_t": 2}],
+                     "capacity_t": 3}],
         tariffs=[{"origin_country": "C", "destination_country": "A", "product": "*",
                   "ad_valorem": 0.1},
                  {"origin_country": "B", "destination_country": "C", "product": "concentrate",
