@@ -22,6 +22,8 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.
 
 SOLUTION_TABLES = ("flows", "builds", "stocks", "unmet_demand")
 """The result tables that hold the plan (the rest are derived from them)."""
+OPTIONAL_TABLES = ("builds_by_scenario",)
+"""Plan tables a run saved before adaptive builds lacks (the verifier then reads ``builds``)."""
 
 
 class RunFolderError(OptimizerError):
@@ -48,8 +50,10 @@ def read_run_folder(run_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
         raise RunFolderError(f"{run_dir}: the run found no plan (status "
                              f"{summary.get('status', 'unknown')}); there is nothing to verify")
     tables = {}
-    for name in SOLUTION_TABLES:
+    for name in SOLUTION_TABLES + OPTIONAL_TABLES:
         path = run_dir / "tables" / f"{name}.csv"
+        if not path.is_file() and name in OPTIONAL_TABLES:
+            continue
         if not path.is_file():
             raise RunFolderError(f"{run_dir}: tables/{name}.csv missing (the run folder is "
                                  "incomplete)")

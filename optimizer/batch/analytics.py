@@ -276,7 +276,7 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
 
     def plan_short(r):
         return builds_short(pd.DataFrame(
-            [{"count": c, "module": m, "online_period": p, "country": ""} for m, p, c in
+            [{"count": c, "module": m, "online_period": p, "country": ""} for m, p, c, *_ in
              (r or {}).get("builds", [])])).replace(" ()", "") if _obj(r) is not None else None
 
     rp_obj = _obj(rp)

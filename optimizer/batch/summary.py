@@ -47,11 +47,13 @@ def builds_short(builds: pd.DataFrame) -> str:
                      for _, r in builds.iterrows())
 
 
-def build_triples(builds: pd.DataFrame) -> list[tuple[str, str, int]]:
-    """The build plan as ``SolveOptions.fixed_builds`` triples (module, online period, count)."""
+def build_triples(builds: pd.DataFrame) -> list[tuple]:
+    """The build plan as ``SolveOptions.fixed_builds`` tuples: (module, decision period,
+    count, decided in) — ``decided in`` is 'all' or the scenarios of a contingent decision."""
     if builds is None or builds.empty:
         return []
-    return [(str(r["module"]), str(r["online_period"]), int(r["count"]))
+    period = "decision_period" if "decision_period" in builds else "online_period"
+    return [(str(r["module"]), str(r[period]), int(r["count"]), str(r.get("decided_in", "all")))
             for _, r in builds.iterrows()]
 
 
