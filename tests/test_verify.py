@@ -225,7 +225,9 @@ CORRUPTIONS = {
     "lane_capacity": ("flows", dict(scenario="cn_cut", period="P3", origin="au_mine",
                                     destination="my_plant"), "tonnes",
                       lambda x: x * 0 + 29, ["au_mine", "my_plant"], None),
-    "plant_capacity": ("builds", dict(module="us_plant_mod"), "count",
+    # The verifier reads a plan's builds per scenario (builds_by_scenario): a contingent
+    # build belongs to the scenarios of its branch only.
+    "plant_capacity": ("builds_by_scenario", dict(module="us_plant_mod"), "count",
                        lambda x: x * 0, ["us_plant"], {"plant_capacity"}),
     "demand_balance": ("flows", dict(scenario=BOTH, period="P1", origin="my_plant",
                                      destination="us_def", product="Nd"), "tonnes",
@@ -247,7 +249,7 @@ CORRUPTIONS = {
     "export_quota_cap": ("flows", dict(scenario="cn_cut", period="P2", origin="au_mine",
                                        destination="us_plant"), "tonnes",
                          lambda x: x + 1, ["AU", "concentrate"], {"export_quota_cap"}),
-    "module_build_limit": ("builds", dict(module="us_plant_mod"), "count",
+    "module_build_limit": ("builds_by_scenario", dict(module="us_plant_mod"), "count",
                            lambda x: x * 0 + 3, ["us_plant_mod"], {"module_build_limit"}),
     "non_negativity": ("flows", dict(scenario="base", period="P3", origin="my_plant",
                                      destination="us_ev", product="Nd"), "tonnes",
