@@ -270,6 +270,27 @@ def _apply_to_base(inst: Instance, overrides: tuple[Override, ...], label: str) 
     return replace(inst, tables=tables)
 
 
+def _check_stock_after(inst: Instance, overrides, label: str) -> None:
+    """Refuse overrides that leave a stockpile starting above its capacity (ScenarioError):
+    the validator's rule, which overrides would otherwise bypass."""
+    from optimizer.io.validate import stock_above_capacity
+
+    stock = inst.table("stockpiles")
+    if stock.empty:
+        return
+    touching = [ov for ov in overrides if ov.sheet == "stockpiles"
+                and ov.column in ("initial_t", "capacity_t")]
+    problems = []
+    for pos, initial, capacity in stock_above_capacity(stock.reset_index(drop=True)):
+        ov = touching[0] if touching else None
+        problems.append(Problem(ov.source if ov else label, "stockpiles", _excel_row(stock, pos),
+                                "initial_t", initial, f"at most the stockpile's capacity_t "
+                                f"({capacity:g} t) after the overrides of run '{label}'"
+                                + (f" ({ov.describe()})" if ov else "")))
+    if problems:
+        raise ScenarioError(problems)
+
+
 def with_overrides(inst: Instance, overrides: tuple[Override, ...], label: str = "run") -> Instance:
     """A new Instance with ``overrides`` applied, taking priority over the scenarios.
 
@@ -298,6 +319,7 @@ def with_overrides(inst: Instance, overrides: tuple[Override, ...], label: str =
         raise ScenarioError(problems)
     layered = tuple(replace(ov, layer=1) for ov in overrides)
     new = _apply_to_base(inst, tuple(overrides), label)
+    _check_stock_after(new, overrides, label)
     # A base-data scale composes with scenario changes (they act on the scaled base); a set,
     # or any change from a period on, must also win over the scenarios, so it joins them.
     joins = tuple(ov for ov in layered if ov.sheet not in FIRST_STAGE_SHEETS

@@ -37,3 +37,29 @@ def test_scaled_share_above_one_names_the_row(inst):
         cell_changes(inst, sc)
     assert "row 3 of sheet 'end_use_limits' would become 1.5" in str(err.value)
     assert "scenario 's'" in str(err.value)
+
+
+def test_an_override_cannot_start_a_stockpile_above_its_capacity():
+    """--set bypasses the validator, so with_overrides applies its stock rule: 500 t in an
+    80 t stockpile is refused, naming the stockpile's row and the override."""
+    import pytest
+
+    from optimizer.errors import ScenarioError
+    from optimizer.instance import Override
+    from optimizer.scenario import with_overrides
+    from tests.conftest import build_instance, sheets
+
+    s = sheets(stockpiles=[{"stockpile": "S", "country": "A", "element": "Nd", "initial_t": 0,
+                            "capacity_t": 80}],
+               demands=[{"demand": "d", "country": "A", "end_use": "ev"}],
+               demand_quantities=[{"demand": "d", "element": "Nd", "period": "P1",
+                                   "quantity_t": 1}],
+               lanes=[{"origin": "S", "destination": "d"}])
+    inst = build_instance(s)
+    ok = with_overrides(inst, (Override("stockpiles", ("S",), "initial_t", 80.0,
+                                        source="--set"),))
+    assert float(ok.table("stockpiles")["initial_t"].iat[0]) == 80.0
+    with pytest.raises(ScenarioError) as err:
+        with_overrides(inst, (Override("stockpiles", ("S",), "initial_t", 500.0, source="--set"),))
+    text = str(err.value)
+    assert "sheet 'stockpiles', row 2, column 'initial_t'" in text and "80 t" in text
