@@ -209,10 +209,15 @@ def two_period(p_cut: float = 0.1) -> dict:
     5 USD/t per period held; scenario ``cut`` (probability ``p_cut``) stops T1 from P2.
     No module: every plan has the same (empty) builds.
     """
-    from conftest import sheets as kit_sheets
-
-    return kit_sheets(
-        periods=("P1", "P2"),
+    return dict(
+        periods=[{"period": p, "discount_factor": 1.0} for p in ("P1", "P2")],
+        countries=[{"country": c} for c in ("A", "B")],
+        elements=[{"element": "Nd"}],
+        # an idle mine and plant (the format needs both sheets; no lane reaches them)
+        mines=[{"mine": "M_idle", "country": "A", "capacity_t": 0, "cost_usd_per_t": 0}],
+        mine_assays=[{"mine": "M_idle", "element": "Nd", "share": 1.0}],
+        plants=[{"plant": "P_idle", "country": "A", "capacity_t": 0, "opex_usd_per_t": 0}],
+        plant_recoveries=[{"plant": "P_idle", "element": "Nd", "recovery": 1.0}],
         traders=[{"trader": "T1", "country": "B", "element": "Nd", "capacity_t": 20,
                   "price_usd_per_t": 10}],
         stockpiles=[{"stockpile": "S", "country": "A", "element": "Nd", "initial_t": 0,
