@@ -317,7 +317,8 @@ def fixed_build_counts(md, fixed):
     decided in): the count is fixed in every tree node of that period — or, when ``decided
     in`` names scenarios ('a+b'), in the nodes holding one of them (a contingent decision of
     another plan; a node that also holds other scenarios takes it, so that every scenario
-    that built it still has it). Every other build is fixed at 0. Raise ScenarioError if a
+    that built it still has it; where several branches meet, their largest count). Every
+    other build is fixed at 0. Raise ScenarioError if a
     (module, period) pair is not a build decision of the instance (unknown module, a period
     before its earliest decision, or too late to be online in the horizon).
     """
@@ -345,7 +346,9 @@ def fixed_build_counts(md, fixed):
             names = set(str(decided_in).split("+"))
             ks = [k for k in ks if builds["node"].iat[k] < 0
                   or names & set(md.nodes[int(builds["node"].iat[k])].scenarios)]
-        counts[ks] += float(count)
+        # A node holding scenarios of several of the plan's branches (the tree of another
+        # instance can merge them) takes the largest of their builds, not their sum.
+        counts[ks] = np.maximum(counts[ks], float(count))
     if problems:
         raise ScenarioError(problems)
     return counts
