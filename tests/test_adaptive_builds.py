@@ -173,3 +173,18 @@ def test_here_and_now_builds_are_shared_by_every_scenario():
     tables["builds_by_scenario"] = b[b["scenario"] == "cut"]
     bad = verify_run(build_instance(s), tables, None)
     assert bad["by_family"]["non_anticipativity"] > 1e-6
+
+
+def test_analyse_reports_the_value_of_flexibility(tmp_path):
+    """analyse: RP 450 (adaptive), HN 550 (here and now), value of flexibility 100 (module
+    docstring)."""
+    from optimizer.batch.analytics import analyse
+    from optimizer.io.write import write_workbook
+    from optimizer.solve import SolveOptions
+
+    path = write_workbook(sheets(), tmp_path / "adaptive.xlsx")
+    result = analyse(path, SolveOptions(mip_rel_gap=0), measures=("vss",))
+    m = result.tables["measures"].set_index("measure")["value_usd"]
+    assert m["RP"] == pytest.approx(450.0)
+    assert m["HN"] == pytest.approx(550.0)
+    assert m["value_of_flexibility"] == pytest.approx(100.0)

@@ -6,8 +6,10 @@ expected-value data, drop the rules, drop one rule row) and *fixed builds*
 (``SolveOptions.fixed_builds``: every module build fixed, the rest re-optimised). All solves go
 through the batch executor, so ``--jobs`` and ``--cluster`` apply.
 
-Definitions (minimising expected discounted cost; *x* = the module builds, the first-stage
-decision shared by every scenario; ξ_s the data of scenario *s* with probability p_s):
+Definitions (minimising expected discounted cost; *x* = the module builds; ξ_s the data of
+scenario *s* with probability p_s). With adaptive builds (the default) RP decides builds node
+by node and *HN* is the same model with every build decided here and now; the *value of
+flexibility* is HN − RP (docs/model.md states the multi-stage reading of each measure):
 
 .. math::
 
@@ -239,6 +241,8 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
         stage1.append(_task("naive", base, ck, options, (("base_only",), ("drop_rules",))))
     if "vss" in measures:
         stage1.append(_task("EV", base, ck, options, (("expected_value",),)))
+        if inst.adaptive_builds and len(scen) > 1:
+            stage1.append(_task("HN", base, ck, options, (("here_and_now",),)))
         stage1 += [_task(f"WS:{s}", base, ck, options, (("only_scenario", s),)) for s in scen]
     if "cutoff" in measures:
         stage1.append(_task("status_quo", base, ck, options, fixed=()))
@@ -322,6 +326,13 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
             ("EVPI", "expected value of perfect information = RP − WS", _diff(rp_obj, ws),
              ("RP", *ws_solves)),
         ]
+        if "HN" in res:
+            summary += [
+                ("HN", "optimum with every build decided here and now (before anything is "
+                 "revealed, the same in every scenario)", _obj(res["HN"]), ("HN",)),
+                ("value_of_flexibility", "HN − RP: what waiting to decide builds on news is "
+                 "worth", _diff(_obj(res["HN"]), rp_obj), ("HN", "RP")),
+            ]
         out.tables["wait_and_see"] = pd.DataFrame(
             [{"scenario": s, "probability": prob[s], "status": (res.get(f"WS:{s}") or {})
               .get("status", "not run"), WS_OPTIMUM: _obj(res.get(f"WS:{s}")),

@@ -179,11 +179,18 @@ def expected_value_instance(inst: Instance) -> Instance:
     return replace(inst, scenarios=(sc,))
 
 
+def here_and_now(inst: Instance) -> Instance:
+    """The instance with every build decided before anything is revealed (two-stage)."""
+    from dataclasses import replace
+
+    return replace(inst, settings={**inst.settings, "build_decisions": "here_and_now"})
+
+
 def apply_transforms(inst: Instance, transforms: tuple) -> Instance:
     """Apply instance transforms in order.
 
     Each is a tuple: ``("only_scenario", name)``, ``("base_only",)``, ``("drop_rules",)``,
-    ``("drop_row", sheet, position)`` or ``("expected_value",)``.
+    ``("drop_row", sheet, position)``, ``("expected_value",)`` or ``("here_and_now",)``.
     """
     for tr in transforms:
         kind = tr[0]
@@ -198,6 +205,8 @@ def apply_transforms(inst: Instance, transforms: tuple) -> Instance:
             inst = drop_rows(inst, tr[1], (int(tr[2]),))
         elif kind == "expected_value":
             inst = expected_value_instance(inst)
+        elif kind == "here_and_now":
+            inst = here_and_now(inst)
         else:
             raise ValueError(f"unknown transform {tr!r}")
     return inst
