@@ -240,7 +240,9 @@ def scenario_tree(inst: Instance) -> list[Node]:
 
 
 FIRST_STAGE_SHEETS = ("modules",)
-"""Sheets describing first-stage (shared) decisions: scenarios cannot change them."""
+"""Sheets describing build candidates: scenarios cannot change them (a build decided in a node
+is shared by its scenarios, and its cost and capacity must be the same for all of them);
+batch runs and --set may (they change the base data)."""
 
 
 def _apply_to_base(inst: Instance, overrides: tuple[Override, ...], label: str) -> Instance:

@@ -578,7 +578,8 @@ def measures_section(a: SavedAnalysis) -> Section:
                                     "section",
                             highlight=[not _ok(x) for x in ws["status"]]))
     return Section("measures", "Resilience measures", blocks,
-                   intro="Builds are the first-stage decision shared by every scenario; every "
+                   intro="Builds are decided per scenario-tree node (shared by the scenarios "
+                         "not yet told apart there; HN decides them all here and now); every "
                          "other decision (flows, stocks, unmet demand) is re-optimised in each "
                          "evaluation.")
 
