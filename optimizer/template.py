@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from optimizer.scenario import FIRST_STAGE_SHEETS
 from optimizer.schema import SHEETS, Sheet
 
 READING_RULES = (
@@ -80,7 +81,12 @@ def instance_format_markdown() -> str:
         for c in sheet.columns:
             required = "yes" if c.required and c.default is None else "no"
             default = "" if c.default is None else f"`{c.default}`"
-            over = " Scenarios may change it." if c.overridable else ""
+            over = ""
+            if c.overridable:
+                # Build candidates are shared by the scenarios that decide them: only batch
+                # runs and --set (which change the base data) may change them.
+                over = " Batch runs and --set may change it (scenarios may not)." \
+                    if sheet.name in FIRST_STAGE_SHEETS else " Scenarios may change it."
             cells = [f"`{c.name}`", _expects(c), c.unit, required, default,
                      f"{c.description}{over}"]
             # a '|' inside a cell (the list of choices) would end the cell: escape it

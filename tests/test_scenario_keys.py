@@ -63,3 +63,30 @@ def test_an_override_cannot_start_a_stockpile_above_its_capacity():
         with_overrides(inst, (Override("stockpiles", ("S",), "initial_t", 500.0, source="--set"),))
     text = str(err.value)
     assert "sheet 'stockpiles', row 2, column 'initial_t'" in text and "80 t" in text
+
+
+def test_module_data_docs_and_validator_agree():
+    """Issue 13 item 8: scenarios may not change a module (its build is shared by the
+    scenarios that decide it); batch runs and --set may. The generated docs say exactly that."""
+    import pytest
+
+    from optimizer.errors import ScenarioError
+    from optimizer.template import instance_format_markdown
+    from tests.conftest import build_instance, sheets
+
+    s = sheets(plants=[{"plant": "P", "country": "A", "capacity_t": 0, "opex_usd_per_t": 0}],
+               plant_recoveries=[{"plant": "P", "element": "Nd", "recovery": 1.0}],
+               demands=[{"demand": "d", "country": "A", "end_use": "ev"}],
+               demand_quantities=[{"demand": "d", "element": "Nd", "period": "P1",
+                                   "quantity_t": 1}],
+               lanes=[{"origin": "P", "destination": "d"}],
+               modules=[{"module": "j", "site": "P", "capacity_t": 5, "capex_usd": 10}],
+               scenarios=[{"scenario": "x", "probability": 1.0}],
+               scenario_changes=[{"scenario": "x", "sheet": "modules", "key": "j",
+                                  "column": "capex_usd", "value": 20}])
+    with pytest.raises(ScenarioError) as err:
+        build_instance(s)
+    assert "batch run" in str(err.value)
+    doc = instance_format_markdown()
+    row = next(line for line in doc.splitlines() if line.startswith("| `capex_usd`"))
+    assert "scenarios may not" in row and "Scenarios may change it" not in row
