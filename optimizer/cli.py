@@ -16,7 +16,18 @@ import typer
 
 from optimizer.errors import InfeasibleError, OptimizerError
 from optimizer.paths import safe_name
-from optimizer.solve import LP_ALGORITHMS
+
+# Start-up (issue 16 item 9): this module and the command modules import only typer and the
+# standard library at import time; pandas, numpy, Pyomo, HiGHS and plotly are imported inside
+# the commands that use them, so `supplyopt --help` answers in a few tenths of a second.
+# tests/test_cli_startup.py fails if one of them creeps back in.
+
+
+def _lp_algorithms() -> tuple[str, ...]:
+    """HiGHS LP algorithms accepted by --lp-algorithm (imported when the option is parsed)."""
+    from optimizer.solve import LP_ALGORITHMS
+
+    return LP_ALGORITHMS
 
 # rich_markup_mode=None: help texts are plain text. Rich markup read 'sheet:key:column' as the
 # :key: emoji and '[reports/<instance>/]' as a style tag, silently eating both.
@@ -26,6 +37,24 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: print the installed version and stop (an eager option, as in click)."""
+    if value:
+        from optimizer import version
+
+        typer.echo(f"supplyopt {version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Show the version and exit.")] = False,
+) -> None:
+    """Minimum-cost resilient sourcing and processing of critical minerals."""
 
 
 def err(msg: str) -> None:
@@ -164,7 +193,7 @@ def solve(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.")] = 1e-4,
     threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
     lp_algorithm: Annotated[str, typer.Option(
-        callback=lambda value: _one_of(value, LP_ALGORITHMS),
+        callback=lambda value: _one_of(value, _lp_algorithms()),
         help="LP algorithm: choose (HiGHS's default), simplex, parallel (dual simplex on "
         "several cores: faster with a spare core), ipm, pdlp.")] = "choose",
     solver: Annotated[str, typer.Option(help="highs, or any other Pyomo solver name.")] = "highs",

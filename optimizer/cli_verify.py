@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 
 from optimizer.errors import OptimizerError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 
@@ -34,6 +36,8 @@ class RunFolderError(OptimizerError):
 
 def read_run_folder(run_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
     """``summary.json`` and the solution tables of a run folder, keys kept as text."""
+    import pandas as pd  # here, not at import: `supplyopt --help` must not load pandas
+
     from optimizer.csv_safe import read_csv
 
     summary_path = run_dir / "summary.json"

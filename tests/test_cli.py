@@ -231,3 +231,17 @@ def test_index_frames_store_text_as_categoricals(workbook):
     assert list(ship["origin_country"].astype(str)) == [country[o] for o in ship["origin"]]
     assert set(ship["destination_country"].astype(str)) == {"US"}
     assert set(ship["origin_kind"].astype(str)) == {"plants", "traders"}
+
+
+def test_version_prints_the_installed_version():
+    """``supplyopt --version`` prints the distribution's version from its metadata (the
+    ``version`` of pyproject.toml, read here independently) and exits 0."""
+    import re
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    expected = tomllib.loads(pyproject.read_text())["project"]["version"]
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == f"supplyopt {expected}"
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", expected)
