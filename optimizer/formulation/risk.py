@@ -58,11 +58,13 @@ def index_risk_variables(md: ModelData) -> None:
     lam, alpha = risk_settings(md.inst)
     md.risk = (lam, alpha)
     on = lam > 0
-    md.var_ix["cvar_threshold_usd"] = pd.DataFrame({"name": ["eta"] if on else []},
-                                                   dtype=object)
+    # Text as categoricals, like every index frame (optimizer/formulation/data.py _per_node).
+    md.var_ix["cvar_threshold_usd"] = pd.DataFrame(
+        {"name": pd.Categorical(["eta"] if on else [], categories=["eta"])})
     scen = md.inst.scenarios if on else ()
+    names = [s.name for s in md.inst.scenarios]
     md.var_ix["cvar_excess_usd"] = pd.DataFrame({
-        "scenario": pd.Series([s.name for s in scen], dtype=object),
+        "scenario": pd.Categorical([s.name for s in scen], categories=names),
         "probability": pd.Series([float(s.probability) for s in scen], dtype=float)})
 
 
