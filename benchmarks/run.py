@@ -1022,7 +1022,7 @@ def _findings(by: dict) -> str:
             "which HiGHS forms a basis (`basisForSolution`), 52,274 (the point is degenerate: "
             "9,834 of 17,941 basic positions lie strictly between bounds and the rest is filled "
             "arbitrarily); `crossover` from that point stops at once, then 59,810; presolve off "
-            "50,237; the primal simplex from a basis of the point 134,751; HiGHS keeps no root "
+            "50,237; the primal simplex (slack basis, presolve off) 134,751; HiGHS keeps no root "
             "basis a caller can read and has no option that solves the fixed LP for duals. The "
             "LP relaxation's basis does help: the fixed LP differs from it only in the bounds of "
             "the build columns, so the dual simplex re-solves from it in about 900–2,200 "

@@ -12,7 +12,8 @@ HiGHS offers after a MIP gives no better start (measured on the medium preset's 
   (``Highs::basisForSolution``): 52,274. The point is very degenerate (9,834 of 17,941 basic
   positions are strictly between bounds), and the basis is filled up arbitrarily;
 * ``crossover`` from that point (no duals to give it): stops at once; then 59,810;
-* presolve off: 50,237; the primal simplex from a basis of the point: 134,751;
+* a basis of the point formed here (between bounds = basic, binding slacks filling the
+  rest): 53,877; presolve off: 50,237; the primal simplex (slack basis, presolve off): 134,751;
 * HiGHS has no option that keeps the MIP's root LP basis or solves the fixed LP for duals.
 
 What does help is the basis of the LP relaxation: the fixed LP differs from it only in the
