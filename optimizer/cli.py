@@ -270,19 +270,15 @@ def solve(
             err(f"note: the solver stopped ({s['termination']}) before proving this plan optimal; "
                 f"its cost is within {(s['gap'] or 0) * 100:.3g} % of the best possible")
         if not quiet:
-            decisions = s["decisions"]
-            for head, key in (("decide now", "now"), ("scheduled", "scheduled"),
-                              ("contingent", "contingent")):
-                for line in decisions[key]:
-                    typer.echo(f"  {head}: {line}")
-            if not any(decisions[k] for k in ("now", "scheduled", "contingent")):
-                typer.echo("  no new builds")
-            for line in decisions["horizon_warnings"]:
+            from optimizer.cli_result import print_rows, result_rows, use_colour
+
+            # status, cost, the decide now / scheduled / contingent lines, unmet demand in the
+            # worst scenario and the verification; colour on a terminal, plain text otherwise
+            stdout = sys.stdout
+            print_rows(result_rows(s, run.tables.get("unmet_demand")), stdout,
+                       use_colour(stdout))
+            for line in s["decisions"]["horizon_warnings"]:
                 err(f"warning: {line}")
-            ver = run.verification
-            if ver.get("checked"):
-                typer.echo(f"  verified: max violation {ver.get('max_violation', 0):.2e}, "
-                           f"objective mismatch {ver.get('objective_mismatch', 0):.2e}")
     run_guarded(go, debug)
 
 
