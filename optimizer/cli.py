@@ -6,6 +6,7 @@ batch runs failed; 1 internal error. ``--debug`` shows tracebacks.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -83,12 +84,41 @@ def run_guarded(fn, debug: bool):
         raise typer.Exit(1) from None
 
 
+def _usd_short(value: float) -> str:
+    """USD in three significant figures with a B/M/k suffix (the progress line is short)."""
+    for size, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def mip_progress_text(figures: dict) -> str:
+    """The MIP's progress as HiGHS reports it: incumbent, bound, gap and nodes explored.
+
+    Before the first incumbent HiGHS reports its primal bound as +inf: "no plan yet".
+    """
+    incumbent, bound, gap = figures["incumbent"], figures["bound"], figures["gap"]
+    finite = abs(incumbent) < 1e300
+    parts = [f"incumbent USD {_usd_short(incumbent)}" if finite else "no plan yet"]
+    if abs(bound) < 1e300:
+        parts.append(f"bound USD {_usd_short(bound)}")
+    if finite and abs(gap) < 1e300:
+        parts.append(f"gap {gap * 100:.3g} %")
+    parts.append(f"{figures['nodes']:,} nodes")
+    return ", ".join(parts)
+
+
 class Spinner:
-    """A minimal progress line on stderr while a long stage runs."""
+    """A progress line on stderr while a long stage runs: the stage, its details, the time.
+
+    During a MIP solve the details are HiGHS's incumbent, bound and gap (:meth:`mip`, fed by
+    :func:`optimizer.solve.mip_progress`). Only on a terminal: a pipe or log gets nothing.
+    """
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
         self.stage = ""
+        self.detail = ""
         self._stop = threading.Event()
         self._t0 = time.perf_counter()
         self._thread = None
@@ -100,15 +130,20 @@ class Spinner:
         return self
 
     def set(self, stage: str) -> None:
-        self.stage = stage
-        if not self.enabled and stage:
-            pass
+        """Start a new stage (its details are cleared)."""
+        self.stage, self.detail = stage, ""
+
+    def mip(self, figures: dict) -> None:
+        """Show a MIP's progress figures (called from the solve's polling loop)."""
+        self.detail = mip_progress_text(figures)
 
     def _run(self):
         frames = "|/-\\"
         i = 0
         while not self._stop.wait(0.2):
-            sys.stderr.write(f"\r{frames[i % 4]} {self.stage} {time.perf_counter() - self._t0:5.1f}s ")
+            detail = f" ({self.detail})" if self.detail else ""
+            sys.stderr.write(f"\r\033[K{frames[i % 4]} {self.stage}{detail} "
+                             f"{time.perf_counter() - self._t0:5.1f}s ")
             sys.stderr.flush()
             i += 1
 
@@ -116,7 +151,7 @@ class Spinner:
         self._stop.set()
         if self._thread:
             self._thread.join()
-            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.write("\r\033[K")
 
 
 def _warnings(inst, quiet: bool) -> None:
@@ -221,7 +256,7 @@ def solve(
     from optimizer.api import solve as solve_instance
     from optimizer.instance import Override
     from optimizer.output import check_replaceable, write_failure, write_run
-    from optimizer.solve import SolveOptions
+    from optimizer.solve import SolveOptions, mip_progress
 
     def go():
         times = {}
@@ -242,9 +277,13 @@ def solve(
             target = out or default_run_folder(inst.name, overrides)
             check_replaceable(target)  # before solving: a refusal costs the user no wait
             spin.set("solving")
+            # HiGHS's MIP callbacks only when the progress line shows them (they take the GIL)
+            listening = mip_progress(spin.mip) if spin.enabled else contextlib.nullcontext()
             try:
-                run = solve_instance(inst, options, overrides, times=times,
-                                     on_warning=lambda w: err(f"warning: {w}"), parallel=True)
+                with listening:
+                    run = solve_instance(inst, options, overrides, times=times,
+                                         on_warning=lambda w: err(f"warning: {w}"),
+                                         parallel=True)
             except InfeasibleError as exc:
                 write_failure(target, inst, exc)
                 raise

@@ -17,6 +17,8 @@ right-hand side. Minimising cost, a ≥ demand row has a dual ≥ 0 and a ≤ ca
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -367,6 +369,25 @@ def _termination(h) -> str:
 termination_of = _termination
 
 
+_MIP_PROGRESS: ContextVar = ContextVar("mip_progress", default=None)
+"""The listener :func:`run_highs` reports a MIP's progress to (set by :func:`mip_progress`)."""
+
+
+@contextmanager
+def mip_progress(on_progress):
+    """While active, :func:`run_highs` calls ``on_progress(figures)`` about twice a second
+    during a MIP solve; ``figures`` has HiGHS's ``incumbent`` (primal bound), ``bound`` (dual
+    bound), ``gap`` (relative) and ``nodes``, as its MIP callbacks last reported them.
+
+    A hook for the CLI's progress line, kept out of SolveOptions (which summary.json records).
+    """
+    token = _MIP_PROGRESS.set(on_progress)
+    try:
+        yield
+    finally:
+        _MIP_PROGRESS.reset(token)
+
+
 def run_highs(h) -> None:
     """``h.run()`` in HiGHS's own thread, so that Ctrl-C stops the solve promptly.
 
@@ -382,8 +403,19 @@ def run_highs(h) -> None:
     at its next check (measured: stopped 6 ms after Ctrl-C on the same model).
     """
     h.HandleUserInterrupt = False
+    on_progress, latest = _MIP_PROGRESS.get(), {}
+
+    def note(event):  # HiGHS's thread: keep the figures; the main thread reports them
+        out = event.data_out
+        latest.update(incumbent=out.mip_primal_bound, bound=out.mip_dual_bound,
+                      gap=out.mip_gap, nodes=out.mip_node_count)
+
+    if on_progress is not None:  # only when a listener asked: callbacks take the GIL
+        h.cbMipImprovingSolution += note
+        h.cbMipInterrupt += note
     h.startSolve()
     interrupted = False
+    ticks = 0
     while True:
         try:
             done, _ = h.wait(0.1)
@@ -394,6 +426,12 @@ def run_highs(h) -> None:
             continue
         if done:
             break
+        ticks += 1
+        if on_progress is not None and latest and ticks % 5 == 0:
+            on_progress(dict(latest))
+    if on_progress is not None:
+        h.cbMipImprovingSolution -= note
+        h.cbMipInterrupt -= note
     h.HandleUserInterrupt = False
     if interrupted or _termination(h) == "interrupted":
         # Some HiGHS builds catch SIGINT themselves and end with kInterrupt: the same event.
