@@ -85,11 +85,11 @@ def run_guarded(fn, debug: bool):
 
 
 def _usd_short(value: float) -> str:
-    """USD in three significant figures with a B/M/k suffix (the progress line is short)."""
+    """USD in four significant figures with a B/M/k suffix (the progress line is short)."""
     for size, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
         if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.3g}"
+            return f"{value / size:.4g}{suffix}"
+    return f"{value:.4g}"
 
 
 def mip_progress_text(figures: dict) -> str:

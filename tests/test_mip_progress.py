@@ -66,10 +66,10 @@ def test_no_listener_no_callbacks():
 
 
 def test_progress_text_names_each_figure():
-    """2,742,116,210 USD is 2.74 B (3 significant figures); a gap of 0.0152 is 1.52 %; before
+    """2,742,116,210 USD is 2.742 B (4 significant figures); a gap of 0.0152 is 1.52 %; before
     an incumbent HiGHS reports +inf: "no plan yet", and no gap."""
     assert mip_progress_text({"incumbent": 2_742_116_210.0, "bound": 2.7e9, "gap": 0.0152,
                               "nodes": 1234}) == \
-        "incumbent USD 2.74 B, bound USD 2.7 B, gap 1.52 %, 1,234 nodes"
+        "incumbent USD 2.742 B, bound USD 2.7 B, gap 1.52 %, 1,234 nodes"
     assert mip_progress_text({"incumbent": math.inf, "bound": 12.5, "gap": math.inf,
                               "nodes": 0}) == "no plan yet, bound USD 12.5, 0 nodes"
