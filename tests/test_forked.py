@@ -100,7 +100,7 @@ def test_cli_workbook_failure_writes_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(excel, "write_results_workbook", broken)
     out = tmp_path / "run"
-    res = CliRunner().invoke(app, ["solve", "instances/ree_baseline.xlsx", "--out", str(out),
+    res = CliRunner().invoke(app, ["solve", "instances/ree_baseline_10q.xlsx", "--out", str(out),
                                    "--quiet"])
     assert res.exit_code == 1, res.output
     assert "internal error: ChildFailed: OSError: No space left on device" in res.output
@@ -161,4 +161,4 @@ def baseline():
     """The shipped baseline instance, read once."""
     from optimizer.api import load_instance
 
-    return load_instance("instances/ree_baseline.xlsx")
+    return load_instance("instances/ree_baseline_10q.xlsx")

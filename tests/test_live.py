@@ -23,7 +23,7 @@ from optimizer.schema import SHEETS
 from optimizer.solve import SolveOptions, compile_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "instances" / "ree_baseline.xlsx"
+BASELINE = ROOT / "instances" / "ree_baseline_10q.xlsx"  # the small variant: a quick model
 OVERRIDABLE = [(s.name, c.name) for s in SHEETS for c in s.columns if c.overridable]
 
 
