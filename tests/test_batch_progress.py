@@ -81,3 +81,19 @@ def test_skipped_runs_do_not_count_and_a_pipe_gets_one_line_per_run():
     assert stream.getvalue().startswith("ok     x  [batch: 3/4, 1 done, 0 failed, 0 running")
     p.finished("y", False, "infeasible")
     assert "FAILED y: infeasible" in stream.getvalue()
+
+
+def test_workers_never_fewer_than_runs_in_flight():
+    """A caller that leaves ``workers`` at 1 (the analytics) but has 3 runs in flight: the line
+    says 3 in parallel of 3 workers, and the ETA divides by 3 slots. a, b, c start at 0 (cold);
+    a ends at 9 s (mean 9 s); d starts. Left 5 of 6 runs: b and c at 9 s elapsed (0 s left), d
+    at 0 s (9 s left), 2 queued: ETA = (2 x 9 + 9) / 3 = 9 s."""
+    clock = Clock()
+    p = Progress(6, enabled=False, clock=clock)
+    for name in "abc":
+        p.started(name)
+    assert "3 running in parallel (of 3 workers)" in p.line()
+    clock.now = 9
+    p.finished("a", True)
+    p.started("d")
+    assert p.eta_s() == 9

@@ -106,6 +106,9 @@ class Progress:
     def started(self, name: str) -> None:
         """A run was handed to a worker."""
         self.running += 1
+        # A caller that did not say how many workers it has (analytics) still gets the
+        # parallel slots right: never fewer than the runs seen in flight together.
+        self.workers = max(self.workers, self.running)
         self._started_at[name] = self._clock()
         self._n_started += 1
         if self._n_started <= self.workers:
