@@ -119,13 +119,17 @@ def plain_lines(rows: list[Row]) -> list[str]:
 
 def print_rows(rows: list[Row], stream, colour: bool) -> None:
     """Draw the rows on ``stream``: a rich table in colour, else :func:`plain_lines`."""
+    if colour:
+        try:  # rich comes with typer; without it (a slimmed install) the text is plain
+            from rich.console import Console
+            from rich.table import Table
+            from rich.text import Text
+        except ImportError:
+            colour = False
     if not colour:
         stream.write("\n".join(plain_lines(rows)) + "\n")
         stream.flush()
         return
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 2))
     table.add_column(style="bold")
