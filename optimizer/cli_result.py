@@ -1,4 +1,4 @@
-"""The result table ``supplyopt solve`` prints: status, cost, decisions, unmet demand, checks.
+r"""The result table ``supplyopt solve`` prints: status, cost, decisions, unmet demand, checks.
 
 Rows are built as plain (label, text, tone) triples by :func:`result_rows`, then drawn either
 as a rich table with colour (a terminal that accepts it) or as aligned plain text (a pipe, a
@@ -9,8 +9,8 @@ Unmet demand is shown for the *worst scenario*: the one with the most unmet tonn
 over periods, elements and demand nodes (ties: the first in the instance's scenario order).
 For each end use of that scenario,
 
-.. math:: \\text{share}_u = \\frac{\\sum_{p,d \\in u, e} \\text{unmet}_{p,d,e}}
-                               {\\sum_{p,d \\in u, e} \\text{demand}_{p,d,e}}
+.. math:: \text{share}_u = \frac{\sum_{p,d \in u, e} \text{unmet}_{p,d,e}}
+                               {\sum_{p,d \in u, e} \text{demand}_{p,d,e}}
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ class Row(NamedTuple):
 
 
 def use_colour(stream) -> bool:
-    """Colour only on a terminal, and never with ``NO_COLOR`` (https://no-color.org) or
-    ``TERM=dumb``: a pipe or a log file gets plain text."""
+    """Whether to colour ``stream``: only a terminal, never with ``NO_COLOR`` or ``TERM=dumb``.
+
+    A pipe or a log file gets plain text (https://no-color.org: any non-empty ``NO_COLOR``).
+    """
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", None) and stream.isatty())

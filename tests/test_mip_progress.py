@@ -39,6 +39,7 @@ def _market_split(rows: int = 4, cols: int = 30, seed: int = 7) -> highspy.Highs
 
 
 def test_listener_hears_incumbent_bound_and_gap_of_a_running_mip():
+    """The listener is called during the solve with figures consistent with HiGHS's own."""
     h = _market_split()
     heard: list[dict] = []
     with mip_progress(heard.append):
