@@ -192,7 +192,7 @@ def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
             rows.append((comp, float(np.sum(w * unit * x))))
     df = pd.DataFrame(rows, columns=["component", "expected_usd"])
     order = ["capex", "fixed_om", "mining", "processing", "transport", "tariffs", "purchases",
-             "holding", "penalty"]
+             "holding", "terminal_value", "penalty"]
     df = df.groupby("component", as_index=False)["expected_usd"].sum()
     df["order"] = df["component"].map({c: i for i, c in enumerate(order)})
     return df.sort_values("order").drop(columns="order").reset_index(drop=True)

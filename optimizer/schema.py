@@ -227,6 +227,12 @@ SHEETS: tuple[Sheet, ...] = (
             Column("initial_processed_country", "ref",
                    "Where the initial stock was processed; blank = country.", ref="countries",
                    required=False, default=None),
+            _num("closing_min_t", "Minimum stock at the end of the horizon, in every scenario "
+                 "(a strategic reserve handed on); blank = none.", "t", required=False,
+                 default=None),
+            _num("terminal_value_usd_per_t", "Value credited for each tonne left in stock at "
+                 "the end of the horizon (e.g. what it would cost to buy later); blank = stock "
+                 "left over is worth nothing.", "USD/t", required=False, default=0.0),
         ),
         key=("stockpile",),
         required=False,

@@ -33,6 +33,7 @@ plant_capacity       feed in ≤ cap·[t ≥ first] + modules online by t
 trader_capacity      oxide bought ≤ offer
 lane_capacity        tonnes on a lane ≤ its capacity (blank = unlimited)
 stock_capacity       end stock of a stockpile ≤ capacity
+stock_closing        stock at the horizon's end ≥ closing_min_t
 module_build_limit   Σ builds ≤ max_count; online no earlier than earliest_period; integer
 export_quota_cap     exports (origin country ≠ destination country) of a product ≤ quota
 end_use_tonnage_limit, end_use_share_limit, diversification_cap
@@ -63,7 +64,8 @@ OBJ_TOL = 1e-6
 
 FAMILIES = (
     "structure", "demand_balance", "plant_output", "stock_balance", "mine_capacity",
-    "plant_capacity", "trader_capacity", "lane_capacity", "stock_capacity", "module_build_limit",
+    "plant_capacity", "trader_capacity", "lane_capacity", "stock_capacity", "stock_closing",
+    "module_build_limit",
     "export_quota_cap", "end_use_tonnage_limit", "end_use_share_limit", "diversification_cap",
     "non_negativity", "non_anticipativity", "service_floor",
 )
@@ -477,6 +479,26 @@ def _simple_capacity(d: _Data, used: pd.DataFrame, rep: _Report, sheet: str, key
             lhs + np.nan_to_num(cap), what)
 
 
+def _stock_closing(d: _Data, stocks: pd.DataFrame, rep: _Report) -> None:
+    """Stock of a stockpile at the end of the last period ≥ its closing_min_t (if given)."""
+    table = d.table("stockpiles")
+    if table.empty or "closing_min_t" not in table:
+        return
+    last = d.periods[-1]
+    rows = pd.DataFrame({"scenario": d.scenarios}).merge(
+        pd.DataFrame({"stockpile": table["stockpile"], "row": np.arange(len(table))}),
+        how="cross").assign(period=last)
+    need = d.value("stockpiles", "closing_min_t", rows["scenario"], rows["period"], rows["row"])
+    keep = ~np.isnan(need)
+    rows, need = rows[keep], need[keep]
+    if rows.empty:
+        return
+    held = _attach(rows, _sum_by(stocks[stocks["period"] == last], ["scenario", "stockpile"],
+                                 "stock_t", "held"), ["scenario", "stockpile"], "held")
+    rep.add("stock_closing", rows[["scenario", "period", "stockpile"]], held, need, ">=",
+            held + need, "stock at the horizon's end")
+
+
 def _lane_capacity(d: _Data, flows, rep: _Report) -> None:
     lanes = d.table("lanes")
     rows = d.grid.merge(pd.DataFrame({"origin": lanes["origin"],
@@ -880,6 +902,12 @@ def recompute_objective(d: _Data, sol: dict) -> float:
     if len(st):
         hold = _lookup(d, st, "stockpiles", "stockpile", "stockpile", "holding_cost_usd_per_t")
         total += float(np.sum(_weight(d, st) * hold * st["stock_t"].to_numpy(float)))
+        # Stock left at the end of the last period is credited at its terminal value.
+        end = (st["period"] == d.periods[-1]).to_numpy()
+        if end.any():
+            tv = _lookup(d, st[end], "stockpiles", "stockpile", "stockpile",
+                         "terminal_value_usd_per_t")
+            total -= float(np.sum(_weight(d, st[end]) * tv * st["stock_t"].to_numpy(float)[end]))
     un = sol["unmet_demand"]
     if len(un):
         voll = _lookup(d, un, "demands", "demand", "demand", "lost_value_usd_per_t")
@@ -942,6 +970,7 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     _simple_capacity(d, _sum_by(sol["stocks"], ["scenario", "period", "stockpile"], "stock_t",
                                 "used"), rep, "stockpiles", "stockpile", "stock_capacity",
                      "stock held")
+    _stock_closing(d, sol["stocks"], rep)
     _module_build_limit(d, builds, rep)
     _export_quota(d, flows, rep)
     _end_use_limits(d, flows, rep)

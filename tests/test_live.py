@@ -34,7 +34,8 @@ def baseline():
     At most 60 % of the EV supply processed in China (an end-use share limit), a lost value
     of its own on the first ``demand_quantities`` row (twice its node's), and a service floor
     of 50 % of the first demand node's end use's Nd (sheet ``service_levels``; the baseline
-    serves all Nd, so the floor never binds and the sweep below stays feasible).
+    serves all Nd, so the floor never binds and the sweep below stays feasible), and a
+    closing minimum of 0 t on the first stockpile.
     """
     from dataclasses import replace
 
@@ -51,8 +52,11 @@ def baseline():
     quantities.loc[0, "lost_value_usd_per_t"] = 2 * float(node_value[quantities.loc[0, "demand"]])
     floors = pd.DataFrame([{"excel_row": 2, "end_use": inst.table("demands")["end_use"].iat[0],
                             "element": "Nd", "min_served_share": 0.5}])
+    stock = inst.table("stockpiles").copy()
+    stock.loc[0, "closing_min_t"] = 0.0  # a closing minimum that never binds (starts empty)
     return replace(inst, tables={**inst.tables, "end_use_limits": limits,
-                                 "demand_quantities": quantities, "service_levels": floors})
+                                 "demand_quantities": quantities, "service_levels": floors,
+                                 "stockpiles": stock})
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,8 @@ def rich_frames() -> dict:
         "traders": [dict(trader="cn_trader", country="CN", element="Dy", capacity_t=5,
                          price_usd_per_t=600)],
         "stockpiles": [dict(stockpile="us_stock", country="US", element="Dy", initial_t=3,
-                            capacity_t=10, holding_cost_usd_per_t=2)],
+                            capacity_t=10, holding_cost_usd_per_t=2,
+                            closing_min_t=0)],  # never binds: only gives stock_closing rows
         "demands": [dict(demand="us_def", country="US", end_use="defence", military=True,
                          must_serve=True),
                     dict(demand="us_ev", country="US", end_use="ev", lost_value_usd_per_t=5000)],

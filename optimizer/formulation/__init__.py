@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optimizer.formulation.balance import add_demand_balance, add_plant_output, add_stock_balance
+from optimizer.formulation.balance import (
+    add_demand_balance,
+    add_plant_output,
+    add_stock_balance,
+    add_stock_closing,
+)
 from optimizer.formulation.capacity import (
     add_lane_capacity,
     add_mine_capacity,
@@ -44,6 +49,7 @@ FAMILIES = (
     ("trader_capacity", add_trader_capacity, ("traders",)),
     ("lane_capacity", add_lane_capacity, ("lanes",)),
     ("stock_capacity", add_stock_capacity, ("stockpiles",)),
+    ("stock_closing", add_stock_closing, ("stockpiles",)),
     ("module_build_limit", add_module_build_limit, ("modules",)),
     # Policy
     ("export_quota_cap", add_export_quota_cap, ("export_quotas",)),

@@ -102,6 +102,40 @@ def add_stock_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
              "End stock = previous stock + inflow − draw-down (t).")
 
 
+def add_stock_closing(m: pyo.ConcreteModel, md: ModelData) -> None:
+    r"""A stockpile with a closing minimum ends the horizon holding at least that much.
+
+    .. math:: \sum_{k \in lots(h)} s_{n,k} \ge close_h \quad \forall n: t(n) = T, \;
+              h: close_h \text{ given}
+
+    The horizon's end is not the end of the world: a reserve built for a later crisis must
+    not be sold off in the last periods because nothing after them is modelled (see also
+    ``terminal_value_usd_per_t`` in the objective). Units: t. Dual ≥ 0 (USD/t): what the
+    closing requirement costs per tonne.
+    """
+    stock = md.stockpiles
+    close = md.node_values("stockpiles", "closing_min_t") if len(stock) else np.zeros((0, 0))
+    last = np.flatnonzero(md.node_period == len(md.inst.periods) - 1)
+    node_idx, sp_idx = np.nonzero(~np.isnan(close[last])) if len(stock) else ([], [])
+    node_idx = last[np.asarray(node_idx, dtype=int)] if len(stock) else np.zeros(0, dtype=int)
+    index = pd.DataFrame({"node": node_idx,
+                          "stockpile": stock["stockpile"].to_numpy()[sp_idx] if len(stock)
+                          else []})
+    ix = md.var_ix["stock_t"]
+    row_of = pd.Series(np.arange(len(index)),
+                       index=pd.MultiIndex.from_arrays([node_idx, np.asarray(sp_idx, dtype=int)]))
+    spos = pd.Series(np.arange(len(stock)), index=stock["stockpile"].to_numpy()) if len(stock) \
+        else pd.Series(dtype=int)
+    keys = pd.MultiIndex.from_arrays([ix["node"].to_numpy(),
+                                      spos.reindex(ix["stockpile"].to_numpy()).to_numpy()])
+    hit = keys.isin(row_of.index)
+    terms = [Terms.of("stock_t", row_of.reindex(keys[hit]).to_numpy(), np.flatnonzero(hit))]
+    add_rows(m, md, "stock_closing", index, terms, ">=",
+             close[node_idx, sp_idx] if len(index) else np.zeros(0),
+             "Stock at the end of the horizon ≥ the closing minimum (t).",
+             rhs_cells=("stockpiles", "closing_min_t", node_idx, np.asarray(sp_idx), None))
+
+
 def add_demand_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Every demand is served or counted as unmet (at its lost-supply penalty), exactly.
 

@@ -5,12 +5,14 @@ r"""The objective: expected discounted total cost in USD.
     \min\ \sum_{j,m} \pi_m \big(\kappa_{j,m}\, capex_j + \phi_{j,m}\, fom_j\big)\, b_{j,m}
         + \sum_n \pi_n \delta_{t(n)} \Big[ \sum_l (c^{mine}_m + c^{proc}_p + c^{lane}_l + tar_l)\, q_{n,l}
         + \sum_a (price_a + c^{lane}_a + tar_a)\, f_{n,a}
-        + \sum_k h_k\, s_{n,k} + \sum_{d,e} VoLL_{n,d,e}\, u_{n,d,e} \Big]
+        + \sum_k (h_k - [t(n) = T]\, tv_k)\, s_{n,k} + \sum_{d,e} VoLL_{n,d,e}\, u_{n,d,e} \Big]
 
 :math:`\pi_n` is the probability of node *n* (the sum over its scenarios), :math:`\delta_t`
 the discount factor of period *t* (the mean over its base periods, :mod:`optimizer.io.calendar`).
 Flows, stocks and unmet demand are totals over their period; holding costs are rates per base
-period and are scaled by the period's length like every ``per_period`` column.
+period and are scaled by the period's length like every ``per_period`` column. Stock left at
+the end of the last period *T* is credited at its terminal value :math:`tv_k`
+(``terminal_value_usd_per_t``, 0 by default: leftover stock is worth nothing).
 :math:`VoLL_{n,d,e}` is the lost value of element *e* at demand node *d* in the period of *n*:
 its ``demand_quantities`` row's, else the node's.
 Tariffs are ad valorem on the customs value (mine cost for concentrate, offer price for
@@ -130,8 +132,14 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
         "tariffs": _tariff(md, ox, ox["element"].to_numpy(), customs),
     }
     st = md.var_ix["stock_t"]
-    costs["stock_t"] = {"holding": _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
-                                                "holding_cost_usd_per_t")}
+    last = md.node_period[st["node"].to_numpy()] == len(md.inst.periods) - 1
+    costs["stock_t"] = {
+        "holding": _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
+                                "holding_cost_usd_per_t"),
+        # Stock left at the horizon's end is credited at its terminal value (a negative cost).
+        "terminal_value": -np.where(last, _node_lookup(md, st, "stockpiles", "stockpile",
+                                                       "stockpile", "terminal_value_usd_per_t"),
+                                    0.0)}
     un = md.var_ix["unmet_demand_t"]
     costs["unmet_demand_t"] = {"penalty": lost_value(md, un)}
     builds = md.var_ix["modules_built"]
