@@ -100,10 +100,12 @@ def builds_section(run: SavedRun) -> Section:
     return Section("builds", "Build plan", blocks, intro="Modules the plan builds: when each is "
              "decided, in which scenarios, when it comes online and what it costs. A decision "
              "'now' is shared by every scenario; a contingent one is taken only if its "
-             "scenarios are revealed by its decision period. Capex is paid in the first online "
-             "period, or, for a module with an economic life, charged as equal payments over "
-             "that life, of which only the payments inside the horizon count; the charged "
-             "column weighs each decision by its probability.")
+             "scenarios are revealed by its decision period. A module comes online its lead "
+             "time after the decision. Capex is paid as its capex timing says (by default in "
+             "equal payments over construction, from the decision to going online), or, for a "
+             "module with an economic life, as equal payments over that life, of which only "
+             "the payments inside the horizon count; the charged column weighs each decision "
+             "by its probability.")
 
 
 def cost_section(run: SavedRun) -> Section:
