@@ -57,8 +57,14 @@ def test_stock_check_is_reusable_on_an_overridden_table(tmp_path):
     path = workbook(tmp_path, _with_stockpile(5, 80))
     inst = validate(read_raw_sheets(path), path)
     assert stock_above_capacity(inst.table("stockpiles")) == []
-    new = with_overrides(inst, (parse_override("stockpiles:S1:initial_t=500"),))
-    assert stock_above_capacity(new.table("stockpiles")) == [(0, 500.0, 80.0)]
+    table = inst.table("stockpiles").copy()
+    table.loc[0, "initial_t"] = 500.0  # what an override would write
+    assert stock_above_capacity(table) == [(0, 500.0, 80.0)]
+    # ... and with_overrides applies it (tests/test_scenario_keys.py checks the message).
+    from optimizer.errors import ScenarioError
+
+    with pytest.raises(ScenarioError):
+        with_overrides(inst, (parse_override("stockpiles:S1:initial_t=500"),))
 
 
 # --- unknown column headers ---------------------------------------------------------------------
