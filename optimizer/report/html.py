@@ -212,6 +212,30 @@ def concentration_section(run: SavedRun) -> Section:
                          "only those cells are highlighted.")
 
 
+def risk_sentences(run: SavedRun) -> list[str]:
+    """E[cost], VaR and CVaR of the plan (summary.json's ``risk``), and how it was chosen."""
+    r = run.summary.get("risk") or {}
+    if "expected_cost_usd" not in r:
+        return []
+    alpha, lam = float(r.get("cvar_alpha", 0.9)), float(r.get("risk_weight", 0.0))
+    tail = 1.0 - alpha
+    out = [f"Expected discounted cost {usd(r['expected_cost_usd'])}; value at risk "
+           f"VaR{alpha:.0%} {usd(r['var_usd'])} (a cost exceeded with probability at most "
+           f"{tail:.0%}); CVaR{alpha:.0%} {usd(r['cvar_usd'])}, the mean cost of the worst "
+           f"{tail:.0%} of outcomes. The worst scenario, {r.get('worst_scenario')}, costs "
+           f"{usd(r.get('worst_scenario_cost_usd'))}."]
+    if lam > 0:
+        out.append(f"The plan minimises (1 − λ)·E[cost] + λ·CVaR with λ = {lam:g}: "
+                   f"{usd(r['mean_cvar_objective_usd'])}. Shadow prices are then changes of "
+                   "that objective, weighting each scenario by its risk-adjusted probability "
+                   "(docs/model.md).")
+    else:
+        out.append("The plan is risk-neutral (it minimises the expected cost); set risk_weight "
+                   "in the instance's settings, or solve --risk-weight, to trade expected cost "
+                   "for a lower CVaR.")
+    return out
+
+
 def scenarios_section(run: SavedRun) -> Section:
     """Cost and unmet demand per scenario, and unmet demand by end use."""
     sc = run.tables.get("scenario_costs", pd.DataFrame())
@@ -229,6 +253,7 @@ def scenarios_section(run: SavedRun) -> Section:
     return Section("scenarios", "Scenarios and unmet demand", [
         Chart(figures.scenario_view(run), "scenarios"),
         Table(sc, cols),
+        Paragraphs(risk_sentences(run), heading="Risk profile"),
         Paragraphs(say.unmet_sentences(run), heading="Unmet demand"),
         Table(u[u["unmet_t"] > 0], [Column("scenario", "scenario"), Column("end_use", "end use"),
                   Column("element", "element"), Column("demand_t", "demand (t)", "t"),
