@@ -133,13 +133,14 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
     }
     st = md.var_ix["stock_t"]
     last = md.node_period[st["node"].to_numpy()] == len(md.inst.periods) - 1
-    costs["stock_t"] = {
-        "holding": _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
-                                "holding_cost_usd_per_t"),
-        # Stock left at the horizon's end is credited at its terminal value (a negative cost).
-        "terminal_value": -np.where(last, _node_lookup(md, st, "stockpiles", "stockpile",
-                                                       "stockpile", "terminal_value_usd_per_t"),
-                                    0.0)}
+    costs["stock_t"] = {"holding": _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
+                                                "holding_cost_usd_per_t")}
+    # Stock left at the horizon's end is credited at its terminal value (a negative cost); a
+    # component only where some stockpile has one, so cost breakdowns list what applies.
+    credit = -np.where(last, _node_lookup(md, st, "stockpiles", "stockpile", "stockpile",
+                                          "terminal_value_usd_per_t"), 0.0)
+    if np.any(credit):
+        costs["stock_t"]["terminal_value"] = credit
     un = md.var_ix["unmet_demand_t"]
     costs["unmet_demand_t"] = {"penalty": lost_value(md, un)}
     builds = md.var_ix["modules_built"]
