@@ -25,8 +25,9 @@ def _sentence(r) -> str:
     count = int(r["count"])
     what = f"{count} × {r['module']}" if count > 1 else str(r["module"])
     cost = float(r["capex_usd"])
+    money = f"USD {cost / 1e6:,.1f} M" if cost >= 1e5 else f"USD {cost:,.0f}"
     return (f"start {what} at {r['site']} ({r['country']}) in {r['decision_period']}, online "
-            f"{r['online_period']}, capex USD {cost / 1e6:,.1f} M")
+            f"{r['online_period']}, capex {money}")
 
 
 def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
@@ -77,6 +78,8 @@ def horizon_warnings(inst: Instance, builds: pd.DataFrame | None) -> list[str]:
     end = int(inst.slots.sum())
     out = []
     for _, r in builds.iterrows():
+        if r["module"] not in mods.index:
+            continue  # a saved plan read against another instance: nothing to compare with
         lead = float(mods.at[r["module"], "lead_time_years"] or 0.0) \
             if "lead_time_years" in mods else 0.0
         left = (end - start[str(r["online_period"])]) / inst.periods_per_year

@@ -11,7 +11,8 @@ worker keeps one Highs alive across runs instead (optimizer/live.py), built from
 
 Sign convention of shadow prices (HiGHS's row duals, passed through unchanged): the dual of a
 row is the change in the optimal objective (expected discounted USD) per unit increase of its
-right-hand side. Minimising cost, a ≥ demand row has a dual ≥ 0 and a ≤ capacity row ≤ 0.
+right-hand side. Minimising cost, a ≤ capacity row has a dual ≤ 0; the demand rows are
+equalities, whose dual is free in sign (usually ≥ 0: see add_demand_balance).
 """
 
 from __future__ import annotations
