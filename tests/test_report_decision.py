@@ -94,3 +94,14 @@ def test_built_site_is_not_called_below_its_capex():
                                                               "at the margin")
     assert _capacity_signal(5.0, 10.0, built=False) == "below its capex"
     assert _capacity_signal(20.0, 10.0, built=False) == "worth more than its capex"
+
+
+def test_contingent_decision_names_when_its_branch_was_revealed():
+    """m_if's branch (c) split off in P1, but the build is decided in P2: the sentence says
+    both (the wait is the plan's choice, not a lack of news)."""
+    run = _adaptive_run()
+    b = run.tables["builds"]
+    b["revealed_period"] = [None, None, "P1", "P1", "P1"]
+    lines = say.decision_sentences(run)
+    assert "If c is revealed by P1: decide in P2 to start m_if at s (USA), online P3, capex " \
+        "USD 1,000 (probability 20%)." in lines

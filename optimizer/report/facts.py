@@ -533,7 +533,7 @@ def decisions(run: SavedRun) -> pd.DataFrame:
     """
     cols = ["module", "site", "country", "decision_period", "online_period", "count",
             "capacity_added_t", "capex_usd", "expected_capex_usd", "probability", "scenarios",
-            "kind"]
+            "kind", "revealed"]
     b = builds(run)
     if b.empty:
         return pd.DataFrame(columns=cols)
@@ -574,13 +574,21 @@ def decisions(run: SavedRun) -> pd.DataFrame:
             if charged else np.nan,
             "probability": min(p, 1.0),
             "scenarios": "+".join([s for s in scen if s in names] + sorted(names - set(scen))),
-            "kind": kind})
+            "kind": kind, "revealed": _earliest(g.get("revealed_period"), order)})
     out = pd.DataFrame(rows, columns=cols)
     rank = {"now": 0, "planned": 1, "every scenario": 2, "contingent": 3}
     out["_p"] = out["decision_period"].astype(str).map(order).fillna(len(order))
     out["_k"] = out["kind"].map(rank)
     return out.sort_values(["_p", "_k", "module"], kind="stable").drop(columns=["_p", "_k"]) \
         .reset_index(drop=True)
+
+
+def _earliest(labels, order: dict) -> str:
+    """The earliest period among ``labels`` (blank/NaN skipped), '' if none."""
+    if labels is None:
+        return ""
+    found = [str(x) for x in labels if isinstance(x, str) and x and x != "nan"]
+    return min(found, key=lambda p: order.get(p, len(order))) if found else ""
 
 
 def worst_scenario(run: SavedRun) -> dict | None:

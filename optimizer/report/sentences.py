@@ -307,8 +307,16 @@ def decision_sentences(run: SavedRun) -> list[str]:
         out.append(f"Decide in {period}, once the scenario is known; the plan builds it in "
                    f"every scenario: {join([_build_item(r) for r in g.itertuples()])}.")
     for r in d[d["kind"] == "contingent"].itertuples():
-        out.append(f"{_when_revealed(r.scenarios, r.decision_period, scen)}: start "
-                   f"{_build_item(r)} (probability {pct(r.probability)}).")
+        revealed = getattr(r, "revealed", "") or ""
+        if revealed and revealed != r.decision_period:
+            # Known since its branch split off; the decision itself waits (lead times, the
+            # earliest decision period, or simply because later is cheaper).
+            out.append(f"{_when_revealed(r.scenarios, revealed, scen)}: decide in "
+                       f"{r.decision_period} to start {_build_item(r)} (probability "
+                       f"{pct(r.probability)}).")
+        else:
+            out.append(f"{_when_revealed(r.scenarios, r.decision_period, scen)}: start "
+                       f"{_build_item(r)} (probability {pct(r.probability)}).")
     out.append(_cost_against_status_quo(run))
     out.append(_risk_left(run))
     return [x for x in out if x]
