@@ -76,6 +76,13 @@ def solve_relaxation(compiled, options):
 
     from optimizer.solve import _new_highs, set_lp_algorithm, termination_of
 
+    import highspy
+
+    # A forked child inherits the parent's HiGHS scheduler but none of its threads: start a
+    # fresh one. Without this, a process that had solved anything before forking (a batch
+    # worker, a test session) gets a child whose run() fails ('threads' differs from the
+    # scheduler's), and the fixed LP silently falls back to a cold start.
+    highspy.Highs.resetGlobalScheduler(True)
     h = _new_highs(options)
     h.setOptionValue("threads", 1)
     if options.lp_algorithm in ("simplex", "parallel"):
