@@ -22,50 +22,48 @@ from optimizer.instance import Instance
 
 
 def _sentence(r) -> str:
-    count = int(r["count"])
-    what = f"{count} × {r['module']}" if count > 1 else str(r["module"])
-    cost = float(r["capex_usd"])
+    count = int(r.count)
+    what = f"{count} × {r.module}" if count > 1 else str(r.module)
+    cost = float(r.capex_usd)
     money = f"USD {cost / 1e6:,.1f} M" if cost >= 1e5 else f"USD {cost:,.0f}"
-    return (f"start {what} at {r['site']} ({r['country']}) in {r['decision_period']}, online "
-            f"{r['online_period']}, capex {money}")
+    return (f"start {what} at {r.site} ({r.country}) in {r.decision_period}, online "
+            f"{r.online_period}, capex {money}")
 
 
 def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
     """``{"now": [...], "scheduled": [...], "contingent": [...], "horizon_warnings": [...]}``,
     each a list of sentences (empty lists when nothing is built).
 
-    The same build (module, count, decision and online period) decided in several branches is
-    one decision: taken in every branch it is *scheduled* (no news changes it), else it is
-    contingent on the branches that take it, named with when each was revealed.
+    The decisions are those of the report's first screen (:func:`optimizer.report.facts.
+    decisions`, one classification for both): *now*; *scheduled* = the same in every
+    scenario, whether decided in one shared node later or in every branch once it is known;
+    *contingent* on the branches that take it, named with when they were revealed.
     """
+    from pathlib import Path
+
+    from optimizer.report import facts
+    from optimizer.report.load import SavedRun
+
     out: dict[str, list[str]] = {"now": [], "scheduled": [], "contingent": [],
                                  "horizon_warnings": horizon_warnings(inst, builds)}
     if builds is None or builds.empty:
         return out
-    names = [sc.name for sc in inst.scenarios]
-    prob = {sc.name: float(sc.probability) for sc in inst.scenarios}
-    first = inst.periods[0]
-    b = builds.copy()
-    if "decision_period" not in b:
-        b["decision_period"] = b["online_period"]
-    b["decided_in"] = b.get("decided_in", pd.Series("all", index=b.index)).fillna("all")
-    keys = ["module", "site", "country", "decision_period", "online_period", "count"]
-    for _, g in b.groupby(keys, sort=False):
-        r = g.iloc[0]
-        takers: list[tuple[str, str | None]] = []
-        for who, when in zip(g["decided_in"], g.get("revealed_period", [None] * len(g))):
-            members = names if who == "all" else str(who).split("+")
-            takers += [(s, None if who == "all" else when) for s in members]
-        if {s for s, _ in takers} >= set(names):
-            if r["decision_period"] == first:
-                out["now"].append(_sentence(r))
-            else:
-                out["scheduled"].append(_sentence(r) + " (in every scenario: no news changes it)")
-            continue
-        parts = [f"{s} (revealed {when})" if when else s for s, when in takers]
-        p = sum(prob.get(s, 0.0) for s, _ in takers)
-        out["contingent"].append(f"if {' or '.join(parts)} — probability {p:.0%}: "
-                                 + _sentence(r))
+    run = SavedRun(Path("."), {"periods": list(inst.periods), "scenarios": [
+        {"name": sc.name, "probability": sc.probability} for sc in inst.scenarios]},
+        {"builds": builds})
+    for r in facts.decisions(run).itertuples():
+        if r.kind == "now":
+            out["now"].append(_sentence(r))
+        elif r.kind == "planned":
+            out["scheduled"].append(_sentence(r) + " (in every scenario: no news changes it)")
+        elif r.kind == "every scenario":
+            out["scheduled"].append(_sentence(r) + " (in every scenario, decided once the "
+                                    "scenario is known)")
+        else:
+            when = f" (revealed {r.revealed})" if r.revealed else ""
+            who = " or ".join(str(r.scenarios).split("+"))
+            out["contingent"].append(f"if {who}{when} — probability {r.probability:.0%}: "
+                                     + _sentence(r))
     return out
 
 
