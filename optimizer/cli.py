@@ -426,7 +426,8 @@ def report(
 # Commands that live in their own modules (batch, verify, generate, ...) register themselves
 # here: each module defines ``register(app)``. A module that is absent is skipped; one that
 # fails to import raises, so a broken command never disappears silently.
-_COMMAND_MODULES = ("optimizer.cli_batch", "optimizer.cli_verify", "optimizer.cli_generate")
+_COMMAND_MODULES = ("optimizer.cli_batch", "optimizer.cli_verify", "optimizer.cli_generate",
+                    "optimizer.cli_frontier", "optimizer.cli_alternatives")
 
 
 def _register_commands() -> None:
