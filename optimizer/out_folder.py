@@ -178,6 +178,37 @@ def _not_a_folder(folder: Path, option: str) -> OutputFolderError | None:
     return None
 
 
+def _office_lock_of(entry: str) -> str | None:
+    """The workbook an office lock file stands for (``~$results.xlsx`` from Excel,
+    ``.~lock.results.xlsx#`` from LibreOffice), or None if ``entry`` is not a lock file."""
+    parent, _, name = entry.rpartition("/")
+    prefix = parent + "/" if parent else ""
+    if name.startswith("~$") and len(name) > 2:
+        return prefix + name[2:]
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return prefix + name[len(".~lock."):-1]
+    return None
+
+
+def _open_workbooks(folder: Path, foreign: list[str]) -> OutputFolderError | None:
+    """The error for a folder whose own workbook is open in an office program, else None.
+
+    Excel and LibreOffice put a lock file beside a workbook they hold open. It is not the
+    user's work, but the tool must not delete it either (the program owns it) nor replace the
+    open workbook under it; so the run is refused with a message that says what to do,
+    rather than the generic "files supplyopt did not write".
+    """
+    locked = [(e, w) for e in foreign if (w := _office_lock_of(e)) is not None
+              and (folder / w).is_file()]
+    if not locked or len(locked) < len(foreign):
+        return None
+    lock, workbook = locked[0]
+    return OutputFolderError(
+        f"{folder / workbook}: the workbook is open in a spreadsheet program (lock file "
+        f"{lock}); close it and run again. If no program has it open, the lock file was left "
+        "behind by one that closed abnormally: delete it and run again")
+
+
 def _list(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -198,7 +229,7 @@ def check_replaceable(folder: str | Path, option: str = "--out") -> None:
                                 "sub-folder such as reports/my-run")
     foreign = foreign_entries(folder)
     if foreign:
-        raise OutputFolderError(
+        raise _open_workbooks(folder, foreign) or OutputFolderError(
             f"{option} {folder}: the folder holds files supplyopt did not write ("
             f"{_list(foreign)}); a run replaces its whole output folder, so choose a new or "
             "empty folder, or move those files elsewhere")
@@ -255,6 +286,9 @@ def check_renderable(folder: str | Path) -> None:
             f"{folder}: not a folder written by supplyopt (no {RUN_MARKER}, and not the shape "
             "of a run folder: summary.json and tables/*.csv); 'supplyopt report' only "
             "re-renders the tool's own run, batch and analysis folders")
+    locked = _open_workbooks(folder, [e for e in entries if _office_lock_of(e)])
+    if locked is not None:  # re-rendering would replace the workbook the program holds
+        raise locked
     if data is not None:
         listed = _listed(data)
         clash = [n for n in ("results.xlsx", "report.html") if n in entries and n not in listed]

@@ -250,3 +250,33 @@ def test_template_never_overwrites_a_workbook(tmp_path):
     res = runner.invoke(app, ["template", str(book)])
     assert res.exit_code == 2 and book.read_bytes() == b"my filled-in workbook"
     assert runner.invoke(app, ["template", str(tmp_path / "new.xlsx")]).exit_code == 0
+
+
+@pytest.mark.parametrize("lock", ["~$results.xlsx", ".~lock.results.xlsx#"])
+def test_open_workbook_is_named_not_called_foreign(tmp_path, workbook, lock):
+    """Excel (``~$results.xlsx``) and LibreOffice (``.~lock.results.xlsx#``) leave a lock file
+    beside a workbook they hold open. Re-running into the folder, or re-rendering it, must not
+    replace the open workbook nor delete the program's lock: exit 2, a message that says the
+    workbook is open and what to do, and every byte of the folder as before."""
+    out = tmp_path / "run"
+    assert _solve(workbook, "--out", str(out)).exit_code == 0
+    (out / lock).write_bytes(b"owner")
+    before = _tree(out)
+    res = _solve(workbook, "--out", str(out))
+    assert res.exit_code == 2, res.output
+    assert "open in a spreadsheet program" in res.output and lock in res.output
+    assert "did not write" not in res.output
+    rendered = runner.invoke(app, ["report", str(out)])
+    assert rendered.exit_code == 2 and "open in a spreadsheet program" in rendered.output
+    assert _tree(out) == before
+
+
+def test_lock_file_beside_a_users_file_is_still_foreign(tmp_path, workbook):
+    """A lock file is excused only for the tool's own workbook: beside the user's notes it
+    is one more foreign file, and the generic refusal names the notes."""
+    out = tmp_path / "run"
+    assert _solve(workbook, "--out", str(out)).exit_code == 0
+    (out / "~$results.xlsx").write_bytes(b"owner")
+    (out / "notes.txt").write_text("mine\n")
+    res = _solve(workbook, "--out", str(out))
+    assert res.exit_code == 2 and "notes.txt" in res.output
