@@ -285,7 +285,11 @@ def solve(
                                          on_warning=lambda w: err(f"warning: {w}"),
                                          parallel=True)
             except InfeasibleError as exc:
-                write_failure(target, inst, exc)
+                written = write_failure(target, inst, exc)
+                # The explanation is long: its first line and where to read it again come last,
+                # so the end of the terminal says what happened and where it was written.
+                exc.args = (f"{exc}\n{str(exc).splitlines()[0]}: the explanation was written "
+                            f"to {written / 'infeasibility.txt'} (and summary.json)",)
                 raise
             # The solver objects are only needed for warm re-solves (batches): free HiGHS's
             # model and factors before the outputs are rendered, lowering the peak memory.

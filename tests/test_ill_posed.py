@@ -127,6 +127,11 @@ def test_infeasible_cli_explains_with_entities_and_numbers(kit, tmp_path):
     assert summary["status"] == "infeasible"
     assert BAN in summary["explanation"]
     assert not (out / "tables").exists()
+    # The explanation scrolls the headline away: the last line repeats it and says where the
+    # explanation was written (the folder may be a generated one, e.g. with --set).
+    assert res.stderr.rstrip().splitlines()[-1] == (
+        "the hard constraints cannot all hold (no plan exists): the explanation was written "
+        f"to {out / 'infeasibility.txt'} (and summary.json)")
 
 
 def test_two_periods_each_conflict_gets_its_own_repair(kit):
