@@ -13,37 +13,6 @@ from typing import Annotated, Optional
 import typer
 
 
-README_FIRST_LINE = "Synthetic instance written by optimizer.synthetic (supplyopt generate)."
-"""First line of a generated workbook's README sheet (optimizer.synthetic.write_synthetic)."""
-
-
-def _generated_workbook(path: Path) -> bool:
-    """True if ``path`` is a workbook ``generate`` wrote (its README sheet's first line)."""
-    try:
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True)
-        try:
-            first = next(wb["README"].iter_rows(max_row=1, values_only=True), (None,))[0]
-        finally:
-            wb.close()
-    except Exception:  # noqa: BLE001 - unreadable or not a workbook: not ours
-        return False
-    return first == README_FIRST_LINE
-
-
-def check_generate_target(out: Path) -> None:
-    """Raise OutputFolderError unless ``generate`` may write ``out`` (module docstring)."""
-    from optimizer.output import OutputFolderError, check_replaceable
-
-    if out.suffix.lower() == ".xlsx":
-        if out.exists() and not (out.is_file() and _generated_workbook(out)):
-            raise OutputFolderError(f"{out}: exists and was not written by 'supplyopt "
-                                    "generate'; choose another file name")
-        return
-    check_replaceable(out, option="OUT")
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``generate`` command to ``app``."""
     from optimizer.cli import Debug, run_guarded
@@ -81,11 +50,6 @@ def register(app: typer.Typer) -> None:
                 periods=periods, scenarios=scenarios, arc_density=arc_density).items()
                 if v is not None}
             spec = get_preset(preset, seed=seed, **changes)
-            check_generate_target(out)  # never delete or overwrite a file of the user's
-            write_synthetic(spec, out)
-            if out.is_dir():
-                from optimizer.out_folder import write_marker
-
-                write_marker(out)  # so a later generate may replace these files
+            write_synthetic(spec, out)  # refuses a target of the user's before touching it
             typer.echo(f"wrote {out}")
         run_guarded(go, debug)

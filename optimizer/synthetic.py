@@ -392,18 +392,61 @@ def generate_tables(spec: SyntheticSpec) -> dict[str, pd.DataFrame]:
     return {k: v for k, v in tables.items() if not (isinstance(v, pd.DataFrame) and v.empty)}
 
 
+README_FIRST_LINE = "Synthetic instance written by optimizer.synthetic (supplyopt generate)."
+"""First line of a generated workbook's README sheet: how a later run recognises its own file."""
+
+
+def _generated_workbook(path: Path) -> bool:
+    """True if ``path`` is a workbook ``generate`` wrote (its README sheet's first line)."""
+    try:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            first = next(wb["README"].iter_rows(max_row=1, values_only=True), (None,))[0]
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - unreadable or not a workbook: not ours
+        return False
+    return first == README_FIRST_LINE
+
+
+def check_generate_target(path: Path, fmt: str) -> None:
+    """Raise OutputFolderError unless a synthetic instance may be written to ``path``.
+
+    A workbook only if it is new or an earlier generated one; a CSV folder only if it is new,
+    empty or an earlier generated one holding nothing else (its marker lists its files).
+    """
+    from optimizer.out_folder import OutputFolderError, check_replaceable
+
+    if fmt == "xlsx":
+        if path.exists() and not (path.is_file() and _generated_workbook(path)):
+            raise OutputFolderError(f"{path}: exists and was not written by 'supplyopt "
+                                    "generate'; choose another file name")
+        return
+    check_replaceable(path, option="OUT")
+
+
 def write_synthetic(spec: SyntheticSpec, path: str | Path, fmt: str | None = None) -> Path:
-    """Generate ``spec`` and write it as a CSV folder (default) or, for ``*.xlsx``, a workbook."""
+    """Generate ``spec`` and write it as a CSV folder (default) or, for ``*.xlsx``, a workbook.
+
+    Never deletes or overwrites a file it did not write (:func:`check_generate_target`, checked
+    before anything is touched): regenerating a folder removes only the files its marker
+    lists, then lists the new ones.
+    """
     from optimizer.io.write import write_csv_folder, write_workbook
+    from optimizer.out_folder import read_marker, write_marker
 
     path = Path(path)
     fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    check_generate_target(path, fmt)
     tables = generate_tables(spec)
     if fmt == "xlsx":
         return write_workbook(tables, path, readme=[
-            "Synthetic instance written by optimizer.synthetic (supplyopt generate).",
+            README_FIRST_LINE,
             "Spec: " + ", ".join(f"{k}={v}" for k, v in asdict(spec).items())])
-    if path.exists():
-        for f in path.glob("*.csv"):
-            f.unlink()
-    return write_csv_folder(tables, path)
+    for name in (read_marker(path) or {}).get("files") or []:
+        (path / name).unlink(missing_ok=True)  # listed by the marker: written by generate
+    write_csv_folder(tables, path)
+    write_marker(path)
+    return path

@@ -243,6 +243,32 @@ def test_generate_never_deletes_the_users_csv_files(tmp_path):
             assert res.exit_code == 0, res.output
 
 
+def test_write_synthetic_from_python_is_as_safe_as_the_command(tmp_path):
+    """``optimizer.synthetic.write_synthetic`` (what benchmarks and scripts call) used to delete
+    every *.csv of an existing folder itself. It now refuses a folder of the user's unchanged
+    (OutputFolderError naming mines.csv), regenerates its own folder, and leaves a file the
+    user added to a generated folder alone (refused, naming it)."""
+    from optimizer.synthetic import preset, write_synthetic
+
+    spec = preset("tiny", modules=0)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "mines.csv").write_text("mine\nmy_mine\n")
+    before = _tree(mine)
+    with pytest.raises(OutputFolderError, match="mines.csv"):
+        write_synthetic(spec, mine)
+    assert _tree(mine) == before
+    gen = tmp_path / "gen"
+    write_synthetic(spec, gen)
+    first = _tree(gen)
+    write_synthetic(spec, gen)  # its own folder: replaced with the same files (same seed)
+    assert _tree(gen) == first
+    (gen / "notes.txt").write_text("mine\n")
+    with pytest.raises(OutputFolderError, match="notes.txt"):
+        write_synthetic(spec, gen)
+    assert (gen / "notes.txt").read_text() == "mine\n" and (gen / "mines.csv").exists()
+
+
 def test_template_never_overwrites_a_workbook(tmp_path):
     """A filled-in workbook at the template's path is kept (exit 2); a new name is written."""
     book = tmp_path / "plan.xlsx"
