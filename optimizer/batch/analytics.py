@@ -384,7 +384,8 @@ def measure_lines(analysis: Analysis) -> list[str]:
 
 
 def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = None) -> Path:
-    """One CSV per table, analysis.xlsx and analysis.json, atomically in ``folder``."""
+    """One CSV per table and analysis.json, atomically in ``folder``; then analysis.xlsx and
+    report.html, rendered from the saved tables (as ``supplyopt report`` re-renders them)."""
     from optimizer.batch.failures import reason_parts
     from optimizer.json_safe import json_safe
     from optimizer.output import atomic_dir, write_json, write_tables
@@ -392,9 +393,6 @@ def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = N
     folder = Path(folder)
     with atomic_dir(folder) as tmp:
         write_tables(analysis.tables, tmp)
-        with pd.ExcelWriter(tmp / "analysis.xlsx", engine="openpyxl") as xw:
-            for name, df in analysis.tables.items():
-                df.to_excel(xw, sheet_name=name[:31], index=False)
         m = analysis.tables.get("measures")
         # json_safe: a measure that could not be computed is NaN in its column; JSON has null
         write_json(json_safe({
@@ -408,5 +406,5 @@ def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = N
             tmp / "analysis.json")
     from optimizer.report.batch_html import write_analysis_report
 
-    write_analysis_report(folder)  # report.html, from the tables just written
+    write_analysis_report(folder)  # analysis.xlsx and report.html, from the tables just written
     return folder
