@@ -278,10 +278,11 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
                     if v["status"] != "ok"]  # the full reason: every problem
     from optimizer.batch.summary import builds_short
 
-    def plan_short(r):
+    def plan_short(r):  # module@decision period, once per decision, "if …" when contingent
         return builds_short(pd.DataFrame(
-            [{"count": c, "module": m, "online_period": p, "country": ""} for m, p, c, *_ in
-             (r or {}).get("builds", [])])).replace(" ()", "") if _obj(r) is not None else None
+            [{"count": c, "module": m, "online_period": p, "country": "", "decided_in": d}
+             for m, p, c, d in (r or {}).get("builds", [])]), scen) \
+            if _obj(r) is not None else None
 
     rp_obj = _obj(rp)
     summary = [("RP", "expected cost of the resilient plan (the model's optimum)", rp_obj,

@@ -39,12 +39,43 @@ def _num(x):
     return None if math.isnan(x) else x
 
 
-def builds_short(builds: pd.DataFrame) -> str:
-    """``2×p1x@P1 (US); 1×q@P2 (CAN)``; empty if nothing is built."""
+def builds_short(builds: pd.DataFrame, scenarios: list[str] | None = None) -> str:
+    """``2×p1x@P1 (US); 1×q@P2 (CAN) if s2``; empty if nothing is built.
+
+    On a scenario tree one build may be decided separately in several branches (the same
+    module, period and count in each): it is written once, plain if the branches together
+    hold every scenario (with ``scenarios``, else if their probabilities add up to 1), followed
+    by ``if <scenarios>`` when only some branches take it. Without ``decided_in`` (old tables,
+    here-and-now plans) every row is unconditional.
+    """
     if builds is None or builds.empty:
         return ""
-    return "; ".join(f"{int(r['count'])}×{r['module']}@{r['online_period']} ({r['country']})"
-                     for _, r in builds.iterrows())
+    every = set(scenarios or ())
+    groups: dict[tuple, dict] = {}
+    for _, r in builds.iterrows():
+        key = (int(r["count"]), str(r["module"]), str(r["online_period"]), str(r["country"]))
+        g = groups.setdefault(key, {"who": set(), "p": 0.0, "all": False})
+        decided = str(r.get("decided_in", "all"))
+        g["all"] |= decided == "all"
+        g["who"].update(decided.split("+"))
+        g["p"] += float(r.get("probability", 0.0) or 0.0)
+    parts = []
+    for (count, module, period, country), g in groups.items():
+        whole = g["all"] or (g["who"] >= every if every else abs(g["p"] - 1.0) < 1e-9)
+        where = f" ({country})" if country else ""
+        parts.append(f"{count}×{module}@{period}{where}"
+                     + ("" if whole else " if " + "/".join(sorted(g["who"]))))
+    return "; ".join(parts)
+
+
+def expected_modules(builds: pd.DataFrame) -> float:
+    """Modules built, expected over scenarios: Σ probability × count (a build decided in every
+    branch counts once, not once per branch); without a probability column, the plain count."""
+    if builds is None or builds.empty:
+        return 0.0
+    if "probability" not in builds:
+        return float(builds["count"].sum())
+    return float((builds["count"] * builds["probability"]).sum())
 
 
 def build_triples(builds: pd.DataFrame) -> list[tuple]:
@@ -132,8 +163,8 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
         for comp, usd in zip(cb["component"], cb["expected_usd"], strict=True):
             row[f"cost_{comp}_usd"] = _num(usd)
     b = run.tables.get("builds")
-    row["builds"] = builds_short(b)
-    row["modules_built"] = int(b["count"].sum()) if b is not None and not b.empty else 0
+    row["builds"] = builds_short(b, [sc.name for sc in run.instance.scenarios])
+    row["modules_built"] = expected_modules(b)
     unmet = expected_unmet(run)
     row["unmet_t"] = float(sum(unmet.values()))
     for eu, t in sorted(unmet.items()):

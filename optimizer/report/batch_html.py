@@ -191,9 +191,10 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
 
 
 def merge_builds(text) -> str:
-    """A ``"; "``-joined builds list with each build once: an adaptive plan lists a build
-    decided separately in several scenario nodes once per node (``1×X@2027Q3; 1×X@2027Q3``),
-    which reads as several builds; it becomes ``1×X@2027Q3 (in 2 scenario nodes)``."""
+    """A ``"; "``-joined builds list with each build once: folders written before
+    :func:`optimizer.batch.summary.builds_short` merged branches list a build decided
+    separately in several scenario nodes once per node (``1×X@2027Q3; 1×X@2027Q3``), which
+    reads as several builds; it becomes ``1×X@2027Q3 (in 2 scenario nodes)``."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return text
     parts = [p.strip() for p in str(text).split(";") if p.strip()]
