@@ -206,11 +206,12 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables.update(dual_tables(md, outcome))
     times["tables"] += time.perf_counter() - t0
-    if compare_status_quo and compiled is not None and len(md.var_ix["modules_built"]):
+    if compare_status_quo and compiled is not None and (
+            len(md.var_ix["modules_built"]) or len(md.var_ix["contract_signed"])):
         # With fixed builds the solved model has no build decisions left: the status quo
-        # (no builds) is re-solved from the free model, not from the fixed one.
+        # (no builds, no new contracts) is re-solved from the free model, not the fixed one.
         t0 = time.perf_counter()
-        tables.update(status_quo_tables(md, free, options, outcome.values["modules_built"],
+        tables.update(status_quo_tables(md, free, options, _decision_values(md, outcome.values),
                                         getattr(outcome, "lp_highs", None)))
         times["status_quo"] = time.perf_counter() - t0
     return run
@@ -271,26 +272,33 @@ def verify_result(run: RunResult, verification: dict | None = None,
 
 def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
                       lp_highs=None) -> dict[str, pd.DataFrame]:
-    """The status-quo plan (no new builds) next to the chosen one, for the report's "before".
+    """The status-quo plan (no new builds or contracts) next to the chosen one, for the report's
+    "before".
 
     Tables: ``status_quo_summary`` (status, objective_usd, unmet_t), ``status_quo_supply_mix``
     and ``status_quo_scenario_costs`` (same columns as supply_mix / scenario_costs). Empty when
-    the instance has no candidate modules or the plan's ``builds`` (counts aligned with
-    ``md.var_ix["modules_built"]``, when given) are all zero: the status quo is then the plan.
+    the instance has no candidate modules or contracts to sign, or the plan's ``builds``
+    (counts aligned with ``md.var_ix["modules_built"]``, or a mapping {integer family:
+    values} such as :func:`_decision_values`, when given) are all zero: the status quo is then
+    the plan.
     ``lp_highs``, the plan's solved fixed LP (``outcome.lp_highs``), makes this a warm re-solve.
     """
     import numpy as np
 
+    from optimizer.formulation.rows import DECISION_VARS
     from optimizer.results import scenario_costs, supply_mix
     from optimizer.solve import resolve_builds, solve_compiled, with_fixed_builds
 
-    if len(md.var_ix["modules_built"]) == 0:
+    if not any(len(md.var_ix[f]) for f in DECISION_VARS if f in md.var_ix):
         return {}
-    if builds is not None and not np.round(builds).any():
-        # Nothing is built: the status quo *is* the plan. Re-solving could pick another flow
-        # pattern of equal cost and show a spurious "before/after" difference.
+    chosen = builds.values() if isinstance(builds, dict) else [builds]
+    if builds is not None and not any(np.round(np.asarray(v, dtype=float)).any()
+                                      for v in chosen):
+        # Nothing is built or signed: the status quo *is* the plan. Re-solving could pick
+        # another flow pattern of equal cost and show a spurious "before/after" difference.
         return {}
-    zero = np.zeros(len(md.var_ix["modules_built"]))
+    # No new builds and no new contracts (fixed contracts need no signing and stay in force).
+    zero = {f: np.zeros(len(md.var_ix[f])) for f in DECISION_VARS if f in md.var_ix}
     if lp_highs is not None:
         outcome = resolve_builds(md, compiled, lp_highs, zero)
     else:
@@ -308,6 +316,13 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
         "status_quo_supply_mix": supply_mix(md, outcome),
         "status_quo_scenario_costs": sc,
     }
+
+
+def _decision_values(md, values: dict) -> dict:
+    """The plan's integer decisions (builds, contract signings) from ``outcome.values``."""
+    from optimizer.formulation.rows import DECISION_VARS
+
+    return {f: values[f] for f in DECISION_VARS if f in values}
 
 
 def fixed_build_counts(md, fixed):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from optimizer.formulation import CONSTRAINT_FAMILIES
 from optimizer.formulation.data import ModelData
+from optimizer.formulation.rows import DECISION_VARS
 from optimizer.solve import SolveOutcome
 
 TOL = 1e-7
@@ -180,19 +181,115 @@ def stocks_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
                "stock_t"]].reset_index(drop=True)
 
 
+def contracts_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Contracts: every signing decision taken and every fixed contract, with what it delivers.
+
+    One row per (contract, signing node) signed, and one per fixed contract (``decision``
+    fixed, ``decided_in`` all, its fee sunk: not in the plan's cost). ``decided_in``,
+    ``revealed_period``, ``probability`` and ``contingent`` read as in the ``builds`` table.
+    Over the nodes where this signing is in force: ``expected_taken_t`` and
+    ``expected_paid_t`` (Σ π_n × tonnes; paid ≥ taken: take-or-pay) and ``expected_cost_usd``
+    (discounted, probability-weighted: the fee if signed in a node, plus the contracted price
+    on the tonnes paid for). Unsigned offers are not listed.
+    """
+    cols = ["contract", "trader", "country", "element", "decision", "decision_period",
+            "decided_in", "revealed_period", "probability", "contingent", "signed", "fee_usd",
+            "price_usd_per_t", "expected_taken_t", "expected_paid_t", "expected_cost_usd"]
+    win = getattr(md, "contract_windows", None)
+    if win is None or win.empty:
+        return pd.DataFrame(columns=cols)
+    sign = md.var_ix["contract_signed"].copy()
+    sign["signed"] = np.round(out.values["contract_signed"]).astype(int) if len(sign) else 0
+    sign["fee"] = md.unit_costs["contract_signed"]["contract_fees"] if len(sign) else 0.0
+    sign = sign[sign["signed"] > 0]
+    deliveries = md.var_ix["contract_taken_t"].copy()
+    deliveries["taken"] = _clean(out.values["contract_taken_t"])
+    deliveries["paid"] = _clean(out.values["contract_paid_t"])
+    deliveries["w"] = md.node_weight[deliveries["node"].to_numpy()]
+    deliveries["prob"] = [md.nodes[n].probability for n in deliveries["node"]]
+    deliveries["cost"] = deliveries["w"] * md.unit_costs["contract_paid_t"]["contract_purchases"] \
+        * deliveries["paid"] if len(deliveries) else 0.0
+    anc = md.ancestor_pairs()
+    table = md.inst.table("contracts").reset_index(drop=True)
+    traders = md.traders.set_index("trader")
+    rows = []
+
+    def add(c, decision, period, node, prob, signed, fee_cost, mine):
+        d = deliveries[mine]
+        trader = win["trader"].iat[c]
+        decided_in = _decided_in(md, node) if node >= 0 else "all"
+        rows.append({
+            "contract": win["contract"].iat[c], "trader": trader,
+            "country": traders.at[trader, "country"], "element": traders.at[trader, "element"],
+            "decision": decision, "decision_period": period, "decided_in": decided_in,
+            "revealed_period": _revealed_in(md, node), "probability": prob,
+            "contingent": decided_in != "all", "signed": signed,
+            "fee_usd": float(np.nan_to_num(float(table["fee_usd"].iat[c] or 0.0))),
+            "price_usd_per_t": float(table["price_usd_per_t"].iat[c]),
+            "expected_taken_t": float((d["prob"] * d["taken"]).sum()),
+            "expected_paid_t": float((d["prob"] * d["paid"]).sum()),
+            "expected_cost_usd": fee_cost + float(d["cost"].sum())})
+
+    for c in np.flatnonzero(win["fixed"].to_numpy(bool)):
+        add(c, "fixed", md.inst.periods[int(win["first"].iat[c])], -1, 1.0, 1, 0.0,
+            (deliveries["contract_row"] == c).to_numpy())
+    for r in sign.itertuples():
+        if r.node >= 0:
+            below = set(anc.loc[anc["ancestor"] == r.node, "node"])
+            mine = deliveries["node"].isin(below).to_numpy()
+        else:  # here and now: in force from its signing period, in every scenario
+            mine = (md.node_period[deliveries["node"].to_numpy()] >= r.decision_pos)
+        mine = mine & (deliveries["contract_row"] == r.contract_row).to_numpy()
+        add(r.contract_row, "adaptive", r.decision_period, int(r.node), float(r.probability),
+            1, float(r.probability * r.fee), mine)
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame(rows, columns=cols).sort_values(
+        ["decision_period", "contingent", "contract"], kind="stable").reset_index(drop=True)
+
+
+def contract_deliveries_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Per scenario, period and contract in its term: tonnes taken and paid for (the verifier's
+    view; take-or-pay: paid ≥ taken) and the contracted price."""
+    cols = ["scenario", "period", "contract", "trader", "taken_t", "paid_t", "price_usd_per_t"]
+    ix = md.var_ix.get("contract_taken_t")
+    if ix is None or ix.empty:
+        return pd.DataFrame(columns=cols)
+    ix = ix.copy()
+    ix["taken_t"] = _clean(out.values["contract_taken_t"])
+    ix["paid_t"] = _clean(out.values["contract_paid_t"])
+    ix["price_usd_per_t"] = md.unit_costs["contract_paid_t"]["contract_purchases"]
+    return _scenario_rows(md, ix)[cols].reset_index(drop=True)
+
+
+def contract_signings_by_scenario(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
+    """Every signing repeated for each scenario that takes it (the verifier's view); ``period``
+    is the period it is signed in."""
+    cols = ["scenario", "period", "contract", "signed"]
+    ix = md.var_ix.get("contract_signed")
+    if ix is None or ix.empty:
+        return pd.DataFrame(columns=cols)
+    signed = np.round(out.values["contract_signed"]).astype(int)
+    names = [sc.name for sc in md.inst.scenarios]
+    rows = [(s, p, c, 1) for c, p, n, y in zip(ix["contract"], ix["decision_period"], ix["node"],
+                                                 signed) if y > 0
+            for s in (names if n < 0 else md.nodes[int(n)].scenarios)]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     """Expected discounted cost by component (USD); the rows sum to the risk-neutral objective
     (with ``risk_weight`` > 0, to E[cost] of the ``risk`` table)."""
     rows = []
     for var, parts in md.unit_costs.items():
         x = out.values[var]
-        w = md.var_ix[var]["probability"].to_numpy(float) if var == "modules_built" else \
+        w = md.var_ix[var]["probability"].to_numpy(float) if var in DECISION_VARS else \
             md.node_weight[md.var_ix[var]["node"].to_numpy()]
         for comp, unit in parts.items():
             rows.append((comp, float(np.sum(w * unit * x))))
     df = pd.DataFrame(rows, columns=["component", "expected_usd"])
     order = ["capex", "fixed_om", "mining", "processing", "transport", "tariffs", "purchases",
-             "holding", "terminal_value", "penalty"]
+             "contract_fees", "contract_purchases", "holding", "terminal_value", "penalty"]
     df = df.groupby("component", as_index=False)["expected_usd"].sum()
     df["order"] = df["component"].map({c: i for i, c in enumerate(order)})
     return df.sort_values("order").drop(columns="order").reset_index(drop=True)
@@ -203,19 +300,23 @@ def scenario_costs(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     disc = np.asarray(md.inst.discount_factors, dtype=float)
     node_cost = np.zeros(md.n_nodes)
     for var, parts in md.unit_costs.items():
-        if var == "modules_built":
+        if var in DECISION_VARS or not parts:
             continue
         nodes = md.var_ix[var]["node"].to_numpy()
         unit = sum(parts.values())
         np.add.at(node_cost, nodes, unit * out.values[var] * disc[md.node_period[nodes]])
-    builds = md.var_ix["modules_built"]
-    build_cost = sum(u for u in md.unit_costs["modules_built"].values()) \
-        * out.values["modules_built"] if len(builds) else np.zeros(0)
-    shared = float(np.sum(build_cost[builds["node"].to_numpy() < 0])) if len(builds) else 0.0
+    # Builds and contract signings: their full discounted cost on every path through the node
+    # deciding them (every path when decided here and now, node −1).
+    shared = 0.0
     node_build = np.zeros(md.n_nodes)
-    if len(builds):
-        mine = builds["node"].to_numpy() >= 0
-        np.add.at(node_build, builds["node"].to_numpy()[mine], build_cost[mine])
+    for var in DECISION_VARS:
+        decided = md.var_ix[var]
+        if not len(decided) or not md.unit_costs.get(var):
+            continue
+        cost = sum(u for u in md.unit_costs[var].values()) * out.values[var]
+        node = decided["node"].to_numpy()
+        shared += float(np.sum(cost[node < 0]))
+        np.add.at(node_build, node[node >= 0], cost[node >= 0])
     un = md.var_ix["unmet_demand_t"]
     node_unmet = np.zeros(md.n_nodes)
     np.add.at(node_unmet, un["node"].to_numpy(), out.values["unmet_demand_t"])
@@ -315,7 +416,17 @@ def solution_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]
         "unmet_demand": unmet_table(md, out),
         "stocks": stocks_table(md, out),
         "supply_mix": supply_mix(md, out),
-    }
+    } | contract_tables(md, out)
+
+
+def contract_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """``contracts``, ``contract_deliveries`` and ``contract_signings_by_scenario``; none for an
+    instance without a contracts sheet (its outputs stay as they were)."""
+    if getattr(md, "contract_windows", None) is None or md.contract_windows.empty:
+        return {}
+    return {"contracts": contracts_table(md, out),
+            "contract_deliveries": contract_deliveries_table(md, out),
+            "contract_signings_by_scenario": contract_signings_by_scenario(md, out)}
 
 
 def dual_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:

@@ -337,6 +337,62 @@ SHEETS: tuple[Sheet, ...] = (
         required=False,
     ),
     Sheet(
+        "contracts",
+        "Supply contracts a planner may sign with a trader (hedges): a fee, a contracted "
+        "price, a take-or-pay minimum and a maximum per period, over a delivery term.",
+        (
+            Column("contract", "key", "Contract identifier."),
+            Column("trader", "ref", "The seller: an offer of sheet 'traders'. Contracted oxide "
+                   "has the trader's element, country and mined_country, ships on the trader's "
+                   "lanes, pays their transport and duties (customs value: the trader's "
+                   "price) and counts against every quota, end-use limit and diversification "
+                   "cap as the trader's spot sales do; it is a channel beside the spot offer "
+                   "(capacity_t), not part of it.", ref="traders"),
+            Column("decision", "choice", "adaptive = the planner may sign it in any scenario-tree "
+                   "node of its decision window, shared by the scenarios that cannot yet be told "
+                   "apart (like a build); fixed = already signed (an existing offtake, a "
+                   "government price floor): in force over its term in every scenario, its fee "
+                   "sunk (not in the plan's cost).", choices=("adaptive", "fixed"),
+                   required=False, default="adaptive"),
+            _num("fee_usd", "Paid once when signed (discounted from the start of the signing "
+                 "period).", "USD", required=False, default=0.0),
+            _num("price_usd_per_t", "Contracted price of every tonne paid for (instead of the "
+                 "trader's spot price).", "USD/t"),
+            _num("min_take_t", "Take-or-pay minimum per period of the term: paid for even when "
+                 "not taken. It lapses with max_t: in a period where a scenario lowers max_t "
+                 "below it (a revoked licence: max_t = 0), only max_t is owed.", "t/period",
+                 required=False, default=0.0, rate=True),
+            _num("max_t", "Most that can be taken per period of the term; a scenario setting "
+                 "it to 0 revokes the contract from that period.", "t/period", rate=True),
+            Column("first_period", "period", "First period of delivery; blank = the first "
+                   "period.", ref="periods", required=False, default=None),
+            Column("last_period", "period", "Last period of delivery; blank = the last period.",
+                   ref="periods", required=False, default=None),
+            Column("earliest_decision_period", "period", "Earliest period it can be signed "
+                   "(adaptive); blank = the first period.", ref="periods", required=False,
+                   default=None),
+            Column("last_decision_period", "period", "Last period it can be signed (the offer "
+                   "expires after it; adaptive); blank = its last period of delivery.",
+                   ref="periods", required=False, default=None),
+        ),
+        key=("contract",),
+        required=False,
+        notes=(
+            "Signing is a yes/no decision per (contract, tree node) in its decision window, at "
+            "most once on any scenario's path; a contract signed in a period delivers from that "
+            "period (or its first_period, if later) to its last_period.",
+            "Take-or-pay: in each node of the term where the contract is in force, tonnes paid "
+            "= max(tonnes taken, min_take_t), at price_usd_per_t; taken ≤ max_t.",
+            "A government price floor (e.g. USD 110/kg NdPr guaranteed to a domestic producer) "
+            "is a fixed contract with the producer as the trader: decision = fixed, "
+            "price_usd_per_t = 110000, min_take_t = the guaranteed offtake, max_t = the "
+            "producer's output.",
+            "A licensed channel with a fixed quota that a scenario may revoke: max_t = the "
+            "quota, and a scenario_changes row (sheet contracts, column max_t, value 0, "
+            "from_period) revokes it; its take-or-pay obligation lapses with it.",
+        ),
+    ),
+    Sheet(
         "export_quotas",
         "Caps on what a country exports (flows leaving it) per period.",
         (

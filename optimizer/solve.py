@@ -18,6 +18,7 @@ equalities, whose dual is free in sign (usually ≥ 0: see add_demand_balance).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -187,6 +188,11 @@ def compile_arrays(md) -> CompiledModel:
     if len(builds):
         upper[b0:b0 + len(builds)] = md.modules["max_count"].to_numpy(float)[builds["module_row"]]
         integer[b0:b0 + len(builds)] = True
+    s0 = col_offset[VAR_ORDER.index("contract_signed")]
+    signed = md.var_ix["contract_signed"]
+    if len(signed):  # contract signings: yes/no (optimizer/formulation/contracts.py)
+        upper[s0:s0 + len(signed)] = 1.0
+        integer[s0:s0 + len(signed)] = True
     lower = np.zeros(n_cols)
     for v in FREE_VARS:  # the CVaR threshold η may be any amount of USD
         k = VAR_ORDER.index(v)
@@ -573,7 +579,7 @@ def _after_solve(md, compiled, options, h, is_mip, warm, warm_start, relaxation,
             lp_h = _new_highs(options)
             if options.lp_algorithm == "parallel":
                 set_lp_algorithm(lp_h, "parallel")
-            lp_h.passModel(with_fixed_builds(compiled, outcome.values["modules_built"]).lp)
+            lp_h.passModel(with_fixed_builds(compiled, outcome.values).lp)
             prev_lp = getattr(warm_start, "lp_highs", None)
             if same_shape(prev_lp):
                 lp_h.setBasis(prev_lp.getBasis())
@@ -628,8 +634,7 @@ def resolve_builds(md, compiled: CompiledModel, lp_h, counts) -> SolveOutcome:
     count 0) of a fixed LP that started from the relaxation's basis comes from the child
     that solved the relaxation, which went on to it (:mod:`optimizer.solve_fixed_lp`).
     """
-    ints = compiled.integer_cols
-    values = np.round(np.asarray(counts, dtype=float))[compiled.col_index[ints]]
+    ints, values = integer_targets(compiled, counts)
     child = getattr(lp_h, "status_quo_child", None)
     if child is not None and not values.any():
         from optimizer.solve_fixed_lp import status_quo_outcome
@@ -657,12 +662,39 @@ def resolve_builds(md, compiled: CompiledModel, lp_h, counts) -> SolveOutcome:
     return outcome
 
 
-def with_fixed_builds(compiled: CompiledModel, counts: np.ndarray) -> CompiledModel:
-    """A copy of ``compiled`` with every integer column (module builds) fixed to ``counts``.
+def integer_targets(compiled: CompiledModel, counts) -> tuple[np.ndarray, np.ndarray]:
+    """The integer columns ``counts`` fixes and their values (rounded).
 
-    ``counts`` is aligned with ``md.var_ix["modules_built"]``. The copy is an LP: use it to
-    evaluate a given investment plan (status quo = all zeros; another plan's builds for the
-    value of the stochastic solution or the cost of resilience).
+    ``counts`` is either a mapping {integer family: values aligned with
+    ``md.var_ix[family]``} (e.g. ``outcome.values``: every integer family of a plan) or, as
+    before contracts, one array aligned with ``md.var_ix["modules_built"]``. Only the
+    integer columns of the families given are returned; the others are left to the caller.
+    """
+    ints = compiled.integer_cols
+    family = np.asarray(compiled.col_family, dtype=object)[ints]
+    if not isinstance(counts, Mapping):
+        counts = {"modules_built": counts}
+    keep = np.isin(family, list(counts))
+    values = np.zeros(int(keep.sum()))
+    index = compiled.col_index[ints[keep]]
+    for fam, given in counts.items():
+        at = family[keep] == fam
+        if at.any():
+            values[at] = np.round(np.asarray(given, dtype=float))[index[at]]
+    return ints[keep], values
+
+
+def with_fixed_builds(compiled: CompiledModel, counts) -> CompiledModel:
+    """A copy of ``compiled`` with its integer decisions fixed to ``counts``.
+
+    ``counts`` (see :func:`integer_targets`) is a mapping {integer family: values}, fixing
+    each family from its own values — module builds and contract signings alike, as the
+    MIP's fixed LP for shadow prices does with ``outcome.values`` — or one array aligned with
+    ``md.var_ix["modules_built"]`` (builds only). The copy is an LP when every integer family
+    is given (use it to evaluate a given investment plan: status quo = all zeros; another
+    plan's builds for the value of the stochastic solution or the cost of resilience);
+    integer columns of families not given stay integer (``integer_cols`` of the copy), so
+    fixing only the builds of a model with contracts leaves the signings to the solver.
     """
     import highspy
 
@@ -672,14 +704,18 @@ def with_fixed_builds(compiled: CompiledModel, counts: np.ndarray) -> CompiledMo
     fixed.col_cost_, fixed.offset_ = lp.col_cost_, lp.offset_
     lower = np.array(lp.col_lower_, dtype=float)
     upper = np.array(lp.col_upper_, dtype=float)
-    ints = compiled.integer_cols
-    values = np.round(np.asarray(counts, dtype=float))[compiled.col_index[ints]]
+    ints, values = integer_targets(compiled, counts)
     lower[ints] = upper[ints] = values
     fixed.col_lower_, fixed.col_upper_ = lower, upper
     fixed.row_lower_, fixed.row_upper_ = free_implied_rows(compiled)
     fixed.a_matrix_ = lp.a_matrix_
+    free = np.setdiff1d(compiled.integer_cols, ints)
+    if len(free):  # integer families not fixed stay integer: the copy is still a MIP
+        fixed.integrality_ = [highspy.HighsVarType.kInteger if k else
+                              highspy.HighsVarType.kContinuous
+                              for k in np.isin(np.arange(lp.num_col_), free)]
     return CompiledModel(fixed, compiled.col_family, compiled.col_index, compiled.row_family,
-                         compiled.row_index, np.zeros(0, dtype=np.int64), compiled.offset)
+                         compiled.row_index, free.astype(np.int64), compiled.offset)
 
 
 def free_implied_rows(compiled: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
@@ -706,7 +742,7 @@ def solve_with_pyomo(m, md, options: SolveOptions) -> SolveOutcome:
     if not opt.available(exception_flag=False):
         raise SolverError(f"solver '{options.solver}' is not available to Pyomo on this machine; "
                           "install it or use --solver highs")
-    is_mip = len(md.var_ix["modules_built"]) > 0
+    is_mip = len(md.var_ix["modules_built"]) > 0 or len(md.var_ix["contract_signed"]) > 0
     if not is_mip:
         m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     t0 = time.perf_counter()

@@ -44,6 +44,7 @@ non_anticipativity   scenarios whose data coincide up to period t decide the sam
 service_floor        consumed by an end use ≥ min_served_share × its demand, per element
 objective            E[cost]; with settings.risk_weight λ > 0, (1 − λ) E[cost] + λ CVaR_α
                      from each scenario's cost (:func:`recompute_risk`)
+contract_*           supply contracts: :mod:`optimizer.verify_contracts`
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ import pandas as pd
 from optimizer.instance import Instance
 from optimizer.scenario import cell_changes
 from optimizer.schema import ANY, CONCENTRATE, SHEET_BY_NAME
+from optimizer.verify_contracts import (
+    CONTRACT_FAMILIES,
+    CONTRACT_TABLE_COLUMNS,
+    check_contracts,
+    contract_cost,
+    spot_purchases,
+)
 
 ABS_TOL = 1e-6
 """Largest scaled violation accepted (see the module docstring)."""
@@ -68,7 +76,7 @@ FAMILIES = (
     "module_build_limit",
     "export_quota_cap", "end_use_tonnage_limit", "end_use_share_limit", "diversification_cap",
     "non_negativity", "non_anticipativity", "service_floor",
-)
+) + CONTRACT_FAMILIES
 """Families checked, in report order."""
 
 _SENSE_TEXT = {"<=": "≤", ">=": "≥", "==": "="}
@@ -144,6 +152,7 @@ _TABLE_COLUMNS = {
                 "processed_country"], ["stock_t"]),
     "unmet_demand": (["scenario", "period", "demand", "element"], ["unmet_t"]),
 }
+_TABLE_COLUMNS.update(CONTRACT_TABLE_COLUMNS)  # contracts: optimizer/verify_contracts.py
 
 
 def _builds_per_scenario(tables: dict, scenarios: list[str]) -> pd.DataFrame | None:
@@ -319,7 +328,7 @@ def _check_structure(d: _Data, sol: dict, rep: _Report) -> dict[str, pd.DataFram
         rep.add("structure", builds.drop(columns=["count"]), np.where(ok, 0.0, v), 0.0, "<=",
                 np.where(ok, 1.0, np.minimum(v, 1.0)), "count")
     out["builds"] = builds[ok].reset_index(drop=True)
-    return out
+    return out | {name: sol[name] for name in CONTRACT_TABLE_COLUMNS}  # checked by check_contracts
 
 
 def _check_non_negativity(sol: dict, rep: _Report) -> None:
@@ -926,7 +935,7 @@ def recompute_objective(d: _Data, sol: dict) -> float:
     builds = sol["builds"]
     if len(builds):
         total += _build_costs(d, builds)
-    return total
+    return total + contract_cost(d, sol)
 
 
 # --------------------------------------------------------------------------------------------
@@ -964,7 +973,8 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     _site_capacity(d, flows, builds, rep, "plants", "plant_capacity", "destination")
     traders = flows[flows["origin"].map(d.kind.get) == "traders"].rename(
         columns={"origin": "trader"})
-    _simple_capacity(d, _sum_by(traders, ["scenario", "period", "trader"], "tonnes", "used"), rep,
+    _simple_capacity(d, spot_purchases(d, sol, _sum_by(traders, ["scenario", "period", "trader"],
+                                                       "tonnes", "used")), rep,
                      "traders", "trader", "trader_capacity", "oxide bought")
     _lane_capacity(d, flows, rep)
     _simple_capacity(d, _sum_by(sol["stocks"], ["scenario", "period", "stockpile"], "stock_t",
@@ -977,6 +987,7 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     _diversification(d, flows, rep)
     _non_anticipativity(d, sol, rep)
     _service_floor(d, flows, rep)
+    check_contracts(d, sol, rep)
 
     risk = recompute_risk(d, sol) if len(d.scenarios) else None
     # Under a mean-CVaR objective the solver reports (1 − λ) E + λ CVaR, not E.

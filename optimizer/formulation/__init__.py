@@ -18,6 +18,14 @@ from optimizer.formulation.capacity import (
     add_stock_capacity,
     add_trader_capacity,
 )
+from optimizer.formulation.contracts import (
+    add_contract_delivery,
+    add_contract_max_take,
+    add_contract_pay_taken,
+    add_contract_sign_once,
+    add_contract_take_or_pay,
+    index_contract_variables,
+)
 from optimizer.formulation.data import ModelData, build_model_data
 from optimizer.formulation.objective import add_total_cost
 from optimizer.formulation.risk import add_cvar_excess, index_risk_variables
@@ -51,6 +59,12 @@ FAMILIES = (
     ("stock_capacity", add_stock_capacity, ("stockpiles",)),
     ("stock_closing", add_stock_closing, ("stockpiles",)),
     ("module_build_limit", add_module_build_limit, ("modules",)),
+    # Contracts: no rows without a contracts sheet (optimizer/formulation/contracts.py)
+    ("contract_sign_once", add_contract_sign_once, ()),
+    ("contract_max_take", add_contract_max_take, ("contracts",)),
+    ("contract_take_or_pay", add_contract_take_or_pay, ("contracts",)),
+    ("contract_pay_taken", add_contract_pay_taken, ()),
+    ("contract_delivery", add_contract_delivery, ()),
     # Policy
     ("export_quota_cap", add_export_quota_cap, ("export_quotas",)),
     ("end_use_tonnage_limit", add_end_use_tonnage_limit, ("end_use_limits",)),
@@ -63,7 +77,7 @@ FAMILIES = (
     # Risk: no rows unless settings.risk_weight > 0; its rows hold each scenario's cost
     ("cvar_excess", add_cvar_excess, ("elements", "mines", "plants", "traders", "stockpiles",
                                       "demands", "demand_quantities", "lanes", "tariffs",
-                                      "modules")),
+                                      "modules", "contracts")),
 )
 
 IMPLIED_FAMILIES = ("module_flow_link",)
@@ -73,7 +87,7 @@ They only tighten the MIP's relaxations: the LP re-solved with builds fixed for 
 and the elastic LP of an infeasibility diagnosis drop them, and they get no shadow-price table."""
 
 OBJECTIVE_READS = ("elements", "mines", "plants", "traders", "stockpiles", "demands",
-                   "demand_quantities", "lanes", "tariffs", "modules")
+                   "demand_quantities", "lanes", "tariffs", "modules", "contracts")
 """Sheets whose overridable columns enter the objective (costs, prices, tariffs, capex)."""
 
 OBJECTIVE_FAMILIES = ("cvar_excess",)
@@ -97,6 +111,7 @@ def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel 
     """
     md = build_model_data(inst)
     index_risk_variables(md)
+    index_contract_variables(md)
     m = None
     if pyomo:
         import pyomo.environ as pyo

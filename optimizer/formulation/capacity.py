@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from optimizer.formulation.contracts import spot_capacity_terms
 from optimizer.formulation.data import ModelData
 from optimizer.formulation.rows import Terms, add_rows, node_major
 from optimizer.schema import ANY
@@ -122,9 +123,11 @@ def add_plant_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
 def add_trader_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     r"""Oxide bought from an offer is within the quantity offered.
 
-    .. math:: \sum_{a \in out(k)} f_{n,a} \le cap_{n,k} \quad \forall n, k
+    .. math:: \sum_{a \in out(k)} f_{n,a} - \sum_{c: k(c) = k} w_{c,n} \le cap_{n,k}
+              \quad \forall n, k
 
-    Units: t per period. Dual ≤ 0: what one more tonne offered would save.
+    *w* are the tonnes taken under the trader's contracts (none without a contracts sheet):
+    a channel beside the spot offer (optimizer/formulation/contracts.py). Units: t per period. Dual ≤ 0: what one more tonne offered would save.
     """
     traders = md.traders
     index = pd.DataFrame({"node": np.repeat(np.arange(md.n_nodes), len(traders)),
@@ -137,8 +140,10 @@ def add_trader_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     pos = pd.Series(np.arange(len(traders)), index=traders["trader"].to_numpy()) if len(traders) \
         else pd.Series(dtype=int)
     rows = node_major(ox["node"][sel], pos.loc[ox["origin"][sel].to_numpy()].to_numpy(), len(traders))
-    add_rows(m, md, "trader_capacity", index, [Terms.of("ship_oxide_t", rows, np.flatnonzero(sel))],
-             "<=", rhs, "Oxide bought from an offer ≤ the quantity offered (t/period).",
+    # Contracted tonnes ship as the trader's flows but are not bought on the spot offer.
+    spot = [Terms.of("ship_oxide_t", rows, np.flatnonzero(sel))] \
+        + spot_capacity_terms(md, len(traders))
+    add_rows(m, md, "trader_capacity", index, spot, "<=", rhs, "Oxide bought from an offer ≤ the quantity offered (t/period).",
              rhs_cells=("traders", "capacity_t", index["node"].to_numpy(),
                         np.tile(np.arange(len(traders)), md.n_nodes), None))
 

@@ -26,6 +26,12 @@ discounted share of capex charged (its timing: spread over construction by defau
 decision, at online, or an annuity over the economic life inside the horizon) and
 :math:`\phi_{j,m}` the discounted number of base periods online to the horizon's end; both are
 given by :func:`build_cost_factors`.
+
+Contracts (:mod:`optimizer.formulation.contracts`) add
+:math:`\sum_{c,m} \pi_m v_{a(m)} fee_c\, y_{c,m} + \sum_{c,n} \pi_n \delta_{t(n)}
+(price_{c,n} v_{c,n} - price^{spot}_{n,k(c)} w_{c,n})`: the fee when signed, the contracted
+price on the tonnes paid for, and a credit of the spot price on the contracted tonnes taken,
+which the flow term above charges at the spot price.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from optimizer.formulation.contracts import contract_unit_costs
 from optimizer.formulation.data import ModelData
+from optimizer.formulation.rows import DECISION_VARS
 from optimizer.schema import ANY, CONCENTRATE
 
 if TYPE_CHECKING:
@@ -155,6 +163,9 @@ def unit_costs(md: ModelData) -> dict[str, dict[str, np.ndarray]]:
     # them by their decision node's probability (objective_coefficients), scenario costs count
     # them in full on every path through that node.
     costs["modules_built"] = {"capex": capex, "fixed_om": fom}
+    # Contract fees, contracted purchases and the spot-price credit of contracted tonnes
+    # (optimizer/formulation/contracts.py); empty without a contracts sheet.
+    costs.update(contract_unit_costs(md))
     return costs
 
 
@@ -195,12 +206,13 @@ def build_cost_factors(inst, builds: pd.DataFrame, mod: pd.DataFrame) -> tuple[n
 
 
 def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
-    """Objective coefficient of every variable: π_n δ_t(n) × unit cost; a build's discounted
-    cost × the probability of the node it is decided in (1 in here-and-now mode)."""
+    """Objective coefficient of every variable: π_n δ_t(n) × unit cost; a build's (or a
+    contract signing's) discounted cost × the probability of the node it is decided in (1 in
+    here-and-now mode)."""
     coef = {}
     for var, parts in md.unit_costs.items():
         total = sum(parts.values()) if parts else np.zeros(len(md.var_ix[var]))
-        if var == "modules_built":
+        if var in DECISION_VARS:
             coef[var] = np.asarray(total, dtype=float) * \
                 md.var_ix[var]["probability"].to_numpy(float)
         else:

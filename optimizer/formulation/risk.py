@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.formulation.data import ModelData
-from optimizer.formulation.rows import Terms, add_rows
+from optimizer.formulation.rows import DECISION_VARS, Terms, add_rows
 from optimizer.risk_settings import (  # noqa: F401  (re-exported: the settings live below)
     DEFAULT_ALPHA,
     apply_setting_overrides,
@@ -72,9 +72,10 @@ def scenario_cost_terms(md: ModelData, unit_costs: dict) -> list[Terms]:
     r"""The coefficients of :math:`C_s(x)`: one term per (scenario, variable on its path).
 
     Rows are scenario positions (``md.inst.scenarios`` order). A node-level variable gets
-    δ_t(n) × its unit cost in every scenario through its node; a build its full discounted
-    cost (``unit_costs["modules_built"]``, not probability-weighted) in every scenario of its
-    decision node, or in all of them when it is decided here and now (node −1).
+    δ_t(n) × its unit cost in every scenario through its node; a build (or a contract
+    signing: ``DECISION_VARS``) its full discounted cost (``unit_costs``, not
+    probability-weighted) in every scenario of its decision node, or in all of them when it
+    is decided here and now (node −1).
     """
     names = [s.name for s in md.inst.scenarios]
     pos = {s: i for i, s in enumerate(names)}
@@ -90,7 +91,7 @@ def scenario_cost_terms(md: ModelData, unit_costs: dict) -> list[Terms]:
             continue
         unit = np.asarray(sum(parts.values()), dtype=float)
         node = ix["node"].to_numpy().astype(np.int64)
-        coef = unit if var == "modules_built" else unit * disc[md.node_period[node]]
+        coef = unit if var in DECISION_VARS else unit * disc[md.node_period[node]]
         cols = pd.DataFrame({"node": node, "col": np.arange(len(ix)), "coef": coef})
         cols = cols[cols["coef"] != 0].merge(pairs, on="node")
         terms.append(Terms.of(var, cols["scenario"], cols["col"], cols["coef"]))

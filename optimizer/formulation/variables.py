@@ -12,6 +12,9 @@ modules_built          modules of candidate *j* first online in period *t*      
 cvar_threshold_usd     η, the CVaR threshold (free; only when risk_weight > 0)  USD
 cvar_excess_usd        z_s, scenario *s*'s cost above η (only when              USD
                        risk_weight > 0)
+contract_signed        contract *c* signed in a tree node (adaptive contracts)  yes/no
+contract_taken_t       contracted tonnes taken from *c* in a node               t
+contract_paid_t        contracted tonnes paid for (take-or-pay) in a node       t
 =====================  =======================================================  =========
 
 The flows, stocks and unmet demand are per scenario-tree node and continuous;
@@ -51,3 +54,11 @@ def add_variables(m: "pyo.ConcreteModel", md: ModelData) -> None:
     m.cvar_excess_usd = pyo.Var(range(len(md.var_ix["cvar_excess_usd"])),
                                 domain=pyo.NonNegativeReals,
                                 doc="Scenario cost above the CVaR threshold (USD).")
+    m.contract_signed = pyo.Var(range(len(md.var_ix["contract_signed"])), domain=pyo.Binary,
+                                doc="Contract signed in a tree node (yes/no).")
+    m.contract_taken_t = pyo.Var(range(len(md.var_ix["contract_taken_t"])),
+                                 domain=pyo.NonNegativeReals,
+                                 doc="Contracted tonnes taken in a node (t).")
+    m.contract_paid_t = pyo.Var(range(len(md.var_ix["contract_paid_t"])),
+                                domain=pyo.NonNegativeReals,
+                                doc="Contracted tonnes paid for in a node, take-or-pay (t).")

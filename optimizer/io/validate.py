@@ -379,6 +379,49 @@ def _check_stock_capacity(tables: dict[str, pd.DataFrame], files: dict[str, str]
                 "at the start cannot exceed what the stockpile holds", file=files["stockpiles"])
 
 
+def _check_contracts(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                     out: _Collector) -> None:
+    """Cross-column checks of sheet 'contracts' (each on the cell to fix).
+
+    min_take_t ≤ max_t (a take-or-pay minimum above what may be taken is an obligation no
+    delivery can meet); first_period ≤ last_period; earliest_decision_period ≤
+    last_decision_period ≤ last_period (a contract signed after its term delivers nothing).
+    Blank periods take their defaults (first / last period); blank numbers are reported
+    elsewhere when required.
+    """
+    df = tables.get("contracts")
+    if df is None or df.empty or "periods" not in tables:
+        return
+    pos = {p: i for i, p in enumerate(tables["periods"]["period"])}
+    last = len(pos) - 1
+    file = files["contracts"]
+
+    def at(value, default):
+        return default if value is None or value != value else pos.get(value)
+
+    for row, r in df.iterrows():
+        low, high = r.get("min_take_t"), r.get("max_t")
+        if low == low and high == high and low is not None and high is not None \
+                and float(low) > float(high) * (1 + 1e-9) + 1e-9:
+            out.add("contracts", row, "min_take_t", low, f"at most the contract's max_t "
+                    f"({float(high):g} t/period on this row): a take-or-pay minimum cannot "
+                    "exceed what may be taken", file=file)
+        first, end = at(r.get("first_period"), 0), at(r.get("last_period"), last)
+        d0 = at(r.get("earliest_decision_period"), 0)
+        d1 = at(r.get("last_decision_period"), end)
+        if first is not None and end is not None and first > end:
+            out.add("contracts", row, "last_period", r.get("last_period"),
+                    f"a period no earlier than first_period ({r.get('first_period')})", file=file)
+        if d0 is not None and d1 is not None and d0 > d1:
+            out.add("contracts", row, "last_decision_period", r.get("last_decision_period"),
+                    "a period no earlier than earliest_decision_period "
+                    f"({r.get('earliest_decision_period')})", file=file)
+        elif d1 is not None and end is not None and d1 > end:
+            out.add("contracts", row, "last_decision_period", r.get("last_decision_period"),
+                    f"a period no later than the contract's last_period ({r.get('last_period')}"
+                    "): signed after its term, it would deliver nothing", file=file)
+
+
 def _check_case_twins(tables: dict[str, pd.DataFrame], files: dict[str, str],
                       out: _Collector) -> None:
     """Refuse names that differ from another only by upper/lower case.
@@ -603,6 +646,7 @@ def validate(raw: dict, source: str | Path, checksum: str = "") -> Instance:
             _check_refs(spec, tables[spec.name], keys, files[spec.name], out)
     if not out.has_errors:
         _check_network(tables, kinds, files, out)
+        _check_contracts(tables, files, out)
     settings = _settings(tables, files, out)
     from optimizer.io.calendar import check_module_timing, period_calendar
 
