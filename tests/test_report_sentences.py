@@ -200,3 +200,21 @@ def test_sign_convention_positive_price_reads_as_cost():
     assert say.constraint_sentence(row, ["a", "b"]) == (
         "One more tonne of Dy demanded by mag in T1 would add USD 150 to the expected "
         "discounted cost (in every scenario).")
+
+
+def test_negative_demand_price_says_why():
+    """A negative demand price (tests/formulation/test_dilution.py: −215 USD/t for Nd, a
+    tonne more Nd demand lets 0.25 t more of C's cheaper Dy into defence) reads 'would save',
+    and says why it is below zero instead of calling it at most the lost value; a positive one
+    in a group sentence keeps the lost-value bound."""
+    row = {"family": "demand_balance", "shadow_price": -215.0, "conditional_price": -215.0,
+           "scenarios": "a+b", "key": {"demand": "D", "element": "Nd", "period": "P1"}}
+    text = say.constraint_sentence(row, ["a", "b"])
+    assert text.startswith("One more tonne of Nd demanded by D in P1 would save USD 215 in "
+                           "expected discounted cost (in every scenario; below zero: ")
+    assert "share rule" in text and "lost value" not in text
+    group = {"family": "demand_balance", "expected_value": 150.0, "scenarios": "a+b",
+             "key": {"demand": "D", "element": "Nd"}}
+    assert "at most the demand's lost value" in say.group_sentence(group, ["a", "b"])
+    group["expected_value"] = -215.0
+    assert "below zero" in say.group_sentence(group, ["a", "b"])

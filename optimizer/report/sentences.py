@@ -148,9 +148,25 @@ def constraint_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
             extra.append(f"{usd(abs(float(cond)))} undiscounted")
         else:
             extra.append(f"{usd(abs(float(cond)))} if that happens, undiscounted")
+    if fam == "demand_balance" and price < 0:
+        extra.append(_demand_price_reason(price))
     if extra:
         s += " (" + "; ".join(extra) + ")"
     return s + "."
+
+
+def _demand_price_reason(price: float) -> str:
+    """Why a demand's price has its sign (docs/model.md, demand balance).
+
+    A tonne more of a demand usually costs its delivered cost, or its lost value when unmet;
+    below zero, serving it lowers the cost, which happens only when it loosens a share rule
+    (an end use's share limit or diversification cap counts shares of what it receives).
+    """
+    if price < 0:
+        return ("below zero: serving it raises what the end use receives, so a share rule on "
+                "that end use lets in more of a cheaper supply; the saving exceeds the tonne's "
+                "cost")
+    return "at most the demand's lost value, the penalty for unmet demand"
 
 
 def group_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
@@ -184,7 +200,7 @@ def group_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
         extra.append(f"{span} per period {cond}, undiscounted" if cond != "in each"
                      else f"{span} per period, undiscounted")
     if fam == "demand_balance":
-        extra.append("at most the demand's lost value, the penalty for unmet demand")
+        extra.append(_demand_price_reason(value))
     if extra:
         s += " (" + "; ".join(extra) + ")"
     return s + "."
