@@ -147,12 +147,13 @@ def check_contracts(d, sol: dict, rep) -> None:
 def spot_purchases(d, sol: dict, used: pd.DataFrame) -> pd.DataFrame:
     """``used`` (scenario, period, trader, used: the trader's oxide in ``flows``) less the
     contracted tonnes taken from it: what was bought on the spot offer, which is what
-    ``trader_capacity`` bounds."""
+    ``trader_capacity`` bounds.
+    """
     got = sol.get("contract_deliveries")
     if got is None or got.empty or used.empty:
         return used
     trader = dict(zip(d.table("contracts")["contract"].astype(str),
-                      d.table("contracts")["trader"].astype(str)))
+                      d.table("contracts")["trader"].astype(str), strict=True))
     taken = got.assign(trader=got["contract"].map(trader)).groupby(
         ["scenario", "period", "trader"], as_index=False)["taken_t"].sum()
     out = used.merge(taken, how="left", on=["scenario", "period", "trader"])
@@ -173,7 +174,8 @@ def contract_cost(d, sol: dict) -> float:
     if got is not None and len(got) and len(table):
         crow = d.row_of("contracts", "contract")
         trow = d.row_of("traders", "trader")
-        trader = dict(zip(table["contract"].astype(str), table["trader"].astype(str)))
+        trader = dict(zip(table["contract"].astype(str), table["trader"].astype(str),
+                          strict=True))
         rows = got["contract"].map(crow).to_numpy().astype(np.int64)
         price = np.nan_to_num(d.value("contracts", "price_usd_per_t", got["scenario"],
                                       got["period"], rows))

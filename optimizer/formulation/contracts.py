@@ -44,7 +44,8 @@ tonnes get a credit of the spot price and the paid tonnes the contracted price:
 .. math::
 
     \text{cost} = \sum_{c,m} \pi_m\, v_{a(m)}\, fee_{c}\, y_{c,m}
-      + \sum_{c,n} \pi_n \delta_{t(n)} \big(price_{c,n}\, v_{c,n} - price^{spot}_{n,k(c)}\, w_{c,n}\big)
+      + \sum_{c,n} \pi_n \delta_{t(n)}
+        \big(price_{c,n}\, v_{c,n} - price^{spot}_{n,k(c)}\, w_{c,n}\big)
 
 with :math:`v_{a(m)}` the discount factor of the first base period of the signing period.
 Cost components: ``contract_fees``, ``contract_purchases`` and (the credit) ``purchases``,
@@ -290,7 +291,7 @@ def add_contract_delivery(m: "pyo.ConcreteModel | None", md: ModelData) -> None:
         [index["node"].to_numpy(), index["trader"].to_numpy()]), dtype=np.int64)
     terms = []
     if len(index):
-        taken_rows = row_of.loc[list(zip(ix["node"], ix["trader"]))].to_numpy()
+        taken_rows = row_of.loc[list(zip(ix["node"], ix["trader"], strict=True))].to_numpy()
         terms.append(Terms.of("contract_taken_t", taken_rows, np.arange(len(ix))))
         ox = md.var_ix["ship_oxide_t"]
         sel = np.flatnonzero(ox["origin_kind"].to_numpy() == "traders")
