@@ -19,10 +19,32 @@ matrix) costs far more than HiGHS's warm re-solve, so a batch worker keeps one
 A run that breaks a condition (tree or structure changed, an option the live path does not
 keep, no optimal plan) is *not* solved here: :meth:`LiveModel.solve` returns None and the
 caller rebuilds with :func:`optimizer.api.solve`, which also diagnoses failures. A MIP is
-solved cold every run (HiGHS 1.16 returned wrong "optimal" MIPs when warm-started, see
-:func:`optimizer.solve.solve_compiled`); its fixed-LP re-solve for shadow prices is the live
-model. Results, shadow prices, tables and verification are those of ``api.solve``:
+solved from no basis every run (HiGHS 1.16 returned wrong "optimal" MIPs when warm-started,
+see :func:`optimizer.solve.solve_compiled`); its fixed-LP re-solve for shadow prices is the
+live model. Results, shadow prices, tables and verification are those of ``api.solve``:
 tests/test_live.py checks every overridable column against a rebuild.
+
+Risk settings (the risk–cost frontier, optimizer/frontier.py). On a base built with
+λ = ``risk_weight`` > 0 (so with the CVaR columns η, z_s and the rows ``cvar_excess``), a run
+may override λ and α: with λ' > 0 the columns and rows stay, α' changes only the costs of the
+z_s and λ' every objective coefficient, so only ``changeColsCost`` differs. λ' = 0 is solved
+in the same structure with zero costs on η and z_s, which is exactly the risk-neutral model:
+
+* *Same plans.* The rows z_s + η − C_s(x) ≥ 0, z_s ≥ 0 (η free) hold for any plan x with
+  η = max_s C_s(x) and z = 0, so the plans x that are feasible are those of the risk-neutral
+  model, and the objective Σ c x + 0·η + 0·z is its objective: same optimum, same optimal
+  plans.
+* *Same shadow prices.* In the dual, η's column (free, cost 0) gives Σ_s μ_s = 0 with every
+  μ_s ≥ 0 (z_s's column: μ_s ≤ 0·…, and the rows are ≥), so μ = 0 and every other dual
+  row is the risk-neutral one: the same set of optimal duals, and risk-adjusted
+  probabilities q_s = (1 − 0) p_s + 0 = p_s.
+
+(HiGHS may still return another of several tied optimal vertices, as any two solves may.)
+On a risk-neutral base a risk setting still changes the model's shape, so such a run is
+declined and rebuilt; ``supplyopt solve`` at λ = 0 never builds the CVaR columns.
+
+A MIP run that changes only risk settings starts from the last MIP solution of this model
+(:meth:`LiveModel._mip_start`): the objective is all that differs, so that point is feasible.
 """
 
 from __future__ import annotations
@@ -40,6 +62,7 @@ from optimizer.formulation.rows import VAR_ORDER
 from optimizer.instance import Instance
 from optimizer.numerics import scan_numerics
 from optimizer.results import all_tables
+from optimizer.risk_settings import risk_settings
 from optimizer.scenario import scenario_tree, with_overrides
 from optimizer.schema import SHEETS
 from optimizer.solve import (
@@ -104,6 +127,7 @@ class LiveModel:
             fixed_build_counts(self.md, options.fixed_builds)
         self._positions: dict[str, np.ndarray] = {}
         self.held = None  # data the live Highs holds now (same keys as self.base)
+        self._last_mip = None  # (arrays, solution) of the last MIP solved here: a start
         self.lp_h = None  # the live Highs: the LP, or a MIP's fixed LP
         self.runs = {"live": 0, "declined": 0}
 
@@ -116,9 +140,9 @@ class LiveModel:
         Overrides of anything but the schema's overridable columns are refused by
         ``with_overrides`` (ScenarioError naming the run), as on the rebuild path.
         """
-        if any(ov.sheet == "settings" for ov in overrides):
-            return "a risk setting changes (the objective's columns and rows)"
-        inst = with_overrides(self.inst, tuple(overrides))
+        if any(ov.sheet == "settings" for ov in overrides) and self.md.risk[0] == 0:
+            return "a risk setting changes on a risk-neutral base (columns and rows change)"
+        inst = with_overrides(self.inst, tuple(overrides))  # risk settings too (ScenarioError)
         nodes = scenario_tree(inst)
         if [(n.period, n.parent, n.scenarios) for n in nodes] != \
                 [(n.period, n.parent, n.scenarios) for n in self.md.nodes]:
@@ -127,6 +151,7 @@ class LiveModel:
         base = self.md
         md = copy.copy(base)
         md.inst, md.nodes = inst, nodes
+        md.risk = risk_settings(inst)  # λ' and α' of the run (same columns and rows: see above)
         md.var_ix = base.var_ix  # shared, read-only
         md.con_ix, md.families = dict(base.con_ix), dict(base.families)
         md._cache = {k: v for k, v in base._cache.items() if k[0] not in sheets}
@@ -158,7 +183,7 @@ class LiveModel:
                 return f"the rows or nonzeros of {name} change"
         if md.empty_rows:
             return "a row no decision can satisfy"
-        if sheets.intersection(OBJECTIVE_READS):
+        if sheets.intersection(OBJECTIVE_READS) or md.risk != base.risk:
             add_total_cost(None, md)
         return inst, md, rebuilt
 
@@ -187,6 +212,28 @@ class LiveModel:
         if md.objective_coef is not self.md.objective_coef:
             out["cost"] = np.concatenate([md.objective_coef[v] for v in VAR_ORDER])
         return out
+
+    def _mip_start(self, arrays: dict, overrides):
+        """Return the last MIP solution as a start for this run, or None if maybe infeasible.
+
+        Given only to a run that changes nothing but risk settings (every override is of sheet
+        ``settings``) and whose rows and matrix equal those of the last MIP solved here: then
+        the two models differ in their objective alone, so the last solution is a feasible
+        integer point of this one, and HiGHS only gains an incumbent (an upper bound). A start
+        after a change of data (rows, bounds, coefficients) may be infeasible, and is where
+        HiGHS 1.16 returned wrong "optimal" MIPs (docs/batch.md): never given.
+        """
+        if self._last_mip is None or any(ov.sheet != "settings" for ov in overrides):
+            return None
+        held, x = self._last_mip
+        if not all(np.array_equal(held[k], arrays[k]) for k in ("row_lower", "row_upper", "value")):
+            return None
+        import highspy
+
+        start = highspy.HighsSolution()
+        start.col_value = x.tolist()
+        start.value_valid = True
+        return start
 
     # ----------------------------------------------------------------------------------------
     # Step 3: hand HiGHS the differences and solve
@@ -248,9 +295,12 @@ class LiveModel:
             return None
         inst, md, rebuilt = prepared
         arrays = self.run_arrays(md, rebuilt)
-        if self.is_mip:  # cold, in its own Highs (module docstring)
+        if self.is_mip:  # in its own Highs, from no basis (module docstring)
             h = _new_highs(o)
             h.passModel(self._lp_with(arrays))
+            start = self._mip_start(arrays, overrides)
+            if start is not None:
+                h.setSolution(start)
         else:
             self._send(arrays, self.fixed_counts)
             h = self.lp_h
@@ -264,6 +314,8 @@ class LiveModel:
             return None  # the rebuild path reports (and explains) it
         t0 = time.perf_counter()
         sol = h.getSolution()
+        if self.is_mip:
+            self._last_mip = (arrays, np.asarray(sol.col_value, dtype=float))
         outcome.values = _scatter(md, self.compiled, np.asarray(sol.col_value), rows=False)
         outcome.activity = _scatter(md, self.compiled, np.asarray(sol.row_value), rows=True)
         outcome.highs = h
