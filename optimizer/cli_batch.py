@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
                 analysis_code = _analyse(defn.base, out / "analysis",
                                          defn.solve_options(_empty_run()), jobs, cluster, None,
                                          quiet)
-                from optimizer.report.batch_html import write_batch_report
+                from optimizer.report.batch_page import write_batch_report
 
                 write_batch_report(out)  # now with the analytics sections
             if report.failed:

@@ -405,7 +405,7 @@ def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = N
                          for k, v in analysis.failures],
             "solves": analysis.n_solves, "wall_s": round(analysis.wall_s, 3)}),
             tmp / "analysis.json")
-    from optimizer.report.batch_html import write_analysis_report
+    from optimizer.report.analysis_page import write_analysis_report
 
     write_analysis_report(folder)  # analysis.xlsx and report.html, from the tables just written
     return folder

@@ -702,6 +702,6 @@ def write_batch_results(defn, inst, tasks, manifests, out: Path, started: str, j
         "supplyopt_version": package_version(),
     }
     write_json_atomic(manifest, out / "batch_manifest.json")
-    from optimizer.report.batch_html import write_batch_report
+    from optimizer.report.batch_page import write_batch_report
 
     write_batch_report(out)  # report.html, from the files just written (temp file + rename)
