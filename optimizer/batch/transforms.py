@@ -190,7 +190,8 @@ def apply_transforms(inst: Instance, transforms: tuple) -> Instance:
     """Apply instance transforms in order.
 
     Each is a tuple: ``("only_scenario", name)``, ``("base_only",)``, ``("drop_rules",)``,
-    ``("drop_row", sheet, position)``, ``("expected_value",)`` or ``("here_and_now",)``.
+    ``("drop_row", sheet, position)``, ``("expected_value",)``, ``("here_and_now",)`` or
+    ``("with_risk", λ)`` (risk_weight set to λ: optimizer/frontier.py).
     """
     for tr in transforms:
         kind = tr[0]
@@ -207,6 +208,10 @@ def apply_transforms(inst: Instance, transforms: tuple) -> Instance:
             inst = expected_value_instance(inst)
         elif kind == "here_and_now":
             inst = here_and_now(inst)
+        elif kind == "with_risk":  # the CVaR columns and rows, for the frontier's live model
+            from optimizer.risk_settings import with_risk
+
+            inst = with_risk(inst, float(tr[1]))
         else:
             raise ValueError(f"unknown transform {tr!r}")
     return inst
