@@ -593,6 +593,17 @@ def plan_builds(a: Alternatives) -> pd.DataFrame:
                                        "expected_capacity_t"])
 
 
+def builds_text(builds: pd.DataFrame, counts: np.ndarray) -> str:
+    """A plan's builds in one cell: 'jA 2026Q1; 2 × jB 2027Q4 (p 0.5)', in decision order;
+    a count above 1 and a decision node's probability below 1 are shown."""
+    b = builds.assign(count=counts)[counts > 0.5]
+    b = b.sort_values(["decision_pos", "module"], kind="stable")
+    return "; ".join((f"{int(c)} × " if c > 1.5 else "") + f"{m} {d}"
+                     + (f" (p {pr:.3g})" if pr < 1 - 1e-9 else "")
+                     for m, d, c, pr in zip(b["module"], b["decision_period"], b["count"],
+                                            b["probability"])) or "nothing"
+
+
 def plans_table(a: Alternatives) -> pd.DataFrame:
     """alternatives.csv: one row per plan with its goal, cost, verification and capacities."""
     rows = []
@@ -610,6 +621,7 @@ def plans_table(a: Alternatives) -> pd.DataFrame:
             row[f"capacity_{c}_t"] = p.country_capacity_t.get(c)
         if a.share_country:
             row[f"share_{a.share_country}"] = p.share
+        row["builds"] = builds_text(a.builds, p.counts) if p.has_plan else ""
         row["message"] = p.message
         rows.append(row)
     return pd.DataFrame(rows)

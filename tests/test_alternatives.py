@@ -305,3 +305,33 @@ def test_parallel_jobs_give_the_same_ranges(workbook, tmp_path):
     a = find_alternatives(build_instance(sheets()), EXACT, slack=0.02, jobs=2)
     assert ranges(a) == {"jA": pytest.approx((1.0, 1.0)), "jB": pytest.approx((0.0, 1.0)),
                          "jC": pytest.approx((0.0, 1.0)), "jB2": pytest.approx((0.0, 0.0))}
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------------
+
+def test_page_draws_every_chart_in_chromium(two_percent, tmp_path):
+    """alternatives.html offline in headless Chromium: both range charts and the capacity
+    chart hold an <svg>, no JS error; must-haves come first (jA is the first row drawn)."""
+    import re
+
+    from test_report_html import CHROMIUM, _chromium
+
+    from optimizer.report.alternatives_html import render_alternatives
+
+    if CHROMIUM is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium); .ci/run installs it")
+    page = tmp_path / "alternatives.html"
+    page.write_text(render_alternatives(two_percent), encoding="utf-8")
+    res = _chromium(tmp_path, page.as_uri(), "--dump-dom")
+    dom = res.stdout
+    assert "<body" in dom, res.stderr[-2000:]
+    assert "data-js-errors" not in dom.split("<body", 1)[1].split(">", 1)[0]
+    charts = dict(re.findall(r'<div class="chart[^"]*" id="chart-([a-z0-9-]+)"[^>]*>(.*?)</script>',
+                             dom, flags=re.S))
+    assert {"module-ranges", "decision-ranges", "capacity"} <= set(charts)
+    assert all("<svg" in inner for inner in charts.values()), charts.keys()
+    shot = tmp_path / "alternatives.png"
+    _chromium(tmp_path, page.as_uri(), "--window-size=1280,3000", f"--screenshot={shot}")
+    assert shot.is_file() and shot.stat().st_size > 10_000

@@ -25,9 +25,10 @@ CLASS_COLOUR = {"must-have": series_colour(0), "interchangeable": series_colour(
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=14)),
-                      font=FONT, height=height, margin=dict(l=60, r=20, t=50, b=50),
+                      font=FONT, height=height, margin=dict(l=60, r=20, t=70, b=50),
                       paper_bgcolor="white", plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.12))
+                      legend=dict(orientation="h", x=1, xanchor="right", y=1.0,
+                                  yanchor="bottom"))
     fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#888", automargin=True)
     fig.update_yaxes(showgrid=False, automargin=True)
     return fig
@@ -120,7 +121,7 @@ PLAN_COLUMNS = [Column("plan", "plan"), Column("status", "status"),
                 Column("cost_usd", "cost (USD)", "usd"),
                 Column("cost_over_optimum", "above least cost", "pct"),
                 Column("expected_cost_usd", "E[cost] (USD)", "usd"),
-                Column("verified", "verified", "bool")]
+                Column("verified", "verified", "bool"), Column("builds", "builds")]
 
 RANGE_COLUMNS = [Column("module", "module"), Column("country", "country"),
                  Column("class", "class"),
