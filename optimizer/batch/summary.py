@@ -131,27 +131,42 @@ def expected_supply_shares(run) -> pd.DataFrame:
 
 
 def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
-    """The ``n`` constraint rows with the largest |shadow price| (expected USD per unit of RHS)."""
-    rows = []
+    """The ``n`` constraint rows with the largest |shadow price| (expected USD per unit of RHS).
+
+    Ties keep the order of the tables and of their rows. Only a family's candidates are
+    labelled: its rows whose |price| is at least its own ``n``-th largest (ties at that
+    boundary included), since no other row of it can be among the ``n`` largest overall.
+    """
+    cands = []
     for name, df in run.tables.items():
         if not name.startswith("dual_") or df.empty or "shadow_price" not in df:
             continue
-        fam = name[len("dual_"):]
-        keys = [c for c in df.columns if c not in _NOT_KEYS]
-        sp = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0)
-        for i in np.flatnonzero(sp.to_numpy() != 0):
-            r = df.iloc[i]
-            label = f"{fam}[{','.join(str(r[k]) for k in keys)}]"
-            if "period" in df.columns:
-                label += f"@{r['period']}"
-            if "scenarios" in df.columns:
-                label += f" ({r['scenarios']})"
-            rows.append((fam, label, float(sp.iat[i])))
-    out = pd.DataFrame(rows, columns=["family", "row", "shadow_price"])
+        sp = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0).to_numpy()
+        size = np.abs(sp)
+        nz = np.flatnonzero(sp != 0)
+        if len(nz) > n:
+            nth = np.partition(size[nz], len(nz) - n)[len(nz) - n]
+            nz = nz[size[nz] >= nth]
+        cands.extend((name, int(i), float(sp[i])) for i in nz)
+    out = pd.DataFrame(cands, columns=["table", "position", "shadow_price"])
     if out.empty:
-        return out
+        return pd.DataFrame([], columns=["family", "row", "shadow_price"])
     out = out.reindex(out["shadow_price"].abs().sort_values(ascending=False, kind="stable").index)
-    return out.head(n).reset_index(drop=True)
+    rows = [(name[len("dual_"):], _price_label(run.tables[name], name[len("dual_"):], i), price)
+            for name, i, price in out.head(n).itertuples(index=False)]
+    return pd.DataFrame(rows, columns=["family", "row", "shadow_price"])
+
+
+def _price_label(df: pd.DataFrame, fam: str, i: int) -> str:
+    """``family[key,…]@period (scenarios)`` of row ``i`` of a shadow-price table."""
+    keys = [c for c in df.columns if c not in _NOT_KEYS]
+    r = df.iloc[i]
+    label = f"{fam}[{','.join(str(r[k]) for k in keys)}]"
+    if "period" in df.columns:
+        label += f"@{r['period']}"
+    if "scenarios" in df.columns:
+        label += f" ({r['scenarios']})"
+    return label
 
 
 def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
