@@ -1,4 +1,5 @@
-"""What to decide now and what later: the build plan read as decisions, in plain sentences.
+"""What to decide now and what later: the build plan (and contracts to sign) read as decisions,
+in plain sentences.
 
 The ``builds`` table (:func:`optimizer.results.builds_table`) has one row per decision. This
 module sorts them for a reader (console, summary.json, reports):
@@ -30,7 +31,46 @@ def _sentence(r) -> str:
             f"{r.online_period}, capex {money}")
 
 
-def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
+def contract_sentence(r) -> str:
+    """'sign K with S (C, Nd) in P1: 20 USD/t for P2–P4, take-or-pay 10 t/period (up to 15),
+    fee USD 112' for a row of :func:`optimizer.report.facts.contract_decisions`."""
+    term = f"{r.first_period}" if r.first_period == r.last_period else \
+        f"{r.first_period}–{r.last_period}"
+    low = float(pd.to_numeric(r.min_take_t, errors="coerce") or 0.0)
+    low = 0.0 if low != low else low
+    volume = f"take-or-pay {low:,.4g} t/period (up to {float(r.max_t):,.4g})" if low > 0 \
+        else f"up to {float(r.max_t):,.4g} t/period, no minimum"
+    fee = float(pd.to_numeric(r.fee_usd, errors="coerce") or 0.0)
+    fee = 0.0 if fee != fee else fee
+    money = f"USD {fee / 1e6:,.1f} M" if fee >= 1e5 else f"USD {fee:,.0f}"
+    return (f"sign {r.contract} with {r.trader} ({r.country}, {r.element}) in "
+            f"{r.decision_period}: {float(r.price_usd_per_t):,.6g} USD/t for {term}, {volume}, "
+            f"fee {money}")
+
+
+def contract_lines(contract_rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Contract signings as {"now", "scheduled", "contingent"} sentences (classified by
+    :func:`optimizer.report.facts.contract_decisions`; fixed contracts are no decision)."""
+    out: dict[str, list[str]] = {"now": [], "scheduled": [], "contingent": []}
+    for r in contract_rows.itertuples():
+        if r.kind == "now":
+            out["now"].append(contract_sentence(r))
+        elif r.kind == "planned":
+            out["scheduled"].append(contract_sentence(r) + " (in every scenario: no news "
+                                    "changes it)")
+        elif r.kind == "every scenario":
+            out["scheduled"].append(contract_sentence(r) + " (in every scenario, decided once "
+                                    "the scenario is known)")
+        elif r.kind == "contingent":
+            when = f" (revealed {r.revealed})" if r.revealed else ""
+            who = " or ".join(str(r.scenarios).split("+"))
+            out["contingent"].append(f"if {who}{when} — probability {r.probability:.0%}: "
+                                     + contract_sentence(r))
+    return out
+
+
+def decision_summary(inst: Instance, builds: pd.DataFrame | None,
+                     contracts: pd.DataFrame | None = None) -> dict:
     """``{"now": [...], "scheduled": [...], "contingent": [...], "horizon_warnings": [...]}``,
     each a list of sentences (empty lists when nothing is built).
 
@@ -38,6 +78,8 @@ def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
     decisions`, one classification for both): *now*; *scheduled* = the same in every
     scenario, whether decided in one shared node later or in every branch once it is known;
     *contingent* on the branches that take it, named with when they were revealed.
+    Contract signings (``contracts``, the results table) follow the builds of each list
+    ("sign K with S (C, Nd) in 2026Q1: …").
     """
     from pathlib import Path
 
@@ -46,11 +88,12 @@ def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
 
     out: dict[str, list[str]] = {"now": [], "scheduled": [], "contingent": [],
                                  "horizon_warnings": horizon_warnings(inst, builds)}
-    if builds is None or builds.empty:
-        return out
     run = SavedRun(Path("."), {"periods": list(inst.periods), "scenarios": [
         {"name": sc.name, "probability": sc.probability} for sc in inst.scenarios]},
-        {"builds": builds})
+        {"builds": builds, "contracts": contracts})
+    signings = contract_lines(facts.contract_decisions(run))
+    if builds is None or builds.empty:
+        return {k: v + signings.get(k, []) for k, v in out.items()}
     for r in facts.decisions(run).itertuples():
         if r.kind == "now":
             out["now"].append(_sentence(r))
@@ -64,7 +107,7 @@ def decision_summary(inst: Instance, builds: pd.DataFrame | None) -> dict:
             who = " or ".join(str(r.scenarios).split("+"))
             out["contingent"].append(f"if {who}{when} — probability {r.probability:.0%}: "
                                      + _sentence(r))
-    return out
+    return {k: v + signings.get(k, []) for k, v in out.items()}
 
 
 def horizon_warnings(inst: Instance, builds: pd.DataFrame | None) -> list[str]:

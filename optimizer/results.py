@@ -197,11 +197,14 @@ def contracts_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     Over the nodes where this signing is in force: ``expected_taken_t`` and
     ``expected_paid_t`` (Σ π_n × tonnes; paid ≥ taken: take-or-pay) and ``expected_cost_usd``
     (discounted, probability-weighted: the fee if signed in a node, plus the contracted price
-    on the tonnes paid for). Unsigned offers are not listed.
+    on the tonnes paid for). ``fee_usd``, ``price_usd_per_t``, ``min_take_t`` and ``max_t``
+    (per base period) and the term ``first_period``–``last_period`` are the sheet's. Unsigned
+    offers are not listed.
     """
     cols = ["contract", "trader", "country", "element", "decision", "decision_period",
             "decided_in", "revealed_period", "probability", "contingent", "signed", "fee_usd",
-            "price_usd_per_t", "expected_taken_t", "expected_paid_t", "expected_cost_usd"]
+            "price_usd_per_t", "min_take_t", "max_t", "first_period", "last_period",
+            "expected_taken_t", "expected_paid_t", "expected_cost_usd"]
     win = getattr(md, "contract_windows", None)
     if win is None or win.empty:
         return pd.DataFrame(columns=cols)
@@ -233,6 +236,10 @@ def contracts_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
             "contingent": decided_in != "all", "signed": signed,
             "fee_usd": float(np.nan_to_num(float(table["fee_usd"].iat[c] or 0.0))),
             "price_usd_per_t": float(table["price_usd_per_t"].iat[c]),
+            "min_take_t": float(np.nan_to_num(float(table["min_take_t"].iat[c] or 0.0))),
+            "max_t": float(table["max_t"].iat[c]),
+            "first_period": md.inst.periods[int(win["first"].iat[c])],
+            "last_period": md.inst.periods[int(win["last"].iat[c])],
             "expected_taken_t": float((d["prob"] * d["taken"]).sum()),
             "expected_paid_t": float((d["prob"] * d["paid"]).sum()),
             "expected_cost_usd": fee_cost + float(d["cost"].sum())})

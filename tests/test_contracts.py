@@ -280,3 +280,25 @@ def test_no_contracts_sheet_adds_no_columns_rows_or_tables():
     run = solve_sheets(s)
     assert not {"contracts", "contract_deliveries"} & set(run.tables)
     assert "contract_fees" not in set(run.tables["cost_breakdown"]["component"])
+
+
+def test_signing_can_wait_for_the_news():
+    """With the offer open in P2 too, K is signed only in cut's P2 node, once the cut is
+    known: E = 0.7 × 120 + 0.3 × (112 + 240) = 189.6 (below the 338 of signing blind), and
+    the decision reads as contingent; at p = 0.3 with the offer expiring in P1 it reads as
+    a decision to take now."""
+    s = hedge(0.3)
+    s["contracts"][0]["last_decision_period"] = "P2"
+    run = solve_sheets(s)
+    assert run.objective == pytest.approx(189.6, rel=1e-9)
+    row = one_row(run, "contracts", contract="K")
+    assert (row["decision_period"], row["decided_in"], bool(row["contingent"])) == \
+        ("P2", "cut", True)
+    assert row["probability"] == pytest.approx(0.3)
+    decisions = run.summary()["decisions"]
+    assert decisions["now"] == [] and len(decisions["contingent"]) == 1
+    assert decisions["contingent"][0].startswith("if cut (revealed P2) — probability 30%: "
+                                                 "sign K with S (C, Nd) in P2")
+    now = solve_sheets(hedge(0.3)).summary()["decisions"]["now"]
+    assert now == ["sign K with S (C, Nd) in P1: 20 USD/t for P2, take-or-pay 10 t/period "
+                   "(up to 15), fee USD 112"]

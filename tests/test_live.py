@@ -34,8 +34,10 @@ def baseline():
     At most 60 % of the EV supply processed in China (an end-use share limit), a lost value
     of its own on the first ``demand_quantities`` row (twice its node's), and a service floor
     of 50 % of the first demand node's end use's Nd (sheet ``service_levels``; the baseline
-    serves all Nd, so the floor never binds and the sweep below stays feasible), and a
-    closing minimum of 0 t on the first stockpile.
+    serves all Nd, so the floor never binds and the sweep below stays feasible), a
+    closing minimum of 0 t on the first stockpile, and a supply contract K with the first
+    trader (sheet ``contracts``: fee, its spot price, take-or-pay 1 t, at most 5 t per
+    period).
     """
     from dataclasses import replace
 
@@ -54,9 +56,16 @@ def baseline():
                             "element": "Nd", "min_served_share": 0.5}])
     stock = inst.table("stockpiles").copy()
     stock.loc[0, "closing_min_t"] = 0.0  # a closing minimum that never binds (starts empty)
+    trader = inst.table("traders").iloc[0]
+    contracts = pd.DataFrame([{"excel_row": 2, "contract": "K", "trader": trader["trader"],
+                               "decision": "adaptive", "fee_usd": 1e6,
+                               "price_usd_per_t": float(trader["price_usd_per_t"]),
+                               "min_take_t": 1.0, "max_t": 5.0, "first_period": None,
+                               "last_period": None, "earliest_decision_period": None,
+                               "last_decision_period": None}])
     return replace(inst, tables={**inst.tables, "end_use_limits": limits,
                                  "demand_quantities": quantities, "service_levels": floors,
-                                 "stockpiles": stock})
+                                 "stockpiles": stock, "contracts": contracts})
 
 
 @pytest.fixture(scope="module")

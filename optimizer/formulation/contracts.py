@@ -131,6 +131,12 @@ def index_contract_variables(md: ModelData) -> None:
     deliveries = pd.DataFrame(deliver, columns=DELIVERY_COLUMNS).astype(
         {"node": np.int64, "contract_row": np.int64, "trader_row": np.int64}).sort_values(
         ["node", "contract_row"], kind="stable").reset_index(drop=True)
+    signings = md.var_ix["contract_signed"]
+    # Text as categoricals, like every index frame (optimizer/formulation/data.py _per_node).
+    for frame, cols in ((signings, ("contract", "decision_period")),
+                        (deliveries, ("contract", "trader"))):
+        for col in cols:
+            frame[col] = pd.Categorical(frame[col].astype(str))
     md.var_ix["contract_taken_t"] = deliveries
     md.var_ix["contract_paid_t"] = deliveries.copy()
 

@@ -583,6 +583,54 @@ def decisions(run: SavedRun) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
+def contract_decisions(run: SavedRun) -> pd.DataFrame:
+    """The contracts the plan signs, as decisions (the ``contracts`` table, one row per
+    contract and signing period).
+
+    Signings of a contract in one period but in several tree nodes are one decision, classed
+    as builds are (:func:`decisions`): ``now``, ``planned``, ``every scenario`` or
+    ``contingent``; a fixed contract (already signed) is ``fixed``. Columns: contract, trader,
+    country, element, decision_period, probability, scenarios, kind, revealed, fee_usd,
+    price_usd_per_t, min_take_t, max_t, first_period, last_period, expected_paid_t. Empty
+    for a run without contracts.
+    """
+    cols = ["contract", "trader", "country", "element", "decision_period", "probability",
+            "scenarios", "kind", "revealed", "fee_usd", "price_usd_per_t", "min_take_t",
+            "max_t", "first_period", "last_period", "expected_paid_t"]
+    c = run.tables.get("contracts")
+    if c is None or c.empty:
+        return pd.DataFrame(columns=cols)
+    scen = scenario_names(run)
+    order = {p: i for i, p in enumerate(periods(run))}
+    c = c.assign(decision_period=c["decision_period"].astype(str),
+                 decided_in=c["decided_in"].astype(str),
+                 contingent=c["contingent"].astype(str).str.lower().isin(["true", "1"]),
+                 probability=pd.to_numeric(c["probability"], errors="coerce").fillna(1.0))
+    rows = []
+    for (name, period, decision), g in c.groupby(["contract", "decision_period", "decision"],
+                                                 sort=False):
+        names: set[str] = set()
+        for label in g["decided_in"]:
+            names |= set(scen) if label == "all" else set(label.split("+"))
+        p = float(g["probability"].sum())
+        if decision == "fixed":
+            kind = "fixed"
+        elif not g["contingent"].any():
+            kind = "now" if order.get(str(period), 0) == 0 else "planned"
+        else:
+            kind = "every scenario" if p >= 1 - PROBABILITY_TOL else "contingent"
+        first = g.iloc[0]
+        rows.append({"contract": name, "decision_period": period, "probability": min(p, 1.0),
+                     "scenarios": "+".join([s for s in scen if s in names]
+                                           + sorted(names - set(scen))),
+                     "kind": kind, "revealed": _earliest(g.get("revealed_period"), order),
+                     "expected_paid_t": float(pd.to_numeric(g["expected_paid_t"]).sum())}
+                    | {k: first.get(k) for k in ("trader", "country", "element", "fee_usd",
+                                                 "price_usd_per_t", "min_take_t", "max_t",
+                                                 "first_period", "last_period")})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def _earliest(labels, order: dict) -> str:
     """The earliest period among ``labels`` (blank/NaN skipped), '' if none."""
     if labels is None:

@@ -333,6 +333,10 @@ def decision_sentences(run: SavedRun) -> list[str]:
         else:
             out.append(f"{_when_revealed(r.scenarios, r.decision_period, scen)}: start "
                        f"{_build_item(r)} (probability {pct(r.probability)}).")
+    from optimizer.decisions import contract_lines  # contracts to sign (issue 14 item 3)
+
+    out += [line[0].upper() + line[1:] + "." for lines in contract_lines(
+        facts.contract_decisions(run)).values() for line in lines]
     out.append(_cost_against_status_quo(run))
     out.append(_risk_left(run))
     return [x for x in out if x]
