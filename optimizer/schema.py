@@ -386,7 +386,9 @@ SHEETS: tuple[Sheet, ...] = (
             "A government price floor (e.g. USD 110/kg NdPr guaranteed to a domestic producer) "
             "is a fixed contract with the producer as the trader: decision = fixed, "
             "price_usd_per_t = 110000, min_take_t = the guaranteed offtake, max_t = the "
-            "producer's output.",
+            "producer's output. A floor pays max(market, floor): where a scenario lifts the "
+            "market price above the floor, a scenario_changes row sets the contract's "
+            "price_usd_per_t to that market price too.",
             "A licensed channel with a fixed quota that a scenario may revoke: max_t = the "
             "quota, and a scenario_changes row (sheet contracts, column max_t, value 0, "
             "from_period) revokes it; its take-or-pay obligation lapses with it.",
