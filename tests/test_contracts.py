@@ -302,3 +302,18 @@ def test_signing_can_wait_for_the_news():
     now = solve_sheets(hedge(0.3)).summary()["decisions"]["now"]
     assert now == ["sign K with S (C, Nd) in P1: 20 USD/t for P2, take-or-pay 10 t/period "
                    "(up to 15), fee USD 112"]
+
+
+@pytest.mark.parametrize(("lam", "sign", "objective"), [(0.05, 0, 228 + 972 * 0.05),
+                                                        (0.2, 1, 334 + 18 * 0.2)])
+def test_risk_averse_planner_signs_below_p_star(lam, sign, objective):
+    """p = 0.1 < p*, α = 0.9 (the tail is exactly cut, p = 0.1). Signed: E = 334, CVaR = cut's
+    352, objective 334 + 18 λ; not signed: E = 228, CVaR = 1,200, objective 228 + 972 λ. So
+    the hedge is signed from λ* = 106 / 954 ≈ 0.111: not at λ = 0.05 (276.6), at λ = 0.2
+    (337.6). The CVaR rows carry the contract's fee and payments (scenario costs), and the
+    verifier recomputes them."""
+    run = solve_sheets(hedge(0.1, risk_weight=str(lam), cvar_alpha="0.9"))
+    assert signed(run) == sign
+    assert run.objective == pytest.approx(objective, rel=1e-9)
+    assert run.verification["ok"], run.verification["worst"]
+    assert run.summary()["risk"]["cvar_usd"] == pytest.approx(352.0 if sign else 1200.0)
