@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
     def _analyse(instance, out, options, jobs, cluster, cutoff_from, quiet):
         from optimizer.batch.analytics import analyse as run_analysis
         from optimizer.batch.analytics import write_analysis
-        from optimizer.batch.runner import default_jobs
+        from optimizer.batch.executors import default_jobs
 
         a = run_analysis(instance, options, jobs or default_jobs(), cluster, cutoff_from,
                          quiet=quiet)

@@ -422,9 +422,9 @@ def test_dask_local_cluster(tmp_path, base):
 
 def test_unreachable_cluster_is_an_input_error(tmp_path, base, monkeypatch):
     pytest.importorskip("distributed")
-    import optimizer.batch.runner as runner
+    import optimizer.batch.executors as executors
 
-    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")
     res = RUNNER.invoke(app, ["batch", "--base", str(base), "--set", "traders:T:capacity_t=1",
                               "--cluster", "tcp://127.0.0.1:9", "--out", str(tmp_path / "o"),
                               "-q"])

@@ -1,7 +1,8 @@
 """The batch package's import direction, failure reasons in full, and strict JSON.
 
-Imports inside ``optimizer/batch`` run one way: ``task`` and ``transforms`` ← ``runner`` ←
-``analytics``. ``runner`` once imported ``analytics`` (for the transforms) while ``analytics``
+Imports inside ``optimizer/batch`` run one way: ``task`` and ``transforms`` ← ``worker`` ←
+``executors`` and ``batch_results`` ← ``runner``; ``analytics`` runs tasks through
+``executors`` and never needs ``runner``. ``runner`` once imported ``analytics`` (for the transforms) while ``analytics``
 imported ``runner`` (for ``Task`` and ``execute``): a circle, hidden by function-level imports.
 """
 
@@ -21,10 +22,14 @@ from optimizer.json_safe import dumps, json_safe
 
 BATCH = Path(batch_pkg.__file__).parent
 
+_BASE = {"task", "transforms", "failures", "summary", "progress", "definition"}
 LOWER = {"task": set(), "transforms": set(), "failures": set(), "summary": set(),
          "progress": set(), "definition": set(),
-         "runner": {"task", "transforms", "failures", "summary", "progress", "definition"},
-         "analytics": {"task", "transforms", "failures", "summary", "progress", "runner"}}
+         "worker": _BASE,
+         "executors": _BASE | {"worker"},
+         "batch_results": _BASE | {"worker"},
+         "runner": _BASE | {"worker", "executors", "batch_results"},
+         "analytics": _BASE | {"worker", "executors"}}
 """Module → the modules of optimizer/batch it may import (anything at a lower layer)."""
 
 
@@ -94,7 +99,7 @@ def test_json_has_null_where_python_would_write_nan():
 
 
 def test_batch_manifest_writer_writes_null(tmp_path):
-    from optimizer.batch.runner import write_json_atomic
+    from optimizer.batch.worker import write_json_atomic
 
     write_json_atomic({"objective_usd": float("nan"), "gap": np.float64("inf")},
                       tmp_path / "m.json")

@@ -42,8 +42,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.batch.executors import execute
 from optimizer.batch.failures import one_line
-from optimizer.batch.runner import execute
 from optimizer.batch.task import Task
 from optimizer.batch.transforms import (  # noqa: F401 - re-exported: the analytics' transforms
     RULE_SHEETS,

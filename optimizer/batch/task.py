@@ -1,6 +1,6 @@
 """One solve as plain data: what the batch runner executes and the analytics submit.
 
-Kept apart from :mod:`optimizer.batch.runner` (which executes tasks) and
+Kept apart from :mod:`optimizer.batch.executors` (which executes tasks) and
 :mod:`optimizer.batch.analytics` (which builds them), so that imports run one way:
 ``task`` and ``transforms`` ← ``runner`` ← ``analytics``.
 """
