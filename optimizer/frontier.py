@@ -14,21 +14,22 @@ point. For exact optima E is non-decreasing and CVaR non-increasing in λ: with 
 Points that need no solve
 -------------------------
 :math:`f_x` is linear in λ for a fixed plan, so V (a minimum of linear functions) is concave.
-Let points a < b be solved with best bounds β_a ≤ V(λ_a), β_b ≤ V(λ_b), and let plan x_a
-satisfy (1 − g) f_{x_a}(λ) ≤ β at both ends (at a by its own solve; at b checked here from
-E and CVaR of x_a) with g the relative MIP gap (f > 0). For λ between them, V lies above the
-chord of V, which lies above the chord L of the bounds; (1 − g) f_{x_a} − L is linear and
-≤ 0 at both ends, hence ≤ 0 between, so
+Let points a < b be solved, with best bounds β_a ≤ V(λ_a) and β_b ≤ V(λ_b). For λ between
+them V lies above its chord, which lies above the chord L of the bounds:
 
-.. math:: f_{x_a}(\lambda) - V(\lambda) \le f_{x_a}(\lambda) - L(\lambda)
-          \le g\, f_{x_a}(\lambda) \qquad \forall \lambda \in [\lambda_a, \lambda_b]:
+.. math:: V(\lambda) \ge L(\lambda) = \beta_a + (\beta_b - \beta_a)
+          \frac{\lambda - \lambda_a}{\lambda_b - \lambda_a}.
 
-x_a is as good as a solve at gap g at every point in between (exactly optimal when g = 0),
-which then takes x_a's figures and is marked ``inferred``. The sweep therefore solves the two
-ends of each α first, then the middle point of every interval its ends do not settle
-(bisection), each solve starting from the model the worker holds (:mod:`optimizer.live`:
-only the objective changes; a MIP starts from the worker's previous plan). ``every_point``
-solves every point instead.
+So if the better of the two plans at λ satisfies f_x(λ) − L(λ) ≤ g f_x(λ) (g the relative
+MIP gap; f > 0), then f_x(λ) − V(λ) ≤ g f_x(λ): x is as good there as a solve at gap g would
+be (exactly optimal when g = 0 and the two ends are exact), and the point takes x's figures,
+marked ``inferred`` with its proven gap. When both ends have the same plan (or a plan at one
+end is within g at the other) this holds at every point between them. The sweep solves the
+two ends of each α first; then, between consecutive solved points, it settles what it can and
+solves the open point nearest the λ where the two plans' lines cross (where a third plan, if
+any, beats both: the non-inferior set estimation of bi-objective programming), each solve
+starting from the model the worker holds (:mod:`optimizer.live`: only the objective changes;
+a MIP starts from the worker's previous plan). ``every_point`` solves every point instead.
 
 Execution: each solve is a :class:`~optimizer.batch.task.Task` run by the batch worker
 (:func:`optimizer.batch.runner.run_task`). ``jobs`` 1 without a cluster runs them one after
@@ -207,45 +208,70 @@ def mean_cvar(point: Point, lam: float) -> float:
     return (1.0 - lam) * point.expected + lam * point.cvar
 
 
-def settles(plan: Point, end: Point, gap: float) -> bool:
-    """True if ``plan`` is within relative gap ``gap`` of the optimum at ``end`` (module
-    docstring: then also at every λ between the two)."""
-    if not (plan.has_plan and end.status == "solved" and end.bound is not None):
-        return False
-    own = plan.gap if plan.gap is not None else 0.0
-    f = mean_cvar(plan, end.lam)
-    return f > 0 and own <= gap + LP_TOLERANCE and f - end.bound <= (gap + LP_TOLERANCE) * f
+def chord_bound(a: Point, b: Point, lam: float) -> float:
+    """L(λ): the bounds of solved points ``a`` and ``b`` joined by a line; V(λ) ≥ L(λ) between
+    them, V being concave (module docstring)."""
+    t = (lam - a.lam) / (b.lam - a.lam)
+    return (1.0 - t) * a.bound + t * b.bound
 
 
-def inferred(plan: Point, target: Point, gap: float) -> Point:
-    """``target`` given ``plan``'s figures (a point settled between two solves)."""
-    out = replace(target, status="inferred", plan_from=plan.lam, objective=mean_cvar(plan,
-                  target.lam), bound=None, gap=gap, is_mip=plan.is_mip, expected=plan.expected,
-                  var=plan.var, cvar=plan.cvar, scenario_costs=plan.scenario_costs,
-                  decisions=dict(plan.decisions), folder=plan.folder, reason="", wall_s=0.0)
-    return out
+def settle(a: Point, b: Point, target: Point, gap: float) -> Point | None:
+    """``target`` (between solved ``a`` and ``b``) with the better of their plans, if that
+    plan is provably within ``gap`` of the optimum there: f_x(λ) − L(λ) ≤ gap · f_x(λ)
+    (module docstring); None otherwise."""
+    if a.bound is None or b.bound is None or a.status != "solved" or b.status != "solved":
+        return None
+    plans = [p for p in (a, b) if p.has_plan]
+    best = min(plans, key=lambda p: mean_cvar(p, target.lam))
+    f, low = mean_cvar(best, target.lam), chord_bound(a, b, target.lam)
+    if f <= 0 or f - low > (gap + LP_TOLERANCE) * f:
+        return None
+    return inferred(best, target, max((f - low) / f, 0.0))
+
+
+def inferred(plan: Point, target: Point, guarantee: float) -> Point:
+    """``target`` given ``plan``'s figures; ``gap`` is the proven bound (f − L) / f."""
+    return replace(target, status="inferred", plan_from=plan.lam,
+                   objective=mean_cvar(plan, target.lam), bound=None, gap=guarantee,
+                   is_mip=plan.is_mip, expected=plan.expected, var=plan.var, cvar=plan.cvar,
+                   scenario_costs=plan.scenario_costs, decisions=dict(plan.decisions),
+                   folder=plan.folder, reason="", wall_s=0.0)
+
+
+def crossing(a: Point, b: Point) -> float | None:
+    """λ where the lines f_{x_a} and f_{x_b} cross (None if parallel or a plan is missing):
+    where a third plan, if there is one between them, does best against both."""
+    if not (a.has_plan and b.has_plan):
+        return None
+    slope = (a.cvar - a.expected) - (b.cvar - b.expected)
+    if abs(slope) <= SAME * max(abs(a.cvar), abs(a.expected), 1.0):
+        return None
+    return (b.expected - a.expected) / slope
 
 
 def next_round(points: list[Point], gap: float) -> list[int]:
-    """Indices (into ``points``, sorted by λ) to solve next; settled intervals are filled in.
+    """Indices (into ``points``, sorted by λ) to solve next; settled points are filled in.
 
-    Between two consecutive decided points (solved, failed or inferred) with points between
-    them: if either end's plan settles the other end, every point between takes the better
-    of the settling plans; otherwise the middle point is solved next.
+    Between two consecutive solved (or failed) points, every point not yet decided is
+    settled if :func:`settle` proves one of the two plans good enough there; of those left,
+    the one nearest the crossing of the two plans' lines is solved next (the middle one if
+    the lines do not cross between them).
     """
-    decided = [i for i, p in enumerate(points) if p.status != "not run"]
+    ends = [i for i, p in enumerate(points) if p.status in ("solved", "failed")]
     todo = []
-    for i, j in zip(decided, decided[1:], strict=False):
-        if j - i < 2:
-            continue
+    for i, j in zip(ends, ends[1:], strict=False):
         a, b = points[i], points[j]
-        plans = [p for p, e in ((a, b), (b, a)) if settles(p, e, gap) and settles(p, p, gap)]
-        if plans:
-            for k in range(i + 1, j):
-                best = min(plans, key=lambda p, k=k: mean_cvar(p, points[k].lam))
-                points[k] = inferred(best, points[k], gap)
+        for k in range(i + 1, j):
+            if points[k].status == "not run":
+                points[k] = settle(a, b, points[k], gap) or points[k]
+        left = [k for k in range(i + 1, j) if points[k].status == "not run"]
+        if not left:
+            continue
+        x = crossing(a, b)
+        if x is None or not (a.lam < x < b.lam):
+            todo.append(left[(len(left) - 1) // 2])
         else:
-            todo.append((i + j) // 2)
+            todo.append(min(left, key=lambda k: (abs(points[k].lam - x), k)))
     return todo
 
 
