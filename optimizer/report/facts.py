@@ -51,14 +51,20 @@ def periods(run: SavedRun) -> list[str]:
     """
     if run.summary.get("periods"):
         return [str(p) for p in run.summary["periods"]]
+    return list(_periods_seen(run))
+
+
+@once_per_run
+def _periods_seen(run: SavedRun) -> tuple[str, ...]:
+    """:func:`periods` from the tables (a tuple: shared by every caller, read once per run)."""
     seen: list[str] = []
     for name in ("unmet_demand", "flows", "stocks"):
         df = run.tables.get(name)
         if df is not None and "period" in df.columns:
-            for p in df["period"].astype(str):
+            for p in pd.unique(df["period"].astype(str)):  # first appearances, in order
                 if p not in seen:
                     seen.append(p)
-    return seen
+    return tuple(seen)
 
 
 def probabilities(run: SavedRun) -> dict[str, float]:
@@ -403,25 +409,37 @@ def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
     end_use = _demand_end_uses(run)
     ident = [(f,) + tuple(sorted((k, str(v)) for k, v in key.items() if k not in NOT_IDENTITY))
              for f, key in zip(rows["family"], rows["key"])]
-    rows = rows.assign(_id=ident)
     order = periods(run)
     scen = scenario_names(run)
+    # Groups in order of first appearance, each with its rows in table order (what
+    # ``groupby(sort=False)`` gives), read from plain arrays: pandas per group was most of it.
+    groups: dict[tuple, list[int]] = {}
+    for i, k in enumerate(ident):
+        groups.setdefault(k, []).append(i)
+    keys, families_of = rows["key"].tolist(), rows["family"].tolist()
+    price = rows["shadow_price"].to_numpy(float)
+    price = np.where(np.isnan(price), 0.0, price)  # a sum skips missing prices, as pandas' does
+    cond_all = pd.to_numeric(rows["conditional_price"], errors="coerce").to_numpy(float)
+    labels = [None if pd.isna(v) else str(v) for v in rows["scenarios"]]
+    shown = [None if pd.isna(v) else str(v) for v in rows["period"]]
     out = []
-    for _, g in rows.groupby("_id", sort=False):
-        key = dict(g["key"].iloc[0])
+    for members in groups.values():
+        at = np.asarray(members)
+        key = dict(keys[members[0]])
         if "demand" in key and str(key["demand"]) in end_use:
             key["end_use_of_demand"] = end_use[str(key["demand"])]
-        cond = pd.to_numeric(g["conditional_price"], errors="coerce")
-        names = {n for label in g["scenarios"].dropna().astype(str) for n in label.split("+")}
-        out.append({"family": g["family"].iloc[0], "key": key,
-                    "expected_value": float(g["shadow_price"].sum()),
-                    "price_low": float(cond.min()) if cond.notna().any() else np.nan,
-                    "price_high": float(cond.max()) if cond.notna().any() else np.nan,
+        cond = cond_all[at]
+        cond = cond[~np.isnan(cond)]
+        names = {n for i in members if labels[i] is not None for n in labels[i].split("+")}
+        out.append({"family": families_of[members[0]], "key": key,
+                    "expected_value": float(price[at].sum()),
+                    "price_low": float(cond.min()) if len(cond) else np.nan,
+                    "price_high": float(cond.max()) if len(cond) else np.nan,
                     "binding_periods": period_ranges(
-                        [str(p) for p in g["period"].dropna()], order),
+                        [shown[i] for i in members if shown[i] is not None], order),
                     "scenarios": "+".join([s for s in scen if s in names]
                                           + sorted(names - set(scen))),
-                    "n_rows": len(g)})
+                    "n_rows": len(members)})
     df = pd.DataFrame(out, columns=cols)
     df["_a"] = df["expected_value"].abs()
     return df.sort_values(["_a", "family"], ascending=[False, True], kind="stable") \
