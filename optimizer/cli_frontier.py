@@ -1,4 +1,4 @@
-"""``supplyopt frontier``: the risk–cost frontier (optimizer/frontier.py), registered by ``register``.
+"""``supplyopt frontier``: the risk–cost frontier (optimizer/frontier.py), added by ``register``.
 
 Exit codes: 0 every point has a plan; 2 invalid instance or option (a weight outside [0, 1], an
 α outside (0, 1), an output folder holding files the tool did not write: nothing written);

@@ -85,9 +85,9 @@ def _numbers(text: str, option: str, what: str, ok) -> list[float]:
             bad.append(part.strip())
         values.append(v)
     if bad or not values:
+        example = "0,0.25,0.5,0.75,1" if option == "--weights" else "0.9,0.95"
         raise ScenarioError(Problem(option, None, None, None, ", ".join(bad) or text,
-                                    f"{what}, comma-separated (e.g. {option} "
-                                    f"{'0,0.25,0.5,0.75,1' if option == '--weights' else '0.9,0.95'})"))
+                                    f"{what}, comma-separated (e.g. {option} {example})"))
     return values
 
 
@@ -441,8 +441,11 @@ def decision_changes(points: list[Point]) -> list[dict]:
 
 
 def _change_text(rows: list[dict]) -> str:
-    return "; ".join(f"{r['change']} {r['count_after'] if r['change'] != 'dropped' else r['count_before']:g}×"
-                     f"{r['item']}@{r['period']}" for r in rows)
+    """``started 1×j@P1; dropped 2×k@P2``: the count after (before, for a dropped one)."""
+    def count(r):
+        return r["count_before"] if r["change"] == "dropped" else r["count_after"]
+
+    return "; ".join(f"{r['change']} {count(r):g}×{r['item']}@{r['period']}" for r in rows)
 
 
 def frontier_tables(frontier: Frontier) -> dict[str, pd.DataFrame]:

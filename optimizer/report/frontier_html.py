@@ -35,6 +35,20 @@ def _plans(df: pd.DataFrame) -> pd.DataFrame:
     return ok[~ok["dominated"].astype(bool) & ok["duplicate_of_risk_weight"].isna()]
 
 
+VERBS = {("build", "started"): "builds", ("build", "dropped"): "no longer builds",
+         ("build", "more"): "builds more of", ("build", "fewer"): "builds fewer of",
+         ("contract", "started"): "signs", ("contract", "dropped"): "no longer signs",
+         ("contract", "more"): "signs more of", ("contract", "fewer"): "signs fewer of"}
+
+
+def _verb(r) -> str:
+    """``builds USA_mod (USA), online 2026Q3`` for one row of the changes table."""
+    when = "online" if r.kind == "build" else "signed"
+    cond = "" if str(r.decided_in) in ("all", "nan", "") else f" if {r.decided_in}"
+    return f"{VERBS.get((r.kind, r.change), r.change)} {r.item} ({r.country}), {when} {r.period}" \
+        f"{cond}"
+
+
 def frontier_steps(frontier: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     """Each step between consecutive distinct plans (one α): ΔE, ΔCVaR, the CVaR removed per
     USD of expected cost added (−ΔCVaR / ΔE), and the decisions that change."""
@@ -44,11 +58,10 @@ def frontier_steps(frontier: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFram
         for (_, p), (_, q) in zip(plans.iterrows(), plans.iloc[1:].iterrows(), strict=False):
             d_e = q["expected_cost_usd"] - p["expected_cost_usd"]
             d_c = q["cvar_usd"] - p["cvar_usd"]
-            ch = changes[(changes["cvar_alpha"] == a) & (changes["to_risk_weight"] > p["risk_weight"])
+            ch = changes[(changes["cvar_alpha"] == a)
+                         & (changes["to_risk_weight"] > p["risk_weight"])
                          & (changes["to_risk_weight"] <= q["risk_weight"])]
-            text = "; ".join(f"{r.change} {r.item} ({r.country}) {r.period}"
-                             + ("" if r.decided_in in ("all", "nan") else f" if {r.decided_in}")
-                             for r in ch.itertuples())
+            text = "; ".join(_verb(r) for r in ch.itertuples())
             rows.append({"cvar_alpha": a, "from_risk_weight": p["risk_weight"],
                          "to_risk_weight": q["risk_weight"], "expected_cost_change_usd": d_e,
                          "cvar_change_usd": d_c,
@@ -84,20 +97,29 @@ def decision_aid(frontier: pd.DataFrame, steps: pd.DataFrame) -> list[str]:
                    f"The most protective plan (λ = {hi['risk_weight']:g}) lowers the CVaR by "
                    f"{usd(d_c)} at no expected cost.")
         mine = steps[steps["cvar_alpha"] == a].dropna(subset=["protection_per_usd"])
+        shown = mine if len(mine) <= MAX_STEPS else pd.concat(
+            [mine.nlargest(MAX_STEPS - 1, "protection_per_usd"), mine.iloc[[-1]]]
+        ).drop_duplicates().sort_values("from_risk_weight")
         if len(mine) > 1:
-            best = mine.loc[mine["protection_per_usd"].idxmax()]
-            last = mine.iloc[-1]
-            out.append(f"The cheapest protection is the step from λ = "
-                       f"{best['from_risk_weight']:g} to {best['to_risk_weight']:g}: "
-                       f"USD {best['protection_per_usd']:,.2f} of tail cost removed per USD "
-                       f"({best['decisions']}); the last step (to λ = "
-                       f"{last['to_risk_weight']:g}) buys USD {last['protection_per_usd']:,.2f} "
-                       "per USD.")
+            for r in shown.itertuples():
+                out.append(f"λ {r.from_risk_weight:g} → {r.to_risk_weight:g}: "
+                           f"{usd(r.expected_cost_change_usd)} more expected cost removes "
+                           f"{usd(-r.cvar_change_usd)} of CVaR (USD "
+                           f"{r.protection_per_usd:,.2f} per USD); {_what(r.decisions)}.")
         n_dom = int(df["dominated"].astype(bool).sum())
         out.append(f"The sweep found {len(plans)} distinct plan(s) on the frontier"
                    + (f"; {n_dom} point(s) are dominated (another point is no worse on both "
                       "counts and better on one): not worth choosing." if n_dom else "."))
     return out
+
+
+MAX_STEPS = 4
+"""Steps the decision aid spells out (the cheapest ones and the last)."""
+
+
+def _what(decisions: str) -> str:
+    return "the plan changes its operations only" if decisions.startswith("operations only") \
+        else f"it {decisions}"
 
 
 def frontier_chart(frontier: pd.DataFrame):
@@ -198,7 +220,7 @@ def frontier_page(tables: dict[str, pd.DataFrame], meta: dict) -> str:
                          Column("cvar_usd", "CVaR (USD)", "usd"),
                          Column("worst_scenario_cost_usd", "worst scenario (USD)", "usd"),
                          Column("objective_usd", "objective (USD)", "usd"),
-                         Column("gap", "gap", "pct"), Column("builds", "builds"),
+                         Column("builds", "builds"),
                          Column("contracts", "contracts"),
                          Column("dominated", "dominated", "bool"),
                          Column("reason", "reason")],
@@ -206,7 +228,9 @@ def frontier_page(tables: dict[str, pd.DataFrame], meta: dict) -> str:
         Note(f"{solved} of {n} points were solved; {inferred} were settled without a solve: a "
              "neighbouring plan is, provably, within the MIP gap of the optimum there (the "
              "optimum is concave in λ; docs). Their figures are that plan's. "
-             "Run with --every-point to solve each one.")]))
+             "Run with --every-point to solve each one. At λ = 1 expected cost carries no "
+             "weight, so the solver may return any plan of least CVaR: that point is often "
+             "dominated. frontier.csv gives each point's MIP gap (or the proven one).")]))
     sub = (f"{meta.get('instance', '')} · {n} points, {solved} solved · MIP gap "
            f"{meta.get('mip_rel_gap', 0):g}")
     return render_page("Risk–cost frontier", sub, sections)
