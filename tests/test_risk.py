@@ -48,7 +48,8 @@ from optimizer.formulation import build_model
 from optimizer.formulation.risk import with_risk
 from optimizer.risk_measures import tail_measures
 from optimizer.solve import SolveOptions, compile_arrays
-from optimizer.verify import _tail_by_sorting, verify_run
+from optimizer.verify import verify_run
+from optimizer.verify.costs import tail_by_sorting
 from tests.conftest import build_instance, one_row
 from tests.conftest import sheets as base_sheets
 
@@ -150,7 +151,7 @@ def test_tail_measures_two_ways():
     38.
     """
     cost, prob = np.array([30.0, 10.0, 40.0, 20.0]), np.array([0.3, 0.1, 0.4, 0.2])
-    for tail in (tail_measures, _tail_by_sorting):
+    for tail in (tail_measures, tail_by_sorting):
         assert tail(cost, prob, 0.75) == pytest.approx((40.0, 40.0))
         assert tail(cost, prob, 0.5) == pytest.approx((30.0, 38.0))
 

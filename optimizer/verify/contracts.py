@@ -2,8 +2,8 @@ r"""Independent verification of supply contracts (hooked into :mod:`optimizer.ve
 
 A second implementation of the contract rules of ``docs/instance-format.md`` (sheet
 ``contracts``) and :mod:`optimizer.formulation.contracts`, written without the formulation:
-it reads the instance (with each scenario's changes, through the verifier's ``_Data``) and the
-plan's tables ``contract_signings_by_scenario`` (scenario, signing period, contract) and
+it reads the instance (with each scenario's changes, through the verifier's ``InstanceData``) and
+the plan's tables ``contract_signings_by_scenario`` (scenario, signing period, contract) and
 ``contract_deliveries`` (scenario, period, contract: tonnes taken and paid for), plus the
 ``flows`` the verifier already reads. Per scenario *s*, period *t* and contract *c*, with
 :math:`A_{s,t,c}` = 1 when *c* is fixed or signed on *s*'s path in a period ≤ *t*, and *t* in

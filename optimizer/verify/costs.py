@@ -1,0 +1,198 @@
+"""The objective, recomputed: expected discounted cost per component, each scenario's cost
+along its path, and the mean-CVaR objective (formulas in :mod:`optimizer.verify`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.schema import ANY, CONCENTRATE
+from optimizer.verify.base import (
+    InstanceData,
+)
+from optimizer.verify.contracts import (
+    contract_cost,
+)
+
+
+def tail_by_sorting(cost: np.ndarray, prob: np.ndarray, alpha: float) -> tuple[float, float]:
+    """(VaR_α, CVaR_α) by walking the sorted costs: VaR is the first cost at which the
+    cumulative probability from the cheapest reaches α; CVaR the probability-weighted mean
+    of the dearest scenarios filling the last 1 − α of probability (the boundary scenario
+    counted with the part of its probability that falls in the tail)."""
+    up = np.argsort(cost, kind="stable")
+    cum, var = 0.0, float(cost[up[-1]])
+    for k in up:
+        cum += prob[k]
+        if cum >= alpha - 1e-12:
+            var = float(cost[k])
+            break
+    left, tail = 1.0 - alpha, 0.0
+    for k in up[::-1]:
+        take = min(float(prob[k]), left)
+        tail += take * float(cost[k])
+        left -= take
+        if left <= 1e-15:
+            break
+    return var, tail / (1.0 - alpha)
+
+
+def recompute_risk(d: InstanceData, sol: dict) -> dict:
+    """Each scenario's discounted cost, E[cost], VaR_α and CVaR_α, from the plan's tables.
+
+    A scenario's cost is :func:`recompute_objective` of its own rows with its probability set
+    to 1: every node on its path at its discount factor, and every build it takes in full.
+    λ and α are ``settings.risk_weight`` (default 0) and ``settings.cvar_alpha`` (0.9).
+    """
+    import copy
+
+    s_ = d.inst.settings
+    lam = float(str(s_.get("risk_weight", 0) or 0))
+    alpha = float(str(s_.get("cvar_alpha", 0.9) or 0.9))
+    alone = copy.copy(d)
+    alone.prob = {s: 1.0 for s in d.scenarios}
+    cost = np.array([recompute_objective(alone, {k: df[df["scenario"] == s] if "scenario" in df
+                                                  else df for k, df in sol.items()})
+                     for s in d.scenarios])
+    prob = np.array([d.prob[s] for s in d.scenarios])
+    var, cvar = tail_by_sorting(cost, prob, alpha)
+    expected = float(np.sum(prob * cost))
+    return {"risk_weight": lam, "cvar_alpha": alpha, "scenario_cost_usd": dict(zip(
+        d.scenarios, cost.tolist())), "expected_cost_usd": expected, "var_usd": var,
+        "cvar_usd": cvar, "objective_usd": (1 - lam) * expected + lam * cvar}
+
+
+# --------------------------------------------------------------------------------------------
+# The objective
+# --------------------------------------------------------------------------------------------
+
+def _tariff_per_t(d: InstanceData, f: pd.DataFrame, product: pd.Series, customs: np.ndarray) -> np.ndarray:
+    """Duty per tonne on each flow crossing a border: the most specific tariff row applies."""
+    tariffs = d.table("tariffs")
+    if tariffs.empty or f.empty:
+        return np.zeros(len(f))
+    at = {(o, de, p): i for i, (o, de, p) in enumerate(zip(
+        tariffs["origin_country"], tariffs["destination_country"], tariffs["product"]))}
+    oc = f["origin"].map(d.country).to_numpy()
+    dc = f["destination"].map(d.country).to_numpy()
+    row = np.array([-1 if a == b else at.get((a, b, p), at.get((a, b, ANY), -1))
+                    for a, b, p in zip(oc, dc, product)], dtype=np.int64)
+    has = row >= 0
+    duty = np.zeros(len(f))
+    if has.any():
+        s, t, r = f["scenario"].to_numpy()[has], f["period"].to_numpy()[has], row[has]
+        ad = np.nan_to_num(d.value("tariffs", "ad_valorem", s, t, r))
+        per_t = np.nan_to_num(d.value("tariffs", "per_t_usd", s, t, r))
+        duty[has] = ad * customs[has] + per_t
+    return duty
+
+
+def _weight(d: InstanceData, df: pd.DataFrame) -> np.ndarray:
+    return (df["scenario"].map(d.prob).to_numpy(float) * df["period"].map(d.disc).to_numpy(float))
+
+
+def _lookup(d: InstanceData, df: pd.DataFrame, sheet: str, key: str, by: str, column: str) -> np.ndarray:
+    rows = df[by].map(d.row_of(sheet, key)).to_numpy()
+    return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"],
+                                 rows.astype(np.int64)))
+
+
+def _build_costs(d: InstanceData, builds: pd.DataFrame) -> float:
+    """Expected discounted capex and fixed O&M of the builds on each scenario's path.
+
+    Capex without a lifetime: ``spread`` (default) = equal payments in each base period from
+    the decision until online (at online if they coincide); ``decision``; ``online``. With a
+    lifetime of L base periods: capex · i / (1 − (1+i)^−L) in each base period of the life
+    inside the horizon. Fixed O&M: per base period online, to the end of the horizon.
+    """
+    mods = d.table("modules").set_index("module")
+    v = d.inst.slot_discount()  # factor of each base period (validated data)
+    s_ = d.inst.settings
+    i = (1 + float(s_.get("discount_rate_per_year", 0) or 0)) ** (
+        1 / float(s_.get("periods_per_year", 4) or 4)) - 1
+    mrow = d.row_of("modules", "module")
+    total = 0.0
+    for s, mod, dec, online, count in zip(builds["scenario"], builds["module"],
+                                          builds["decision_period"], builds["online_period"],
+                                          builds["count"]):
+        a, o = d.start[dec], d.start[online]
+        capex = float(np.nan_to_num(mods.at[mod, "capex_usd"]))
+        life = mods.at[mod, "lifetime_periods"]
+        timing = mods.at[mod, "capex_timing"] if "capex_timing" in mods else None
+        if life is not None and life == life:
+            life = int(life)
+            payment = 1 / life if i == 0 else i / (1 - (1 + i) ** -life)
+            share = payment * float(v[o:o + life].sum())
+        elif timing == "decision":
+            share = float(v[a])
+        elif timing == "online" or o == a:
+            share = float(v[o])
+        else:
+            share = float(v[a:o].mean())
+        later = d.periods[d.pidx[online]:]
+        fom = d.value("modules", "fixed_om_usd", [s] * len(later), later,
+                      [mrow[mod]] * len(later))  # per period: rate × length
+        disc = np.array([d.disc[t] for t in later])
+        total += d.prob[s] * count * (capex * share + float(np.sum(disc * np.nan_to_num(fom))))
+    return total
+
+
+def recompute_objective(d: InstanceData, sol: dict) -> float:
+    """Expected discounted total cost (USD) of the plan, from the objective's docstring."""
+    flows = sol["flows"]
+    lanes = d.table("lanes")
+    lane_row = {k: i for i, k in enumerate(zip(lanes["origin"], lanes["destination"]))}
+    total = 0.0
+    is_conc = (flows["origin"].map(d.kind.get) == "mines").to_numpy()
+    for conc in (True, False):
+        f = flows[is_conc == conc].reset_index(drop=True)
+        if f.empty:
+            continue
+        lane = np.array([lane_row[k] for k in zip(f["origin"], f["destination"])], dtype=np.int64)
+        unit = np.nan_to_num(d.value("lanes", "cost_usd_per_t", f["scenario"], f["period"], lane))
+        if conc:
+            mine_cost = _lookup(d, f, "mines", "mine", "origin", "cost_usd_per_t")
+            unit = unit + mine_cost + _lookup(d, f, "plants", "plant", "destination",
+                                              "opex_usd_per_t")
+            unit = unit + _tariff_per_t(d, f, pd.Series([CONCENTRATE] * len(f)), mine_cost)
+        else:
+            from_trader = (f["origin"].map(d.kind.get) == "traders").to_numpy()
+            price = np.zeros(len(f))
+            if from_trader.any():
+                price[from_trader] = _lookup(d, f[from_trader], "traders", "trader", "origin",
+                                             "price_usd_per_t")
+            ref = _lookup(d, f, "elements", "element", "product", "reference_price_usd_per_t")
+            customs = np.where(from_trader, price, ref)
+            unit = unit + price + _tariff_per_t(d, f, f["product"], customs)
+        total += float(np.sum(_weight(d, f) * unit * f["tonnes"].to_numpy(float)))
+    st = sol["stocks"]
+    if len(st):
+        hold = _lookup(d, st, "stockpiles", "stockpile", "stockpile", "holding_cost_usd_per_t")
+        total += float(np.sum(_weight(d, st) * hold * st["stock_t"].to_numpy(float)))
+        # Stock left at the end of the last period is credited at its terminal value.
+        end = (st["period"] == d.periods[-1]).to_numpy()
+        if end.any():
+            tv = _lookup(d, st[end], "stockpiles", "stockpile", "stockpile",
+                         "terminal_value_usd_per_t")
+            total -= float(np.sum(_weight(d, st[end]) * tv * st["stock_t"].to_numpy(float)[end]))
+    un = sol["unmet_demand"]
+    if len(un):
+        voll = _lookup(d, un, "demands", "demand", "demand", "lost_value_usd_per_t")
+        # A demand_quantities row may set its own lost value for its element and period.
+        q = d.table("demand_quantities")
+        qrow = {k: i for i, k in enumerate(zip(q["demand"], q["element"], q["period"]))}
+        rows = np.array([qrow.get(k, -1) for k in zip(un["demand"], un["element"], un["period"])],
+                        dtype=np.int64)
+        have = rows >= 0
+        own = np.full(len(un), np.nan)
+        own[have] = d.value("demand_quantities", "lost_value_usd_per_t",
+                            un["scenario"].to_numpy()[have], un["period"].to_numpy()[have],
+                            rows[have])
+        voll = np.where(np.isnan(own), voll, own)
+        total += float(np.sum(_weight(d, un) * voll * un["unmet_t"].to_numpy(float)))
+    builds = sol["builds"]
+    if len(builds):
+        total += _build_costs(d, builds)
+    return total + contract_cost(d, sol)
+
+
