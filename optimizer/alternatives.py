@@ -5,7 +5,8 @@ default), every plan :math:`x` with
 
 .. math:: c^\top x \le C^* + \varepsilon\, |C^*| \qquad (\texttt{near\_optimal\_cost})
 
-is *near-optimal*. :math:`c^\top x` is the solver's objective: the expected discounted cost
+is *near-optimal* (at slack 0 the bound keeps 10⁻⁹ |C*| against round-off: :data:`ROUND_OFF`).
+:math:`c^\top x` is the solver's objective: the expected discounted cost
 (USD), or, for a risk-averse instance (``settings.risk_weight`` λ > 0), the mean-CVaR objective
 :math:`(1-\lambda)\,\mathbb{E}[C] + \lambda\,\mathrm{CVaR}_\alpha(C)` of
 :mod:`optimizer.formulation.risk`: the slack is then a slack on that objective, not on the
@@ -36,7 +37,8 @@ elements and periods:
 
 .. math::
 
-    S_c(x) = \frac{\sum_n \pi_n \sum_{a \to D,\ prov(a) = c} f_{n,a}}{\sum_n \pi_n \sum_{d,e} D_{n,d,e}}
+    S_c(x) = \frac{1}{\bar D} \sum_n \pi_n \sum_{a \to D,\ prov(a) = c} f_{n,a}, \qquad
+    \bar D = \sum_n \pi_n \sum_{d,e} D_{n,d,e}
 
 (the denominator is data, so the share is linear in the flows; unmet demand counts as supplied
 by nobody).
@@ -72,6 +74,11 @@ from optimizer.solve import SolveOptions, SolveOutcome
 
 DEFAULT_SLACK = 0.02
 """The cost slack ε when none is given: plans within 2 % of the least cost."""
+
+ROUND_OFF = 1e-9
+"""The bound is C* + max(ε, this) × |C*|: at slack 0 the optimum itself must not be cut off by
+the round-off in its own cost (USD 10⁻⁷ on a cost of 10⁹), and 10⁻⁹ of C* admits no other
+plan a planner could tell apart."""
 
 COUNT_TOL = 1e-6
 """Expected counts at or below this are 'not built' (solver round-off, not a decision)."""
@@ -404,7 +411,8 @@ CLASS_ORDER = {"must-have": 0, "interchangeable": 1, "never": 2}
 
 def decision_ranges(builds: pd.DataFrame, plans: list[Plan], by: list[str]) -> pd.DataFrame:
     """Range of each decision's expected count (Σ π × count over its build columns) across
-    the plans, with the optimum's value and the class, grouped by ``by`` columns."""
+    the plans, with the optimum's value and the class, grouped by ``by`` columns.
+    """
     ok = [p for p in plans if p.has_plan]
     keys = builds[by].astype(str)
     expected = pd.DataFrame({p.goal.name: builds["probability"].to_numpy() * p.counts
@@ -505,7 +513,7 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
         raise diagnose_failure(md, compiled, best, options)
     check_outcome(best, options)
     optimum = float(best.objective)
-    bound = optimum + slack * abs(optimum)
+    bound = optimum + max(slack, ROUND_OFF) * abs(optimum)
     share_vec = share_vector(md, compiled, share_country, share_basis) \
         if share_country else None
 
@@ -579,7 +587,8 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
 
 def plan_builds(a: Alternatives) -> pd.DataFrame:
     """Every build of every plan: plan, module, site, country, decision period, decided in
-    (the node's scenarios), probability, count, expected capacity (t/base period)."""
+    (the node's scenarios), probability, count, expected capacity (t/base period).
+    """
     rows = []
     for p in a.plans:
         if not p.has_plan:
@@ -595,7 +604,8 @@ def plan_builds(a: Alternatives) -> pd.DataFrame:
 
 def builds_text(builds: pd.DataFrame, counts: np.ndarray) -> str:
     """A plan's builds in one cell: 'jA 2026Q1; 2 × jB 2027Q4 (p 0.5)', in decision order;
-    a count above 1 and a decision node's probability below 1 are shown."""
+    a count above 1 and a decision node's probability below 1 are shown.
+    """
     b = builds.assign(count=counts)[counts > 0.5]
     b = b.sort_values(["decision_pos", "module"], kind="stable")
     return "; ".join((f"{int(c)} × " if c > 1.5 else "") + f"{m} {d}"

@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
         debug: Debug = False,
     ):
         """Near-optimal alternatives: which builds every plan within the slack needs, and which
-        can be swapped (min/max each country's built capacity)."""
+        can be swapped (min/max each country's built capacity).
+        """
         import sys
 
         def go():

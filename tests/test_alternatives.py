@@ -76,7 +76,8 @@ def sheets() -> dict:
 def hand_cost(plan) -> float:
     """A plan's cost from its own builds and flows, with this instance's prices (not the
     solver's objective, nor the verifier's): capex of each module built + 5 USD per tonne
-    mined + 100 USD per tonne unmet (one period, one scenario, no discounting)."""
+    mined + 100 USD per tonne unmet (one period, one scenario, no discounting).
+    """
     t = plan.tables
     builds = t["builds"]
     flows = t["flows"]
@@ -87,7 +88,7 @@ def hand_cost(plan) -> float:
 
 
 def ranges(a) -> dict:
-    """module → (min, max) expected count."""
+    """Module → (min, max) expected count."""
     m = a.module_ranges
     return {r.module: (r.min_expected_count, r.max_expected_count) for r in m.itertuples()}
 
@@ -102,8 +103,9 @@ def two_percent():
 
 
 def test_two_equal_cost_suppliers_range_over_zero_to_full(two_percent):
-    """jB and jC (countries B and C, identical cost, either alone meets the Nd demand): each
-    ranges over [0, 1] module, its country's capacity over [0, 10] t/base period."""
+    """JB and jC (countries B and C, identical cost, either alone meets the Nd demand): each
+    ranges over [0, 1] module, its country's capacity over [0, 10] t/base period.
+    """
     a = two_percent
     assert a.optimum_usd == pytest.approx(900.0)
     assert a.bound_usd == pytest.approx(918.0)
@@ -119,8 +121,9 @@ def test_two_equal_cost_suppliers_range_over_zero_to_full(two_percent):
 
 
 def test_must_have_and_never(two_percent):
-    """jA is in every plan (without it Dy is unmet: ≥ 1,450 > 918); jB2 in none (≥ 1,500);
-    country A's capacity is 10 in every plan (min = max)."""
+    """JA is in every plan (without it Dy is unmet: ≥ 1,450 > 918); jB2 in none (≥ 1,500);
+    country A's capacity is 10 in every plan (min = max).
+    """
     a = two_percent
     r = ranges(a)
     assert r["jA"] == pytest.approx((1.0, 1.0))
@@ -136,7 +139,8 @@ def test_must_have_and_never(two_percent):
 
 def test_every_alternative_costs_at_most_the_bound_recomputed_by_hand(two_percent):
     """Each plan's cost from its own builds and flows (hand_cost) is ≤ 1.02 × 900 = 918;
-    in fact every plan within the slack costs exactly 900 (module docstring)."""
+    in fact every plan within the slack costs exactly 900 (module docstring).
+    """
     a = two_percent
     assert len(a.plans) == 9  # least cost, min/max capacity of A, B, C, min/max share of C
     for plan in a.plans:
@@ -147,15 +151,17 @@ def test_every_alternative_costs_at_most_the_bound_recomputed_by_hand(two_percen
 
 def test_share_of_one_country(two_percent):
     """C's expected share of all demand tonnes (20 t) ranges over [0, 10/20]: it can process
-    only Nd, and only through jC."""
+    only Nd, and only through jC.
+    """
     share = {p.goal.name: p.share for p in two_percent.plans}
     assert share["min C share"] == pytest.approx(0.0, abs=1e-9)
     assert share["max C share"] == pytest.approx(0.5)
 
 
 def test_zero_slack_on_a_unique_optimum_collapses_every_range():
-    """jC's capex raised to 401: jA + jB (900) is the unique optimum (jA + jC costs 901). With
-    slack 0 every plan is that optimum: each range collapses to its value."""
+    """JC's capex raised to 401: jA + jB (900) is the unique optimum (jA + jC costs 901). With
+    slack 0 every plan is that optimum: each range collapses to its value.
+    """
     s = sheets()
     next(m for m in s["modules"] if m["module"] == "jC")["capex_usd"] = 401.0
     a = find_alternatives(build_instance(s), EXACT, slack=0.0)
@@ -172,7 +178,8 @@ def test_zero_slack_on_a_unique_optimum_collapses_every_range():
 def test_exact_ranges_solve_only_the_open_bounds():
     """--exact: a module's min needs a solve only if no plan found left it at 0 (jA: min 1),
     its max only if no plan reached max_count (jB2: max 0 < 1). The exact ranges equal the
-    MGA ones here: jA [1, 1], jB2 [0, 0]."""
+    MGA ones here: jA [1, 1], jB2 [0, 0].
+    """
     a = find_alternatives(build_instance(sheets()), EXACT, slack=0.02, exact=True)
     solves = dict(zip(a.module_ranges["module"], a.module_ranges["exact_solves"]))
     assert solves == {"jA": 1, "jB": 0, "jC": 0, "jB2": 1}
@@ -194,7 +201,8 @@ def test_expected_capacity_weights_a_contingent_build_by_its_probability():
     """test_adaptive_builds' instance (calm / cut, ½ each): the optimum (450) builds j only in
     the cut node of P2. Every other plan costs ≥ 550 (build in P1) > 1.02 × 450 = 459, so all
     plans are the optimum: j's expected count is ½ in every plan (must-have), the decision
-    (j, P2) ½, (j, P1) and (j, P3) never; A's expected capacity ½ × 10 = 5 t/base period."""
+    (j, P2) ½, (j, P1) and (j, P3) never; A's expected capacity ½ × 10 = 5 t/base period.
+    """
     a = find_alternatives(build_instance(adaptive_sheets()), EXACT, slack=0.02)
     assert a.optimum_usd == pytest.approx(450.0)
     assert ranges(a) == {"j": pytest.approx((0.5, 0.5))}
@@ -211,7 +219,8 @@ def test_risk_averse_slack_is_on_the_mean_cvar_objective():
     cut 100 + 400 + 50 + 50 = 600, calm 300 → 600 (E = 450). Build in P2 in both nodes: 600.
     Never, or build in P3: ≥ 1,550. With 10 % slack (≤ 605) the wait plan is in: j's expected
     count ranges over [½, 1] (must-have) and A's capacity over [5, 10], although the wait
-    plan's expected cost (450) is below the optimum's (550): the slack is on mean-CVaR."""
+    plan's expected cost (450) is below the optimum's (550): the slack is on mean-CVaR.
+    """
     inst = build_instance(adaptive_sheets({"risk_weight": 1.0, "cvar_alpha": 0.5}))
     a = find_alternatives(inst, EXACT, slack=0.10)
     assert a.objective_kind.startswith("mean-CVaR")
@@ -261,7 +270,8 @@ def test_unknown_share_country_is_exit_2_with_nothing_written(workbook, tmp_path
 
 def test_command_writes_every_output_and_refuses_a_foreign_folder(workbook, tmp_path):
     """Slack '2%' is 0.02: the summary states 900 and the bound 918, names jA as in every
-    plan; a second run into a folder holding a user's file is refused (exit 2), the file kept."""
+    plan; a second run into a folder holding a user's file is refused (exit 2), the file kept.
+    """
     import json
 
     from optimizer.csv_safe import read_csv
@@ -313,7 +323,8 @@ def test_parallel_jobs_give_the_same_ranges(workbook, tmp_path):
 
 def test_page_draws_every_chart_in_chromium(two_percent, tmp_path):
     """alternatives.html offline in headless Chromium: both range charts and the capacity
-    chart hold an <svg>, no JS error; must-haves come first (jA is the first row drawn)."""
+    chart hold an <svg>, no JS error; must-haves come first (jA is the first row drawn).
+    """
     import re
 
     from test_report_html import CHROMIUM, _chromium

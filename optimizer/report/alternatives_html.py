@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from optimizer.report.components import Chart, Column, Note, Paragraphs, Section, Table, render_page
 from optimizer.report.fmt import join, pct, usd
-from optimizer.report.palette import NEUTRAL, WARN, country_colours, series_colour
+from optimizer.report.palette import NEUTRAL, country_colours, series_colour
 
 FONT = dict(family="Helvetica, Arial, sans-serif", size=12)
 
@@ -35,7 +35,7 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
 
 
 def range_chart(ranges: pd.DataFrame, label: pd.Series, title: str) -> go.Figure | None:
-    """One row per decision: a bar from min to max expected count, the optimum a diamond.
+    """One row per decision: a bar from min to max expected count, the optimum an open diamond.
 
     Rows keep the order of ``ranges`` (must-haves first) from the top. A range of zero width
     shows as a tick, so a decision fixed in every plan is still visible.
@@ -55,8 +55,8 @@ def range_chart(ranges: pd.DataFrame, label: pd.Series, title: str) -> go.Figure
             ys += [y, y, None]
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines+markers", name=cls,
-            line=dict(color=colour, width=12), marker=dict(symbol="line-ns", size=16,
-                                                            line=dict(width=2, color=colour)),
+            line=dict(color=colour, width=12), marker=dict(symbol="line-ns", size=20,
+                                                            line=dict(width=4, color=colour)),
             hoverinfo="skip"))
         fig.add_trace(go.Scatter(
             x=part["min_expected_count"].tolist() + part["max_expected_count"].tolist(),
@@ -66,13 +66,14 @@ def range_chart(ranges: pd.DataFrame, label: pd.Series, title: str) -> go.Figure
                           "%{customdata[1]:.3g}<extra></extra>"))
     fig.add_trace(go.Scatter(
         x=ranges["optimum_expected_count"], y=label, mode="markers", name="least-cost plan",
-        marker=dict(symbol="diamond", size=11, color="white", line=dict(width=2, color=NEUTRAL)),
+        # open: a range of zero width (a tick) under it stays visible
+        marker=dict(symbol="diamond-open", size=13, color=NEUTRAL, line=dict(width=2)),
         hovertemplate="%{y}<br>least-cost plan: %{x:.3g}<extra></extra>"))
     top = float(max(ranges["max_count"].max(), ranges["max_expected_count"].max(), 1.0))
     fig.update_xaxes(title_text="expected number of modules built (Σ probability × count)",
                      range=[-0.05 * top, 1.05 * top])
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
-    return _layout(fig, title, height=max(220, 60 + 30 * len(ranges)))
+    return _layout(fig, title, height=max(240, 90 + 34 * len(ranges)))
 
 
 def capacity_chart(plans: pd.DataFrame, countries: list[str]) -> go.Figure | None:
@@ -157,7 +158,12 @@ def render_alternatives(a) -> str:
                           + decs_built["decision_period"].astype(str),
                           "Each build decision (module @ decision period) made in some plan"),
               "decision-ranges", missing="No build is made in any plan."),
-        Table(mods, RANGE_COLUMNS, caption="Modules, must-haves first."),
+        Table(mods, RANGE_COLUMNS + ([Column("exact_solves", "exact solves", "int")]
+                                     if a.exact else []),
+              caption="Modules, must-haves first." + (
+                  " Ranges exact within the slack: each module's expected count was also "
+                  "minimised and maximised (a bound the plans already reached is not solved "
+                  "again)." if a.exact else "")),
     ], intro="A bar runs from the lowest to the highest expected count (Σ over the tree nodes "
              "of probability × modules built) across the plans; the diamond is the least-cost "
              "plan. A contingent build decided in a branch of probability 0.5 counts 0.5."))
