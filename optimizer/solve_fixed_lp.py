@@ -50,7 +50,7 @@ def relaxation_lp(compiled):
     ``compiled.lp`` with every build column continuous between its MIP bounds, and the rows as
     :func:`optimizer.solve.with_fixed_builds` gives them to the fixed LP.
     """
-    from optimizer.solve import with_fixed_builds
+    from optimizer.highs_model import with_fixed_builds
 
     ints = compiled.integer_cols
     relaxed = with_fixed_builds(compiled, np.zeros(int(compiled.col_index[ints].max()) + 1
@@ -74,9 +74,9 @@ def solve_relaxation(compiled, options):
     """
     import base64
 
-    from optimizer.solve import _new_highs, set_lp_algorithm, termination_of
-
     import highspy
+
+    from optimizer.highs_runtime import _new_highs, set_lp_algorithm, termination_of
 
     # A forked child inherits the parent's HiGHS scheduler but none of its threads: start a
     # fresh one. Without this, a process that had solved anything before forking (a batch
@@ -149,7 +149,9 @@ def status_quo_outcome(md, compiled, started):
     import base64
     import time
 
-    from optimizer.solve import SolveOutcome, _scatter, highs_version
+    from optimizer.highs_model import _scatter
+    from optimizer.highs_runtime import highs_version
+    from optimizer.solve_options import SolveOutcome
 
     t0 = time.perf_counter()
     got = started.result()

@@ -1,0 +1,238 @@
+"""A ``highspy.Highs`` at work: creating it, running it (Ctrl-C, MIP progress), reading it.
+
+Also the process-wide memory settings a large solve needs (glibc's mmap and trim thresholds),
+HiGHS's termination words, and the shadow prices and right-hand-side ranges read back from a
+solved LP. Sign convention: see :mod:`optimizer.solve`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import numpy as np
+
+from optimizer.highs_model import CompiledModel, _scatter
+from optimizer.solve_options import TERMINATION, SolveOptions, SolveOutcome
+
+MMAP_THRESHOLD = 1 << 20
+"""Allocations from this size (bytes) get their own memory map from glibc, see
+:func:`return_large_frees_to_os`."""
+
+TRIM_THRESHOLD = 8 << 20
+"""Free space (bytes) at the top of glibc's heap kept for reuse rather than handed back."""
+
+_MALLOC_TUNED = False
+
+
+def return_large_frees_to_os() -> None:
+    """Have glibc give every allocation of 1 MiB or more its own memory map, released on free.
+
+    glibc starts at 128 KiB and raises this threshold up to the largest block freed so far
+    (32 MiB at most), so after the first big arrays are freed, later ones of a few MB (HiGHS's
+    vectors, the term and index arrays) come from the heap, and heap space a free returns
+    stays resident. On the large preset (1M columns) that kept ~150 MB resident at the peak,
+    the ranging after the solve. Setting the threshold also stops glibc from raising it.
+
+    It also freezes glibc's trim threshold, which glibc would otherwise raise along with it,
+    at its 128 KiB start: the heap was then shrunk and regrown all through HiGHS's simplex
+    (4.5× the page faults, +2.5 % on the medium preset's 8 s solve: 8.37 / 8.54 / 8.23 s
+    against 8.00 / 8.32 / 8.14 s). So the trim threshold is set too, to 8 MiB: page faults
+    93k, against 182k with the frozen one and 40k with glibc's defaults, and in
+    ``benchmarks/run.py medium`` the pipeline's solve is back to 0.99× HiGHS alone (it was
+    1.03–1.05×); it keeps at most 8 MiB more resident.
+    Once per process; a no-op where the C library is not glibc.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not Linux with glibc
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+    mallopt(m_trim_threshold, TRIM_THRESHOLD)
+
+
+_BANNER_SHOWN = False
+
+
+def new_highs_object():
+    """A ``highspy.Highs`` with its one-time start-up banner kept off stdout."""
+    global _BANNER_SHOWN
+    import os
+
+    import highspy
+
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    # HiGHS prints a banner from C++ on the first construction in a process; stdout belongs
+    # to the CLI's results, so send that one write to /dev/null.
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
+def highs_version() -> str:
+    """Version string of the linked HiGHS library."""
+    import highspy
+
+    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}" \
+        if hasattr(highspy, "HIGHS_VERSION_MAJOR") else new_highs_object().version()
+
+
+def _new_highs(options: SolveOptions):
+    h = new_highs_object()
+    h.setOptionValue("output_flag", bool(options.verbose))
+    if options.time_limit_s:
+        h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    if options.threads:
+        h.setOptionValue("threads", int(options.threads))
+    return h
+
+
+def set_lp_algorithm(h, algorithm: str) -> None:
+    """Set HiGHS's LP algorithm (one of :data:`LP_ALGORITHMS`) on ``h``."""
+    if algorithm == "parallel":
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_strategy", 2)
+    elif algorithm != "choose":
+        h.setOptionValue("solver", algorithm)
+
+
+def _termination(h) -> str:
+    name = h.modelStatusToString(h.getModelStatus())
+    status = h.getModelStatus()
+    key = str(status).split(".")[-1]
+    if key not in TERMINATION:
+        import warnings
+
+        warnings.warn(f"unknown HiGHS model status {name!r}; reported as 'unknown'", stacklevel=2)
+    return TERMINATION.get(key, "unknown")
+
+
+termination_of = _termination
+
+
+_MIP_PROGRESS: ContextVar = ContextVar("mip_progress", default=None)
+"""The listener :func:`run_highs` reports a MIP's progress to (set by :func:`mip_progress`)."""
+
+
+@contextmanager
+def mip_progress(on_progress):
+    """While active, :func:`run_highs` calls ``on_progress(figures)`` about twice a second
+    during a MIP solve; ``figures`` has HiGHS's ``incumbent`` (primal bound), ``bound`` (dual
+    bound), ``gap`` (relative) and ``nodes``, as its MIP callbacks last reported them.
+
+    A hook for the CLI's progress line, kept out of SolveOptions (which summary.json records).
+    """
+    token = _MIP_PROGRESS.set(on_progress)
+    try:
+        yield
+    finally:
+        _MIP_PROGRESS.reset(token)
+
+
+def run_highs(h) -> None:
+    """``h.run()`` in HiGHS's own thread, so that Ctrl-C stops the solve promptly.
+
+    A plain ``h.run()`` holds the main thread inside C++ and Python sees SIGINT only when the
+    solve ends, minutes later on a large model. Here the main thread waits, catches the
+    KeyboardInterrupt, asks HiGHS to stop at its next interrupt check (simplex, IPM and MIP
+    callbacks), waits for it and re-raises: the caller (the CLI) then exits with 130.
+
+    The interrupt callbacks are switched on only when Ctrl-C arrives: while on, HiGHS calls
+    into Python (taking the GIL) at every check, which cost 3-5 % of a 9 s simplex solve on
+    the medium preset (45,077 iterations: 8.80 / 9.16 s without, 9.24 / 9.41 s with).
+    Switching them on mid-solve sets HiGHS's per-callback "active" flags, which its loop reads
+    at its next check (measured: stopped 6 ms after Ctrl-C on the same model).
+    """
+    h.HandleUserInterrupt = False
+    on_progress, latest = _MIP_PROGRESS.get(), {}
+
+    def note(event):  # HiGHS's thread: keep the figures; the main thread reports them
+        out = event.data_out
+        latest.update(incumbent=out.mip_primal_bound, bound=out.mip_dual_bound,
+                      gap=out.mip_gap, nodes=out.mip_node_count)
+
+    if on_progress is not None:  # only when a listener asked: callbacks take the GIL
+        h.cbMipImprovingSolution += note
+        h.cbMipInterrupt += note
+    h.startSolve()
+    interrupted = False
+    ticks = 0
+    while True:
+        try:
+            done, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.HandleUserInterrupt = True
+            h.cancelSolve()
+            continue
+        if done:
+            break
+        ticks += 1
+        if on_progress is not None and latest and ticks % 5 == 0:
+            on_progress(dict(latest))
+    if on_progress is not None:
+        h.cbMipImprovingSolution -= note
+        h.cbMipInterrupt -= note
+    h.HandleUserInterrupt = False
+    if interrupted or _termination(h) == "interrupted":
+        # Some HiGHS builds catch SIGINT themselves and end with kInterrupt: the same event.
+        raise KeyboardInterrupt
+
+
+def read_shadow_prices(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
+                       source: str, ranging: bool = True) -> None:
+    """Row duals of an optimal LP held by ``lp_h`` into ``outcome``, and their RHS ranges
+    unless ``ranging`` is False (then :func:`read_rhs_ranges` is the caller's to call).
+
+    ``source`` is "lp", or "fixed_lp" for a MIP's LP with builds fixed.
+    """
+    fsol = lp_h.getSolution()
+    outcome.duals = _scatter(md, compiled, np.asarray(fsol.row_dual), rows=True)
+    outcome.duals_source = source
+    if ranging:
+        read_rhs_ranges(md, compiled, lp_h, outcome)
+
+
+def read_rhs_ranges(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome) -> None:
+    """For each row, the right-hand-side interval over which its shadow price holds.
+
+    HiGHS's ``getRanging`` (0.45 s of the medium preset; it holds the GIL throughout).
+    """
+    import highspy
+
+    _, ranging = lp_h.getRanging()
+    if not ranging.valid:
+        return
+    lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
+    hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
+    # For a row whose slack is basic (not binding), HiGHS ranges how far its activity can be
+    # pushed; its right-hand side can move anywhere on the slack side of the activity with the
+    # price staying 0.
+    basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
+    act = np.asarray(lp_h.getSolution().row_value, dtype=float)
+    is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
+    is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
+    lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))
+    hi = np.where(basic & is_le, np.inf, np.where(basic & is_ge, act, hi))
+    lo_f = _scatter(md, compiled, lo, rows=True)
+    hi_f = _scatter(md, compiled, hi, rows=True)
+    outcome.rhs_range = {f: (lo_f[f], hi_f[f]) for f in lo_f}
