@@ -8,10 +8,10 @@ constraint holds by construction and the deterministic case is a tree with one n
 
 from __future__ import annotations
 
-import numpy as np
-
 from collections import defaultdict
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from optimizer.errors import Problem, ScenarioError
 from optimizer.instance import Instance, Override, Scenario
@@ -275,7 +275,7 @@ def _apply_to_base(inst: Instance, overrides: tuple[Override, ...], label: str) 
 def _check_stock_after(inst: Instance, overrides, label: str) -> None:
     """Refuse overrides that leave a stockpile starting above its capacity (ScenarioError):
     the validator's rule, which overrides would otherwise bypass."""
-    from optimizer.io.validate import stock_above_capacity
+    from optimizer.data_rules import stock_above_capacity
 
     stock = inst.table("stockpiles")
     if stock.empty:

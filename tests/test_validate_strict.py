@@ -51,7 +51,7 @@ def test_stock_check_is_reusable_on_an_overridden_table(tmp_path):
     """Overrides (--set, batch runs) change validated tables without re-reading the workbook:
     the same check applies to the result. 5 t in 80 t is fine; set to 500 t it is flagged at
     row position 0 with the two values."""
-    from optimizer.io.validate import stock_above_capacity
+    from optimizer.data_rules import stock_above_capacity
     from optimizer.scenario import parse_override, with_overrides
 
     path = workbook(tmp_path, _with_stockpile(5, 80))

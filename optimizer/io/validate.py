@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.data_rules import stock_above_capacity
 from optimizer.errors import InputError, Problem
 from optimizer.instance import Instance, Override, Scenario
 from optimizer.io.raw import RawSheet
@@ -344,25 +345,6 @@ def _bad_lane_kind(row: int, origin: str, destination: str, origin_kind: str, fi
         return
     out.add("lanes", row, "destination", f"{origin} → {destination}",
             f"a lane {origin_kind[:-1]} → one of " + ", ".join(ends), file=file)
-
-
-def stock_above_capacity(stockpiles: pd.DataFrame) -> list[tuple[object, float, float]]:
-    """``(index label, initial_t, capacity_t)`` of every stockpile starting above its capacity.
-
-    ``capacity_t`` bounds the stock held, so a start above it is stock that cannot exist; the
-    model would have to draw the excess down in the first period and would use it as free
-    supply (500 t in an 80 t stockpile lowers the cost). Blank values are skipped (reported
-    elsewhere when required). Public so that overrides of either column can be checked too.
-    """
-    found = []
-    for label, initial, capacity in zip(stockpiles.index, stockpiles["initial_t"],
-                                        stockpiles["capacity_t"]):
-        if initial is None or capacity is None or initial != initial or capacity != capacity:
-            continue
-        # a relative tolerance, so 80 computed as 79.99999999999999 in Excel is still accepted
-        if float(initial) > float(capacity) * (1 + 1e-9) + 1e-9:
-            found.append((label, float(initial), float(capacity)))
-    return found
 
 
 def _check_stock_capacity(tables: dict[str, pd.DataFrame], files: dict[str, str],
