@@ -110,6 +110,7 @@ def build_model(inst: Instance, pyomo: bool = True) -> tuple["pyo.ConcreteModel 
     family functions, so they cannot drift apart (tests/test_backends.py checks it).
     """
     md = build_model_data(inst)
+    md.family_builders = FAMILIES
     index_risk_variables(md)
     index_contract_variables(md)
     m = None

@@ -38,6 +38,9 @@ class ModelData:
     empty_rows: list = field(default_factory=list)  # (family, row) that no decision can satisfy
     _cache: dict = field(default_factory=dict)
     families_released: bool = False  # see release_families
+    # The family functions that wrote ``families`` (formulation.FAMILIES, set by build_model):
+    # what term_arrays re-runs, passed in so this module need not import the package.
+    family_builders: tuple = ()
 
     @property
     def n_nodes(self) -> int:
@@ -58,13 +61,11 @@ class ModelData:
         if self.families_released:
             import copy
 
-            from optimizer.formulation import FAMILIES
-
             # The family functions also write con_ix and empty_rows: let them write into a
             # copy, so this model's frames stay the ones its results were read against.
             scratch = copy.copy(self)
             scratch.con_ix, scratch.families, scratch.empty_rows = {}, {}, []
-            for _, add_family, _ in FAMILIES:
+            for _, add_family, _ in self.family_builders:
                 add_family(None, scratch)
             self.families, self.families_released = scratch.families, False
         return self.families
