@@ -247,7 +247,7 @@ def _solve_goals(md, compiled, bound_usd: float, vectors: list[np.ndarray],
     nz = np.flatnonzero(cost)
     h.addRow(-highspy.kHighsInf, bound_usd - float(compiled.lp.offset_), len(nz),
              nz.astype(np.int32), cost[nz])
-    cols_b, _ = _family_cols(compiled, "modules_built")
+    ints = np.asarray(compiled.integer_cols)
     every = np.arange(n, dtype=np.int32)
     for name, vec in zip(names, vectors):
         t0 = time.perf_counter()
@@ -267,7 +267,7 @@ def _solve_goals(md, compiled, bound_usd: float, vectors: list[np.ndarray],
         if has:
             x = np.asarray(h.getSolution().col_value, dtype=float)
             out["goal_value"] = float(vec @ x)
-            out["builds"] = x[cols_b].tolist()
+            out["integers"] = x[ints].tolist()  # builds (and any other integer decision)
             if name in keep_flows:  # a share goal's plan is its flows: sent whole
                 out["columns"] = x.tolist()
         yield out
@@ -355,16 +355,35 @@ def _finish_plan(plan: Plan, md, inst, outcome, builds, countries, share_vec) ->
         plan.share = float(share_vec @ x)
 
 
-def least_cost_holding(md, compiled, lp_h, counts, vec, value: float, sense: str):
-    """The least-cost flows for ``counts`` builds that keep ``vec · x`` at ``value`` or better
-    (≤ for a min goal, ≥ for a max goal): one row added to the fixed LP ``lp_h``, then removed.
+def operate(md, compiled, lp_h, integers) -> SolveOutcome:
+    """The least-cost plan with every integer decision fixed at ``integers`` (aligned with
+    ``compiled.integer_cols``): the fixed LP ``lp_h`` of the optimum, re-solved warm with only
+    those columns' bounds changed (as :func:`optimizer.solve.resolve_builds`, but for every
+    integer family, so that decisions other than builds follow the alternative too)."""
+    from optimizer.solve import _scatter, highs_version, run_highs, termination_of
+
+    ints = np.asarray(compiled.integer_cols)
+    values = np.round(np.asarray(integers, dtype=float))
+    lp_h.changeColsBounds(len(ints), ints.astype(np.int32), values, values)
+    run_highs(lp_h)
+    term = termination_of(lp_h)
+    ok = term == "optimal" and lp_h.getInfo().primal_solution_status == 2
+    out = SolveOutcome(term, ok, None, None, None, False, "highs", highs_version(), None)
+    if ok:
+        out.values = _scatter(md, compiled, np.asarray(lp_h.getSolution().col_value),
+                              rows=False)
+    return out
+
+
+def least_cost_holding(md, compiled, lp_h, integers, vec, value: float, sense: str):
+    """The least-cost plan for ``integers`` (:func:`operate`) that keeps ``vec · x`` at
+    ``value`` or better (≤ for a min goal, ≥ for a max goal): one row added to the fixed LP
+    ``lp_h``, then removed.
 
     Without it a share plan would keep whatever flows its MGA solve stopped at, which may
     spend the whole slack on tonnes mined and discarded (they do not change the share).
     """
     import highspy
-
-    from optimizer.solve import resolve_builds
 
     nz = np.flatnonzero(vec)
     give = 1e-7 * max(1.0, abs(value))  # the MGA solve's own point must stay feasible
@@ -372,7 +391,7 @@ def least_cost_holding(md, compiled, lp_h, counts, vec, value: float, sense: str
         (-highspy.kHighsInf, value + give)
     lp_h.addRow(lo, hi, len(nz), nz.astype(np.int32), np.asarray(vec, dtype=float)[nz])
     try:
-        return resolve_builds(md, compiled, lp_h, counts)
+        return operate(md, compiled, lp_h, integers)
     finally:
         lp_h.deleteRows(1, np.array([lp_h.getNumRow() - 1], dtype=np.int32))
 
@@ -469,7 +488,7 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
     """
     from optimizer.errors import InfeasibleError, Problem, ScenarioError
     from optimizer.formulation import build_model
-    from optimizer.solve import check_outcome, compile_arrays, resolve_builds, solve_compiled
+    from optimizer.solve import check_outcome, compile_arrays, solve_compiled
 
     note = on_stage or (lambda text: None)
     options = options or SolveOptions()
@@ -540,12 +559,12 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
                 # Its builds operated at least cost; a share goal's plan also holds the share
                 # it reached (re-optimising freely would undo it).
                 if g.kind == "share":
-                    outcome = least_cost_holding(md, compiled, lp_h, np.asarray(r["builds"]),
+                    outcome = least_cost_holding(md, compiled, lp_h, r["integers"],
                                                  share_vec, p.goal_value, g.sense)
                     if not outcome.has_solution:  # numerically tight: keep the MGA's flows
                         outcome = _outcome_of(md, compiled, r["columns"])
                 else:
-                    outcome = resolve_builds(md, compiled, lp_h, np.asarray(r["builds"]))
+                    outcome = operate(md, compiled, lp_h, r["integers"])
                 if outcome.has_solution:
                     _finish_plan(p, md, inst, outcome, builds, countries, share_vec)
                 else:
