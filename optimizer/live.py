@@ -57,8 +57,8 @@ import numpy as np
 
 from optimizer.api import RunResult, fixed_build_counts, status_quo_tables, verify_result
 from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
-from optimizer.formulation.objective import add_total_cost
 from optimizer.formulation.rows import VAR_ORDER
+from optimizer.formulation.total_cost import add_total_cost
 from optimizer.instance import Instance
 from optimizer.numerics import scan_numerics
 from optimizer.results import all_tables

@@ -27,10 +27,10 @@ from optimizer.formulation.contracts import (
     index_contract_variables,
 )
 from optimizer.formulation.data import ModelData, build_model_data
-from optimizer.formulation.objective import add_total_cost
 from optimizer.formulation.risk import add_cvar_excess, index_risk_variables
 from optimizer.formulation.service import add_service_floor
 from optimizer.formulation.tightening import add_module_flow_link
+from optimizer.formulation.total_cost import add_total_cost
 from optimizer.formulation.trade import (
     add_diversification_cap,
     add_end_use_share_limit,

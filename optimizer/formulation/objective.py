@@ -47,7 +47,7 @@ from optimizer.formulation.rows import DECISION_VARS
 from optimizer.schema import ANY, CONCENTRATE
 
 if TYPE_CHECKING:
-    import pyomo.environ as pyo
+    pass
 
 
 
@@ -218,27 +218,3 @@ def objective_coefficients(md: ModelData) -> dict[str, np.ndarray]:
         else:
             coef[var] = md.node_weight[md.var_ix[var]["node"].to_numpy()] * total
     return coef
-
-
-def add_total_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
-    """Declare ``m.total_cost``: expected discounted cost in USD (module docstring)."""
-    from optimizer.formulation.risk import risk_objective
-
-    md.unit_costs = unit_costs(md)
-    # Mean-CVaR rescales these and prices η and z_s; at λ = 0 they are returned untouched.
-    md.objective_coef = risk_objective(md, objective_coefficients(md))
-    if m is None:
-        return
-    import pyomo.environ as pyo
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    coefs, variables = [], []
-    for var, c in md.objective_coef.items():
-        comp = getattr(m, var)
-        nz = np.flatnonzero(c)
-        coefs.extend(c[nz].tolist())
-        variables.extend(comp[int(i)] for i in nz)
-    m.total_cost = pyo.Objective(
-        expr=LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables),
-        sense=pyo.minimize, doc="Expected discounted total cost (USD); with risk_weight λ > 0, "
-        "(1 − λ) × that + λ × CVaR (optimizer/formulation/risk.py).")

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.formulation.data import ModelData
+from optimizer.formulation.objective import unit_costs
 from optimizer.formulation.rows import DECISION_VARS, Terms, add_rows
 from optimizer.risk_settings import (  # noqa: F401  (re-exported: the settings live below)
     DEFAULT_ALPHA,
@@ -108,8 +109,6 @@ def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     scenario *s*: Σ_s μ_s = λ, 0 ≤ μ_s ≤ λ p_s / (1 − α), and the risk-adjusted probability
     of *s* is q_s = (1 − λ) p_s + μ_s (docs/model.md).
     """
-    from optimizer.formulation.objective import unit_costs
-
     index = md.var_ix["cvar_excess_usd"][["scenario", "probability"]]
     terms = []
     if len(index):
