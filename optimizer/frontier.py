@@ -222,6 +222,7 @@ def settle(a: Point, b: Point, target: Point, gap: float) -> Point | None:
     if a.bound is None or b.bound is None or a.status != "solved" or b.status != "solved":
         return None
     plans = [p for p in (a, b) if p.has_plan]
+    gap = gap if a.is_mip or b.is_mip else 0.0  # an LP's bound is its optimum
     best = min(plans, key=lambda p: mean_cvar(p, target.lam))
     f, low = mean_cvar(best, target.lam), chord_bound(a, b, target.lam)
     if f <= 0 or f - low > (gap + LP_TOLERANCE) * f:
