@@ -280,8 +280,10 @@ def concentration(run: SavedRun, name: str = "supply_mix") -> pd.DataFrame:
 
 
 @once_per_run
+@once_per_run
 def _deliveries(run: SavedRun) -> pd.DataFrame | None:
-    """``flows`` rows that enter a demand node, with its end use (shared by every Sankey)."""
+    """``flows`` rows that enter a demand node, with its end use (shared by every Sankey and
+    map, computed once per run)."""
     flows = run.tables.get("flows")
     un = run.tables.get("unmet_demand")
     if flows is None or flows.empty or un is None or un.empty:
@@ -293,6 +295,26 @@ def _deliveries(run: SavedRun) -> pd.DataFrame | None:
     return f[f["end_use"].notna()]
 
 
+@once_per_run
+def _deliveries_by_element(run: SavedRun) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`_deliveries` split by (element, scenario): each part holds the rows a filter on
+    the two keys would give, in the same order (read by every Sankey and map)."""
+    d = _deliveries(run)
+    if d is None:
+        return {}
+    return {k: g for k, g in d.groupby(["product_key", "scenario_key"], sort=False)}
+
+
+def _deliveries_of(run: SavedRun, element: str, scenario: str) -> pd.DataFrame | None:
+    """The deliveries of one element in one scenario (no rows if there are none); None
+    without deliveries at all."""
+    d = _deliveries(run)
+    if d is None:
+        return None
+    part = _deliveries_by_element(run).get((str(element), str(scenario)))
+    return d.iloc[0:0] if part is None else part
+
+
 def sankey_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     """Tonnes over the horizon from mine country to processing country to end use.
 
@@ -301,10 +323,9 @@ def sankey_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     node comes from ``unmet_demand``. Columns: mined_in, processed_in, end_use, tonnes.
     """
     cols = ["mined_in", "processed_in", "end_use", "tonnes"]
-    d = _deliveries(run)
-    if d is None:
+    f = _deliveries_of(run, element, scenario)
+    if f is None:
         return pd.DataFrame(columns=cols)
-    f = d[(d["product_key"] == str(element)) & (d["scenario_key"] == str(scenario))]
     g = f.groupby(["mined_in", "processed_in", "end_use"], as_index=False)["tonnes"].sum()
     return g[g["tonnes"] > 0].reset_index(drop=True)[cols]
 
@@ -500,11 +521,10 @@ def map_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     (the map draws it as a dot). Columns: leg, origin, destination, tonnes.
     """
     cols = ["leg", "origin", "destination", "tonnes"]
-    d = _deliveries(run)
     un = run.tables.get("unmet_demand")
-    if d is None or un is None or "country" not in un.columns:
+    f = _deliveries_of(run, element, scenario)
+    if f is None or un is None or "country" not in un.columns:
         return pd.DataFrame(columns=cols)
-    f = d[(d["product_key"] == str(element)) & (d["scenario_key"] == str(scenario))]
     if f.empty:
         return pd.DataFrame(columns=cols)
     used_in = dict(zip(un["demand"].astype(str), un["country"].astype(str)))
