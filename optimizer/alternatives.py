@@ -63,6 +63,7 @@ not solved again): its exact range, which then decides its class.
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -307,16 +308,16 @@ def _in_children(md, compiled, bound_usd, vectors, options, start, names, jobs: 
 
 def solve_goals(md, compiled, bound_usd, vectors, options, start, names, jobs: int = 1,
                 keep_flows: frozenset = frozenset()):
-    """Results of every goal, in parallel children when ``jobs`` > 1 and forking is possible."""
+    """Iterate over the results of the goals in their order: solved here one by one as they
+    are asked for, or by ``jobs`` forked children when ``jobs`` > 1 and forking is possible."""
     from optimizer import forked
 
     jobs = max(1, min(int(jobs or 1), len(vectors)))
     if jobs > 1 and forked.available():
-        by_name = {r["name"]: r for r in _in_children(md, compiled, bound_usd, vectors, options,
-                                                       start, names, jobs, keep_flows)}
-        return [by_name[n] for n in names]
-    return list(_solve_goals(md, compiled, bound_usd, vectors, options, start, names,
-                             keep_flows))
+        # One thread per worker, as a batch's workers: the workers are the parallelism.
+        return _in_children(md, compiled, bound_usd, vectors, replace(options, threads=1),
+                            start, names, jobs, keep_flows)
+    return _solve_goals(md, compiled, bound_usd, vectors, options, start, names, keep_flows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,37 +547,43 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
     start = _columns(md, best) if mip_start else None
     lp_h = getattr(best, "lp_highs", None)
 
-    def run(goal_list):
+    def run(goal_list, what):
         vectors = [goal_vector(md, compiled, builds, g, share_basis) for g in goal_list]
         names = [g.name for g in goal_list]
         shares = frozenset(g.name for g in goal_list if g.kind == "share")
-        for g, r in zip(goal_list, solve_goals(md, compiled, bound, vectors, options, start,
-                                               names, jobs, shares)):
-            p = Plan(g, "optimal" if r["termination"] == "optimal" else
-                     ("feasible" if r["has_solution"] else r["termination"]), r["seconds"])
-            if r["has_solution"]:
-                p.goal_value = -r["goal_value"] if g.sense == "max" else r["goal_value"]
-                # Its builds operated at least cost; a share goal's plan also holds the share
-                # it reached (re-optimising freely would undo it).
-                if g.kind == "share":
-                    outcome = least_cost_holding(md, compiled, lp_h, r["integers"],
-                                                 share_vec, p.goal_value, g.sense)
-                    if not outcome.has_solution:  # numerically tight: keep the MGA's flows
-                        outcome = _outcome_of(md, compiled, r["columns"])
-                else:
-                    outcome = operate(md, compiled, lp_h, r["integers"])
-                if outcome.has_solution:
-                    _finish_plan(p, md, inst, outcome, builds, countries, share_vec)
-                else:
-                    p.status, p.message = outcome.termination, (
-                        "the least-cost flows for this plan's builds were not found")
-            else:
-                p.message = f"no plan within the slack: the solver reports {r['termination']}"
-            plans.append(p)
+        results = solve_goals(md, compiled, bound, vectors, options, start, names, jobs, shares)
+        with closing(results):  # on an error, workers still running are stopped at once
+            for i, g in enumerate(goal_list):
+                note(f"{what} {i + 1} of {len(goal_list)}: {g.name}" if jobs <= 1 else
+                     f"{what}s: {i} of {len(goal_list)} done ({jobs} workers)")
+                plans.append(plan_of(g, next(results)))
 
-    note(f"solving {len(goals)} alternatives")
+    def plan_of(g: Goal, r: dict) -> Plan:
+        """Goal ``g``'s solve result ``r`` as a plan: its flows, verification and figures."""
+        p = Plan(g, "optimal" if r["termination"] == "optimal" else
+                 ("feasible" if r["has_solution"] else r["termination"]), r["seconds"])
+        if not r["has_solution"]:
+            p.message = f"no plan within the slack: the solver reports {r['termination']}"
+            return p
+        p.goal_value = -r["goal_value"] if g.sense == "max" else r["goal_value"]
+        # Its builds operated at least cost; a share goal's plan also holds the share it
+        # reached (re-optimising freely would undo it).
+        if g.kind == "share":
+            outcome = least_cost_holding(md, compiled, lp_h, r["integers"], share_vec,
+                                         p.goal_value, g.sense)
+            if not outcome.has_solution:  # numerically tight: keep the MGA's own flows
+                outcome = _outcome_of(md, compiled, r["columns"])
+        else:
+            outcome = operate(md, compiled, lp_h, r["integers"])
+        if outcome.has_solution:
+            _finish_plan(p, md, inst, outcome, builds, countries, share_vec)
+        else:
+            p.status, p.message = outcome.termination, (
+                "the least-cost flows for this plan's builds were not found")
+        return p
+
     t0 = time.perf_counter()
-    run(goals)
+    run(goals, "alternative")
     times["alternatives"] = time.perf_counter() - t0
 
     modules = _sorted(decision_ranges(builds, plans, ["module"]), ["module"])
@@ -588,8 +595,7 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
                 todo.append(Goal("module", "min", row.module))
             if row.max_expected_count < row.max_count - COUNT_TOL:
                 todo.append(Goal("module", "max", row.module))
-        note(f"solving {len(todo)} exact module bounds")
-        run(todo)
+        run(todo, "exact bound")
         times["exact"] = time.perf_counter() - t0
         modules = _sorted(decision_ranges(builds, plans, ["module"]), ["module"])
         modules["exact_solves"] = [sum(1 for g in todo if g.target == m) for m in modules["module"]]
