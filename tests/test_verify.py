@@ -97,6 +97,12 @@ def rich_frames() -> dict:
         # A floor of 0 changes no optimum (unmet ≤ demand holds anyway) but gives the
         # verifier's service_floor family rows to check.
         "service_levels": [dict(end_use="ev", element="*", min_served_share=0.0)],
+        # A contract for Chinese Dy that may deliver nothing (max_t 0) and costs a fee of 1:
+        # never signed, so no optimum changes (HiGHS's presolve removes its columns), but every
+        # contract family of the verifier has rows to check.
+        "contracts": [dict(contract="cn_dy_licence", trader="cn_trader", fee_usd=1,
+                           price_usd_per_t=600, max_t=0, first_period="P3",
+                           earliest_decision_period="P3")],
         "scenarios": [dict(scenario="base", probability=0.6),
                       dict(scenario="cn_cut", probability=0.4)],
         "scenario_changes": [

@@ -115,15 +115,21 @@ def check_contracts(d, sol: dict, rep) -> None:
                 outside.astype(float), 0.0, "<=", 1.0, "signing outside")
         rep.add("contract_sign_once", keys.assign(rule="0 or 1"), s["signed"],
                 np.clip(np.round(s["signed"]), 0, 1), "==", 1.0, "signed")
-        per = s.groupby(["scenario", "contract"], as_index=False)["signed"].sum()
-        rep.add("contract_sign_once", per[["scenario", "contract"]], per["signed"], 1.0, "<=",
-                per["signed"] + 1.0, "times signed")
         if not d.inst.adaptive_builds and len(d.scenarios) > 1:
             # Here and now: every scenario signs the same contracts in the same periods.
             n = s.groupby(["period", "contract"], as_index=False)["scenario"].nunique()
             rep.add("contract_sign_once", n[["period", "contract"]].assign(
                 rule="shared by every scenario"), len(d.scenarios) - n["scenario"], 0.0, "<=",
                 len(d.scenarios), "scenarios not signing")
+    # At most once per scenario: a row for every (scenario, adaptive contract), signed or not.
+    per = pd.DataFrame({"scenario": d.scenarios}).merge(
+        terms.loc[~terms["fixed"].to_numpy(bool), ["contract"]], how="cross")
+    if len(per):
+        times = sign.groupby(["scenario", "contract"], as_index=False)["signed"].sum() \
+            if len(sign) else pd.DataFrame(columns=["scenario", "contract", "signed"])
+        n = per.merge(times, how="left", on=["scenario", "contract"])["signed"].fillna(0.0) \
+            .to_numpy(float)
+        rep.add("contract_sign_once", per, n, 1.0, "<=", n + 1.0, "times signed")
     g = _grid(d, terms, sol)
     keys = g[["scenario", "period", "contract"]]
     cap = np.nan_to_num(d.value("contracts", "max_t", g["scenario"], g["period"], g["row"]))
