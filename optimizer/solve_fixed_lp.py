@@ -53,8 +53,10 @@ def relaxation_lp(compiled):
     from optimizer.highs_model import with_fixed_builds
 
     ints = compiled.integer_cols
-    relaxed = with_fixed_builds(compiled, np.zeros(int(compiled.col_index[ints].max()) + 1
-                                                   if len(ints) else 0)).lp
+    # Every integer family (builds, contract signings) by name: the copy is then an LP.
+    zero = np.zeros(int(compiled.col_index[ints].max()) + 1 if len(ints) else 0)
+    relaxed = with_fixed_builds(compiled, {f: zero for f in set(
+        np.asarray(compiled.col_family, dtype=object)[ints])} or zero).lp
     lower = np.array(relaxed.col_lower_, dtype=float)
     upper = np.array(relaxed.col_upper_, dtype=float)
     lower[ints] = np.asarray(compiled.lp.col_lower_, dtype=float)[ints]
