@@ -358,6 +358,32 @@ def _rules(f: dict) -> None:
         for el in ("Nd", "Pr")]
 
 
+# The licensed Chinese NdPr channel (issue 14's motivating case): the Busan deal (30 Oct 2025)
+# has China issue "general licences" for rare earths to US end users (data §4). Modelled as
+# one supply contract per oxide with the Chinese offer (sheet contracts): a fixed quota at a
+# fixed price, a channel beside the spot offer, that china_escalation revokes.
+LICENCE_SHARE = 0.25  # quota: a quarter of the normal 2024 flow per quarter [assumption]
+LICENCE_FEE = 1e6  # US$ per contract: legal and end-user compliance of the channel [assumption]
+LICENCE_TERM = ("2026Q1", "2027Q4")  # the truce year and one more [assumption]
+LICENCE_DECISION = ("2025Q4", "2025Q4")  # offered after the deal, before any news [assumption]
+
+
+def _contracts(f: dict) -> None:
+    """The licensed Chinese NdPr channel: a contract per oxide (Nd, Pr) with ``CHN_<el>``."""
+    f["contracts"] = [
+        {"contract": f"CHN_{el}_licence", "trader": f"CHN_{el}", "decision": "adaptive",
+         "fee_usd": LICENCE_FEE,
+         # fixed at the §7 base price for the term (data §7) [assumption: no indexation]
+         "price_usd_per_t": PRICE[el],
+         # the quota, taken or paid for in full (take-or-pay) [assumption]
+         "max_t": round(LICENCE_SHARE * NORMAL_FLOW_Q[el], 2),
+         "min_take_t": round(LICENCE_SHARE * NORMAL_FLOW_Q[el], 2),
+         "first_period": LICENCE_TERM[0], "last_period": LICENCE_TERM[1],
+         "earliest_decision_period": LICENCE_DECISION[0],
+         "last_decision_period": LICENCE_DECISION[1]}
+        for el in ("Nd", "Pr")]
+
+
 def _scenarios(f: dict) -> None:
     """Five scenarios revealed at four times; probabilities are [assumption]."""
     f["scenarios"] = [
@@ -401,6 +427,10 @@ def _scenarios(f: dict) -> None:
             for mined in ("CHN", "MMR"):
                 change(scn, "traders", f"CHN_{el}_{mined}", "price_usd_per_t", "set",
                        RESTRICTED_PRICE[el], start)
+    # The escalation revokes the licensed channel too (its take-or-pay lapses with it)
+    for el in ("Nd", "Pr"):
+        change("china_escalation", "contracts", f"CHN_{el}_licence", "max_t", "set", 0,
+               ESCALATION_REVEAL)
     for el in ("Nd", "Pr"):
         change("price_recovery", "traders", f"CHN_{el}", "price_usd_per_t", "set",
                RECOVERED_PRICE[el], RECOVERY_REVEAL)
@@ -449,6 +479,7 @@ def baseline_frames() -> dict:
     _lanes(f, rec)
     _modules(f)
     _rules(f)
+    _contracts(f)
     _scenarios(f)
     return f
 
@@ -470,6 +501,9 @@ BASELINE_README = [
     "over construction and charged as a 20-year annuity; builds are decided on the scenario "
     "tree (build_decisions = adaptive).",
     "Lynas Malaysia runs on Mt Weld feed only (no Chinese feed: see instances/README.md).",
+    "Contracts: a licensed Chinese Nd and Pr channel (Busan general licences, Oct 2025): "
+    "25 % of the 2024 flow per quarter at the 2024 price, take-or-pay, 2026Q1-2027Q4, "
+    "US$1M fee, signable in 2025Q4; revoked by china_escalation [assumption].",
     "Scenarios [assumed probabilities]: truce_holds 0.40, price_recovery 0.15 (2027Q1), "
     "annex61_lapse 0.20 (2026Q4), china_escalation 0.15 (2026Q2), malaysia_feed_cut 0.10 "
     "(2026Q1).",
