@@ -121,6 +121,12 @@ def test_what_changes_along_the_curve(flip_instance, tmp_path):
         assert (tmp_path / name).is_file(), name
     data = json.loads((tmp_path / "frontier.json").read_text())
     assert data["counts"] == {"solved": 4, "inferred": 2, "failed": 0}
+    # The decision aid: 280 → 500 expected (+220, 79 %), 1,000 → 500 CVaR (−500, 50 %),
+    # 500 / 220 = 2.27 of tail cost removed per USD.
+    page = (tmp_path / "frontier.html").read_text()
+    assert ("Moving to the most protective plan (λ = 0.31) raises the expected cost by USD 220 "
+            "(79 %) and lowers the CVaR by USD 500 (50 %): USD 2.27 of tail cost removed per "
+            "USD of expected cost.") in page
 
 
 def test_points_are_monotone_in_lambda(flip_instance, tmp_path):

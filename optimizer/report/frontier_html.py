@@ -122,43 +122,71 @@ def _what(decisions: str) -> str:
         else f"it {decisions}"
 
 
+def off_chart(frontier: pd.DataFrame) -> pd.DataFrame:
+    """Dominated points far from the frontier (more than its own spread away in expected
+    cost or CVaR): drawn, they would squash the curve into a corner, so the page names them."""
+    ok = frontier[frontier["status"].isin(["solved", "inferred"])]
+    dom = ok["dominated"].astype(bool)
+    keep = ok[~dom]
+    if keep.empty:
+        return ok.iloc[0:0]
+    far = pd.Series(False, index=ok.index)
+    for col in ("expected_cost_usd", "cvar_usd"):
+        lo, hi = keep[col].min(), keep[col].max()
+        room = max(hi - lo, 0.01 * abs(hi))
+        far |= (ok[col] > hi + room) | (ok[col] < lo - room)
+    return ok[dom & far]
+
+
 def frontier_chart(frontier: pd.DataFrame):
-    """E[cost] (x) against CVaR (y), USD million, one line per α, each point labelled λ."""
+    """E[cost] (x) against CVaR (y), USD million, one line per α through its non-dominated
+    points, each point labelled λ; dominated points as open markers (:func:`off_chart` ones
+    left out)."""
     import plotly.graph_objects as go
 
     ok = frontier[frontier["status"].isin(["solved", "inferred"])]
+    ok = ok.drop(index=off_chart(frontier).index)
     if ok.empty:
         return None
     fig = go.Figure()
     for k, (a, df) in enumerate(ok.groupby("cvar_alpha", sort=True)):
         df = df.sort_values("risk_weight")
-        dom = df["dominated"].astype(bool)
-        # A repeated plan sits on its twin: label the first λ of each (E, CVaR) with all of them.
-        labels = []
+        colour = series_colour(k)
+        # A repeated plan sits on its twin: label the first λ of each (E, CVaR) with all of
+        # them; labels alternate above and below so that neighbours do not overlap.
+        labels, where = [], []
         for _, r in df.iterrows():
             same = df[(df["expected_cost_usd"] == r["expected_cost_usd"])
                       & (df["cvar_usd"] == r["cvar_usd"])]
             first = same["risk_weight"].iloc[0] == r["risk_weight"]
             labels.append("λ " + ", ".join(f"{v:g}" for v in same["risk_weight"])
                           if first else "")
-        fig.add_trace(go.Scatter(
-            x=df["expected_cost_usd"] / 1e6, y=df["cvar_usd"] / 1e6, mode="lines+markers+text",
-            text=labels, textposition="top right", name=f"α = {a:g}",
-            line=dict(color=series_colour(k)),
-            marker=dict(size=9, color=[("white" if d else series_colour(k)) for d in dom],
-                        line=dict(color=series_colour(k), width=2)),
-            customdata=list(zip(df["risk_weight"], df["status"], strict=True)),
-            hovertemplate="λ %{customdata[0]}: E %{x:,.2f} M, CVaR %{y:,.2f} M "
-                          "(%{customdata[1]})<extra></extra>"))
-    fig.update_layout(title=dict(text="Expected cost against tail cost (CVaR)", x=0,
-                                 xanchor="left", font=dict(size=14)),
+            where.append("top right" if sum(bool(t) for t in labels) % 2 else "bottom left")
+        for dominated, part in ((False, df[~df["dominated"].astype(bool)]),
+                                (True, df[df["dominated"].astype(bool)])):
+            if part.empty:
+                continue
+            pos = [df.index.get_loc(i) for i in part.index]
+            fig.add_trace(go.Scatter(
+                x=part["expected_cost_usd"] / 1e6, y=part["cvar_usd"] / 1e6,
+                mode="markers+text" if dominated else "lines+markers+text",
+                text=[labels[i] for i in pos], textposition=[where[i] for i in pos],
+                name=f"α = {a:g}" + (" (dominated)" if dominated else ""),
+                line=dict(color=colour),
+                marker=dict(size=9, color="white" if dominated else colour,
+                            line=dict(color=colour, width=2)),
+                customdata=list(zip(part["risk_weight"], part["status"], strict=True)),
+                hovertemplate="λ %{customdata[0]}: E %{x:,.2f} M, CVaR %{y:,.2f} M "
+                              "(%{customdata[1]})<extra></extra>"))
+    fig.update_layout(title=dict(text="Each point: the least-cost plan for one risk weight λ",
+                                 x=0, xanchor="left", font=dict(size=14)),
                       font=dict(family="Helvetica, Arial, sans-serif", size=12), height=460,
                       margin=dict(l=70, r=40, t=50, b=60), paper_bgcolor="white",
                       plot_bgcolor="white", legend=dict(orientation="h", y=-0.2))
     fig.update_xaxes(title="expected discounted cost E[cost] (USD million)", showgrid=False,
-                     linecolor="#888", tickformat=",.0f")
+                     linecolor="#888", tickformat=",.1f")
     fig.update_yaxes(title="CVaR: mean cost of the worst cases (USD million)",
-                     gridcolor="#e5e5e5", linecolor=NEUTRAL, tickformat=",.0f")
+                     gridcolor="#e5e5e5", linecolor=NEUTRAL, tickformat=",.1f")
     return fig
 
 
@@ -189,7 +217,10 @@ def frontier_page(tables: dict[str, pd.DataFrame], meta: dict) -> str:
         Chart(frontier_chart(frontier), "frontier"),
         Note("Open markers are dominated points: another point has no higher expected cost "
              "and no higher CVaR, and is lower in one. Points with the same costs share a "
-             "label.")]))
+             "label." + "".join(
+                 f" λ {r.risk_weight:g} (α {r.cvar_alpha:g}, dominated) lies off the chart: "
+                 f"E {usd(r.expected_cost_usd)}, CVaR {usd(r.cvar_usd)}."
+                 for r in off_chart(frontier).itertuples()))]))
     sections.append(Section("changes", "What changes along the curve", [
         Table(steps, [Column("cvar_alpha", "α", "num"),
                       Column("from_risk_weight", "from λ", "num"),
