@@ -385,13 +385,20 @@ def run_frontier(base: str | Path, options, weights: tuple[float, ...],
 # Tables
 
 
-def _short(decisions: dict, kind: str) -> str:
-    parts = []
+def _short(decisions: dict, kind: str, scenarios: set[str]) -> str:
+    """``1×mod@2029 (USA); 1×exp@2028 (MYS) if a+b``: one item per (item, country, period,
+    count), its branches joined; plain when the branches together hold every scenario."""
+    groups: dict = {}
     for (k, item, country, period, decided), n in sorted(decisions.items()):
-        if k != kind:
-            continue
+        if k == kind:
+            every = decided in ("all", "nan", "")  # decided here and now
+            groups.setdefault((item, country, period, n), set()).update(
+                {"*all*"} if every else decided.split("+"))
+    parts = []
+    for (item, country, period, n), who in groups.items():
         where = f" ({country})" if country and country != "nan" else ""
-        cond = "" if decided in ("all", "nan", "") else f" if {decided}"
+        cond = "" if "*all*" in who or (scenarios and who >= scenarios) \
+            else " if " + "/".join(sorted(who))
         parts.append(f"{n:g}×{item}@{period}{where}{cond}")
     return "; ".join(parts)
 
@@ -460,13 +467,14 @@ def frontier_tables(frontier: Frontier) -> dict[str, pd.DataFrame]:
         for p, dom, dup in zip(pts, dominated, duplicate, strict=True):
             mine = [r for r in ch if r["to_risk_weight"] == p.lam]
             worst = None if p.scenario_costs is None else float(p.scenario_costs["cost_usd"].max())
+            scen = set() if p.scenario_costs is None else set(p.scenario_costs["scenario"])
             rows.append({"cvar_alpha": a, "risk_weight": p.lam, "point": p.name,
                          "status": p.status, "plan_from_risk_weight": p.plan_from,
                          "objective_usd": p.objective, "expected_cost_usd": p.expected,
                          "var_usd": p.var, "cvar_usd": p.cvar,
                          "worst_scenario_cost_usd": worst, "gap": p.gap,
-                         "builds": _short(p.decisions, "build"),
-                         "contracts": _short(p.decisions, "contract"),
+                         "builds": _short(p.decisions, "build", scen),
+                         "contracts": _short(p.decisions, "contract", scen),
                          "changes_from_previous": _change_text(mine),
                          "dominated": dom, "duplicate_of_risk_weight": dup,
                          "folder": p.folder, "wall_s": p.wall_s, "reason": p.reason})
