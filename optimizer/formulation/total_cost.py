@@ -1,4 +1,4 @@
-"""The objective HiGHS minimises: the expected discounted cost (:mod:`.objective`), or under
+r"""The objective HiGHS minimises: the expected discounted cost (:mod:`.objective`), or under
 mean-CVaR (:mod:`.risk`) its rescaling with the CVaR terms.
 
 .. math:: \min\ (1 - λ)\, E[C(x)] + λ \big(η + \tfrac{1}{1 - α} \sum_s p_s z_s\big)
