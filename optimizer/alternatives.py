@@ -163,6 +163,12 @@ class Alternatives:
     times_s: dict = field(default_factory=dict)
 
     @property
+    def unproven(self) -> list[Plan]:
+        """Plans whose goal solve stopped at a limit with a plan (valid, within the slack, but
+        perhaps short of the goal's extreme: the ranges may be narrower than they could be)."""
+        return [p for p in self.plans if p.has_plan and p.status == "feasible"]
+
+    @property
     def failed(self) -> list[Plan]:
         """Plans whose solve gave no plan, or whose plan failed verification."""
         return [p for p in self.plans if not p.has_plan or p.verified is False]
@@ -672,6 +678,7 @@ def summary(a: Alternatives) -> dict:
         "share_country": a.share_country, "share_basis": a.share_basis if a.share_country
         else None, "exact_module_ranges": a.exact, "mip_start": a.mip_start,
         "plans": len(a.plans), "plans_failed": len(a.failed),
+        "goals_not_proven": [p.goal.name for p in a.unproven],
         "must_have": names["must-have"], "interchangeable": names["interchangeable"],
         "never": names["never"],
         "note": EXACT_NOTE if a.exact else NOT_EXACT_NOTE,

@@ -162,4 +162,8 @@ def summary_lines(a, target: Path) -> list[str]:
         if names:
             lines.append(f"  {label}: {join(names)}")
     lines.append("  " + (EXACT_NOTE if a.exact else NOT_EXACT_NOTE))
+    if a.unproven:
+        lines.append(f"  note: {len(a.unproven)} goal solve(s) stopped at the time limit ("
+                     + ", ".join(p.goal.name for p in a.unproven) + "): their plans are valid, "
+                     "but the ranges may be narrower than the near-optimal plans allow")
     return lines

@@ -146,6 +146,13 @@ def render_alternatives(a) -> str:
         blocks.append(Note(f"{len(a.failed)} alternative(s) gave no verified plan: "
                            + join([p.goal.name for p in a.failed])
                            + ". Their goals are missing from the ranges.", "warn"))
+    if a.unproven:
+        blocks.append(Note(f"{len(a.unproven)} goal solve(s) stopped at the time limit before "
+                           "proving their goal's extreme: " + join([p.goal.name for p in
+                                                                    a.unproven])
+                           + ". Their plans are valid and within the slack, but the ranges may "
+                           "be narrower than the near-optimal plans allow (raise --time-limit).",
+                           "warn"))
     if "mean-CVaR" in a.objective_kind:
         blocks.append(Note("The slack is on the mean-CVaR objective the instance minimises "
                            "(settings.risk_weight > 0), not on the expected cost; both are "
