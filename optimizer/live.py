@@ -51,13 +51,14 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
 
 from optimizer.api import RunResult, fixed_build_counts, status_quo_tables, verify_result
 from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
-from optimizer.formulation.rows import VAR_ORDER
+from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
 from optimizer.formulation.total_cost import add_total_cost
 from optimizer.instance import Instance
 from optimizer.numerics import scan_numerics
@@ -119,8 +120,13 @@ class LiveModel:
             r0 += len(fam.rhs)
         sizes = [len(self.md.var_ix[v]) for v in VAR_ORDER]
         self.col_offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        b0 = self.col_offset[VAR_ORDER.index("modules_built")]
-        self.build_cols = np.arange(b0, b0 + sizes[VAR_ORDER.index("modules_built")])
+        # The columns of each integer decision family (builds, contract signings): a MIP's
+        # fixed LP fixes all of them at the run's optimum, the status quo at 0.
+        self.decision_cols = {
+            f: np.arange(self.col_offset[VAR_ORDER.index(f)],
+                         self.col_offset[VAR_ORDER.index(f)] + sizes[VAR_ORDER.index(f)])
+            for f in DECISION_VARS}
+        self.build_cols = self.decision_cols["modules_built"]
         # Builds the LP holds: a MIP's fixed LP takes each run's optimal builds; an LP with
         # SolveOptions.fixed_builds keeps those (the status-quo re-solve changes them).
         self.fixed_counts = None if options.fixed_builds is None else \
@@ -249,7 +255,8 @@ class LiveModel:
                                  arrays["row_lower"], arrays["row_upper"], is_int, lp.offset_)
 
     def _send(self, arrays: dict, counts=None) -> None:
-        """Bring the live LP to ``arrays`` (and the build columns to ``counts``, if given).
+        """Bring the live LP to ``arrays`` (and the decision columns to ``counts``, if given:
+        one array aligned with the builds, or {integer family: values}).
 
         The first run passes the whole model; later runs pass only what differs from what
         the live Highs holds, so HiGHS keeps its basis.
@@ -270,9 +277,13 @@ class LiveModel:
                 h.changeColsCost(len(cols), cols.astype(np.int32), arrays["cost"][cols])
             for k in np.flatnonzero(held["value"] != arrays["value"]):
                 h.changeCoeff(int(self.csc_row[k]), int(self.csc_col[k]), float(arrays["value"][k]))
-        if counts is not None and len(self.build_cols):
-            v = np.round(np.asarray(counts, dtype=float))
-            h.changeColsBounds(len(v), self.build_cols.astype(np.int32), v, v)
+        if counts is not None:
+            given = counts if isinstance(counts, Mapping) else {"modules_built": counts}
+            for family, values in given.items():
+                cols = self.decision_cols.get(family)
+                if cols is not None and len(cols):
+                    v = np.round(np.asarray(values, dtype=float))
+                    h.changeColsBounds(len(v), cols.astype(np.int32), v, v)
         self.held = arrays
 
     def solve(self, overrides=(), times: dict | None = None, verify: bool = True,
@@ -323,7 +334,7 @@ class LiveModel:
         t0 = time.perf_counter()
         lp_h = h
         if self.is_mip and o.duals:
-            self._send(arrays, outcome.values["modules_built"])
+            self._send(arrays, self._decisions(outcome))
             lp_h = outcome.lp_highs = self.lp_h
             run_highs(lp_h)
             if termination_of(lp_h) != "optimal":
@@ -339,13 +350,15 @@ class LiveModel:
         t0 = time.perf_counter()
         tables = all_tables(md, outcome)
         times["tables"] = time.perf_counter() - t0
-        if compare_status_quo and len(self.build_cols):
+        decision_cols = np.concatenate(list(self.decision_cols.values()))
+        if compare_status_quo and len(decision_cols):
             t0 = time.perf_counter()
-            # The status quo re-solves the live LP with no builds (its build bounds are set
-            # again by the next run); without a live LP, a cold LP of this run's data.
+            # The status quo re-solves the live LP with no builds and no new contracts (its
+            # bounds are set again by the next run); without a live LP, a cold LP of this
+            # run's data.
             live_lp = self.lp_h if lp_h is not None else None
-            builds = replace(run_compiled, integer_cols=self.build_cols)
-            tables.update(status_quo_tables(md, builds, o, outcome.values["modules_built"],
+            decisions = replace(run_compiled, integer_cols=np.sort(decision_cols))
+            tables.update(status_quo_tables(md, decisions, o, self._decisions(outcome),
                                             live_lp))
             times["status_quo"] = time.perf_counter() - t0
         self.runs["live"] += 1
@@ -354,6 +367,11 @@ class LiveModel:
         if verify:
             verify_result(run)
         return run
+
+
+    def _decisions(self, outcome) -> dict:
+        """{integer decision family: the run's values} (builds, contract signings)."""
+        return {f: outcome.values[f] for f in self.decision_cols if f in outcome.values}
 
 
 def _outcome(h, compiled, is_mip: bool):

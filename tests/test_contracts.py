@@ -348,3 +348,28 @@ def test_pyomo_path_gives_the_same_hedge():
     m, md = build_model(build_instance(hedge(0.3)), pyomo=True)
     out = solve_compiled(md, compile_model(m, md), SolveOptions(mip_rel_gap=0))
     assert out.objective == pytest.approx(338.0, rel=1e-9)
+
+
+@pytest.mark.parametrize(("p", "calm", "cut"), [(0.3, 7.0, 6.0), (0.1, 9.0, 10.0)])
+def test_live_model_fixes_signings_like_a_rebuild(p, calm, cut):
+    """A batch worker's live model must fix the signing in the MIP's fixed LP and unsign it
+    for the status quo, as a rebuild does: the same P2 demand prices (7 and 6 at p = 0.3,
+    signed; 9 and 10 at p = 0.1, not signed: docstring) and, at p = 0.3, the status quo 444.
+
+    Left free (continuous), the signing would be relaxed in the fixed LP (at p = 0.3 a
+    fraction of K would price cut's P2 demand below its contracted 20), and in the status quo
+    the plan could keep K partly signed: cheaper than 444.
+    """
+    from optimizer.live import LiveModel
+    from optimizer.solve import SolveOptions
+
+    run = LiveModel(build_instance(hedge(p)), SolveOptions(mip_rel_gap=0)).solve()
+    assert run is not None and run.outcome.warm_start == "live"
+    d = run.tables["dual_demand_balance"]
+    p2 = d[d["period"] == "P2"].set_index("scenarios")
+    assert p2.at["calm", "shadow_price"] == pytest.approx(calm, abs=1e-6)
+    assert p2.at["cut", "shadow_price"] == pytest.approx(cut, abs=1e-6)
+    if p > P_STAR:
+        assert float(run.tables["status_quo_summary"]["objective_usd"].iat[0]) == \
+            pytest.approx(444.0)
+    assert run.verification["ok"]
