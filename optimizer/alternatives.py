@@ -344,7 +344,7 @@ def _finish_plan(plan: Plan, md, inst, outcome, builds, countries, share_vec) ->
 
     tables = solution_tables(md, outcome)
     plan.tables = {k: tables[k] for k in ("builds", "flows", "unmet_demand", "stocks",
-                                          "scenario_costs")}
+                                          "scenario_costs", "contracts") if k in tables}
     check = verify_run(inst, tables, None)
     plan.verified = bool(check.get("ok"))
     if not plan.verified:
@@ -645,6 +645,18 @@ def builds_text(builds: pd.DataFrame, counts: np.ndarray) -> str:
                                             b["probability"])) or "nothing"
 
 
+def contracts_text(contracts: pd.DataFrame | None) -> str:
+    """The contracts a plan signs, in one cell: 'c1 2026Q1; c2 2027Q1 (p 0.5)' (from the
+    ``contracts`` result table when the instance has contracts; fixed ones not listed)."""
+    if contracts is None or not len(contracts) or "contract" not in contracts:
+        return ""
+    c = contracts[contracts["decision"] != "fixed"] if "decision" in contracts else contracts
+    prob = c["probability"] if "probability" in c else pd.Series(1.0, index=c.index)
+    period = c["decision_period"] if "decision_period" in c else pd.Series("", index=c.index)
+    return "; ".join(f"{n} {d}" + (f" (p {p:.3g})" if p < 1 - 1e-9 else "")
+                     for n, d, p in zip(c["contract"], period, prob)) or "none"
+
+
 def plans_table(a: Alternatives) -> pd.DataFrame:
     """alternatives.csv: one row per plan with its goal, cost, verification and capacities."""
     rows = []
@@ -663,6 +675,8 @@ def plans_table(a: Alternatives) -> pd.DataFrame:
         if a.share_country:
             row[f"share_{a.share_country}"] = p.share
         row["builds"] = builds_text(a.builds, p.counts) if p.has_plan else ""
+        if any(len(q.tables.get("contracts", ())) for q in a.plans):
+            row["contracts"] = contracts_text(p.tables.get("contracts"))
         row["message"] = p.message
         rows.append(row)
     return pd.DataFrame(rows)

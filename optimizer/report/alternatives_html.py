@@ -176,6 +176,8 @@ def render_alternatives(a) -> str:
              "plan. A contingent build decided in a branch of probability 0.5 counts 0.5."))
     extra = [Column(f"capacity_{c}_t", f"{c} capacity (t/base period)", "t")
              for c in a.countries]
+    if "contracts" in plans:  # an instance with contracts: what each plan signs
+        extra.append(Column("contracts", "contracts signed"))
     if a.share_country:
         extra.append(Column(f"share_{a.share_country}",
                             f"{a.share_country} share of demand ({a.share_basis})", "pct"))
