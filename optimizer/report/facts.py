@@ -511,6 +511,19 @@ def merge_provenance(groups: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@once_per_run
+def _demand_countries(run: SavedRun) -> dict[str, str] | None:
+    """Demand node → its country, from ``unmet_demand`` (None if the table lacks countries).
+
+    Read once per run: the table has a row per node, element, period and scenario, and the
+    map asks for every (element, scenario)."""
+    un = run.tables.get("unmet_demand")
+    if un is None or "country" not in un.columns:
+        return None
+    nodes = un.drop_duplicates("demand")
+    return dict(zip(nodes["demand"].astype(str), nodes["country"].astype(str)))
+
+
 def map_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     """Tonnes over the horizon by country pair, for the map: two legs of each delivery.
 
@@ -521,13 +534,10 @@ def map_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     (the map draws it as a dot). Columns: leg, origin, destination, tonnes.
     """
     cols = ["leg", "origin", "destination", "tonnes"]
-    un = run.tables.get("unmet_demand")
+    used_in = _demand_countries(run)
     f = _deliveries_of(run, element, scenario)
-    if f is None or un is None or "country" not in un.columns:
+    if f is None or used_in is None or f.empty:
         return pd.DataFrame(columns=cols)
-    if f.empty:
-        return pd.DataFrame(columns=cols)
-    used_in = dict(zip(un["demand"].astype(str), un["country"].astype(str)))
     f = f.assign(used_in=f["destination"].astype(str).map(used_in))
     parts = []
     for leg, a, b in (("mined → processed", "mined_in", "processed_in"),
