@@ -648,7 +648,7 @@ def builds_text(builds: pd.DataFrame, counts: np.ndarray) -> str:
 def contracts_text(contracts: pd.DataFrame | None) -> str:
     """The contracts a plan signs, in one cell: 'c1 2026Q1; c2 2027Q1 (p 0.5)' (from the
     ``contracts`` result table when the instance has contracts; fixed ones not listed)."""
-    if contracts is None or not len(contracts) or "contract" not in contracts:
+    if contracts is None or "contract" not in contracts:
         return ""
     c = contracts[contracts["decision"] != "fixed"] if "decision" in contracts else contracts
     prob = c["probability"] if "probability" in c else pd.Series(1.0, index=c.index)
