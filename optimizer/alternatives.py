@@ -542,7 +542,13 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
         from optimizer.diagnose import diagnose_failure
 
         raise diagnose_failure(md, compiled, best, options)
-    check_outcome(best, options)
+    try:
+        check_outcome(best, options)
+    except InfeasibleError as exc:  # its hint names solve's --allow-nonoptimal: not an option here
+        message = str(exc).replace(
+            "pass --allow-nonoptimal to accept it, or raise --time-limit",
+            "raise --time-limit: the slack is measured from the least cost, which must be proven")
+        raise InfeasibleError(f"least-cost solve: {message}") from None
     optimum = float(best.objective)
     bound = optimum + max(slack, ROUND_OFF) * abs(optimum)
     share_vec = share_vector(md, compiled, share_country, share_basis) \
