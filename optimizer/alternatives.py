@@ -244,9 +244,13 @@ def _solve_goals(md, compiled, bound_usd: float, vectors: list[np.ndarray],
                  keep_flows: frozenset = frozenset()):
     """Yield one result dict per goal vector: minimise it with the near-optimal cost row.
 
-    One Highs object holds the model and the row; each goal changes only the column costs.
-    ``start``, the optimum's column values, is offered as a MIP start (it satisfies the row).
-    The result holds the builds, and every column's value for the goals in ``keep_flows``.
+    Each goal gets a fresh Highs holding the model and the row, with the goal as its costs:
+    HiGHS 1.16 re-run on a solved MIP with changed costs, or started from a feasible point
+    (``setSolution``), has returned infeasible points as "optimal" (reproduced on the
+    risk-cost frontier's instance: docs/model.md, MIP starts). ``start``, the optimum's
+    column values, is offered as a MIP start only when asked (``mip_start``; it satisfies the
+    row). The result holds the builds, and every column's value for the goals in
+    ``keep_flows``.
     """
     import highspy
 
@@ -254,15 +258,15 @@ def _solve_goals(md, compiled, bound_usd: float, vectors: list[np.ndarray],
 
     cost = np.asarray(compiled.lp.col_cost_, dtype=float)
     n = len(cost)
-    h = _new_highs(options)
-    h.passModel(compiled.lp)
     nz = np.flatnonzero(cost)
-    h.addRow(-highspy.kHighsInf, bound_usd - float(compiled.lp.offset_), len(nz),
-             nz.astype(np.int32), cost[nz])
     ints = np.asarray(compiled.integer_cols)
     every = np.arange(n, dtype=np.int32)
     for name, vec in zip(names, vectors):
         t0 = time.perf_counter()
+        h = _new_highs(options)
+        h.passModel(compiled.lp)
+        h.addRow(-highspy.kHighsInf, bound_usd - float(compiled.lp.offset_), len(nz),
+                 nz.astype(np.int32), cost[nz])
         h.changeColsCost(n, every, np.asarray(vec, dtype=float))
         if start is not None:
             sol = highspy.HighsSolution()
@@ -491,7 +495,7 @@ def objective_kind(inst: Instance) -> str:
 def find_alternatives(inst: Instance, options: SolveOptions | None = None,
                       slack: float = DEFAULT_SLACK, share_country: str | None = None,
                       share_basis: str = "processed", exact: bool = False, jobs: int = 1,
-                      mip_start: bool = True, on_stage=None) -> Alternatives:
+                      mip_start: bool = False, on_stage=None) -> Alternatives:
     """Solve ``inst``, then the MGA plans within ``slack`` (module docstring).
 
     ``on_stage(text)`` is told what runs next (the CLI's progress line). Raises

@@ -43,8 +43,11 @@ in the same structure with zero costs on η and z_s, which is exactly the risk-n
 On a risk-neutral base a risk setting still changes the model's shape, so such a run is
 declined and rebuilt; ``supplyopt solve`` at λ = 0 never builds the CVaR columns.
 
-A MIP run that changes only risk settings starts from the last MIP solution of this model
-(:meth:`LiveModel._mip_start`): the objective is all that differs, so that point is feasible.
+A MIP run is solved from nothing even when only the risk settings change, so that the last
+MIP solution would be a feasible start: HiGHS 1.16 given that start (``setSolution``) returned
+infeasible points as "optimal" (the flip instance of tests/test_frontier.py, λ 0 → 1 → 0.31 →
+0.3: reported 100 and 226 USD where the optimum is 500 and 496; the verifier caught both), and
+the start saved little anyway (docs/performance.md, risk–cost frontier).
 """
 
 from __future__ import annotations
@@ -133,7 +136,6 @@ class LiveModel:
             fixed_build_counts(self.md, options.fixed_builds)
         self._positions: dict[str, np.ndarray] = {}
         self.held = None  # data the live Highs holds now (same keys as self.base)
-        self._last_mip = None  # (arrays, solution) of the last MIP solved here: a start
         self.lp_h = None  # the live Highs: the LP, or a MIP's fixed LP
         self.runs = {"live": 0, "declined": 0}
 
@@ -219,28 +221,6 @@ class LiveModel:
             out["cost"] = np.concatenate([md.objective_coef[v] for v in VAR_ORDER])
         return out
 
-    def _mip_start(self, arrays: dict, overrides):
-        """Return the last MIP solution as a start for this run, or None if maybe infeasible.
-
-        Given only to a run that changes nothing but risk settings (every override is of sheet
-        ``settings``) and whose rows and matrix equal those of the last MIP solved here: then
-        the two models differ in their objective alone, so the last solution is a feasible
-        integer point of this one, and HiGHS only gains an incumbent (an upper bound). A start
-        after a change of data (rows, bounds, coefficients) may be infeasible, and is where
-        HiGHS 1.16 returned wrong "optimal" MIPs (docs/batch.md): never given.
-        """
-        if self._last_mip is None or any(ov.sheet != "settings" for ov in overrides):
-            return None
-        held, x = self._last_mip
-        if not all(np.array_equal(held[k], arrays[k]) for k in ("row_lower", "row_upper", "value")):
-            return None
-        import highspy
-
-        start = highspy.HighsSolution()
-        start.col_value = x.tolist()
-        start.value_valid = True
-        return start
-
     # ----------------------------------------------------------------------------------------
     # Step 3: hand HiGHS the differences and solve
 
@@ -309,9 +289,6 @@ class LiveModel:
         if self.is_mip:  # in its own Highs, from no basis (module docstring)
             h = _new_highs(o)
             h.passModel(self._lp_with(arrays))
-            start = self._mip_start(arrays, overrides)
-            if start is not None:
-                h.setSolution(start)
         else:
             self._send(arrays, self.fixed_counts)
             h = self.lp_h
@@ -325,8 +302,6 @@ class LiveModel:
             return None  # the rebuild path reports (and explains) it
         t0 = time.perf_counter()
         sol = h.getSolution()
-        if self.is_mip:
-            self._last_mip = (arrays, np.asarray(sol.col_value, dtype=float))
         outcome.values = _scatter(md, self.compiled, np.asarray(sol.col_value), rows=False)
         outcome.activity = _scatter(md, self.compiled, np.asarray(sol.row_value), rows=True)
         outcome.highs = h

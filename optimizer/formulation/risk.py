@@ -16,7 +16,8 @@ With λ = ``settings.risk_weight`` and α = ``settings.cvar_alpha``, the plan mi
         \eta \text{ free.}
 
 Each scenario's cost is written through one cost variable per tree node,
-:math:`k_n = \delta_{t(n)}\, c_n \cdot x_n` (row ``node_cost``, column ``node_cost_usd``, free),
+:math:`k_n \ge \delta_{t(n)}\, c_n \cdot x_n` (row ``node_cost``, column ``node_cost_musd`` in
+million USD, free; :func:`add_node_cost` says why),
 so that :math:`C_s(x) = \sum_{n \ni s} k_n + \text{(builds and signings decided on its path)}`.
 Writing :math:`C_s` out in full would repeat every cost term of a node in each scenario through
 it: dense rows that slowed HiGHS's MIP 2.4× against this form (3 scenarios, 10 quarters:
@@ -55,11 +56,16 @@ from optimizer.risk_settings import (  # noqa: F401  (re-exported: the settings 
 if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
     import pyomo.environ as pyo
 
-RISK_VARS = ("cvar_threshold_usd", "cvar_excess_usd", "node_cost_usd")
-"""η (one column, free), z_s (one per scenario, ≥ 0) and k_n (one per tree node, free), in
-USD; empty when λ = 0."""
+RISK_VARS = ("cvar_threshold_usd", "cvar_excess_usd", "node_cost_musd")
+"""η (one column, free) and z_s (one per scenario, ≥ 0) in USD, k_n (one per tree node, free)
+in million USD; empty when λ = 0."""
 
-FREE_VARS = ("cvar_threshold_usd", "node_cost_usd")
+FREE_VARS = ("cvar_threshold_usd", "node_cost_musd")
+
+NODE_COST_UNIT_USD = 1e6
+"""Unit of the node costs k_n: million USD. A node's row then balances costs of order 10⁴
+rather than 10¹⁰, which HiGHS's absolute feasibility tolerance can hold (in USD, the MIP was
+declared infeasible at its optimum on the small preset)."""
 """Variable families without a lower bound of 0 (solve.compile_arrays reads this)."""
 
 
@@ -79,7 +85,7 @@ def index_risk_variables(md: ModelData) -> None:
         "probability": pd.Series([float(s.probability) for s in scen], dtype=float)})
     nodes = md.nodes if on else ()
     periods = list(md.inst.periods)
-    md.var_ix["node_cost_usd"] = pd.DataFrame({
+    md.var_ix["node_cost_musd"] = pd.DataFrame({
         "node": pd.Series([n.id for n in nodes], dtype=np.int64),
         "period": pd.Categorical([periods[n.period] for n in nodes], categories=periods),
         "scenarios": pd.Series([n.label for n in nodes], dtype=object).astype("category")})
@@ -130,34 +136,42 @@ def scenario_cost_terms(md: ModelData, unit_costs: dict) -> list[Terms]:
         cols = pd.DataFrame({"node": node, "col": np.arange(len(node)), "coef": coef})
         cols = cols[cols["coef"] != 0].merge(pairs, on="node")
         terms.append(Terms.of(var, cols["scenario"], cols["col"], cols["coef"]))
-    k = md.var_ix["node_cost_usd"]
+    k = md.var_ix["node_cost_musd"]
     through = pairs[pairs["node"] >= 0].merge(
         pd.DataFrame({"node": k["node"].to_numpy(), "col": np.arange(len(k))}), on="node")
-    terms.append(Terms.of("node_cost_usd", through["scenario"], through["col"], 1.0))
+    terms.append(Terms.of("node_cost_musd", through["scenario"], through["col"],
+                          NODE_COST_UNIT_USD))
     return terms
 
 
 def add_node_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
-    r"""The discounted cost of each tree node's decisions (USD), for the CVaR rows.
+    r"""The discounted cost of each tree node's decisions (million USD), for the CVaR rows.
 
-    .. math:: k_n - \delta_{t(n)} \sum_{x \in n} c_x\, x = 0 \qquad orall n
+    .. math:: 10^6\, k_n - \delta_{t(n)} \sum_{x \in n} c_x\, x \ge 0 \qquad \forall n
 
-    Index: tree nodes (``node``, ``period``, ``scenarios``). Skipped (no rows) when λ = 0. An
-    accounting row: its dual is the risk-adjusted weight of node *n*'s costs beyond its
-    expected-cost weight, reported through the ``risk`` table rather than as a price.
+    (written divided by 10⁶: *k* is in million USD, :data:`NODE_COST_UNIT_USD`)
+
+    Index: tree nodes (``node``, ``period``, ``scenarios``). Skipped (no rows) when λ = 0.
+    ``≥`` rather than ``=``: *k* enters the CVaR rows only as :math:`z_s + \eta - \sum k_n
+    \ge \ldots`, so a larger :math:`k_n` only tightens them, and the optimum takes it at the
+    node's cost wherever a scenario through *n* is in the tail; elsewhere it may float above,
+    which changes no plan and no objective (nothing reads *k*: scenario costs are recomputed
+    from the plan); it is the safer form numerically. An accounting row: its dual is the
+    risk-adjusted weight of node *n*'s costs beyond its expected-cost weight, reported through
+    the ``risk`` table rather than as a price.
     """
-    index = md.var_ix["node_cost_usd"]
+    index = md.var_ix["node_cost_musd"]
     terms = []
     if len(index):
         row = {int(n): r for r, n in enumerate(index["node"].to_numpy())}
-        terms = [Terms.of("node_cost_usd", np.arange(len(index)), np.arange(len(index)))]
+        terms = [Terms.of("node_cost_musd", np.arange(len(index)), np.arange(len(index)))]
         for var, node, coef in _cost_parts(md, unit_costs(md)):
             if var in DECISION_VARS:
                 continue
             terms.append(Terms.of(var, [row[int(n)] for n in node], np.arange(len(node)),
-                                  -coef))
-    add_rows(m, md, "node_cost", index, terms, "==", 0.0,
-             "Discounted cost of a tree node's decisions: k_n − δ c·x = 0 (USD).")
+                                  -coef / NODE_COST_UNIT_USD))
+    add_rows(m, md, "node_cost", index, terms, ">=", 0.0,
+             "Discounted cost of a tree node's decisions: k_n − δ c·x / 10⁶ ≥ 0 (M USD).")
 
 
 def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
@@ -192,6 +206,6 @@ def risk_objective(md: ModelData, coef: dict[str, np.ndarray]) -> dict[str, np.n
     out = dict(coef) if lam == 0 else {v: (1.0 - lam) * c for v, c in coef.items()}
     out["cvar_threshold_usd"] = np.full(len(md.var_ix["cvar_threshold_usd"]), lam)
     out["cvar_excess_usd"] = lam * z["probability"].to_numpy(float) / (1.0 - alpha)
-    out["node_cost_usd"] = np.zeros(len(md.var_ix["node_cost_usd"]))  # priced through x
+    out["node_cost_musd"] = np.zeros(len(md.var_ix["node_cost_musd"]))  # priced through x
     return out
 
