@@ -15,15 +15,6 @@ With λ = ``settings.risk_weight`` and α = ``settings.cvar_alpha``, the plan mi
         \sum_s p_s z_s\Big) \quad\text{s.t.}\quad z_s + \eta - C_s(x) \ge 0,\ z_s \ge 0,\
         \eta \text{ free.}
 
-Each scenario's cost is written through one cost variable per tree node,
-:math:`k_n \ge \delta_{t(n)}\, c_n \cdot x_n` (row ``node_cost``, column ``node_cost_musd`` in
-million USD, free; :func:`add_node_cost` says why),
-so that :math:`C_s(x) = \sum_{n \ni s} k_n + \text{(builds and signings decided on its path)}`.
-Writing :math:`C_s` out in full would repeat every cost term of a node in each scenario through
-it: dense rows that slowed HiGHS's MIP 2.4× against this form (3 scenarios, 10 quarters:
-8.7 s against 3.4 s CPU, risk-neutral 1.4 s; the 2035 baseline: 41.0 s against 17.0 s,
-risk-neutral 16.2 s; same optima).
-
 :math:`C_s(x)` is the discounted cost of the plan if scenario *s* happens: the cost of every
 node on its path without the node's probability, :math:`\sum_{n \ni s} \delta_{t(n)}\,
 c_n \cdot x_n`, plus the full discounted capex and fixed O&M of the builds decided on its path
@@ -56,22 +47,15 @@ from optimizer.risk_settings import (  # noqa: F401  (re-exported: the settings 
 if TYPE_CHECKING:  # Pyomo is imported only when a Pyomo model is built
     import pyomo.environ as pyo
 
-RISK_VARS = ("cvar_threshold_usd", "cvar_excess_usd", "node_cost_musd")
-"""η (one column, free) and z_s (one per scenario, ≥ 0) in USD, k_n (one per tree node, free)
-in million USD; empty when λ = 0."""
+RISK_VARS = ("cvar_threshold_usd", "cvar_excess_usd")
+"""η (one column, free) and z_s (one per scenario, ≥ 0), in USD; empty when λ = 0."""
 
-FREE_VARS = ("cvar_threshold_usd", "node_cost_musd")
-
-NODE_COST_UNIT_USD = 1e6
-"""Unit of the node costs k_n: million USD. A node's row then balances costs of order 10⁴
-rather than 10¹⁰, which HiGHS's absolute feasibility tolerance can hold (in USD, the MIP was
-declared infeasible at its optimum on the small preset)."""
+FREE_VARS = ("cvar_threshold_usd",)
 """Variable families without a lower bound of 0 (solve.compile_arrays reads this)."""
 
 
 def index_risk_variables(md: ModelData) -> None:
-    """Index frames of η, z_s and k_n: one row, one per scenario and one per tree node if
-    λ > 0, else none."""
+    """Index frames of η and z_s: one row and one row per scenario if λ > 0, else none."""
     lam, alpha = risk_settings(md.inst)
     md.risk = (lam, alpha)
     on = lam > 0
@@ -83,22 +67,25 @@ def index_risk_variables(md: ModelData) -> None:
     md.var_ix["cvar_excess_usd"] = pd.DataFrame({
         "scenario": pd.Categorical([s.name for s in scen], categories=names),
         "probability": pd.Series([float(s.probability) for s in scen], dtype=float)})
-    nodes = md.nodes if on else ()
-    periods = list(md.inst.periods)
-    md.var_ix["node_cost_musd"] = pd.DataFrame({
-        "node": pd.Series([n.id for n in nodes], dtype=np.int64),
-        "period": pd.Categorical([periods[n.period] for n in nodes], categories=periods),
-        "scenarios": pd.Series([n.label for n in nodes], dtype=object).astype("category")})
 
 
-def _cost_parts(md: ModelData, unit_costs: dict):
-    """Per variable family with a cost: (family, node of each column, cost of each column).
+def scenario_cost_terms(md: ModelData, unit_costs: dict) -> list[Terms]:
+    r"""The coefficients of :math:`C_s(x)`: one term per (scenario, variable on its path).
 
-    A node-level variable's cost is δ_t(n) × its unit cost (no probability); a build's (or a
-    contract signing's: ``DECISION_VARS``) its full discounted cost (``unit_costs``, not
-    probability-weighted), node −1 when decided here and now.
+    Rows are scenario positions (``md.inst.scenarios`` order). A node-level variable gets
+    δ_t(n) × its unit cost in every scenario through its node; a build (or a contract
+    signing: ``DECISION_VARS``) its full discounted cost (``unit_costs``, not
+    probability-weighted) in every scenario of its decision node, or in all of them when it
+    is decided here and now (node −1).
     """
+    names = [s.name for s in md.inst.scenarios]
+    pos = {s: i for i, s in enumerate(names)}
+    pairs = pd.DataFrame([(n.id, pos[s]) for n in md.nodes for s in n.scenarios],
+                         columns=["node", "scenario"])
+    pairs = pd.concat([pairs, pd.DataFrame({"node": -1, "scenario": np.arange(len(names))})],
+                      ignore_index=True)
     disc = np.asarray(md.inst.discount_factors, dtype=float)
+    terms = []
     for var, parts in unit_costs.items():
         ix = md.var_ix[var]
         if not len(ix):
@@ -106,72 +93,10 @@ def _cost_parts(md: ModelData, unit_costs: dict):
         unit = np.asarray(sum(parts.values()), dtype=float)
         node = ix["node"].to_numpy().astype(np.int64)
         coef = unit if var in DECISION_VARS else unit * disc[md.node_period[node]]
-        yield var, node, coef
-
-
-def _scenarios_of_nodes(md: ModelData) -> pd.DataFrame:
-    """(node, scenario position) for every scenario through every node; node −1 (here and
-    now) is in every scenario."""
-    pos = {s.name: i for i, s in enumerate(md.inst.scenarios)}
-    pairs = pd.DataFrame([(n.id, pos[s]) for n in md.nodes for s in n.scenarios],
-                         columns=["node", "scenario"])
-    return pd.concat([pairs, pd.DataFrame({"node": -1, "scenario": np.arange(len(pos))})],
-                     ignore_index=True)
-
-
-def scenario_cost_terms(md: ModelData, unit_costs: dict) -> list[Terms]:
-    r"""The coefficients of :math:`C_s(x)`: one term per (scenario, variable on its path).
-
-    Rows are scenario positions (``md.inst.scenarios`` order). A node-level variable enters
-    through its node's cost variable :math:`k_n` (coefficient 1 in every scenario through
-    *n*, see :func:`add_node_cost`); a build or contract signing directly, with its full
-    discounted cost, in every scenario of its decision node, or in all of them when it is
-    decided here and now (node −1).
-    """
-    pairs = _scenarios_of_nodes(md)
-    terms = []
-    for var, node, coef in _cost_parts(md, unit_costs):
-        if var not in DECISION_VARS:
-            continue
-        cols = pd.DataFrame({"node": node, "col": np.arange(len(node)), "coef": coef})
+        cols = pd.DataFrame({"node": node, "col": np.arange(len(ix)), "coef": coef})
         cols = cols[cols["coef"] != 0].merge(pairs, on="node")
         terms.append(Terms.of(var, cols["scenario"], cols["col"], cols["coef"]))
-    k = md.var_ix["node_cost_musd"]
-    through = pairs[pairs["node"] >= 0].merge(
-        pd.DataFrame({"node": k["node"].to_numpy(), "col": np.arange(len(k))}), on="node")
-    terms.append(Terms.of("node_cost_musd", through["scenario"], through["col"],
-                          NODE_COST_UNIT_USD))
     return terms
-
-
-def add_node_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
-    r"""The discounted cost of each tree node's decisions (million USD), for the CVaR rows.
-
-    .. math:: 10^6\, k_n - \delta_{t(n)} \sum_{x \in n} c_x\, x \ge 0 \qquad \forall n
-
-    (written divided by 10⁶: *k* is in million USD, :data:`NODE_COST_UNIT_USD`)
-
-    Index: tree nodes (``node``, ``period``, ``scenarios``). Skipped (no rows) when λ = 0.
-    ``≥`` rather than ``=``: *k* enters the CVaR rows only as :math:`z_s + \eta - \sum k_n
-    \ge \ldots`, so a larger :math:`k_n` only tightens them, and the optimum takes it at the
-    node's cost wherever a scenario through *n* is in the tail; elsewhere it may float above,
-    which changes no plan and no objective (nothing reads *k*: scenario costs are recomputed
-    from the plan); it is the safer form numerically. An accounting row: its dual is the
-    risk-adjusted weight of node *n*'s costs beyond its expected-cost weight, reported through
-    the ``risk`` table rather than as a price.
-    """
-    index = md.var_ix["node_cost_musd"]
-    terms = []
-    if len(index):
-        row = {int(n): r for r, n in enumerate(index["node"].to_numpy())}
-        terms = [Terms.of("node_cost_musd", np.arange(len(index)), np.arange(len(index)))]
-        for var, node, coef in _cost_parts(md, unit_costs(md)):
-            if var in DECISION_VARS:
-                continue
-            terms.append(Terms.of(var, [row[int(n)] for n in node], np.arange(len(node)),
-                                  -coef / NODE_COST_UNIT_USD))
-    add_rows(m, md, "node_cost", index, terms, ">=", 0.0,
-             "Discounted cost of a tree node's decisions: k_n − δ c·x / 10⁶ ≥ 0 (M USD).")
 
 
 def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
@@ -198,14 +123,12 @@ def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
 
 def risk_objective(md: ModelData, coef: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     r"""Objective coefficients under mean-CVaR: (1 − λ) × the expected-cost ones, λ on η,
-    λ p_s / (1 − α) on z_s, 0 on the node costs k_n (their terms are priced on the decisions
-    themselves). At λ = 0 the expected-cost coefficients are returned untouched.
+    λ p_s / (1 − α) on z_s. At λ = 0 the expected-cost coefficients are returned untouched.
     """
     lam, alpha = md.risk
     z = md.var_ix["cvar_excess_usd"]
     out = dict(coef) if lam == 0 else {v: (1.0 - lam) * c for v, c in coef.items()}
     out["cvar_threshold_usd"] = np.full(len(md.var_ix["cvar_threshold_usd"]), lam)
     out["cvar_excess_usd"] = lam * z["probability"].to_numpy(float) / (1.0 - alpha)
-    out["node_cost_musd"] = np.zeros(len(md.var_ix["node_cost_musd"]))  # priced through x
     return out
 

@@ -15,8 +15,6 @@ cvar_excess_usd        z_s, scenario *s*'s cost above η (only when             
 contract_signed        contract *c* signed in a tree node (adaptive contracts)  yes/no
 contract_taken_t       contracted tonnes taken from *c* in a node               t
 contract_paid_t        contracted tonnes paid for (take-or-pay) in a node       t
-node_cost_musd         k_n, the discounted cost of node *n*'s decisions (free;  M USD
-                       only when risk_weight > 0)
 =====================  =======================================================  =========
 
 The flows, stocks and unmet demand are per scenario-tree node and continuous;
@@ -56,8 +54,6 @@ def add_variables(m: "pyo.ConcreteModel", md: ModelData) -> None:
     m.cvar_excess_usd = pyo.Var(range(len(md.var_ix["cvar_excess_usd"])),
                                 domain=pyo.NonNegativeReals,
                                 doc="Scenario cost above the CVaR threshold (USD).")
-    m.node_cost_musd = pyo.Var(range(len(md.var_ix["node_cost_musd"])), domain=pyo.Reals,
-                              doc="Discounted cost of a tree node's decisions (million USD).")
     m.contract_signed = pyo.Var(range(len(md.var_ix["contract_signed"])), domain=pyo.Binary,
                                 doc="Contract signed in a tree node (yes/no).")
     m.contract_taken_t = pyo.Var(range(len(md.var_ix["contract_taken_t"])),
