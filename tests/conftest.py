@@ -15,6 +15,7 @@ The ``kit`` fixture gives the tests one small vocabulary:
 from __future__ import annotations
 
 import copy
+import signal
 
 import pandas as pd
 import pytest
@@ -24,6 +25,12 @@ from optimizer.instance import Instance
 from optimizer.io.frames import raw_from_frames
 from optimizer.io.validate import validate
 from optimizer.solve import SolveOptions
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # A shell starts a background job with Ctrl-C ignored, and Python then keeps it ignored:
+    # the tests that send SIGINT (to a solve, a CLI run, a forked child) would see nothing.
+    # Restore Python's handler, which the processes the tests start inherit as the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 COUNTRIES = ("A", "B", "C")
 """A = the importing (home) country, B = a friendly supplier, C = a dominant supplier."""
