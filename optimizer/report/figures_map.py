@@ -104,7 +104,11 @@ def flow_map(run: SavedRun, element: str) -> go.Figure | None:
         for r in df[df["origin"] != df["destination"]].itertuples():
             (x0, y0), (x1, y1) = where[r.origin], where[r.destination]
             c = colour.get(r.origin, NEUTRAL)
+            # One trace per pair (plotly draws one width per trace): thousands at medium
+            # size, so plotly's per-property validation, which only catches our own typos
+            # (the figure is the same), is skipped for these.
             traces.append(go.Scattergeo(
+                _validate=False,
                 lon=[x0, x1], lat=[y0, y1], mode="lines", visible=i == 0, showlegend=False,
                 line=dict(width=_width(r.tonnes, t_max), color=rgba(c, 0.75),
                           dash=LEG_DASH.get(r.leg, "solid")),
