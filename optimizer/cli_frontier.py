@@ -14,6 +14,14 @@ from typing import Annotated, Optional
 import typer
 
 
+def default_folder(instance: Path) -> Path:
+    """``reports/<instance>-frontier/`` (the workbook's or CSV folder's name): frontiers of
+    two instances never replace each other, nor the instance's own run folder."""
+    from optimizer.paths import safe_name
+
+    return Path("reports") / f"{safe_name(Path(instance).stem)}-frontier"
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``frontier`` command to ``app``."""
     from optimizer.cli import Debug, Quiet, err, run_guarded
@@ -29,9 +37,9 @@ def register(app: typer.Typer) -> None:
         alpha: Annotated[Optional[list[str]], typer.Option(
             help="CVaR level α (0 < α < 1); repeatable or comma-separated to sweep α too "
                  "[the instance's cvar_alpha, 0.9 if blank].")] = None,
-        out: Annotated[Path, typer.Option(
-            help="Output folder (frontier.csv/.xlsx/.json/.html, points/).")] =
-        Path("reports/frontier"),
+        out: Annotated[Optional[Path], typer.Option(
+            help="Output folder (frontier.csv/.xlsx/.json/.html, points/), new or written by "
+                 "an earlier run [reports/<instance>-frontier/].")] = None,
         jobs: Annotated[Optional[int], typer.Option(
             help="Worker processes [1: one live model solves every point in turn].",
             min=1)] = None,
@@ -57,8 +65,9 @@ def register(app: typer.Typer) -> None:
 
             lams = sweep_weights(points, weights)  # exit 2 before anything is solved
             alphas = sweep_alphas(alpha, 0.9) if alpha else None
-            check_replaceable(out)
-            code = _frontier(instance, out, SolveOptions(time_limit_s=time_limit,
+            target = out or default_folder(instance)  # one folder per instance by default
+            check_replaceable(target)
+            code = _frontier(instance, target, SolveOptions(time_limit_s=time_limit,
                                                          mip_rel_gap=mip_gap),
                              lams, alphas, jobs or 1, cluster, every_point, quiet)
             if code:

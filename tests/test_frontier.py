@@ -274,3 +274,18 @@ def test_cli_output_folder_safety(tmp_path):
     assert [p["expected_cost_usd"] for p in data["points"]] == pytest.approx(
         [19_500_000.0, 20_500_000.0])
     assert (fresh / "points" / "lambda_1" / "summary.json").is_file()
+
+
+def test_default_folder_is_one_per_instance(flip_instance, tmp_path, monkeypatch):
+    """Without --out the frontier goes to reports/<instance>-frontier/ under the working
+    folder (flip.xlsx → reports/flip-frontier), so two instances' frontiers never replace
+    each other; the hand-derived λ = 0 and λ = 1 objectives (280 and 500) are in it."""
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["frontier", str(flip_instance), "--weights", "0,1", "-q",
+                                   "--mip-gap", "0"])
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "reports" / "flip-frontier" / "frontier.csv")
+    assert dict(zip(table["risk_weight"], table["objective_usd"])) == \
+        pytest.approx({0: 280.0, 1: 500.0})
