@@ -30,13 +30,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from child_timing import timed  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = r"""
@@ -49,19 +50,6 @@ h.run()
 info = h.getInfo()
 print(h.modelStatusToString(h.getModelStatus()), info.objective_function_value)
 """
-
-
-def _timed(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; (wall s, CPU s of the child, stdout). Fails loudly on a non-zero exit."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc.stdout
 
 
 def _here_and_now_copy(src: Path, dest: Path) -> Path:
@@ -100,11 +88,11 @@ def measure(name: str, instance: Path, work: Path, reports: bool = False,
     for _ in range(repeat):
         for what in ("tool", "reports", "floor") if reports else ("tool", "floor"):
             if what == "floor":
-                wall, cpu, floor_out = _timed([sys.executable, "-c", FLOOR, str(model)])
+                wall, cpu, floor_out = timed([sys.executable, "-c", FLOOR, str(model)])
             else:
                 out_dir = work / (f"run-{name}" if what == "tool" else f"run-{name}-reports")
                 shutil.rmtree(out_dir, ignore_errors=True)  # a folder this benchmark wrote
-                wall, cpu, _ = _timed(exe + ["solve", str(instance), "--mip-gap", "0", "--quiet",
+                wall, cpu, _ = timed(exe + ["solve", str(instance), "--mip-gap", "0", "--quiet",
                                              "--out", str(out_dir)]
                                       + (["--no-report"] if what == "tool" else []))
             times[what].append((wall, cpu))

@@ -28,34 +28,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from child_timing import timed  # benchmarks/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 EXE = [sys.executable, "-m", "optimizer"]
-
-
-def _timed(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; (wall s, CPU s of the child, stdout). Fails loudly on a non-zero exit."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc.stdout
 
 
 def _frontier(instance: Path, out: Path, points: int, gap: float, every: bool) -> dict:
     cmd = EXE + ["frontier", str(instance), "--points", str(points), "--mip-gap", str(gap),
                  "--out", str(out), "-q"] + (["--every-point"] if every else [])
-    wall, cpu, _ = _timed(cmd)
+    wall, cpu, _ = timed(cmd)
     data = json.loads((out / "frontier.json").read_text(encoding="utf-8"))
     return {"wall_s": wall, "cpu_s": cpu, "counts": data["counts"],
             "objectives": {p["risk_weight"]: p["objective_usd"] for p in data["points"]},
@@ -67,7 +54,7 @@ def _cold(instance: Path, work: Path, lams: list[float], alpha: float, gap: floa
     objectives, walls = {}, {}
     for lam in lams:
         out = work / f"cold-{lam:g}"
-        w, c, _ = _timed(EXE + ["solve", str(instance), "--risk-weight", str(lam),
+        w, c, _ = timed(EXE + ["solve", str(instance), "--risk-weight", str(lam),
                                 "--cvar-alpha", str(alpha), "--mip-gap", str(gap),
                                 "--no-report", "-q", "--out", str(out)])
         wall, cpu = wall + w, cpu + c

@@ -13,10 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from optimizer.report.components import Chart, Column, Note, Paragraphs, Section, Table, render_page
+from optimizer.report.figures import FONT
 from optimizer.report.fmt import join, pct, usd
 from optimizer.report.palette import NEUTRAL, country_colours, series_colour
-
-FONT = dict(family="Helvetica, Arial, sans-serif", size=12)
 
 CLASS_COLOUR = {"must-have": series_colour(0), "interchangeable": series_colour(1),
                 "never": "#bbbbbb"}
