@@ -194,3 +194,23 @@ def test_long_unmet_and_stock_tables_keep_their_positive_rows(monkeypatch):
     assert note == "Rows with unmet_t > 0 only (2 of 4); every row is in tables/unmet_demand.csv"
     monkeypatch.setattr(excel, "LONG_TABLE_ROWS", 4)
     assert excel.workbook_rows("unmet_demand", df) == (df, None)
+
+
+def test_year_period_labels_stay_text(tmp_path):
+    """Periods may be years (the 2035 baseline's 2029): a saved table read back keeps them as
+    the labels '2029' and '2034', so results.xlsx shows 2029, not the number 2,029; a rate
+    per period (fixed_om_usd_per_period) and a count (lifetime_periods) stay numbers."""
+    import json
+
+    from optimizer.report.load import load_run
+
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "summary.json").write_text(json.dumps({}), encoding="utf-8")
+    (tmp_path / "tables" / "builds.csv").write_text(
+        "module,online_period,decision_period,fixed_om_usd_per_period,lifetime_periods\n"
+        "j,2029,2027,5,80\nk,2034,2032,0,40\n", encoding="utf-8")
+    b = load_run(tmp_path).tables["builds"]
+    assert b["online_period"].tolist() == ["2029", "2034"]
+    assert b["decision_period"].tolist() == ["2027", "2032"]
+    assert b["fixed_om_usd_per_period"].tolist() == [5, 0]
+    assert b["lifetime_periods"].tolist() == [80, 40]

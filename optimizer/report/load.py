@@ -50,7 +50,17 @@ def load_run(run_dir: str | Path) -> SavedRun:
     tables = {}
     for f in sorted((folder / "tables").glob("*.csv")):
         try:
-            tables[f.stem] = read_csv(f, keep_default_na=False, na_values=[""])
+            header = pd.read_csv(f, nrows=0).columns
+            # Period labels are text (the schema's "e.g. 2025Q3"): a year such as 2029 read as a
+            # number would be formatted 2,029 in the workbook.
+            text = {c: str for c in header if _is_period_column(c)}
+            tables[f.stem] = read_csv(f, keep_default_na=False, na_values=[""], dtype=text)
         except pd.errors.EmptyDataError:
             tables[f.stem] = pd.DataFrame()
     return SavedRun(folder, summary, tables)
+
+
+def _is_period_column(name: str) -> bool:
+    """A column holding a period label: ``period`` or ``*_period`` (``online_period``,
+    ``rule_period`` …), not a rate ``*_per_period`` nor a count such as ``lifetime_periods``."""
+    return name == "period" or (name.endswith("_period") and not name.endswith("_per_period"))
