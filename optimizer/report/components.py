@@ -74,7 +74,10 @@ class Table:
 
 @dataclass
 class Chart:
-    """A plotly figure (or ``None`` → ``missing`` text) drawn into ``<div id=chart-<key>>``."""
+    """A plotly figure (or ``None`` → ``missing`` text) drawn into ``<div id=chart-<key>>``.
+
+    ``figure`` is a ``go.Figure`` or anything with the same ``to_json`` and a ``trace_types``
+    set (:class:`optimizer.report.plain_figure.PlainFigure`)."""
 
     figure: object
     key: str
@@ -361,4 +364,9 @@ def render_page(title: str, subtitle: str, sections: list[Section], footer: str 
 def _is_geo(block) -> bool:
     """True for a chart drawn on plotly's geo base map."""
     fig = getattr(block, "figure", None) if isinstance(block, Chart) else None
-    return fig is not None and any(t.type in ("scattergeo", "choropleth") for t in fig.data)
+    if fig is None:
+        return False
+    types = getattr(fig, "trace_types", None)  # a PlainFigure's (optimizer.report.plain_figure)
+    if types is None:
+        types = {t.type for t in fig.data}
+    return bool(types & {"scattergeo", "choropleth"})

@@ -19,6 +19,7 @@ from optimizer.report.palette import (
     rgba,
     series_colour,
 )
+from optimizer.report.plain_figure import PlainFigure, trace
 
 PALETTE = list(SERIES_PALETTE)
 """Colours of series that are not countries (kept for pages that import it)."""
@@ -61,7 +62,7 @@ def cost_breakdown(run: SavedRun) -> go.Figure | None:
     return _layout(fig, "Cost breakdown", height=120 + 32 * len(df))
 
 
-def sankey(run: SavedRun, element: str) -> go.Figure | None:
+def sankey(run: SavedRun, element: str) -> PlainFigure | None:
     """Mine country → processing country → end use for one element, one trace per scenario.
 
     A dropdown switches scenario; the first scenario is shown (and printed).
@@ -98,7 +99,7 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
             dst.append(node("end use", r.end_use, NEUTRAL))
             val.append(r.tonnes)
             lcol.append(_alpha(col[str(r.processed_in)]))
-        traces.append((sc, go.Sankey(
+        traces.append((sc, dict(
             name=sc, arrangement="snap", valueformat=",.1f", valuesuffix=" t",
             node=dict(label=labels, color=colours, pad=14, thickness=14,
                       line=dict(color="white", width=0.5)),
@@ -106,23 +107,24 @@ def sankey(run: SavedRun, element: str) -> go.Figure | None:
     drawn = [(s, t) for s, t in traces if t is not None]
     if not drawn:
         return None
-    fig = go.Figure()
-    for i, (_, t) in enumerate(drawn):
-        t.visible = i == 0
-        fig.add_trace(t)
+    # Traces as plain dicts and the menu as plain values: plotly's checks of every link were
+    # most of this figure's time, for the same JSON (optimizer.report.plain_figure).
+    data = [trace("sankey", visible=i == 0, **t) for i, (_, t) in enumerate(drawn)]
+    fig = go.Figure()  # the layout only
+    menu = {}
     title = f"{element}: mine country → processing country → end use (t over the horizon)"
     if len(drawn) > 1:
         buttons = [dict(label=s, method="update",
                         args=[{"visible": [j == i for j in range(len(drawn))]},
                               {"title.text": f"{title}, scenario {s}"}])
                    for i, (s, _) in enumerate(drawn)]
-        fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1, xanchor="right",
-                                            y=1.02, yanchor="bottom", showactive=True)])
+        menu["updatemenus"] = [dict(buttons=buttons, direction="down", x=1, xanchor="right",
+                                    y=1.02, yanchor="bottom", showactive=True)]
         fig.add_annotation(text="scenario:", x=0.86, xref="paper", xanchor="right", y=1.045,
                            yref="paper", yanchor="bottom", showarrow=False)
     _layout(fig, f"{title}, scenario {drawn[0][0]}", height=360)
     fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
-    return fig
+    return PlainFigure(data, fig, **menu)
 
 
 def _alpha(hex_colour: str, a: float = 0.45) -> str:

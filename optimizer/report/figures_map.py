@@ -25,6 +25,7 @@ from optimizer.report import facts
 from optimizer.report.figures import FONT, country_colours
 from optimizer.report.load import SavedRun
 from optimizer.report.palette import NEUTRAL, rgba
+from optimizer.report.plain_figure import PlainFigure, trace
 
 GEOMETRY = Path(__file__).with_name("assets") / "world_110m.json"
 """plotly.js's world base map (scope "world", resolution 110 → topojson name world_110m)."""
@@ -82,7 +83,7 @@ def _width(t: float, t_max: float) -> float:
     return 1 + 9 * t / t_max if t_max > 0 else 1
 
 
-def flow_map(run: SavedRun, element: str) -> go.Figure | None:
+def flow_map(run: SavedRun, element: str) -> PlainFigure | None:
     """Flows of one element between countries, one trace group per scenario (menu)."""
     scen = facts.scenario_names(run)
     where = centroids()
@@ -94,9 +95,11 @@ def flow_map(run: SavedRun, element: str) -> go.Figure | None:
     if not drawn:
         return None
     t_max = max(float(links[s]["tonnes"].max()) for s in drawn)
-    # Traces are collected and added at once: Figure.add_trace revalidates the figure on each
-    # call, quadratic in the number of traces (1.7 s for the baseline's four maps, 174 traces).
-    traces: list = []
+    # Every trace is a plain dict (:mod:`optimizer.report.plain_figure`): one trace per pair,
+    # since plotly draws one width per trace, makes about 1,000 at medium size, and building
+    # them as plotly objects (each property checked, then each trace copied and checked again
+    # by go.Figure) was half of report.html's time for the same JSON.
+    traces: list[dict] = []
     groups: list[tuple[str, int, int]] = []
     for i, s in enumerate(drawn):
         first = len(traces)
@@ -104,12 +107,9 @@ def flow_map(run: SavedRun, element: str) -> go.Figure | None:
         for r in df[df["origin"] != df["destination"]].itertuples():
             (x0, y0), (x1, y1) = where[r.origin], where[r.destination]
             c = colour.get(r.origin, NEUTRAL)
-            # One trace per pair (plotly draws one width per trace): thousands at medium
-            # size, so plotly's per-property validation, which only catches our own typos
-            # (the figure is the same), is skipped for these.
-            traces.append(go.Scattergeo(
-                _validate=False,
-                lon=[x0, x1], lat=[y0, y1], mode="lines", visible=i == 0, showlegend=False,
+            traces.append(trace(
+                "scattergeo", lon=[x0, x1], lat=[y0, y1], mode="lines", visible=i == 0,
+                showlegend=False,
                 line=dict(width=_width(r.tonnes, t_max), color=rgba(c, 0.75),
                           dash=LEG_DASH.get(r.leg, "solid")),
                 hoverinfo="text", text=f"{r.origin} → {r.destination}: {r.tonnes:,.1f} t "
@@ -121,7 +121,8 @@ def flow_map(run: SavedRun, element: str) -> go.Figure | None:
                  out_of.get(("processed → used", c), 0.0),
                  into.get(("processed → used", c), 0.0))
                 for c in sorted(set(df["origin"]) | set(df["destination"]))]
-        traces.append(go.Scattergeo(
+        traces.append(trace(
+            "scattergeo",
             lon=[where[c][0] for c, *_ in rows], lat=[where[c][1] for c, *_ in rows],
             mode="markers+text", text=[c for c, *_ in rows], textposition="top center",
             visible=i == 0, showlegend=False,
@@ -131,17 +132,18 @@ def flow_map(run: SavedRun, element: str) -> go.Figure | None:
             hovertext=[f"{c}: mined {m:,.1f} t, processed {p:,.1f} t, used {u:,.1f} t"
                        for c, m, p, u in rows], hoverinfo="text"))
         groups.append((s, first, len(traces)))
-    fig = go.Figure(data=traces)
+    fig = go.Figure()  # the layout only
     title = (f"{element}: flows by country pair, t over the horizon (solid: mined → processed; "
              "dotted: processed → used)")
-    n = len(fig.data)
+    n = len(traces)
+    menu = {}
     if len(groups) > 1:
         buttons = [dict(label=s, method="update",
                         args=[{"visible": [a <= j < b for j in range(n)]},
                               {"title.text": f"{title}, scenario {s}"}])
                    for s, a, b in groups]
-        fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1,
-                                            xanchor="right", y=1.02, yanchor="bottom")])
+        menu["updatemenus"] = [dict(buttons=buttons, direction="down", x=1, xanchor="right",
+                                    y=1.02, yanchor="bottom")]
     fig.update_geos(scope="world", resolution=110, projection_type="natural earth",
                     showland=True, landcolor="#eeeeee", showcountries=True,
                     countrycolor="#bbbbbb", countrywidth=0.5, showcoastlines=False,
@@ -154,4 +156,4 @@ def flow_map(run: SavedRun, element: str) -> go.Figure | None:
                                  font=dict(size=14)),
                       font=FONT, height=520, margin=dict(l=10, r=10, t=70, b=10),
                       paper_bgcolor="white")
-    return fig
+    return PlainFigure(traces, fig, **menu)
