@@ -16,10 +16,15 @@ def render_run_outputs(run_dir: str | Path, name: str | None = None, parallel: b
     turn): for a single run on a machine with a spare core, not inside a batch's workers.
     ``stats`` receives ``child_private_mb`` when a child wrote the workbook.
     """
-    from optimizer.report.batch_html import write_folder_report
     from optimizer.report.excel import write_results_workbook
+    from optimizer.report.saved_folders import is_analysis_folder, is_batch_folder
 
-    if write_folder_report(run_dir) is not None:
+    if is_batch_folder(run_dir) or is_analysis_folder(run_dir):
+        # Imported only here: the batch and analytics pages (and plotly.subplots) are not
+        # needed for a single run's report.
+        from optimizer.report.batch_html import write_folder_report
+
+        write_folder_report(run_dir)
         return
     from optimizer.report.load import load_run
 
@@ -36,6 +41,11 @@ def render_run_outputs(run_dir: str | Path, name: str | None = None, parallel: b
         write_results_workbook(run, Path(run_dir) / "results.xlsx")
 
     if parallel and forked.available():
+        from optimizer.report.sentences import executive_summary
+
+        # Both files open with the executive summary (and the views it is built from):
+        # computed once, before the fork, the child inherits it instead of redoing it.
+        executive_summary(run)
         with forked.in_child(workbook, stats):
             write_html_report(run, Path(run_dir) / "report.html", src)
     else:

@@ -533,20 +533,37 @@ def map_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     nodes, with their provenance), so the two charts agree. A pair within one country is kept
     (the map draws it as a dot). Columns: leg, origin, destination, tonnes.
     """
-    cols = ["leg", "origin", "destination", "tonnes"]
+    part = _map_links_all(run).get((str(element), str(scenario)))
+    return pd.DataFrame(columns=MAP_LINK_COLUMNS) if part is None else part
+
+
+MAP_LINK_COLUMNS = ["leg", "origin", "destination", "tonnes"]
+MAP_LEGS = (("mined → processed", "mined_in", "processed_in"),
+            ("processed → used", "processed_in", "used_in"))
+
+
+@once_per_run
+def _map_links_all(run: SavedRun) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`map_links` of every (element, scenario), from one grouping per leg: the rows of
+    each part, and their order, are those of grouping that part's deliveries alone (pairs
+    sorted within each leg, the mined leg first; positive tonnes only)."""
     used_in = _demand_countries(run)
-    f = _deliveries_of(run, element, scenario)
-    if f is None or used_in is None or f.empty:
-        return pd.DataFrame(columns=cols)
-    f = f.assign(used_in=f["destination"].astype(str).map(used_in))
+    d = _deliveries(run)
+    if d is None or used_in is None or d.empty:
+        return {}
+    f = d.assign(used_in=d["destination"].astype(str).map(used_in))
+    keys = ["product_key", "scenario_key"]
     parts = []
-    for leg, a, b in (("mined → processed", "mined_in", "processed_in"),
-                      ("processed → used", "processed_in", "used_in")):
-        g = f.groupby([a, b], as_index=False)["tonnes"].sum()
-        parts.append(pd.DataFrame({"leg": leg, "origin": g[a].astype(str),
-                                   "destination": g[b].astype(str), "tonnes": g["tonnes"]}))
+    for leg, a, b in MAP_LEGS:
+        g = f.groupby(keys + [a, b], as_index=False)["tonnes"].sum()
+        parts.append(pd.DataFrame({"product_key": g["product_key"],
+                                   "scenario_key": g["scenario_key"], "leg": leg,
+                                   "origin": g[a].astype(str), "destination": g[b].astype(str),
+                                   "tonnes": g["tonnes"]}))
     out = pd.concat(parts, ignore_index=True)
-    return out[out["tonnes"] > 0].reset_index(drop=True)[cols]
+    out = out[out["tonnes"] > 0]
+    return {k: g[MAP_LINK_COLUMNS].reset_index(drop=True)
+            for k, g in out.groupby(keys, sort=False)}
 
 
 PROBABILITY_TOL = 1e-6
