@@ -56,6 +56,7 @@ import copy
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -65,7 +66,7 @@ from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
 from optimizer.formulation.total_cost import add_total_cost
 from optimizer.instance import Instance
 from optimizer.numerics import scan_numerics
-from optimizer.results import all_tables
+from optimizer.results import all_tables, table_cache
 from optimizer.risk_settings import risk_settings
 from optimizer.scenario import scenario_tree, with_overrides
 from optimizer.schema import SHEETS
@@ -97,6 +98,7 @@ class LiveModel:
         self.inst = inst
         self.options = options
         _, self.md = build_model(inst, pyomo=False)
+        table_cache(self.md)  # before any run copies it: shared by every run (see there)
         compiled = compile_arrays(self.md)
         if options.fixed_builds is not None:
             compiled = with_fixed_builds(compiled,
@@ -234,6 +236,25 @@ class LiveModel:
                                  arrays["value"], arrays["cost"], self.col_lower, self.col_upper,
                                  arrays["row_lower"], arrays["row_upper"], is_int, lp.offset_)
 
+    def _array_compiled(self, arrays: dict):
+        """The run's model for the readers after a solve — ranging, the numerics scan — with
+        its arrays as numpy arrays under HighsLp's attribute names, not copied into a HighsLp.
+
+        Building a HighsLp copies every array into HiGHS's vectors and reading them back
+        converts them again: 14 ms a run on the 2035 baseline, for data the live model holds
+        already. A shallow copy of the compiled model keeps its row and column maps (and the
+        split of solver vectors by family cached on it).
+        """
+        lp = self.compiled.lp
+        run = copy.copy(self.compiled)
+        run.lp = SimpleNamespace(
+            num_col_=lp.num_col_, num_row_=lp.num_row_, offset_=lp.offset_,
+            col_cost_=arrays["cost"], col_lower_=self.col_lower, col_upper_=self.col_upper,
+            row_lower_=arrays["row_lower"], row_upper_=arrays["row_upper"],
+            a_matrix_=SimpleNamespace(start_=self.csc_start, index_=self.csc_row32,
+                                      value_=arrays["value"]))
+        return run
+
     def _send(self, arrays: dict, counts=None) -> None:
         """Bring the live LP to ``arrays`` (and the decision columns to ``counts``, if given:
         one array aligned with the builds, or {integer family: values}).
@@ -271,7 +292,8 @@ class LiveModel:
         """Solve one run on the live model; None if it needs a rebuild (see module docstring).
 
         ``times`` gets ``apply`` (overrides → changes handed to HiGHS), ``solve``, ``values``,
-        ``duals`` (shadow prices, ranging; a MIP's fixed-LP re-solve), ``tables``,
+        ``duals`` (shadow prices, ranging; a MIP's fixed-LP re-solve), ``numerics`` (the scan
+        of coefficient ranges, :func:`optimizer.numerics.scan_numerics`), ``tables``,
         ``status_quo`` and ``verify``, as ``api.solve`` names its stages.
         """
         o = self.options
@@ -307,6 +329,7 @@ class LiveModel:
         outcome.highs = h
         times["values"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        array_compiled = self._array_compiled(arrays)
         lp_h = h
         if self.is_mip and o.duals:
             self._send(arrays, self._decisions(outcome))
@@ -316,12 +339,13 @@ class LiveModel:
                 outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
                 lp_h = None
         if o.duals and lp_h is not None:
-            read_shadow_prices(md, self.compiled, lp_h, outcome,
+            read_shadow_prices(md, array_compiled, lp_h, outcome,
                                "fixed_lp" if self.is_mip else "lp")
         outcome.warm_start = "live"
         times["duals"] = time.perf_counter() - t0
-        run_compiled = replace(self.compiled, lp=self._lp_with(arrays))
-        warnings = scan_numerics(md, run_compiled)
+        t0 = time.perf_counter()
+        warnings = scan_numerics(md, array_compiled)
+        times["numerics"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         tables = all_tables(md, outcome)
         times["tables"] = time.perf_counter() - t0
@@ -332,7 +356,8 @@ class LiveModel:
             # bounds are set again by the next run); without a live LP, a cold LP of this
             # run's data.
             live_lp = self.lp_h if lp_h is not None else None
-            decisions = replace(run_compiled, integer_cols=np.sort(decision_cols))
+            decisions = replace(self.compiled, lp=self._lp_with(arrays),
+                                integer_cols=np.sort(decision_cols))
             tables.update(status_quo_tables(md, decisions, o, self._decisions(outcome),
                                             live_lp))
             times["status_quo"] = time.perf_counter() - t0

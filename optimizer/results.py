@@ -18,18 +18,79 @@ TOL = 1e-7
 """Values below this (tonnes, counts) are printed as zero: solver round-off, not decisions."""
 
 
+def table_cache(md: ModelData) -> dict:
+    """The cache of what the result tables derive from the index frames and the scenario tree
+    alone (see :func:`_memo`), created on ``md`` on first use.
+
+    A live batch model (:class:`optimizer.live.LiveModel`) creates it on its base model data
+    before its first run: each run's model data is a shallow copy of the base, so every run
+    shares it, and the index work is done once per live model instead of once per run.
+    """
+    return md.__dict__.setdefault("table_cache", {})
+
+
+def _tree_key(md: ModelData) -> tuple:
+    """What of the scenario tree the cached parts read: the periods, each node's period, and
+    each node's scenarios and label."""
+    memo = md.__dict__.get("_tree_key")
+    if memo is None or memo[0] is not md.nodes or memo[1] is not md.node_period:
+        key = (tuple(md.inst.periods), tuple(np.asarray(md.node_period).tolist()),
+               tuple((n.scenarios, n.label) for n in md.nodes))
+        memo = (md.nodes, md.node_period, key)
+        md.__dict__["_tree_key"] = memo
+    return memo[2]
+
+
+def _memo(md: ModelData, name: str, sources: tuple, build):
+    """``build()``, reused while the objects in ``sources`` (compared by identity: index frames
+    are never changed in place, a run that changes one gets a new frame) and the scenario tree
+    (compared by value) are those it was built from."""
+    cache, tree = table_cache(md), _tree_key(md)
+    hit = cache.get(name)
+    if hit is not None and hit[1] == tree and len(hit[0]) == len(sources) \
+            and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+        return hit[2]
+    value = build()
+    cache[name] = (sources, tree, value)
+    return value
+
+
+def _node_scenarios(md: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per node: its number of scenarios and where its scenarios start in the flat array of
+    every node's scenarios (the third item), in node order."""
+    def build():
+        counts = np.array([len(n.scenarios) for n in md.nodes], dtype=np.intp)
+        flat = np.array([s for n in md.nodes for s in n.scenarios], dtype=object)
+        return counts, np.cumsum(counts) - counts, flat
+    return _memo(md, "node_scenarios", (), build)
+
+
+def _expansion(md: ModelData, node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows at tree nodes ``node``: the row each scenario row repeats, and its scenario.
+
+    Row k is repeated once per scenario of its node, in the node's scenario order:
+    source = repeat(k, count_k); scenario = the node's scenarios in turn. A row whose node is
+    not in the tree (−1) has none.
+    """
+    counts, start, flat = _node_scenarios(md)
+    node = np.asarray(node, dtype=np.intp)
+    in_tree = (node >= 0) & (node < len(counts))  # a row of no node of the tree is dropped
+    at = np.where(in_tree, node, 0)
+    k = np.where(in_tree, counts[at] if len(counts) else 0, 0)
+    source = np.repeat(np.arange(len(node)), k)
+    offset = np.arange(len(source)) - np.repeat(np.cumsum(k) - k, k)
+    return source, flat[np.repeat(start[at] if len(counts) else at, k) + offset]
+
+
 def _scenario_rows(md: ModelData, frame: pd.DataFrame) -> pd.DataFrame:
     """Repeat each node-level row once per scenario of its node; add period and scenario.
 
     Rows keep their order, each repeated in its node's scenario order (as an inner merge with
     the (node, scenario) pairs would give them), without the merge's hashing.
     """
-    per_node = {n.id: n.scenarios for n in md.nodes}
-    node = frame["node"].to_numpy()
-    counts = np.array([len(per_node.get(n, ())) for n in node.tolist()], dtype=np.intp)
-    out = frame.take(np.repeat(np.arange(len(frame)), counts)).reset_index(drop=True)
-    out["scenario"] = pd.Series([s for n in node.tolist() for s in per_node.get(n, ())],
-                                index=out.index, dtype=str)
+    source, scenario = _expansion(md, frame["node"].to_numpy())
+    out = frame.take(source).reset_index(drop=True)
+    out["scenario"] = pd.Series(scenario, index=out.index, dtype=str)
     out["period"] = np.array(md.inst.periods, dtype=object)[md.node_period[out["node"].to_numpy()]]
     return out
 
@@ -68,18 +129,20 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     the discounted capex charged inside the horizon if the node is reached (its timing:
     ``capex_timing``); ``expected_capex_usd`` that × the node's ``probability``.
     """
-    ix = md.var_ix["modules_built"].copy()
+    decisions = md.var_ix["modules_built"]
     cols = ["module", "site", "country", "decision_period", "decided_in", "revealed_period",
             "probability", "contingent", "online_period", "count", "capacity_added_t", "capex_usd",
             "capex_timing", "capex_in_horizon_usd", "expected_capex_usd",
             "fixed_om_usd_per_period"]
-    if ix.empty:
+    if decisions.empty:
         return pd.DataFrame(columns=cols)
-    ix["count"] = np.round(out.values["modules_built"]).astype(int)
-    ix["charged"] = ix["count"] * md.unit_costs["modules_built"]["capex"]
-    ix = ix[ix["count"] > 0].merge(md.modules.drop(columns=["excel_row"], errors="ignore"),
-                                   on="module", suffixes=("", "_module"))
-    country = md.inst.site_country()
+    count = np.round(out.values["modules_built"]).astype(int)
+    charged = count * md.unit_costs["modules_built"]["capex"]
+    built = np.flatnonzero(count > 0)
+    ix = _with_modules(md, decisions, built)
+    ix["count"] = count[built]
+    ix["charged"] = charged[built]
+    country = _site_country(md)
     decided_in = [_decided_in(md, int(n)) for n in ix["node"]]
     return pd.DataFrame({
         "module": ix["module"], "site": ix["site"], "country": ix["site"].map(country),
@@ -97,6 +160,34 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
         "fixed_om_usd_per_period": ix["count"] * ix["fixed_om_usd"].fillna(0).astype(float),
     }).sort_values(["decision_period", "contingent", "module"], kind="stable"
                    ).reset_index(drop=True)[cols]
+
+
+def _with_modules(md: ModelData, decisions: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """Rows ``rows`` of the build decisions, each with its module's columns (a clash of names
+    suffixed ``_module``), as an inner merge of those rows with the modules sheet gives them.
+
+    Every decision is of a module of the sheet, once: the merge of all of them, done once per
+    pair of frames (:func:`_memo`), holds decision k at row k, and a run takes its rows.
+    """
+    def merge(frame):
+        return frame.merge(md.modules.drop(columns=["excel_row"], errors="ignore"),
+                           on="module", suffixes=("", "_module"))
+
+    every = _memo(md, "builds_with_modules", (decisions, md.modules), lambda: merge(decisions))
+    if len(rows) and len(every) == len(decisions):
+        return every.take(rows).reset_index(drop=True)
+    return merge(decisions.take(rows))  # nothing built (the merge gives an empty frame's types)
+
+
+_SITE_SHEETS = ("mines", "plants", "traders", "stockpiles", "demands")
+"""The sheets ``Instance.site_country`` reads."""
+
+
+def _site_country(md: ModelData) -> dict[str, str]:
+    """``md.inst.site_country()``, once per set of site sheets (overrides copy a sheet they
+    change, so an unchanged sheet is the same frame run after run)."""
+    return _memo(md, "site_country", tuple(md.inst.table(s) for s in _SITE_SHEETS),
+                 md.inst.site_country)
 
 
 def builds_by_scenario_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
@@ -117,7 +208,17 @@ def builds_by_scenario_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
 
 def candidates_table(md: ModelData) -> pd.DataFrame:
     """Every candidate module with its capex per tonne of capacity: the investment signal to
-    set against capacity shadow prices (built or not)."""
+    set against capacity shadow prices (built or not).
+
+    It reads only the modules sheet: built once per modules frame (a live model's runs share
+    it until a run overrides that sheet; pandas' copy-on-write keeps the shared frame intact).
+    """
+    # A new frame object each time (sharing the data until written to): a caller adding a
+    # column must not add it to the cached one.
+    return _memo(md, "candidates", (md.modules,), lambda: _candidates(md)).copy(deep=False)
+
+
+def _candidates(md: ModelData) -> pd.DataFrame:
     mods = md.modules
     cols = ["module", "site", "country", "capacity_t", "capex_usd", "capex_usd_per_t",
             "fixed_om_usd", "earliest_decision_period", "lead_time_years", "earliest_period",
@@ -126,7 +227,7 @@ def candidates_table(md: ModelData) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame({
         "module": mods["module"], "site": mods["site"],
-        "country": mods["site"].map(md.inst.site_country()),
+        "country": mods["site"].map(_site_country(md)),
         "capacity_t": mods["capacity_t"].astype(float), "capex_usd": mods["capex_usd"].astype(float),
         "fixed_om_usd": mods["fixed_om_usd"].fillna(0).astype(float),
         "earliest_decision_period": mods["earliest_decision_period"].fillna(md.inst.periods[0]),
@@ -140,43 +241,73 @@ def candidates_table(md: ModelData) -> pd.DataFrame:
 
 
 def flows_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
-    """Every positive flow per scenario and period, with provenance and its cost (USD)."""
-    parts = []
-    conc = md.var_ix["ship_concentrate_t"]
-    x = _clean(out.values["ship_concentrate_t"])
-    unit = sum(md.unit_costs["ship_concentrate_t"].values()) if len(conc) else np.zeros(0)
-    parts.append(pd.DataFrame({
-        "node": conc["node"], "product": "concentrate", "origin": conc["mine"],
-        "destination": conc["plant"], "mined_in": conc["mined_country"],
-        "processed_in": conc["processed_country"], "tonnes": x, "unit_cost_usd_per_t": unit}))
-    ox = md.var_ix["ship_oxide_t"]
-    y = _clean(out.values["ship_oxide_t"])
-    unit = sum(md.unit_costs["ship_oxide_t"].values()) if len(ox) else np.zeros(0)
-    parts.append(pd.DataFrame({
-        "node": ox["node"], "product": ox["element"], "origin": ox["origin"],
-        "destination": ox["destination"], "mined_in": ox["mined_country"],
-        "processed_in": ox["processed_country"], "tonnes": y, "unit_cost_usd_per_t": unit}))
-    flows = pd.concat(parts, ignore_index=True)
-    flows = flows[flows["tonnes"] > 0]
-    flows["cost_usd"] = flows["tonnes"] * flows["unit_cost_usd_per_t"]
-    flows = _scenario_rows(md, flows)
-    cols = ["scenario", "period", "product", "origin", "destination", "mined_in", "processed_in",
-            "tonnes", "unit_cost_usd_per_t", "cost_usd"]
-    return flows[cols].rename(columns={"tonnes": "tonnes"}).reset_index(drop=True)
+    """Every positive flow per scenario and period, with provenance and its cost (USD):
+    cost_usd = tonnes × unit_cost_usd_per_t.
+
+    The flow columns of both products, one after the other, are built once per pair of index
+    frames (:func:`_memo`); a run takes the rows of its positive flows, repeated per scenario.
+    """
+    conc, ox = md.var_ix["ship_concentrate_t"], md.var_ix["ship_oxide_t"]
+    unit = [sum(md.unit_costs[v].values()) if len(ix) else np.zeros(0)
+            for v, ix in (("ship_concentrate_t", conc), ("ship_oxide_t", ox))]
+    if any(np.shape(u) != (len(ix),) for u, ix in zip(unit, (conc, ox), strict=True)):
+        unit = [np.broadcast_to(np.asarray(u, dtype=float), (len(ix),))
+                for u, ix in zip(unit, (conc, ox), strict=True)]  # no cost terms: 0
+    keys = _memo(md, "flow_keys", (conc, ox), lambda: _flow_keys(conc, ox))
+    tonnes = np.concatenate([_clean(out.values["ship_concentrate_t"]),
+                             _clean(out.values["ship_oxide_t"])])
+    unit = np.concatenate(unit).astype(float)
+    rows = np.flatnonzero(tonnes > 0)
+    node = keys["node"].to_numpy()[rows]
+    source, scenario = _expansion(md, node)
+    take = rows[source]
+    flows = keys.take(take).reset_index(drop=True)
+    flows.pop("node")
+    flows.insert(0, "scenario", pd.Series(scenario, index=flows.index, dtype=str))
+    flows.insert(1, "period", np.array(md.inst.periods, dtype=object)[md.node_period[node[source]]])
+    flows["tonnes"] = tonnes[take]
+    flows["unit_cost_usd_per_t"] = unit[take]
+    flows["cost_usd"] = (tonnes[rows] * unit[rows])[source]
+    return flows
+
+
+def _flow_keys(conc: pd.DataFrame, ox: pd.DataFrame) -> pd.DataFrame:
+    """Node and provenance of every flow variable: concentrate lanes, then oxide arcs."""
+    return pd.concat([
+        pd.DataFrame({"node": conc["node"], "product": "concentrate", "origin": conc["mine"],
+                      "destination": conc["plant"], "mined_in": conc["mined_country"],
+                      "processed_in": conc["processed_country"]}),
+        pd.DataFrame({"node": ox["node"], "product": ox["element"], "origin": ox["origin"],
+                      "destination": ox["destination"], "mined_in": ox["mined_country"],
+                      "processed_in": ox["processed_country"]})], ignore_index=True)
 
 
 def unmet_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     """Demand and unmet demand per scenario, period, demand node and element (tonnes)."""
-    con = md.con_ix["demand_balance"][["node", "demand", "element", "rhs"]].copy()
-    un = md.var_ix["unmet_demand_t"].copy()
-    un["unmet_t"] = _clean(out.values["unmet_demand_t"])
-    con = con.merge(un[["node", "demand", "element", "unmet_t"]], how="left",
-                    on=["node", "demand", "element"]).fillna({"unmet_t": 0.0})
+    balance, un = md.con_ix["demand_balance"], md.var_ix["unmet_demand_t"]
+    keys, unmet_col = _memo(md, "unmet_keys", (balance, un, md.demands),
+                            lambda: _unmet_keys(md, balance, un))
+    unmet = _clean(out.values["unmet_demand_t"])
+    table = keys.copy(deep=False)
+    table["unmet_t"] = np.where(unmet_col >= 0, unmet[np.maximum(unmet_col, 0)], 0.0) \
+        if len(unmet) else np.zeros(len(keys))
+    return table
+
+
+def _unmet_keys(md: ModelData, balance: pd.DataFrame, un: pd.DataFrame):
+    """``unmet_table`` but its last column, and for each of its rows the unmet-demand column
+    of its (node, demand, element) (−1 for none: 0 t unmet): the left merge with the unmet
+    columns and the merge with the demands sheet, done once per set of frames."""
+    con = balance[["node", "demand", "element", "rhs"]].copy()
+    col = un[["node", "demand", "element"]].copy()
+    col["unmet_col"] = np.arange(len(col), dtype=float)
+    con = con.merge(col, how="left", on=["node", "demand", "element"])
     con = con.rename(columns={"rhs": "demand_t"})
     con = con.merge(md.demands[["demand", "end_use", "country"]], on="demand")
     con = _scenario_rows(md, con)
-    return con[["scenario", "period", "demand", "end_use", "country", "element", "demand_t",
-                "unmet_t"]].reset_index(drop=True)
+    unmet_col = np.nan_to_num(con["unmet_col"].to_numpy(float), nan=-1).astype(np.intp)
+    return con[["scenario", "period", "demand", "end_use", "country", "element",
+                "demand_t"]].reset_index(drop=True), unmet_col
 
 
 def stocks_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
@@ -407,40 +538,51 @@ def shadow_prices(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
 
 
 def _family_prices(md, out, fam, ix, periods, labels) -> pd.DataFrame:
-    """``shadow_prices``' table of one family, its columns computed as arrays and assembled
-    into one frame at the end (one pandas insert per column was most of its time).
+    """``shadow_prices``' table of one family: the index frame's columns (with each node's
+    period and scenarios), then the run's columns computed as arrays.
 
     slack = activity − rhs for ``>=`` rows, rhs − activity for ``<=``, 0 for ``==``;
     binding: |slack| ≤ 1e-6, and every ``==`` row.
+
+    The first part reads only the index frame and the tree: it is built once per frame
+    (:func:`_memo`; a live model's runs share it until one gives the family new right-hand
+    sides, i.e. a new frame) and the run's columns are set beside it in one concatenation.
     """
     n = len(ix)
     dual = out.duals.get(fam, np.full(n, np.nan)) if out.duals else np.full(n, np.nan)
     act = out.activity.get(fam, np.zeros(n))
-    sense = ix["sense"].to_numpy(object)
-    rhs = ix["rhs"]
+    keys, sense, rhs = _memo(md, "prices:" + fam, (ix,),
+                             lambda: _family_keys(md, ix, periods, labels))
     equal = sense == "=="
     slack = _clean(np.where(sense == ">=", act - rhs, rhs - act))
     slack = np.where(equal, 0.0, slack)
     price = _clean(dual)
-    cols = {c: ix[c] for c in ix.columns}
-    cols["activity"] = act
-    cols["slack"] = slack
-    cols["shadow_price"] = price
+    cols = {"activity": act, "slack": slack, "shadow_price": price}
     if "node" in ix.columns:
-        node = ix["node"].to_numpy()
-        if "period" in cols:  # an export quota row's own period ('*' = every period)
-            cols = {("rule_period" if c == "period" else c): v for c, v in cols.items()}
-        w = md.node_weight[node]
+        w = md.node_weight[ix["node"].to_numpy()]
         cols["conditional_price"] = np.where(w > 0, price / np.where(w > 0, w, 1), 0)
-        first, *rest = cols
-        cols = {first: cols[first], "period": periods[md.node_period[node]],
-                "scenarios": labels[node].tolist()} | {c: cols[c] for c in rest}
     cols["binding"] = (np.abs(slack) <= 1e-6) | equal
     if out.rhs_range.get(fam) is not None:
         lo, hi = out.rhs_range[fam]
         cols["rhs_range_low"] = lo
         cols["rhs_range_high"] = hi
-    return pd.DataFrame(cols).reset_index(drop=True)
+    return pd.concat([keys, pd.DataFrame(cols, index=keys.index)], axis=1)
+
+
+def _family_keys(md, ix, periods, labels) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The index-frame part of a family's shadow-price table (its columns, a node's period
+    and scenarios after the first, a quota's own ``period`` renamed ``rule_period``), and its
+    senses and right-hand sides as arrays."""
+    cols = {c: ix[c] for c in ix.columns}
+    if "node" in ix.columns:
+        node = ix["node"].to_numpy()
+        if "period" in cols:  # an export quota row's own period ('*' = every period)
+            cols = {("rule_period" if c == "period" else c): v for c, v in cols.items()}
+        first, *rest = cols
+        cols = {first: cols[first], "period": periods[md.node_period[node]],
+                "scenarios": labels[node].tolist()} | {c: cols[c] for c in rest}
+    keys = pd.DataFrame(cols).reset_index(drop=True)
+    return keys, ix["sense"].to_numpy(object), ix["rhs"].to_numpy()
 
 
 def solution_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
