@@ -322,12 +322,46 @@ def sankey_links(run: SavedRun, element: str, scenario: str) -> pd.DataFrame:
     counted when it is drawn to a demand, so nothing is counted twice); the end use of a demand
     node comes from ``unmet_demand``. Columns: mined_in, processed_in, end_use, tonnes.
     """
-    cols = ["mined_in", "processed_in", "end_use", "tonnes"]
-    f = _deliveries_of(run, element, scenario)
-    if f is None:
-        return pd.DataFrame(columns=cols)
-    g = f.groupby(["mined_in", "processed_in", "end_use"], as_index=False)["tonnes"].sum()
-    return g[g["tonnes"] > 0].reset_index(drop=True)[cols]
+    part = _sankey_all(run).get((str(element), str(scenario)))
+    return pd.DataFrame(columns=SANKEY_COLUMNS) if part is None else part[0]
+
+
+def sankey_legs(run: SavedRun, element: str, scenario: str) -> tuple[pd.DataFrame,
+                                                                      pd.DataFrame]:
+    """The two legs a Sankey draws, summed from :func:`sankey_links`: (mined_in,
+    processed_in, tonnes) and (processed_in, end_use, tonnes), pairs sorted."""
+    part = _sankey_all(run).get((str(element), str(scenario)))
+    if part is None:
+        return (pd.DataFrame(columns=["mined_in", "processed_in", "tonnes"]),
+                pd.DataFrame(columns=["processed_in", "end_use", "tonnes"]))
+    return part[1], part[2]
+
+
+SANKEY_COLUMNS = ["mined_in", "processed_in", "end_use", "tonnes"]
+
+
+@once_per_run
+def _sankey_all(run: SavedRun) -> dict[tuple[str, str], tuple[pd.DataFrame, ...]]:
+    """(links, mined leg, processed leg) of every (element, scenario), each from one grouping
+    of every part at once: a part's rows, their order and their sums are those of grouping
+    that part alone (the same rows are added in the same order), with 3 groupings per run
+    instead of 3 per element and scenario."""
+    d = _deliveries(run)
+    if d is None:
+        return {}
+    keys = ["product_key", "scenario_key"]
+    links = d.groupby(keys + SANKEY_COLUMNS[:3], as_index=False)["tonnes"].sum()
+    links = links[links["tonnes"] > 0]
+    legs = [links.groupby(keys + pair, as_index=False)["tonnes"].sum()
+            for pair in (["mined_in", "processed_in"], ["processed_in", "end_use"])]
+
+    def split(df, cols):
+        return {k: g[cols].reset_index(drop=True) for k, g in df.groupby(keys, sort=False)}
+
+    by_links = split(links, SANKEY_COLUMNS)
+    mined = split(legs[0], ["mined_in", "processed_in", "tonnes"])
+    processed = split(legs[1], ["processed_in", "end_use", "tonnes"])
+    return {k: (v, mined[k], processed[k]) for k, v in by_links.items()}
 
 
 def elements(run: SavedRun) -> list[str]:

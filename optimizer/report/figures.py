@@ -71,8 +71,8 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
     col = country_colours(run)
     traces = []
     for sc in scenarios:
-        links = facts.sankey_links(run, element, sc)
-        if links.empty:
+        g1, g2 = facts.sankey_legs(run, element, sc)
+        if g1.empty and g2.empty:
             traces.append((sc, None))
             continue
         labels, colours = [], []
@@ -87,13 +87,11 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
             return _idx[k]
 
         src, dst, val, lcol = [], [], [], []
-        g1 = links.groupby(["mined_in", "processed_in"], as_index=False)["tonnes"].sum()
         for r in g1.itertuples():
             src.append(node("mined", r.mined_in, col[str(r.mined_in)]))
             dst.append(node("processed", r.processed_in, col[str(r.processed_in)]))
             val.append(r.tonnes)
             lcol.append(_alpha(col[str(r.mined_in)]))
-        g2 = links.groupby(["processed_in", "end_use"], as_index=False)["tonnes"].sum()
         for r in g2.itertuples():
             src.append(node("processed", r.processed_in, col[str(r.processed_in)]))
             dst.append(node("end use", r.end_use, NEUTRAL))
