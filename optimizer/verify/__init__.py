@@ -76,7 +76,7 @@ from optimizer.verify.capacity import (
     check_stock_closing,
 )
 from optimizer.verify.contracts import check_contracts, spot_purchases
-from optimizer.verify.costs import recompute_objective, recompute_risk
+from optimizer.verify.costs import recompute_objective, recompute_risk, row_terms
 from optimizer.verify.rules import (
     check_diversification,
     check_end_use_limits,
@@ -136,10 +136,11 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     check_service_floor(d, flows, rep)
     check_contracts(d, sol, rep)
 
-    risk = recompute_risk(d, sol) if len(d.scenarios) else None
+    terms = row_terms(d, sol)  # priced once for the scenarios' costs and the objective
+    risk = recompute_risk(d, sol, terms) if len(d.scenarios) else None
     # Under a mean-CVaR objective the solver reports (1 − λ) E + λ CVaR, not E.
     recomputed = risk["objective_usd"] if risk and risk["risk_weight"] > 0 \
-        else recompute_objective(d, sol)
+        else recompute_objective(d, sol, terms)
     if objective is None or not math.isfinite(float(objective)):
         mismatch = None
     else:

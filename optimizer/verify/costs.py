@@ -37,12 +37,15 @@ def tail_by_sorting(cost: np.ndarray, prob: np.ndarray, alpha: float) -> tuple[f
     return var, tail / (1.0 - alpha)
 
 
-def recompute_risk(d: InstanceData, sol: dict) -> dict:
+def recompute_risk(d: InstanceData, sol: dict, terms: list | None = None) -> dict:
     """Each scenario's discounted cost, E[cost], VaR_α and CVaR_α, from the plan's tables.
 
     A scenario's cost is :func:`recompute_objective` of its own rows with its probability set
     to 1: every node on its path at its discount factor, and every build it takes in full.
-    λ and α are ``settings.risk_weight`` (default 0) and ``settings.cvar_alpha`` (0.9).
+    The row sums (flows, stocks, unmet demand) are priced once for every scenario
+    (:func:`row_terms`) and split by scenario: the same products summed in the same order as
+    pricing each scenario's rows alone (``terms``: :func:`row_terms` already computed). λ and
+    α are ``settings.risk_weight`` (default 0) and ``settings.cvar_alpha`` (0.9).
     """
     import copy
 
@@ -51,9 +54,16 @@ def recompute_risk(d: InstanceData, sol: dict) -> dict:
     alpha = float(str(s_.get("cvar_alpha", 0.9) or 0.9))
     alone = copy.copy(d)
     alone.prob = {s: 1.0 for s in d.scenarios}
-    cost = np.array([recompute_objective(alone, {k: df[df["scenario"] == s] if "scenario" in df
-                                                  else df for k, df in sol.items()})
-                     for s in d.scenarios])
+    terms = [(sign, df["scenario"].to_numpy(), _weight(alone, df) * unit * qty)
+             for sign, df, unit, qty in (terms if terms is not None else row_terms(d, sol))]
+    cost = []
+    for s in d.scenarios:
+        total = 0.0
+        for sign, scen, value in terms:
+            total += sign * float(np.sum(value[scen == s]))
+        own = {k: df[df["scenario"] == s] if "scenario" in df else df for k, df in sol.items()}
+        cost.append(_plus_build_and_contract_costs(alone, own, total))
+    cost = np.array(cost)
     prob = np.array([d.prob[s] for s in d.scenarios])
     var, cvar = tail_by_sorting(cost, prob, alpha)
     expected = float(np.sum(prob * cost))
@@ -137,12 +147,38 @@ def _build_costs(d: InstanceData, builds: pd.DataFrame) -> float:
     return total
 
 
-def recompute_objective(d: InstanceData, sol: dict) -> float:
-    """Expected discounted total cost (USD) of the plan, from the objective's docstring."""
+def recompute_objective(d: InstanceData, sol: dict, terms: list | None = None) -> float:
+    """Expected discounted total cost (USD) of the plan, from the objective's docstring
+    (``terms``: :func:`row_terms` already computed)."""
+    total = 0.0
+    for sign, df, unit, qty in (terms if terms is not None else row_terms(d, sol)):
+        total += sign * float(np.sum(_weight(d, df) * unit * qty))
+    return _plus_build_and_contract_costs(d, sol, total)
+
+
+def _plus_build_and_contract_costs(d: InstanceData, sol: dict, total: float) -> float:
+    """``total`` plus the objective's terms that are not sums over rows: builds, then
+    contracts (added in this order, as the objective's other terms before them)."""
+    builds = sol["builds"]
+    if len(builds):
+        total += _build_costs(d, builds)
+    return total + contract_cost(d, sol)
+
+
+def row_terms(d: InstanceData, sol: dict) -> list[tuple[float, pd.DataFrame, np.ndarray,
+                                                          np.ndarray]]:
+    """The objective's sums over table rows, in its order, as (sign, rows, USD per unit,
+    units): each term adds sign · Σ p_s δ_t · unit · units over its rows (the weight
+    p_s δ_t from the rows' scenario and period, :func:`_weight`).
+
+    Flows of concentrate (lane + mine cost + plant opex + duty on the mine cost), other
+    flows (lane + trader price + duty on the trader or reference price), stock holding, stock
+    left at the end (credited at its terminal value, sign −1), unmet demand at its lost value.
+    """
     flows = sol["flows"]
     lanes = d.table("lanes")
     lane_row = {k: i for i, k in enumerate(zip(lanes["origin"], lanes["destination"]))}
-    total = 0.0
+    terms = []
     is_conc = (flows["origin"].map(d.kind.get) == "mines").to_numpy()
     for conc in (True, False):
         f = flows[is_conc == conc].reset_index(drop=True)
@@ -164,17 +200,17 @@ def recompute_objective(d: InstanceData, sol: dict) -> float:
             ref = _lookup(d, f, "elements", "element", "product", "reference_price_usd_per_t")
             customs = np.where(from_trader, price, ref)
             unit = unit + price + _tariff_per_t(d, f, f["product"], customs)
-        total += float(np.sum(_weight(d, f) * unit * f["tonnes"].to_numpy(float)))
+        terms.append((1.0, f, unit, f["tonnes"].to_numpy(float)))
     st = sol["stocks"]
     if len(st):
         hold = _lookup(d, st, "stockpiles", "stockpile", "stockpile", "holding_cost_usd_per_t")
-        total += float(np.sum(_weight(d, st) * hold * st["stock_t"].to_numpy(float)))
+        terms.append((1.0, st, hold, st["stock_t"].to_numpy(float)))
         # Stock left at the end of the last period is credited at its terminal value.
         end = (st["period"] == d.periods[-1]).to_numpy()
         if end.any():
             tv = _lookup(d, st[end], "stockpiles", "stockpile", "stockpile",
                          "terminal_value_usd_per_t")
-            total -= float(np.sum(_weight(d, st[end]) * tv * st["stock_t"].to_numpy(float)[end]))
+            terms.append((-1.0, st[end], tv, st["stock_t"].to_numpy(float)[end]))
     un = sol["unmet_demand"]
     if len(un):
         voll = _lookup(d, un, "demands", "demand", "demand", "lost_value_usd_per_t")
@@ -189,10 +225,5 @@ def recompute_objective(d: InstanceData, sol: dict) -> float:
                             un["scenario"].to_numpy()[have], un["period"].to_numpy()[have],
                             rows[have])
         voll = np.where(np.isnan(own), voll, own)
-        total += float(np.sum(_weight(d, un) * voll * un["unmet_t"].to_numpy(float)))
-    builds = sol["builds"]
-    if len(builds):
-        total += _build_costs(d, builds)
-    return total + contract_cost(d, sol)
-
-
+        terms.append((1.0, un, voll, un["unmet_t"].to_numpy(float)))
+    return terms
