@@ -19,6 +19,12 @@ builds fixed to the baseline's optimal builds through ``SolveOptions.fixed_build
 (module, decision period, count, decided in) as ``api.fixed_build_counts`` reads them: an LP).
 The benchmark checks that the LP variant has no integer column and that its first cold run
 builds exactly the fixed plan (else it stops: a wrong key would silently fix every build at 0).
+An instance with contracts to sign (the 2035 baseline's two licensed Chinese channels) has
+signing columns too, which ``fixed_builds`` leaves integer: its LP variant also turns the
+contracts the baseline's optimum signs into fixed contracts (``decision = fixed``: in force over
+their term in every scenario, their fee sunk, so the objective is the MIP's less the fees) and
+drops the offers it leaves unsigned (:func:`lp_instance`; it stops if a signing is contingent
+or later than the contract's first period, where a fixed contract would be another model).
 
 For each run, in one process and side by side (the order of the paths rotates from run to run,
 so drift in machine load falls on all of them alike), it times:
@@ -167,6 +173,34 @@ def compiled_sequence(inst, options, overrides_list) -> list:
 
 def cpu_s() -> float:
     return time.process_time()
+
+
+def lp_instance(inst, base_run):
+    """``inst`` with the contracts ``base_run`` signs made fixed and the unsigned offers dropped
+    (the LP variant's instance; ``inst`` itself when it has no contract to sign)."""
+    from dataclasses import replace
+
+    from optimizer.batch.transforms import drop_rows
+
+    table = inst.tables.get("contracts")
+    if table is None or not (table["decision"] == "adaptive").any():
+        return inst
+    signed = base_run.tables["contracts"]
+    signed = signed[(signed["decision"] == "adaptive") & (signed["signed"] > 0)]
+    periods = {p: k for k, p in enumerate(inst.periods)}
+    for r in signed.itertuples():
+        if r.decided_in != "all" or periods[r.decision_period] > periods[r.first_period]:
+            raise SystemExit(f"LP variant: contract {r.contract} is signed in {r.decided_in} "
+                             f"at {r.decision_period}: a fixed contract would be another model")
+    names = set(signed["contract"])
+    fixed = table.copy()
+    fixed.loc[fixed["contract"].isin(names), "decision"] = "fixed"
+    tables = dict(inst.tables)
+    tables["contracts"] = fixed
+    unsigned = tuple(int(k) for k in
+                     ((fixed["decision"] == "adaptive").to_numpy().nonzero()[0]))
+    return drop_rows(replace(inst, tables=tables), "contracts", unsigned) if unsigned else \
+        replace(inst, tables=tables)
 
 
 def check_fixed_plan(options, run) -> None:
@@ -377,7 +411,8 @@ def main(argv=None) -> dict:
                       "integer_variables": base_run.outcome.n_integer}
     for variant in args.variants.split(","):
         options = SolveOptions() if variant == "mip" else SolveOptions(fixed_builds=fixed)
-        r = bench_variant(inst, options, overrides)
+        r = bench_variant(inst if variant == "mip" else lp_instance(inst, base_run), options,
+                          overrides)
         result["variants"][variant] = r
         print_variant(variant, r)
     if args.jobs_runs:

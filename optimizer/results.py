@@ -481,30 +481,72 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     One row per (scenario, element, end use, basis, country) with tonnes and share, plus the
     Herfindahl–Hirschman index (HHI = Σ share² × 10,000) of that (scenario, element, end use,
     basis); 10,000 means a single supplier.
+
+    The positive oxide flows into demand nodes, one row per scenario, are grouped by
+    (scenario, element, end use, country) for each basis: tonnes = Σ over the group's rows.
+    The key columns and their sort codes are computed once per index frame
+    (:func:`_supply_keys`); a run groups by one integer code per row, made of the key codes
+    in sort order, so the groups, their order and the row order inside each group are those
+    of a groupby on the key columns, and pandas sums each group as that groupby would.
     """
     ox = md.var_ix["ship_oxide_t"]
-    into = ox["destination_kind"].to_numpy() == "demands"
-    f = pd.DataFrame({"node": ox["node"][into], "demand": ox["destination"][into],
-                      "element": ox["element"][into], "mined": ox["mined_country"][into],
-                      "processed": ox["processed_country"][into],
-                      "tonnes": _clean(out.values["ship_oxide_t"][into])})
-    f = f[f["tonnes"] > 0]
-    f["end_use"] = f["demand"].map(dict(zip(md.demands["demand"], md.demands["end_use"])))
-    f = _scenario_rows(md, f)
-    rows = []
+    frame, source, codes, into = _memo(md, "supply_keys", (ox, md.demands),
+                                       lambda: _supply_keys(md, ox))
+    flow = _clean(out.values["ship_oxide_t"][into])
+    kept = np.flatnonzero(flow[source] > 0)
+    parts, part_codes = [], []
     for basis in ("mined", "processed"):
-        g = f.groupby(["scenario", "element", "end_use", basis], as_index=False)["tonnes"].sum()
-        g = g.rename(columns={basis: "country"})
-        g.insert(3, "basis", basis)
-        rows.append(g)
-    mix = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+        key_codes = [codes[c][kept] for c in ("scenario", "element", "end_use", basis)]
+        keyed = np.all([c >= 0 for c in key_codes], axis=0)  # a blank key: in no group
+        rows = kept[keyed]
+        key = np.ravel_multi_index([c[keyed] for c in key_codes],
+                                   [len(codes[c + ":values"]) or 1
+                                    for c in ("scenario", "element", "end_use", basis)])
+        _, first, group = np.unique(key, return_index=True, return_inverse=True)
+        sums = pd.DataFrame({"group": group.ravel(), "tonnes": flow[source[rows]]}).groupby(
+            "group", as_index=False)["tonnes"].sum()["tonnes"].to_numpy()
+        lead = frame.take(rows[first]).reset_index(drop=True)  # each group's first row
+        parts.append(pd.DataFrame({"scenario": lead["scenario"], "element": lead["element"],
+                                   "end_use": lead["end_use"], "basis": basis,
+                                   "country": lead[basis], "tonnes": sums}))
+        part_codes.append([codes[c][rows[first]] for c in ("scenario", "element", "end_use")])
+    mix = pd.concat(parts, ignore_index=True)
     if mix.empty:
         return pd.DataFrame(columns=["scenario", "element", "end_use", "basis", "country", "tonnes",
                                      "share", "hhi"])
-    keys = ["scenario", "element", "end_use", "basis"]
-    mix["share"] = mix["tonnes"] / mix.groupby(keys)["tonnes"].transform("sum")
-    mix["hhi"] = _group_hhi(mix["share"].to_numpy(float), mix.groupby(keys).indices.values())
-    return mix.sort_values(keys + ["share"], ascending=[True] * 4 + [False]).reset_index(drop=True)
+    # (scenario, element, end use, basis) of each row, as sort codes; basis: mined < processed
+    sc, el, eu = (np.concatenate([p[k] for p in part_codes]) for k in range(3))
+    basis = np.repeat([0, 1], [len(p) for p in parts])
+    group = np.unique(np.ravel_multi_index(
+        [sc, el, eu, basis], [sc.max() + 1, el.max() + 1, eu.max() + 1, 2]),
+        return_inverse=True)[1].ravel()
+    tonnes = mix["tonnes"]
+    mix["share"] = tonnes / tonnes.groupby(group).transform("sum")
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    mix["hhi"] = _group_hhi(mix["share"].to_numpy(float), np.split(order, bounds))
+    # sort by scenario, element, end use, basis, then share descending (stable, as pandas')
+    return mix.take(np.lexsort((-mix["share"].to_numpy(float), basis, eu, el, sc))
+                    ).reset_index(drop=True)
+
+
+def _supply_keys(md: ModelData, ox: pd.DataFrame):
+    """What ``supply_mix`` groups, for every oxide flow into a demand node, before a run's
+    values: (a frame with one row per (flow, scenario of its node) and columns scenario,
+    element, end_use, mined, processed; the flow each row repeats; the sort code of each key
+    column per row (−1 where blank), and its values under ``<column>:values``; the flows'
+    positions among the oxide columns)."""
+    into = ox["destination_kind"].to_numpy() == "demands"
+    f = pd.DataFrame({"node": ox["node"][into], "demand": ox["destination"][into],
+                      "element": ox["element"][into], "mined": ox["mined_country"][into],
+                      "processed": ox["processed_country"][into]}).reset_index(drop=True)
+    f["end_use"] = f["demand"].map(dict(zip(md.demands["demand"], md.demands["end_use"])))
+    source, _ = _expansion(md, f["node"].to_numpy())
+    f = _scenario_rows(md, f)
+    codes = {}
+    for c in ("scenario", "element", "end_use", "mined", "processed"):
+        codes[c], codes[c + ":values"] = pd.factorize(f[c], sort=True)
+    return f, source, codes, np.flatnonzero(into)
 
 
 def _group_hhi(share: np.ndarray, groups) -> np.ndarray:

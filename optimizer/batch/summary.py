@@ -141,19 +141,24 @@ def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
     for name, df in run.tables.items():
         if not name.startswith("dual_") or df.empty or "shadow_price" not in df:
             continue
-        sp = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0).to_numpy()
+        sp = df["shadow_price"]
+        if sp.dtype == np.float64:  # what to_numeric(…).fillna(0.0) gives, without its cost
+            sp = sp.to_numpy()
+            sp = np.where(np.isnan(sp), 0.0, sp)
+        else:
+            sp = pd.to_numeric(sp, errors="coerce").fillna(0.0).to_numpy()
         size = np.abs(sp)
         nz = np.flatnonzero(sp != 0)
         if len(nz) > n:
             nth = np.partition(size[nz], len(nz) - n)[len(nz) - n]
             nz = nz[size[nz] >= nth]
         cands.extend((name, int(i), float(sp[i])) for i in nz)
-    out = pd.DataFrame(cands, columns=["table", "position", "shadow_price"])
-    if out.empty:
+    if not cands:
         return pd.DataFrame([], columns=["family", "row", "shadow_price"])
-    out = out.reindex(out["shadow_price"].abs().sort_values(ascending=False, kind="stable").index)
+    # Python's sort is stable: equal |prices| keep the order of the tables and their rows.
+    top = sorted(cands, key=lambda c: -abs(c[2]))[:n]
     rows = [(name[len("dual_"):], _price_label(run.tables[name], name[len("dual_"):], i), price)
-            for name, i, price in out.head(n).itertuples(index=False)]
+            for name, i, price in top]
     return pd.DataFrame(rows, columns=["family", "row", "shadow_price"])
 
 
@@ -186,9 +191,15 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
         row[f"unmet_{eu}_t"] = float(t)
     shares = expected_supply_shares(run)
     proc = shares[shares["basis"] == "processed"]
-    for el, g in proc.groupby("element"):
-        row[f"{focus}_share_{el}"] = float(g.loc[g["country"] == focus, "share"].sum())
-        row[f"hhi_{el}"] = float((g["share"] ** 2).sum() * 10_000)
+    # Per element in groupby order (sorted; a blank element in none): the focus country's
+    # share and Σ share² × 10,000, each sum over the element's rows in order.
+    element, elements = pd.factorize(proc["element"], sort=True)
+    share = proc["share"].to_numpy(float)
+    is_focus = (proc["country"] == focus).to_numpy(bool)
+    for k, el in enumerate(elements):
+        mine = element == k
+        row[f"{focus}_share_{el}"] = float(share[mine & is_focus].sum())
+        row[f"hhi_{el}"] = float((share[mine] ** 2).sum() * 10_000)
     prices = top_shadow_prices(run)
     row["top_shadow_prices"] = "; ".join(f"{r.row}={r.shadow_price:.6g}"
                                          for r in prices.itertuples())
