@@ -227,7 +227,10 @@ def read_rhs_ranges(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome) ->
     # For a row whose slack is basic (not binding), HiGHS ranges how far its activity can be
     # pushed; its right-hand side can move anywhere on the slack side of the activity with the
     # price staying 0.
-    basic = np.asarray(lp_h.getBasis().row_status) == highspy.HighsBasisStatus.kBasic
+    # One int per row (an array of highspy enum objects took 4.7 ms on the 2035 baseline).
+    status = lp_h.getBasis().row_status
+    basic = np.fromiter(map(int, status), dtype=np.int64, count=len(status)) \
+        == int(highspy.HighsBasisStatus.kBasic)
     act = np.asarray(lp_h.getSolution().row_value, dtype=float)
     is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
     is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
