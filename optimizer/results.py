@@ -339,31 +339,34 @@ def contracts_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     win = getattr(md, "contract_windows", None)
     if win is None or win.empty:
         return pd.DataFrame(columns=cols)
-    sign = md.var_ix["contract_signed"].copy()
-    sign["signed"] = np.round(out.values["contract_signed"]).astype(int) if len(sign) else 0
-    sign["fee"] = md.unit_costs["contract_signed"]["contract_fees"] if len(sign) else 0.0
-    sign = sign[sign["signed"] > 0]
-    deliveries = md.var_ix["contract_taken_t"].copy()
-    deliveries["taken"] = _clean(out.values["contract_taken_t"])
-    deliveries["paid"] = _clean(out.values["contract_paid_t"])
-    deliveries["w"] = md.node_weight[deliveries["node"].to_numpy()]
-    deliveries["prob"] = [md.nodes[n].probability for n in deliveries["node"]]
-    deliveries["cost"] = deliveries["w"] * md.unit_costs["contract_paid_t"]["contract_purchases"] \
-        * deliveries["paid"] if len(deliveries) else 0.0
+    # Columns as arrays (a frame per delivery set cost more than the sums themselves).
+    sign = md.var_ix["contract_signed"]
+    signed = np.round(out.values["contract_signed"]).astype(int) if len(sign) else \
+        np.zeros(0, dtype=int)
+    fee = md.unit_costs["contract_signed"]["contract_fees"] if len(sign) else np.zeros(0)
+    deliveries = md.var_ix["contract_taken_t"]
+    node = deliveries["node"].to_numpy()
+    contract_row = deliveries["contract_row"].to_numpy()
+    taken = _clean(out.values["contract_taken_t"])
+    paid = _clean(out.values["contract_paid_t"])
+    prob = np.array([md.nodes[n].probability for n in node.tolist()], dtype=float)
+    cost = md.node_weight[node] * md.unit_costs["contract_paid_t"]["contract_purchases"] \
+        * paid if len(deliveries) else np.zeros(0)
     anc = md.ancestor_pairs()
+    anc_node, anc_of = anc["node"].to_numpy(), anc["ancestor"].to_numpy()
     table = md.inst.table("contracts").reset_index(drop=True)
-    traders = md.traders.set_index("trader")
+    country = dict(zip(md.traders["trader"], md.traders["country"], strict=True))
+    element = dict(zip(md.traders["trader"], md.traders["element"], strict=True))
     rows = []
 
-    def add(c, decision, period, node, prob, signed, fee_cost, mine):
-        d = deliveries[mine]
+    def add(c, decision, period, node, prob_signed, signed, fee_cost, mine):
         trader = win["trader"].iat[c]
         decided_in = _decided_in(md, node) if node >= 0 else "all"
         rows.append({
             "contract": win["contract"].iat[c], "trader": trader,
-            "country": traders.at[trader, "country"], "element": traders.at[trader, "element"],
+            "country": country[trader], "element": element[trader],
             "decision": decision, "decision_period": period, "decided_in": decided_in,
-            "revealed_period": _revealed_in(md, node), "probability": prob,
+            "revealed_period": _revealed_in(md, node), "probability": prob_signed,
             "contingent": decided_in != "all", "signed": signed,
             "fee_usd": float(np.nan_to_num(float(table["fee_usd"].iat[c] or 0.0))),
             "price_usd_per_t": float(table["price_usd_per_t"].iat[c]),
@@ -371,22 +374,23 @@ def contracts_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
             "max_t": float(table["max_t"].iat[c]),
             "first_period": md.inst.periods[int(win["first"].iat[c])],
             "last_period": md.inst.periods[int(win["last"].iat[c])],
-            "expected_taken_t": float((d["prob"] * d["taken"]).sum()),
-            "expected_paid_t": float((d["prob"] * d["paid"]).sum()),
-            "expected_cost_usd": fee_cost + float(d["cost"].sum())})
+            "expected_taken_t": float((prob[mine] * taken[mine]).sum()),
+            "expected_paid_t": float((prob[mine] * paid[mine]).sum()),
+            "expected_cost_usd": fee_cost + float(cost[mine].sum())})
 
     for c in np.flatnonzero(win["fixed"].to_numpy(bool)):
         add(c, "fixed", md.inst.periods[int(win["first"].iat[c])], -1, 1.0, 1, 0.0,
-            (deliveries["contract_row"] == c).to_numpy())
-    for r in sign.itertuples():
-        if r.node >= 0:
-            below = set(anc.loc[anc["ancestor"] == r.node, "node"])
-            mine = deliveries["node"].isin(below).to_numpy()
+            contract_row == c)
+    for k in np.flatnonzero(signed > 0):
+        at = int(sign["node"].iat[k])
+        if at >= 0:
+            mine = np.isin(node, anc_node[anc_of == at])
         else:  # here and now: in force from its signing period, in every scenario
-            mine = (md.node_period[deliveries["node"].to_numpy()] >= r.decision_pos)
-        mine = mine & (deliveries["contract_row"] == r.contract_row).to_numpy()
-        add(r.contract_row, "adaptive", r.decision_period, int(r.node), float(r.probability),
-            1, float(r.probability * r.fee), mine)
+            mine = md.node_period[node] >= sign["decision_pos"].iat[k]
+        c = sign["contract_row"].iat[k]
+        p_signed = sign["probability"].iat[k]
+        add(c, "adaptive", sign["decision_period"].iat[k], at, float(p_signed), 1,
+            float(p_signed * fee[k]), mine & (contract_row == c))
     if not rows:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame(rows, columns=cols).sort_values(
