@@ -3,8 +3,11 @@
 Usage::
 
     python benchmarks/risk.py medium --repeat 3 --lam 0.5 --alpha 0.9
+    python benchmarks/risk.py medium --lp       # without the candidate modules: an LP
+    python benchmarks/risk.py instances/ree_baseline.xlsx --repeat 1   # a workbook
 
-Solves the preset (with its candidate modules: a MIP) at λ = 0 and at λ > 0, alternating, and
+Solves the preset (with its candidate modules: a MIP; ``--lp``: without them) at λ = 0 and at
+λ > 0, alternating, and
 prints the median of each stage (build, compile, solve incl. the fixed-LP re-solve for duals)
 and the ratio risk-averse / risk-neutral of the whole ``api.solve`` (verification and the
 status-quo comparison off, so only the model and the solver are timed), in wall time and in
@@ -34,14 +37,19 @@ from optimizer.synthetic import preset, write_synthetic  # noqa: E402
 def main() -> None:
     """Solve the preset both ways, alternating, and print the times and their ratio."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("preset", nargs="?", default="medium")
+    ap.add_argument("preset", nargs="?", default="medium",
+                    help="a preset of optimizer.synthetic, or an instance workbook or folder")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--lam", type=float, default=0.5)
     ap.add_argument("--alpha", type=float, default=0.9)
+    ap.add_argument("--lp", action="store_true", help="no candidate modules (an LP)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_synthetic(preset(args.preset), Path(tmp) / args.preset)
-        inst = load_instance(path)
+    if Path(args.preset).exists():
+        inst = load_instance(args.preset)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = preset(args.preset, modules=0) if args.lp else preset(args.preset)
+            inst = load_instance(write_synthetic(spec, Path(tmp) / args.preset))
     variants = {"neutral": with_risk(inst, 0.0), "averse": with_risk(inst, args.lam, args.alpha)}
     options = SolveOptions()
     times = {k: [] for k in variants}

@@ -48,7 +48,7 @@ def risk_table(md, out, costs: pd.DataFrame) -> pd.DataFrame:
     λ = 0; NaN when the solve gave no duals). The q_s sum to 1: they are the probabilities
     under which the risk-averse plan is a least-expected-cost plan (docs/model.md).
     """
-    from optimizer.formulation.risk import risk_settings
+    from optimizer.formulation.risk import RISK_UNIT_USD, risk_settings
 
     lam, alpha = risk_settings(md.inst)
     p = costs["probability"].to_numpy(float)
@@ -57,9 +57,9 @@ def risk_table(md, out, costs: pd.DataFrame) -> pd.DataFrame:
     if lam == 0:
         q = p.copy()
     else:
-        mu = (out.duals or {}).get("cvar_excess")
-        q = (1.0 - lam) * p + np.asarray(mu, dtype=float) if mu is not None and len(mu) == len(p) \
-            else np.full(len(p), np.nan)
+        mu = (out.duals or {}).get("cvar_excess")  # USD of objective per million USD of cost
+        q = (1.0 - lam) * p + np.asarray(mu, dtype=float) / RISK_UNIT_USD \
+            if mu is not None and len(mu) == len(p) else np.full(len(p), np.nan)
     return pd.DataFrame({"scenario": costs["scenario"], "probability": p, "cost_usd": c,
                          "excess_over_var_usd": np.maximum(c - var, 0.0),
                          "risk_adjusted_probability": q})

@@ -203,7 +203,8 @@ def test_lambda_zero_is_todays_model_on_the_tutorial():
     """λ = 0 adds no column or row and changes no cost: the matrix HiGHS receives is the one
     without the setting, value for value; the optimum is instances/README.md's hand-derived
     US$19,500,000 with one build, contingent on 'cut'; λ > 0 adds S + 1 = 3 columns (η, z)
-    and S = 2 rows.
+    and S = 2 rows, plus one cost column k_n and one row per tree node N (the CVaR rows
+    read each node's cost once, optimizer/formulation/risk.py).
     """
     from pathlib import Path
 
@@ -214,14 +215,15 @@ def test_lambda_zero_is_todays_model_on_the_tutorial():
     for label, variant in (("absent", inst), ("zero", with_risk(inst, 0.0, 0.5)),
                            ("half", with_risk(inst, 0.5, 0.5))):
         _, md = build_model(variant, pyomo=False)
+        n_nodes = len(md.nodes)
         lp = compile_arrays(md).lp
         arrays[label] = (lp.num_col_, lp.num_row_, np.array(lp.col_cost_),
                          np.array(lp.a_matrix_.value_), np.array(lp.row_lower_),
                          np.array(lp.row_upper_), np.array(lp.col_lower_))
     for a, b in zip(arrays["absent"], arrays["zero"], strict=True):
         assert np.array_equal(a, b)
-    assert arrays["half"][0] == arrays["absent"][0] + 3
-    assert arrays["half"][1] == arrays["absent"][1] + 2
+    assert arrays["half"][0] == arrays["absent"][0] + 3 + n_nodes
+    assert arrays["half"][1] == arrays["absent"][1] + 2 + n_nodes
     options = SolveOptions(mip_rel_gap=0)
     base, zero = solve(inst, options), solve(with_risk(inst, 0.0), options)
     assert base.objective == pytest.approx(19_500_000.0, rel=1e-12)
@@ -231,6 +233,26 @@ def test_lambda_zero_is_todays_model_on_the_tutorial():
         if name.startswith("dual_"):
             a, b = base.tables[name], zero.tables[name]
             assert np.array_equal(a["shadow_price"].to_numpy(), b["shadow_price"].to_numpy())
+
+
+@pytest.mark.parametrize("lam, alpha", [(0.5, 0.5), (1.0, 0.5)])
+def test_risk_averse_plans_pass_verification_on_the_small_preset(tmp_path, lam, alpha):
+    """Regression: with the CVaR rows in USD, each balancing scenario costs of order 10¹¹
+    against HiGHS's absolute feasibility tolerance of 10⁻⁷, HiGHS returned plans of the small
+    benchmark preset whose recomputed cost missed its reported objective by 0.027 % (λ = 0.5)
+    and 2.4 % (λ = 1), both at α = 0.5, and the verifier rejected them. In million USD
+    (optimizer/formulation/risk.py, RISK_UNIT_USD) the verifier's independent
+    (1 − λ) E + λ CVaR (sorted scenario costs) equals the solver's objective.
+    """
+    from optimizer.synthetic import preset, write_synthetic
+
+    inst = load_instance(write_synthetic(preset("small"), tmp_path / "small"))
+    run = solve(with_risk(inst, lam, alpha), SolveOptions(mip_rel_gap=1e-6), verify=True,
+                compare_status_quo=False)
+    assert run.verification["ok"], run.verification
+    risk = run.summary()["risk"]
+    assert run.objective == pytest.approx(
+        (1 - lam) * risk["expected_cost_usd"] + lam * risk["cvar_usd"], rel=1e-7)
 
 
 def test_risk_settings_as_run_overrides():
@@ -287,7 +309,7 @@ def test_pyomo_path_equals_array_path_with_risk_and_floors():
         fa = {(fast.col_family[j], int(fast.col_index[j])): v
               for j, v in enumerate(np.asarray(getattr(fast.lp, attr)))}
         assert all(ra[k] == pytest.approx(fa[k]) for k in ra), attr
-    eta = [j for j in range(fast.lp.num_col_) if fast.col_family[j] == "cvar_threshold_usd"]
+    eta = [j for j in range(fast.lp.num_col_) if fast.col_family[j] == "cvar_threshold_musd"]
     assert len(eta) == 1 and np.asarray(fast.lp.col_lower_)[eta[0]] == -np.inf
 
 

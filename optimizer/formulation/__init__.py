@@ -27,7 +27,7 @@ from optimizer.formulation.contracts import (
     index_contract_variables,
 )
 from optimizer.formulation.data import ModelData, build_model_data
-from optimizer.formulation.risk import add_cvar_excess, index_risk_variables
+from optimizer.formulation.risk import add_cvar_excess, add_node_cost, index_risk_variables
 from optimizer.formulation.service import add_service_floor
 from optimizer.formulation.tightening import add_module_flow_link
 from optimizer.formulation.total_cost import add_total_cost
@@ -75,6 +75,9 @@ FAMILIES = (
     ("module_flow_link", add_module_flow_link,
      ("lanes", "demand_quantities", "modules", "mines", "plants")),
     # Risk: no rows unless settings.risk_weight > 0; its rows hold each scenario's cost
+    ("node_cost", add_node_cost, ("elements", "mines", "plants", "traders", "stockpiles",
+                                  "demands", "demand_quantities", "lanes", "tariffs",
+                                  "modules", "contracts")),
     ("cvar_excess", add_cvar_excess, ("elements", "mines", "plants", "traders", "stockpiles",
                                       "demands", "demand_quantities", "lanes", "tariffs",
                                       "modules", "contracts")),
@@ -90,7 +93,7 @@ OBJECTIVE_READS = ("elements", "mines", "plants", "traders", "stockpiles", "dema
                    "demand_quantities", "lanes", "tariffs", "modules", "contracts")
 """Sheets whose overridable columns enter the objective (costs, prices, tariffs, capex)."""
 
-OBJECTIVE_FAMILIES = ("cvar_excess",)
+OBJECTIVE_FAMILIES = ("node_cost", "cvar_excess")
 """Rows that define the objective, not requirements (mean-CVaR, optimizer/formulation/risk.py):
 their duals are the CVaR's weights on the scenarios, reported as the ``risk`` table's
 risk-adjusted probabilities instead of a ``dual_`` table."""

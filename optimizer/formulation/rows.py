@@ -48,14 +48,16 @@ def node_major(node: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
 
 
 VAR_ORDER = ("ship_concentrate_t", "ship_oxide_t", "stock_t", "unmet_demand_t", "modules_built",
-             "cvar_threshold_usd", "cvar_excess_usd", "contract_signed", "contract_taken_t",
-             "contract_paid_t")
+             "cvar_threshold_musd", "cvar_excess_musd", "contract_signed", "contract_taken_t",
+             "contract_paid_t", "node_cost_musd")
 """Column order of the variable families in the matrix handed to the solver.
 
 ``cvar_*`` are the mean-CVaR objective's η and z_s (optimizer/formulation/risk.py): they
 have no rows, hence no columns, unless ``settings.risk_weight`` is above 0. ``contract_*``
 (optimizer/formulation/contracts.py) have none without a ``contracts`` sheet; they come last,
-so a model without contracts has exactly the columns it had before them."""
+so a model without contracts has exactly the columns it had before them. ``node_cost_musd``
+(k_n, the cost of a tree node's decisions, written once for the CVaR rows) has columns only
+when ``risk_weight`` is above 0, and comes last for the same reason."""
 
 DECISION_VARS = ("modules_built", "contract_signed")
 """Integer families decided in a tree node (or here and now, node −1) and shared by its

@@ -9,12 +9,14 @@ ship_oxide_t           oxide of element *e*, mined in *mc*, processed in *pc*,  
 stock_t                end-of-period stock of a lot (stockpile, mc, pc)          t
 unmet_demand_t         demand of (*d*, *e*) not served                           t
 modules_built          modules of candidate *j* first online in period *t*      count
-cvar_threshold_usd     η, the CVaR threshold (free; only when risk_weight > 0)  USD
-cvar_excess_usd        z_s, scenario *s*'s cost above η (only when              USD
+cvar_threshold_musd    η, the CVaR threshold (free; only when risk_weight > 0)  M USD
+cvar_excess_musd       z_s, scenario *s*'s cost above η (only when              M USD
                        risk_weight > 0)
 contract_signed        contract *c* signed in a tree node (adaptive contracts)  yes/no
 contract_taken_t       contracted tonnes taken from *c* in a node               t
 contract_paid_t        contracted tonnes paid for (take-or-pay) in a node       t
+node_cost_musd         k_n, the discounted cost of node *n*'s decisions (free;  M USD
+                       only when risk_weight > 0)
 =====================  =======================================================  =========
 
 The flows, stocks and unmet demand are per scenario-tree node and continuous;
@@ -49,11 +51,13 @@ def add_variables(m: "pyo.ConcreteModel", md: ModelData) -> None:
     m.modules_built = pyo.Var(range(len(builds)), domain=pyo.NonNegativeIntegers,
                               bounds=lambda _m, k: bounds[k],
                               doc="Modules of a candidate first online in a period (count).")
-    m.cvar_threshold_usd = pyo.Var(range(len(md.var_ix["cvar_threshold_usd"])),
-                                   domain=pyo.Reals, doc="CVaR threshold η (USD).")
-    m.cvar_excess_usd = pyo.Var(range(len(md.var_ix["cvar_excess_usd"])),
+    m.cvar_threshold_musd = pyo.Var(range(len(md.var_ix["cvar_threshold_musd"])),
+                                   domain=pyo.Reals, doc="CVaR threshold η (million USD).")
+    m.cvar_excess_musd = pyo.Var(range(len(md.var_ix["cvar_excess_musd"])),
                                 domain=pyo.NonNegativeReals,
-                                doc="Scenario cost above the CVaR threshold (USD).")
+                                doc="Scenario cost above the CVaR threshold (million USD).")
+    m.node_cost_musd = pyo.Var(range(len(md.var_ix["node_cost_musd"])), domain=pyo.Reals,
+                              doc="Discounted cost of a tree node's decisions (million USD).")
     m.contract_signed = pyo.Var(range(len(md.var_ix["contract_signed"])), domain=pyo.Binary,
                                 doc="Contract signed in a tree node (yes/no).")
     m.contract_taken_t = pyo.Var(range(len(md.var_ix["contract_taken_t"])),
