@@ -123,35 +123,11 @@ def expected_supply_shares(run) -> pd.DataFrame:
     if mix is None or mix.empty:
         return pd.DataFrame(columns=cols)
     p = mix["scenario"].map(_probabilities(run)).fillna(0.0)
-    tonnes = (mix["tonnes"] * p).to_numpy()
-    rows, first, group = _groups(mix, ["element", "basis", "country"])
-    lead = mix.take(rows[first]).reset_index(drop=True)  # each group's first row
-    g = pd.DataFrame({"element": lead["element"], "basis": lead["basis"],
-                      "country": lead["country"], "tonnes": _group_sums(group, tonnes[rows])})
-    tot = g["tonnes"].groupby(_groups(g, ["element", "basis"])[2]).transform("sum")
+    g = (mix.assign(tonnes=mix["tonnes"] * p)
+         .groupby(["element", "basis", "country"], as_index=False)["tonnes"].sum())
+    tot = g.groupby(["element", "basis"])["tonnes"].transform("sum")
     g["share"] = np.where(tot > 0, g["tonnes"] / tot.where(tot > 0, 1.0), 0.0)
     return g[cols]
-
-
-def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The groups of ``frame.groupby(keys)``, from one integer code per row.
-
-    Returns the rows in a group (a row with a blank key is in none, as groupby drops it), the
-    position among them of each group's first row, and each row's group number, groups
-    numbered in groupby's (sorted) order: each key's sort code (``pd.factorize(sort=True)``,
-    category order for a categorical, as groupby sorts) combined in key order.
-    """
-    codes = [pd.factorize(frame[k], sort=True) for k in keys]
-    keyed = np.all([c >= 0 for c, _ in codes], axis=0) if len(frame) else np.zeros(0, bool)
-    key = np.ravel_multi_index([c[keyed] for c, _ in codes], [len(u) or 1 for _, u in codes])
-    _, first, group = np.unique(key, return_index=True, return_inverse=True)
-    return np.flatnonzero(keyed), first, group.ravel()
-
-
-def _group_sums(group: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Σ ``values`` per group number, as pandas' groupby sums them (in row order)."""
-    return pd.DataFrame({"group": group, "values": values}).groupby(
-        "group", as_index=False)["values"].sum()["values"].to_numpy()
 
 
 def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
