@@ -39,7 +39,8 @@ SHEET_ORDER = ["summary", "cost_breakdown", "builds", "scenario_costs", "unmet_d
 
 DESCRIPTIONS = {
     "summary": "Run facts (status, cost, solver) and the executive summary.",
-    "cost_breakdown": "Expected discounted cost by component; rows sum to the objective. "
+    "cost_breakdown": "Expected discounted cost by component; rows sum to the expected cost "
+                      "(the objective, unless the plan is risk-averse: summary). "
                       "'penalty' is the lost value of unmet demand (USD/t of each demand).",
     "builds": "Modules built: site, online period, capacity added, capex.",
     "candidates": "Every candidate module, built or not, with its capex per tonne of capacity.",
@@ -121,13 +122,19 @@ def write_tables_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> 
 
 
 def _summary_sheet(wb, run: SavedRun) -> None:
-    from optimizer.report.sentences import executive_summary
+    from optimizer.report.sentences import executive_summary, objective_name
 
     ws = wb.add_worksheet("summary")
     s = run.summary
+    risk = s.get("risk") or {}
     rows = [("instance", s.get("instance"), None), ("status", s.get("status"), None),
-            ("expected discounted cost (USD)", s.get("objective_usd"), FMT_USD),
-            ("best bound (USD)", s.get("best_bound_usd"), FMT_USD),
+            (f"{objective_name(s)} (USD)", s.get("objective_usd"), FMT_USD)]
+    if float(risk.get("risk_weight") or 0.0) > 0:  # the objective is not the expected cost
+        alpha = float(risk.get("cvar_alpha", 0.9))
+        rows += [("expected discounted cost (USD)", risk.get("expected_cost_usd"), FMT_USD),
+                 (f"VaR at {alpha:g} (USD)", risk.get("var_usd"), FMT_USD),
+                 (f"CVaR at {alpha:g} (USD)", risk.get("cvar_usd"), FMT_USD)]
+    rows += [("best bound (USD)", s.get("best_bound_usd"), FMT_USD),
             ("relative gap (%)", s.get("gap"), "0.000%"),
             ("solver", f"{s.get('solver')} {s.get('solver_version')}", None),
             ("shadow prices from", s.get("duals"), None),

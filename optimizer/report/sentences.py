@@ -288,9 +288,12 @@ def build_sentences(run: SavedRun) -> list[str]:
 
 def _when_revealed(scenarios: str, period: str, all_scenarios: list[str]) -> str:
     names = scenarios.split("+")
-    what = join(names) if len(names) < len(all_scenarios) else "any scenario"
-    verb = "is" if len(names) == 1 else "are"
-    return f"If {what} {verb} revealed by {period}"
+    if len(names) == 1:
+        return f"If {names[0]} is revealed by {period}"
+    if len(names) >= len(all_scenarios):
+        return f"Whichever scenario is revealed by {period}"
+    # One of them happens, not all: "a, b or c", as the console's "if a or b or c".
+    return f"If {', '.join(names[:-1])} or {names[-1]} is revealed by {period}"
 
 
 def decision_sentences(run: SavedRun) -> list[str]:
@@ -342,10 +345,32 @@ def decision_sentences(run: SavedRun) -> list[str]:
     return [x for x in out if x]
 
 
+def objective_name(summary: dict) -> str:
+    """What ``objective_usd`` is: the expected discounted cost, or, when the plan was solved
+    risk-averse (``risk.risk_weight`` λ > 0), the mean-CVaR objective (1 − λ) E + λ CVaR,
+    a different quantity that must not be called the expected cost."""
+    r = summary.get("risk") or {}
+    lam = float(r.get("risk_weight") or 0.0)
+    if lam > 0:
+        return f"mean-CVaR objective (λ {lam:g}, α {float(r.get('cvar_alpha', 0.9)):g})"
+    return "expected discounted cost"
+
+
+def risk_figures(summary: dict) -> str:
+    """For a risk-averse plan, its expected discounted cost and CVaR (what the mean-CVaR
+    objective mixes); '' for a risk-neutral one, whose objective is the expected cost."""
+    r = summary.get("risk") or {}
+    if float(r.get("risk_weight") or 0.0) <= 0 or "expected_cost_usd" not in r:
+        return ""
+    return (f"expected discounted cost {usd(r['expected_cost_usd'])}, "
+            f"CVaR{float(r.get('cvar_alpha', 0.9)):.0%} {usd(r.get('cvar_usd'))}")
+
+
 def _cost_against_status_quo(run: SavedRun) -> str:
     obj = run.summary.get("objective_usd")
     sq = run.tables.get("status_quo_summary")
-    text = f"Expected discounted cost: {usd(obj)}"
+    name = objective_name(run.summary)
+    text = f"{name[0].upper()}{name[1:]}: {usd(obj)}"
     if sq is not None and not sq.empty and "objective_usd" in sq.columns \
             and pd.notna(sq["objective_usd"].iloc[0]) and obj is not None:
         before = float(sq["objective_usd"].iloc[0])
@@ -353,7 +378,8 @@ def _cost_against_status_quo(run: SavedRun) -> str:
         how = (f"{usd(-diff)} less than" if diff < 0 else f"{usd(diff)} more than") \
             if abs(diff) >= 0.5 else "the same as"
         text += f", {how} the status quo (no new builds, {usd(before)})"
-    return text + "."
+    extra = risk_figures(run.summary)
+    return text + (f"; {extra}." if extra else ".")
 
 
 def _risk_left(run: SavedRun) -> str:
@@ -378,7 +404,7 @@ def _risk_left(run: SavedRun) -> str:
 def cost_sentence(run: SavedRun) -> str:
     """Total expected cost, with the status-quo plan's cost when the run saved it."""
     s = run.summary
-    text = f"The plan's expected discounted cost is {usd(s.get('objective_usd'))}"
+    text = f"The plan's {objective_name(s)} is {usd(s.get('objective_usd'))}"
     sq = run.tables.get("status_quo_summary")
     if sq is not None and not sq.empty and "objective_usd" in sq.columns:
         before = sq["objective_usd"].iloc[0]
@@ -389,6 +415,11 @@ def cost_sentence(run: SavedRun) -> str:
             text += f", against {usd(float(before))} for the status-quo plan (no new builds)"
     else:
         text += " (status-quo plan: not available)"
+    r = s.get("risk") or {}
+    if risk_figures(s):
+        text += (f"; its expected discounted cost, which the breakdown below adds up, is "
+                 f"{usd(r['expected_cost_usd'])} and its CVaR{float(r.get('cvar_alpha', 0.9)):.0%} "
+                 f"{usd(r.get('cvar_usd'))}")
     return text + "."
 
 
