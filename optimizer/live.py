@@ -66,7 +66,8 @@ from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
 from optimizer.formulation.total_cost import add_total_cost
 from optimizer.instance import Instance
 from optimizer.numerics import scan_numerics
-from optimizer.results import all_tables, table_cache
+from optimizer.result_rows import table_cache
+from optimizer.results import all_tables
 from optimizer.risk_settings import risk_settings
 from optimizer.scenario import scenario_tree, with_overrides
 from optimizer.schema import SHEETS

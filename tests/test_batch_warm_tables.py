@@ -2,7 +2,7 @@
 is reused only while its sources are unchanged, and the supply mix groups as a groupby would.
 
 ``optimizer.results`` builds the parts of a table that read only index frames and the scenario
-tree once (``results._memo``) and a live model's runs share them. A run whose overrides give a
+tree once (``results.memo``) and a live model's runs share them. A run whose overrides give a
 family new right-hand sides, or change the modules sheet, gets new frames, so the parts built
 from the old ones must not be reused.
 """
@@ -20,7 +20,8 @@ import pytest
 from optimizer.api import load_instance
 from optimizer.instance import Override
 from optimizer.live import LiveModel
-from optimizer.results import _memo, all_tables, supply_mix
+from optimizer.result_rows import memo
+from optimizer.results import all_tables, supply_mix
 from optimizer.solve import SolveOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,14 +53,14 @@ def test_memo_rebuilds_when_a_source_frame_or_the_tree_changes():
         built.append(1)
         return len(built)
 
-    assert _memo(md, "part", (frame,), build) == 1
-    assert _memo(md, "part", (frame,), build) == 1
-    assert _memo(md, "part", (frame.copy(),), build) == 2
+    assert memo(md, "part", (frame,), build) == 1
+    assert memo(md, "part", (frame,), build) == 1
+    assert memo(md, "part", (frame.copy(),), build) == 2
     md.nodes = [_node(0, 0, ("a", "b")), _node(1, 1, ("a",), 0), _node(2, 1, ("b",), 0)]
-    assert _memo(md, "part", (frame,), build) == 3  # an equal tree: kept
-    assert _memo(md, "part", (frame,), build) == 3
+    assert memo(md, "part", (frame,), build) == 3  # an equal tree: kept
+    assert memo(md, "part", (frame,), build) == 3
     md.nodes = [_node(0, 0, ("a",)), _node(1, 1, ("a",), 0), _node(2, 1, ("b",), 0)]
-    assert _memo(md, "part", (frame,), build) == 4
+    assert memo(md, "part", (frame,), build) == 4
 
 
 def test_supply_mix_groups_sorts_and_shares_by_hand():

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from optimizer.batch.summary import top_shadow_prices
-from optimizer.results import _family_prices, _group_hhi, _scenario_rows
+from optimizer.result_prices import _family_prices
+from optimizer.result_rows import scenario_rows
+from optimizer.results import _group_hhi
 
 
 def _tree():
@@ -29,7 +31,7 @@ def test_scenario_rows_repeat_each_row_per_scenario_in_row_order():
     So x = 1, 2, 2, 3 with scenarios b, a, b, a and periods P2, P1, P1, P2; a row whose node is
     not in the tree (-1) is dropped."""
     frame = pd.DataFrame({"node": [2, 0, -1, 1], "x": [1.0, 2.0, 9.0, 3.0]})
-    out = _scenario_rows(_tree(), frame)
+    out = scenario_rows(_tree(), frame)
     assert out["x"].tolist() == [1.0, 2.0, 2.0, 3.0]
     assert out["scenario"].tolist() == ["b", "a", "b", "a"]
     assert out["period"].tolist() == ["P2", "P1", "P1", "P2"]

@@ -1,0 +1,87 @@
+"""Shadow-price tables: one per constraint family, with slack, binding flag and RHS range.
+
+Part of the result tables (:func:`optimizer.results.all_tables`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.formulation import CONSTRAINT_FAMILIES
+from optimizer.formulation.data import ModelData
+from optimizer.result_rows import clean, memo
+from optimizer.solve import SolveOutcome
+
+
+def shadow_prices(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """One table per constraint family: index, dual, slack, binding flag and RHS range.
+
+    ``shadow_price`` is the change of the expected discounted objective (USD) per unit increase
+    of the right-hand side; ``conditional_price`` divides by the node's probability × discount
+    factor: the undiscounted price if that node's scenarios happen.
+    """
+    periods = np.array(md.inst.periods, dtype=object)
+    labels = np.array([n.label for n in md.nodes] or [""], dtype=object)
+    tables = {}
+    for fam in CONSTRAINT_FAMILIES:
+        ix = md.con_ix.get(fam)
+        if ix is None or ix.empty:
+            continue
+        tables[fam] = _family_prices(md, out, fam, ix, periods, labels)
+    return tables
+
+
+def _family_prices(md, out, fam, ix, periods, labels) -> pd.DataFrame:
+    """``shadow_prices``' table of one family: the index frame's columns (with each node's
+    period and scenarios), then the run's columns computed as arrays.
+
+    slack = activity − rhs for ``>=`` rows, rhs − activity for ``<=``, 0 for ``==``;
+    binding: |slack| ≤ 1e-6, and every ``==`` row.
+
+    The first part reads only the index frame and the tree: it is built once per frame
+    (:func:`memo`; a live model's runs share it until one gives the family new right-hand
+    sides, i.e. a new frame) and the run's columns are set beside it in one concatenation.
+    """
+    n = len(ix)
+    dual = out.duals.get(fam, np.full(n, np.nan)) if out.duals else np.full(n, np.nan)
+    act = out.activity.get(fam, np.zeros(n))
+    keys, sense, rhs = memo(md, "prices:" + fam, (ix,),
+                             lambda: _family_keys(md, ix, periods, labels))
+    equal = sense == "=="
+    slack = clean(np.where(sense == ">=", act - rhs, rhs - act))
+    slack = np.where(equal, 0.0, slack)
+    price = clean(dual)
+    cols = {"activity": act, "slack": slack, "shadow_price": price}
+    if "node" in ix.columns:
+        w = md.node_weight[ix["node"].to_numpy()]
+        cols["conditional_price"] = np.where(w > 0, price / np.where(w > 0, w, 1), 0)
+    cols["binding"] = (np.abs(slack) <= 1e-6) | equal
+    if out.rhs_range.get(fam) is not None:
+        lo, hi = out.rhs_range[fam]
+        cols["rhs_range_low"] = lo
+        cols["rhs_range_high"] = hi
+    return pd.concat([keys, pd.DataFrame(cols, index=keys.index)], axis=1)
+
+
+def _family_keys(md, ix, periods, labels) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The index-frame part of a family's shadow-price table (its columns, a node's period
+    and scenarios after the first, a quota's own ``period`` renamed ``rule_period``), and its
+    senses and right-hand sides as arrays.
+    """
+    cols = {c: ix[c] for c in ix.columns}
+    if "node" in ix.columns:
+        node = ix["node"].to_numpy()
+        if "period" in cols:  # an export quota row's own period ('*' = every period)
+            cols = {("rule_period" if c == "period" else c): v for c, v in cols.items()}
+        first, *rest = cols
+        cols = {first: cols[first], "period": periods[md.node_period[node]],
+                "scenarios": labels[node].tolist()} | {c: cols[c] for c in rest}
+    keys = pd.DataFrame(cols).reset_index(drop=True)
+    return keys, ix["sense"].to_numpy(object), ix["rhs"].to_numpy()
+
+
+def dual_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """The shadow-price tables, named ``dual_<family>`` (sheet names in results.xlsx)."""
+    return {f"dual_{fam}": df for fam, df in shadow_prices(md, out).items()}
+

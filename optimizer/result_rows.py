@@ -1,0 +1,124 @@
+"""What every result table is built from: node rows repeated per scenario, values cleaned of
+solver round-off, who shares a decision, and a per-model cache of the parts that depend only on
+the index frames and the scenario tree (a live batch model's runs share it).
+
+Used by :mod:`optimizer.results` and its siblings :mod:`optimizer.result_contracts` and
+:mod:`optimizer.result_prices`; it imports none of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.formulation.data import ModelData
+
+TOL = 1e-7
+"""Values below this (tonnes, counts) are printed as zero: solver round-off, not decisions."""
+
+
+def table_cache(md: ModelData) -> dict:
+    """The cache of what the result tables derive from the index frames and the scenario tree
+    alone (see :func:`memo`), created on ``md`` on first use.
+
+    A live batch model (:class:`optimizer.live.LiveModel`) creates it on its base model data
+    before its first run: each run's model data is a shallow copy of the base, so every run
+    shares it, and the index work is done once per live model instead of once per run.
+    """
+    return md.__dict__.setdefault("table_cache", {})
+
+
+def _tree_key(md: ModelData) -> tuple:
+    """What of the scenario tree the cached parts read: the periods, each node's period, and
+    each node's scenarios and label.
+    """
+    memo = md.__dict__.get("_tree_key")
+    if memo is None or memo[0] is not md.nodes or memo[1] is not md.node_period:
+        key = (tuple(md.inst.periods), tuple(np.asarray(md.node_period).tolist()),
+               tuple((n.scenarios, n.label) for n in md.nodes))
+        memo = (md.nodes, md.node_period, key)
+        md.__dict__["_tree_key"] = memo
+    return memo[2]
+
+
+def memo(md: ModelData, name: str, sources: tuple, build):
+    """``build()``, reused while the objects in ``sources`` (compared by identity: index frames
+    are never changed in place, a run that changes one gets a new frame) and the scenario tree
+    (compared by value) are those it was built from.
+    """
+    cache, tree = table_cache(md), _tree_key(md)
+    hit = cache.get(name)
+    if hit is not None and hit[1] == tree and len(hit[0]) == len(sources) \
+            and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+        return hit[2]
+    value = build()
+    cache[name] = (sources, tree, value)
+    return value
+
+
+def _node_scenarios(md: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per node: its number of scenarios and where its scenarios start in the flat array of
+    every node's scenarios (the third item), in node order.
+    """
+    def build():
+        counts = np.array([len(n.scenarios) for n in md.nodes], dtype=np.intp)
+        flat = np.array([s for n in md.nodes for s in n.scenarios], dtype=object)
+        return counts, np.cumsum(counts) - counts, flat
+    return memo(md, "node_scenarios", (), build)
+
+
+def expansion(md: ModelData, node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows at tree nodes ``node``: the row each scenario row repeats, and its scenario.
+
+    Row k is repeated once per scenario of its node, in the node's scenario order:
+    source = repeat(k, count_k); scenario = the node's scenarios in turn. A row whose node is
+    not in the tree (−1) has none.
+    """
+    counts, start, flat = _node_scenarios(md)
+    node = np.asarray(node, dtype=np.intp)
+    in_tree = (node >= 0) & (node < len(counts))  # a row of no node of the tree is dropped
+    at = np.where(in_tree, node, 0)
+    k = np.where(in_tree, counts[at] if len(counts) else 0, 0)
+    source = np.repeat(np.arange(len(node)), k)
+    offset = np.arange(len(source)) - np.repeat(np.cumsum(k) - k, k)
+    return source, flat[np.repeat(start[at] if len(counts) else at, k) + offset]
+
+
+def scenario_rows(md: ModelData, frame: pd.DataFrame) -> pd.DataFrame:
+    """Repeat each node-level row once per scenario of its node; add period and scenario.
+
+    Rows keep their order, each repeated in its node's scenario order (as an inner merge with
+    the (node, scenario) pairs would give them), without the merge's hashing.
+    """
+    source, scenario = expansion(md, frame["node"].to_numpy())
+    out = frame.take(source).reset_index(drop=True)
+    out["scenario"] = pd.Series(scenario, index=out.index, dtype=str)
+    out["period"] = np.array(md.inst.periods, dtype=object)[md.node_period[out["node"].to_numpy()]]
+    return out
+
+
+def clean(x: np.ndarray) -> np.ndarray:
+    """``x`` as floats with values below :data:`TOL` in absolute value set to 0 (round-off)."""
+    x = np.asarray(x, dtype=float).copy()
+    x[np.abs(x) < TOL] = 0.0
+    return x
+
+
+def revealed_period(md: ModelData, node: int) -> str | None:
+    """Period in which a contingent decision node's branch split off (its scenarios became
+    known); None for a decision every scenario shares.
+    """
+    if node < 0 or decision_scope(md, node) == "all":
+        return None
+    n = md.nodes[node]
+    while n.parent is not None and md.nodes[n.parent].scenarios == n.scenarios:
+        n = md.nodes[n.parent]
+    return md.inst.periods[n.period]
+
+
+def decision_scope(md: ModelData, node: int) -> str:
+    """Who shares a build decision: 'all' (every scenario) or its node's scenarios."""
+    if node < 0 or len(md.nodes[node].scenarios) == len(md.inst.scenarios):
+        return "all"
+    return md.nodes[node].label
+
