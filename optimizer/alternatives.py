@@ -539,7 +539,8 @@ def find_alternatives(inst: Instance, options: SolveOptions | None = None,
 
     note("solving the least-cost plan")
     t0 = time.perf_counter()
-    best = solve_compiled(md, compiled, replace(options, duals=True, fixed_builds=None),
+    best = solve_compiled(md, compiled, replace(options, duals=True, fixed_builds=None,
+                                                  fixed_contracts=None),
                           ranging=False)
     times["optimum"] = time.perf_counter() - t0
     if best.termination in ("infeasible", "infeasible_or_unbounded", "unbounded"):

@@ -157,10 +157,10 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         t0 = time.perf_counter()
         compiled = free = compile_arrays(md)
         md.release_families()  # the matrix holds them now (a recompile rebuilds them)
-        if options.fixed_builds is not None:
+        if options.fixed_builds is not None or options.fixed_contracts is not None:
             from optimizer.solve import with_fixed_builds
 
-            compiled = with_fixed_builds(free, fixed_build_counts(md, options.fixed_builds))
+            compiled = with_fixed_builds(free, fixed_decision_counts(md, options))
         times["compile"] = time.perf_counter() - t0
         from optimizer.numerics import scan_numerics
 
@@ -324,6 +324,51 @@ def _decision_values(md, values: dict) -> dict:
     from optimizer.formulation.rows import DECISION_VARS
 
     return {f: values[f] for f in DECISION_VARS if f in values}
+
+
+def fixed_decision_counts(md, options) -> dict:
+    """``SolveOptions.fixed_builds`` and ``.fixed_contracts`` → {integer family: values}, the
+    argument of :func:`optimizer.solve.with_fixed_builds`: the families given are fixed (every
+    decision not listed at 0), the others stay the optimiser's."""
+    out = {}
+    if options.fixed_builds is not None:
+        out["modules_built"] = fixed_build_counts(md, options.fixed_builds)
+    if options.fixed_contracts is not None:
+        out["contract_signed"] = fixed_signing_values(md, options.fixed_contracts)
+    return out
+
+
+def fixed_signing_values(md, fixed):
+    """``SolveOptions.fixed_contracts`` → 0/1 aligned with ``md.var_ix["contract_signed"]``.
+
+    Each item is (contract, decision period, decided in) as the ``contracts`` table reads
+    them: the contract is signed in that period in every node (``decided in`` 'all') or in
+    the nodes holding one of the named scenarios ('a+b'); every other signing is 0. Raise
+    ScenarioError if a (contract, period) pair is not a signing decision of the instance.
+    """
+    import numpy as np
+
+    from optimizer.errors import Problem, ScenarioError
+
+    sign = md.var_ix["contract_signed"]
+    values = np.zeros(len(sign))
+    problems = []
+    for contract, period, decided_in in fixed:
+        ks = [k for k in range(len(sign)) if str(sign["contract"].iat[k]) == str(contract)
+              and str(sign["decision_period"].iat[k]) == str(period)]
+        if not ks:
+            problems.append(Problem("fixed contracts", "contracts", None, "contract",
+                                    f"{contract}@{period}", "an adaptive contract of sheet "
+                                    "'contracts' and a period of its signing window"))
+            continue
+        if decided_in != "all":
+            names = set(str(decided_in).split("+"))
+            ks = [k for k in ks if sign["node"].iat[k] < 0
+                  or names & set(md.nodes[int(sign["node"].iat[k])].scenarios)]
+        values[ks] = 1.0
+    if problems:
+        raise ScenarioError(problems)
+    return values
 
 
 def fixed_build_counts(md, fixed):

@@ -60,7 +60,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from optimizer.api import RunResult, fixed_build_counts, status_quo_tables, verify_result
+from optimizer.api import RunResult, fixed_decision_counts, status_quo_tables, verify_result
 from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
 from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
 from optimizer.formulation.total_cost import add_total_cost
@@ -101,9 +101,9 @@ class LiveModel:
         _, self.md = build_model(inst, pyomo=False)
         table_cache(self.md)  # before any run copies it: shared by every run (see there)
         compiled = compile_arrays(self.md)
-        if options.fixed_builds is not None:
-            compiled = with_fixed_builds(compiled,
-                                         fixed_build_counts(self.md, options.fixed_builds))
+        fixed = options.fixed_builds is not None or options.fixed_contracts is not None
+        if fixed:
+            compiled = with_fixed_builds(compiled, fixed_decision_counts(self.md, options))
         self.compiled = compiled
         self.is_mip = len(compiled.integer_cols) > 0
         lp = compiled.lp
@@ -134,9 +134,9 @@ class LiveModel:
             for f in DECISION_VARS}
         self.build_cols = self.decision_cols["modules_built"]
         # Builds the LP holds: a MIP's fixed LP takes each run's optimal builds; an LP with
-        # SolveOptions.fixed_builds keeps those (the status-quo re-solve changes them).
-        self.fixed_counts = None if options.fixed_builds is None else \
-            fixed_build_counts(self.md, options.fixed_builds)
+        # SolveOptions.fixed_builds (and fixed_contracts) keeps those (the status-quo re-solve
+        # changes them).
+        self.fixed_counts = fixed_decision_counts(self.md, options) if fixed else None
         self._positions: dict[str, np.ndarray] = {}
         self.held = None  # data the live Highs holds now (same keys as self.base)
         self.lp_h = None  # the live Highs: the LP, or a MIP's fixed LP

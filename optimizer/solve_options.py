@@ -47,9 +47,12 @@ class SolveOptions:
     duals: bool = True  # fixed-LP re-solve after a MIP, ranging
     allow_nonoptimal: bool = False  # accept a time-limited feasible plan (with its gap)
     verbose: bool = False
-    # Evaluate a given investment plan: ((module, online_period, count), ...) fixes every module
-    # build (unlisted = 0; () = no new builds); None leaves the builds to the optimiser.
+    # Evaluate a given investment plan: ((module, decision_period, count[, decided_in]), ...) fixes
+    # every module build (unlisted = 0; () = no new builds); None leaves them to the optimiser.
     fixed_builds: tuple | None = None
+    # ... and its contracts: ((contract, decision_period, decided_in), ...) signs those adaptive
+    # contracts (unlisted = not signed; () = no new contracts); None leaves them to the optimiser.
+    fixed_contracts: tuple | None = None
 
 
 @dataclass

@@ -189,7 +189,14 @@ def measures_table(summary: list[tuple], res: dict) -> pd.DataFrame:
 
 
 def _task(name, base, checksum, options, transform=(), overrides=(), fixed=None):
-    opts = replace(options, fixed_builds=None if fixed is None else tuple(fixed))
+    """A solve of the analysis; ``fixed`` a plan to evaluate: None, () for no new builds or
+    contracts, or a solve's result, whose builds and contract signings are fixed."""
+    if fixed is None or fixed == ():
+        builds = contracts = fixed
+    else:
+        builds, contracts = fixed.get("builds") or (), fixed.get("contracts") or ()
+    opts = replace(options, fixed_builds=None if builds is None else tuple(builds),
+                   fixed_contracts=None if contracts is None else tuple(contracts))
     return Task(name, str(base), checksum, tuple(overrides), opts, name, None, "CHN", (),
                 tuple(transform), compare_status_quo=False)
 
@@ -228,7 +235,8 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     if cutoff_from is not None and cutoff_from not in inst.period_index:
         raise ScenarioError(Problem("--cutoff-from", None, None, None, cutoff_from,
                                     "a period of the instance (" + ", ".join(inst.periods) + ")"))
-    options = replace(options or SolveOptions(), threads=1, fixed_builds=None)
+    options = replace(options or SolveOptions(), threads=1, fixed_builds=None,
+                      fixed_contracts=None)
     ck = inst.checksum
     scen = [s.name for s in inst.scenarios]
     prob = {s.name: s.probability for s in inst.scenarios}
@@ -264,11 +272,11 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     stage2 = []
     if _obj(rp) is not None:
         stage2 += [_task(f"cut:{c}:chosen", base, ck, options, overrides=cut[c],
-                         fixed=rp["builds"]) for c in countries]
+                         fixed=rp) for c in countries]
     if _obj(naive) is not None:
-        stage2.append(_task("naive_in_model", base, ck, options, fixed=naive["builds"]))
+        stage2.append(_task("naive_in_model", base, ck, options, fixed=naive))
     if _obj(ev) is not None:
-        stage2.append(_task("EEV", base, ck, options, fixed=ev["builds"]))
+        stage2.append(_task("EEV", base, ck, options, fixed=ev))
     progress.total += len(stage2)
     run_all(stage2)
     progress.close()

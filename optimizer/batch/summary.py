@@ -88,6 +88,16 @@ def build_triples(builds: pd.DataFrame) -> list[tuple]:
             for _, r in builds.iterrows()]
 
 
+def contract_triples(contracts: pd.DataFrame | None) -> list[tuple]:
+    """The plan's adaptive contract signings as ``SolveOptions.fixed_contracts`` tuples:
+    (contract, decision period, decided in); fixed contracts are data, not decisions."""
+    if contracts is None or contracts.empty:
+        return []
+    adaptive = contracts[contracts["decision"] == "adaptive"]
+    return [(str(r["contract"]), str(r["decision_period"]), str(r["decided_in"]))
+            for _, r in adaptive.iterrows()]
+
+
 def _probabilities(run) -> dict[str, float]:
     return {s.name: float(s.probability) for s in run.instance.scenarios}
 

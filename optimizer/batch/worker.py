@@ -200,6 +200,7 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
     from optimizer.api import solve
     from optimizer.batch.summary import (
         build_triples,
+        contract_triples,
         expected_unmet,
         scenario_unmet,
         summary_row,
@@ -239,6 +240,7 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
         res.update(status="ok", row=row, long=long, times_s={k: round(v, 4) for k, v in
                                                               times.items()},
                    objective=run.outcome.objective, builds=build_triples(run.tables["builds"]),
+                   contracts=contract_triples(run.tables.get("contracts")),
                    unmet=expected_unmet(run), scenario_unmet=scenario_unmet(run),
                    scenario_costs=run.tables["scenario_costs"].to_dict("records"),
                    solver_version=run.outcome.solver_version)
