@@ -33,7 +33,7 @@ def _sentence(r) -> str:
 
 def contract_sentence(r) -> str:
     """'sign K with S (C, Nd) in P1: 20 USD/t for P2–P4, take-or-pay 10 t/period (up to 15),
-    fee USD 112' for a row of :func:`optimizer.report.facts.contract_decisions`."""
+    fee USD 112' for a row of :func:`optimizer.report.decision_facts.contract_decisions`."""
     term = f"{r.first_period}" if r.first_period == r.last_period else \
         f"{r.first_period}–{r.last_period}"
     low = float(pd.to_numeric(r.min_take_t, errors="coerce") or 0.0)
@@ -50,7 +50,7 @@ def contract_sentence(r) -> str:
 
 def contract_lines(contract_rows: pd.DataFrame) -> dict[str, list[str]]:
     """Contract signings as {"now", "scheduled", "contingent"} sentences (classified by
-    :func:`optimizer.report.facts.contract_decisions`; fixed contracts are no decision)."""
+    :func:`optimizer.report.decision_facts.contract_decisions`; fixed contracts are no decision)."""
     out: dict[str, list[str]] = {"now": [], "scheduled": [], "contingent": []}
     for r in contract_rows.itertuples():
         if r.kind == "now":
@@ -83,7 +83,7 @@ def decision_summary(inst: Instance, builds: pd.DataFrame | None,
     """
     from pathlib import Path
 
-    from optimizer.report import facts
+    from optimizer.report import decision_facts
     from optimizer.report.load import SavedRun
 
     out: dict[str, list[str]] = {"now": [], "scheduled": [], "contingent": [],
@@ -91,10 +91,10 @@ def decision_summary(inst: Instance, builds: pd.DataFrame | None,
     run = SavedRun(Path("."), {"periods": list(inst.periods), "scenarios": [
         {"name": sc.name, "probability": sc.probability} for sc in inst.scenarios]},
         {"builds": builds, "contracts": contracts})
-    signings = contract_lines(facts.contract_decisions(run))
+    signings = contract_lines(decision_facts.contract_decisions(run))
     if builds is None or builds.empty:
         return {k: v + signings.get(k, []) for k, v in out.items()}
-    for r in facts.decisions(run).itertuples():
+    for r in decision_facts.decisions(run).itertuples():
         if r.kind == "now":
             out["now"].append(_sentence(r))
         elif r.kind == "planned":

@@ -18,7 +18,8 @@ def _row(module, decided, online, who, revealed=None, p=1.0, capex=400.0):
 def test_one_build_in_every_branch_is_scheduled_not_contingent():
     """j decided in P2 by calm and by cut (two nodes) is taken whatever happens: scheduled;
     k decided by cut alone is contingent on it (probability ½); m decided in P1 is 'now'.
-    The console reads the report's classification (facts.decisions): one answer for both."""
+    The console reads the report's classification (decision_facts.decisions): one answer
+    for both."""
     inst = build_instance(sheets())
     builds = pd.DataFrame([
         _row("j", "P2", "P2", "calm", "P2", 0.5), _row("j", "P2", "P2", "cut", "P2", 0.5),
@@ -51,7 +52,7 @@ def test_console_and_report_classify_alike():
     'scheduled' in the console (no news changes it)."""
     from pathlib import Path
 
-    from optimizer.report import facts
+    from optimizer.report import decision_facts
     from optimizer.report.load import SavedRun
 
     inst = build_instance(sheets())
@@ -63,4 +64,4 @@ def test_console_and_report_classify_alike():
                                "scenarios": [{"name": "calm", "probability": 0.5},
                                              {"name": "cut", "probability": 0.5}]},
                    {"builds": builds})
-    assert list(facts.decisions(run)["kind"]) == ["planned"]
+    assert list(decision_facts.decisions(run)["kind"]) == ["planned"]

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from test_report_sentences import saved  # noqa: F401  (module fixture)
 
-from optimizer.report import facts
+from optimizer.report import decision_facts
 from optimizer.report import sentences as say
 from optimizer.report.load import SavedRun
 
@@ -61,7 +61,7 @@ def _adaptive_run() -> SavedRun:
 
 
 def test_decision_kinds():
-    d = facts.decisions(_adaptive_run()).set_index("module")
+    d = decision_facts.decisions(_adaptive_run()).set_index("module")
     assert d["kind"].to_dict() == {"m_now": "now", "m_later": "planned",
                                    "m_every": "every scenario", "m_if": "contingent"}
     assert d.loc["m_every", "probability"] == pytest.approx(1.0)

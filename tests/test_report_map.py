@@ -27,7 +27,7 @@ import optimizer
 from optimizer.io.frames import raw_from_frames
 from optimizer.io.validate import validate
 from optimizer.output import write_run
-from optimizer.report import facts
+from optimizer.report import flow_facts
 from optimizer.report.figures_map import centre_longitude, centroids
 from optimizer.report.load import load_run
 
@@ -59,13 +59,13 @@ def _spec(html: str, key: str) -> dict:
 
 def test_map_links_hand_values(run_dir):
     run = load_run(run_dir)
-    calm = facts.map_links(run, "Dy", "calm")
+    calm = flow_facts.map_links(run, "Dy", "calm")
     pairs = {(r.leg, r.origin, r.destination): r.tonnes for r in calm.itertuples()}
     assert pairs == pytest.approx({("mined → processed", "AUS", "USA"): 20,
                                    ("mined → processed", "CHN", "CHN"): 4,
                                    ("processed → used", "USA", "USA"): 20,
                                    ("processed → used", "CHN", "USA"): 4})
-    cut = facts.map_links(run, "Dy", "cut")
+    cut = flow_facts.map_links(run, "Dy", "cut")
     assert dict(zip(zip(cut["origin"], cut["destination"]), cut["tonnes"]))[
         ("CHN", "USA")] == pytest.approx(2)
 

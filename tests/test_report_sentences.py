@@ -54,7 +54,7 @@ import optimizer
 from optimizer.io.frames import raw_from_frames
 from optimizer.io.validate import validate
 from optimizer.output import write_run
-from optimizer.report import facts
+from optimizer.report import facts, price_facts
 from optimizer.report import sentences as say
 from optimizer.report.load import load_run
 
@@ -136,9 +136,9 @@ def test_three_most_valuable_binding_constraints(saved):
     cut happens); m_au binds in T1 and T2 in every scenario, expected −(42.5 + 5 + 2.5) = −50,
     and per period if it happens 5 (T1: −5 / weight 1), 5 (T2 calm: −2.5 / 0.5) or 85 (T2 cut:
     −42.5 / 0.5). Two constraints, so two sentences, then the MIP note."""
-    top = facts.constraint_rows(saved, "limits").head(4)
+    top = price_facts.constraint_rows(saved, "limits").head(4)
     assert list(top["shadow_price"]) == pytest.approx([-400, -42.5, -5, -2.5], abs=1e-6)
-    groups = facts.constraint_groups(saved, "limits")
+    groups = price_facts.constraint_groups(saved, "limits")
     assert list(groups["expected_value"]) == pytest.approx([-400, -50], abs=1e-6)
     assert list(groups["binding_periods"]) == ["T2", "T1–T2"]
     assert groups["price_low"].abs().tolist() == pytest.approx([800, 5], abs=1e-6) or \
@@ -159,8 +159,8 @@ def test_three_most_valuable_binding_constraints(saved):
 def test_period_ranges_join_consecutive_periods():
     """Of P1..P6, P1 P2 P3 and P5 P6 are runs; P4 is missing."""
     order = ["P1", "P2", "P3", "P4", "P5", "P6"]
-    assert facts.period_ranges(["P6", "P1", "P2", "P3", "P5"], order) == "P1–P3, P5–P6"
-    assert facts.period_ranges(["P4"], order) == "P4"
+    assert price_facts.period_ranges(["P6", "P1", "P2", "P3", "P5"], order) == "P1–P3, P5–P6"
+    assert price_facts.period_ranges(["P4"], order) == "P4"
 
 
 def test_provenances_at_the_same_price_are_merged():
@@ -176,7 +176,7 @@ def test_provenances_at_the_same_price_are_merged():
                 "binding_periods": "P1", "scenarios": "a", "n_rows": 1}
 
     g = pd.DataFrame([row("AU", "MY", -7.0), row("AU", "US", -7.0), row("US", "US", -8.0)])
-    m = facts.merge_provenance(g)
+    m = price_facts.merge_provenance(g)
     assert len(m) == 2
     assert m["key"].iloc[0]["provenances"] == ["AU → MY", "AU → US"]
     assert m["n_rows"].tolist() == [2, 1]
@@ -187,7 +187,7 @@ def test_provenances_at_the_same_price_are_merged():
 def test_capacity_value_against_capex(saved):
     """Mine m_au: 5 + 2.5 + 42.5 = USD 50 per t/period over the horizon; no module there.
     Plant p_us: slack everywhere → 0, against capex 1,000 / 200 t = USD 5 per t/period."""
-    cap = facts.capacity_values(saved).set_index("site")
+    cap = price_facts.capacity_values(saved).set_index("site")
     assert cap.loc["m_au", "capacity_value_usd_per_t"] == pytest.approx(50, abs=1e-6)
     assert cap.loc["p_us", "capacity_value_usd_per_t"] == pytest.approx(0, abs=1e-6)
     assert cap.loc["p_us", "capex_usd_per_t"] == pytest.approx(5)

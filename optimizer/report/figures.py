@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from optimizer.report import facts
+from optimizer.report import decision_facts, facts, flow_facts
 from optimizer.report.load import SavedRun
 from optimizer.report.palette import (
     NEUTRAL,
@@ -71,7 +71,7 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
     col = country_colours(run)
     traces = []
     for sc in scenarios:
-        g1, g2 = facts.sankey_legs(run, element, sc)
+        g1, g2 = flow_facts.sankey_legs(run, element, sc)
         if g1.empty and g2.empty:
             traces.append((sc, None))
             continue
@@ -132,7 +132,7 @@ def _alpha(hex_colour: str, a: float = 0.45) -> str:
 def build_timeline(run: SavedRun) -> go.Figure | None:
     """Each build decision as a bar from its online period to the end of the horizon, in its
     country's colour; a diamond marks when it is decided; contingent bars are hatched."""
-    d = facts.decisions(run)
+    d = decision_facts.decisions(run)
     if d.empty:
         return None
     per = facts.periods(run)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from optimizer.report import facts
+from optimizer.report import facts, flow_facts
 from optimizer.report.figures import FONT, country_colours
 from optimizer.report.load import SavedRun
 from optimizer.report.palette import NEUTRAL, rgba
@@ -88,7 +88,7 @@ def flow_map(run: SavedRun, element: str) -> PlainFigure | None:
     scen = facts.scenario_names(run)
     where = centroids()
     colour = country_colours(run)
-    links = {s: facts.map_links(run, element, s) for s in scen}
+    links = {s: flow_facts.map_links(run, element, s) for s in scen}
     links = {s: df[df["origin"].isin(where) & df["destination"].isin(where)]
              for s, df in links.items()}
     drawn = [s for s in scen if len(links[s])]

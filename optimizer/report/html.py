@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.report import facts, figures
+from optimizer.report import decision_facts, facts, figures, price_facts
 from optimizer.report import sentences as say
 from optimizer.report.components import (
     Chart,
@@ -90,7 +90,7 @@ DECISION_KINDS = {"now": "decide now", "planned": "later, every scenario",
 
 def builds_section(run: SavedRun) -> Section:
     """Build plan: timeline chart and one row per decision (kind, when, in which scenarios)."""
-    d = facts.decisions(run)
+    d = decision_facts.decisions(run)
     if len(d):
         scen = facts.scenario_names(run)
         d = d.assign(kind=d["kind"].map(DECISION_KINDS),
@@ -339,16 +339,16 @@ def _capacity_signal(value: float, capex: float, built: bool) -> str:
 def prices_section(run: SavedRun) -> Section:
     """Constraints grouped over periods and scenarios, ranked; capacity values; balances."""
     scen = facts.scenario_names(run)
-    lim = _grouped(facts.constraint_groups(run, "limits"), scen, LIMIT_ROWS)
-    bal = _grouped(facts.merge_provenance(facts.constraint_groups(run, "balances")), scen,
-                   BALANCE_ROWS)
-    n_rows = len(facts.constraint_rows(run, "limits"))
-    cap = facts.capacity_values(run)
+    lim = _grouped(price_facts.constraint_groups(run, "limits"), scen, LIMIT_ROWS)
+    balances = price_facts.constraint_groups(run, "balances")
+    bal = _grouped(price_facts.merge_provenance(balances), scen, BALANCE_ROWS)
+    n_rows = len(price_facts.constraint_rows(run, "limits"))
+    cap = price_facts.capacity_values(run)
     if len(cap):
         built = set(facts.builds(run)["site"].astype(str))
         cap = cap.assign(signal=[_capacity_signal(v, c, str(s) in built) for v, c, s in zip(
             cap["capacity_value_usd_per_t"], cap["capex_usd_per_t"], cap["site"])])
-    top = [say.group_sentence(r, scen) for r in facts.constraint_groups(run, "limits")
+    top = [say.group_sentence(r, scen) for r in price_facts.constraint_groups(run, "limits")
            .head(5).to_dict("records")]
     blocks = _mip_note(run) + (
         [Paragraphs(top, heading="The five most valuable limits")] if top else []) + [

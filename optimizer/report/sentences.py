@@ -15,7 +15,7 @@ import math
 
 import pandas as pd
 
-from optimizer.report import facts
+from optimizer.report import decision_facts, facts, price_facts
 from optimizer.report.fmt import join, pct, tonnes, usd
 from optimizer.report.load import SavedRun, once_per_run
 
@@ -127,7 +127,7 @@ def _scenario_phrase(label, all_scenarios: list[str]) -> str:
 def constraint_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
     """One sentence on what relaxing a binding constraint by one unit is worth.
 
-    ``row`` is a row of :func:`optimizer.report.facts.constraint_rows`. Example: "One more
+    ``row`` is a row of :func:`optimizer.report.price_facts.constraint_rows`. Example: "One more
     tonne of CN Dy export quota in 2026Q2 would save USD 1,250 in expected discounted cost
     (in scenario cut; USD 5,000 if that scenario happens)."
     """
@@ -172,7 +172,7 @@ def _demand_price_reason(price: float) -> str:
 def group_sentence(row: pd.Series | dict, all_scenarios: list[str]) -> str:
     """One sentence on a constraint over every period and scenario where it binds.
 
-    ``row`` is a row of :func:`optimizer.report.facts.constraint_groups`. Example: "One more
+    ``row`` is a row of :func:`optimizer.report.price_facts.constraint_groups`. Example: "One more
     tonne of CHN Dy export quota in each of 2026Q1–2027Q4 would save USD 2.1 million in
     expected discounted cost (in scenario china_escalation; USD 40,000 to USD 95,000 per
     period if that happens, undiscounted)."
@@ -269,10 +269,10 @@ def build_sentences(run: SavedRun) -> list[str]:
     """One sentence listing the recommended builds, or saying none is recommended.
 
     Builds decided separately in several scenarios are one decision here
-    (:func:`optimizer.report.facts.decisions`); the total is the capex of builds made in every
+    (:func:`optimizer.report.decision_facts.decisions`); the total is the capex of builds made in every
     scenario, the contingent ones named apart.
     """
-    d = facts.decisions(run)
+    d = decision_facts.decisions(run)
     if d.empty:
         return ["No new capacity is recommended: the existing supply chain is cheapest."]
     sure = d[d["kind"] != "contingent"]
@@ -306,7 +306,7 @@ def decision_sentences(run: SavedRun) -> list[str]:
     builds); the unmet demand left in the worst scenario, by end use and element.
     """
     scen = facts.scenario_names(run)
-    d = facts.decisions(run)
+    d = decision_facts.decisions(run)
     first = (facts.periods(run)[:1] or ["the first period"])[0]
     out = []
     now = d[d["kind"] == "now"]
@@ -339,7 +339,7 @@ def decision_sentences(run: SavedRun) -> list[str]:
     from optimizer.decisions import contract_lines  # contracts to sign (issue 14 item 3)
 
     out += [line[0].upper() + line[1:] + "." for lines in contract_lines(
-        facts.contract_decisions(run)).values() for line in lines]
+        decision_facts.contract_decisions(run)).values() for line in lines]
     out.append(_cost_against_status_quo(run))
     out.append(_risk_left(run))
     return [x for x in out if x]
@@ -427,7 +427,7 @@ def cost_sentence(run: SavedRun) -> str:
 def executive_summary(run: SavedRun) -> dict[str, list[str]]:
     """The executive summary as headed lists of plain sentences, in reading order."""
     scen = facts.scenario_names(run)
-    top = facts.constraint_groups(run, "limits").head(3)
+    top = price_facts.constraint_groups(run, "limits").head(3)
     binding = [group_sentence(r, scen) for r in top.to_dict("records")] or [
         "No capacity or policy limit binds with a non-zero shadow price."]
     notes = []
