@@ -5,7 +5,9 @@ over the horizon, so runs of one batch compare on one line each. Column units ar
 
 Row columns
 -----------
-``objective_usd``                 expected discounted total cost
+``objective_usd``                 expected discounted total cost; for a risk-averse run
+                                  (``risk_weight`` λ > 0) the mean-CVaR objective, with
+``risk_weight``, ``expected_cost_usd``, ``cvar_usd``  beside it (those runs only)
 ``cost_<component>_usd``          rows of ``cost_breakdown`` (capex, mining, purchases, penalty…)
 ``builds``                        build plan, short form ``2×mod@2026Q1 (CAN); …``
 ``modules_built``                 number of modules built
@@ -22,6 +24,9 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from optimizer.risk_measures import risk_summary
+from optimizer.risk_settings import risk_settings
 
 TOP_PRICES = 5
 """How many shadow prices the summary keeps per run."""
@@ -188,6 +193,11 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
     """The summary row of a solved run and its long tables (supply shares, shadow prices)."""
     o = run.outcome
     row: dict = {"status": o.status, "objective_usd": _num(o.objective), "gap": _num(o.gap)}
+    lam, _ = risk_settings(run.instance)
+    if lam > 0:  # the objective is (1 − λ) E + λ CVaR: give E and CVaR, not only their mix
+        risk = risk_summary(run.instance, run.tables.get("risk"))
+        row.update(risk_weight=lam, expected_cost_usd=_num(risk.get("expected_cost_usd")),
+                   cvar_usd=_num(risk.get("cvar_usd")))
     cb = run.tables.get("cost_breakdown")
     if cb is not None:
         for comp, usd in zip(cb["component"], cb["expected_usd"], strict=True):

@@ -74,7 +74,7 @@ def batch_overview_section(batch: SavedBatch) -> Section:
     obj = pd.to_numeric(solved.get("objective_usd"), errors="coerce") if len(solved) else None
     if obj is not None and obj.notna().any():
         lo, hi = solved.loc[obj.idxmin()], solved.loc[obj.idxmax()]
-        lines.append(f"Lowest expected discounted cost: {lo['run']} at {usd(lo['objective_usd'])};"
+        lines.append(f"Lowest {objective_label(s)}: {lo['run']} at {usd(lo['objective_usd'])};"
                      f" highest: {hi['run']} at {usd(hi['objective_usd'])}.")
     feasible = solved[solved["status"].astype(str) == "feasible"]["run"].tolist() \
         if len(solved) else []
@@ -111,9 +111,12 @@ def runs_section(batch: SavedBatch) -> Section:
     s["outputs"] = _links(batch)
     cols = [Column("run", "run"), Column("outputs", "run outputs", "html"),
             Column("status", "status"),
-            Column("objective_usd", "expected discounted cost (USD)", "usd"),
-            Column("builds", "builds (count×module@online period (country))"),
-            Column("unmet_t", "unmet demand (t, expected)", "t")]
+            Column("objective_usd", f"{objective_label(s)} (USD)", "usd")]
+    if "expected_cost_usd" in s:  # risk-averse runs: what their mean-CVaR objective mixes
+        cols += [Column("expected_cost_usd", "expected discounted cost (USD)", "usd"),
+                 Column("cvar_usd", "CVaR (USD)", "usd")]
+    cols += [Column("builds", "builds (count×module@online period (country))"),
+             Column("unmet_t", "unmet demand (t, expected)", "t")]
     cols += [Column(f"{batch.focus}_share_{el}", f"{batch.focus} share of {el}", "pct")
              for el in els]
     hhi = [Column(f"hhi_{el}", f"HHI {el}", "hhi", highlight_above=HHI_CONCERN)
@@ -161,6 +164,15 @@ def runs_section(batch: SavedBatch) -> Section:
                          "report.")
 
 
+def objective_label(s: pd.DataFrame) -> str:
+    """What ``objective_usd`` holds in the summary ``s``: the expected discounted cost, or, when
+    a run is risk-averse (``risk_weight`` > 0), the mean-CVaR objective for those runs."""
+    lam = pd.to_numeric(s.get("risk_weight"), errors="coerce") if "risk_weight" in s else None
+    if lam is not None and (lam > 0).any():
+        return "objective (expected discounted cost; mean-CVaR where risk_weight > 0)"
+    return "expected discounted cost"
+
+
 def cost_by_run(s: pd.DataFrame, cost_cols: list[str]) -> go.Figure | None:
     """Stacked bars of the cost components of each solved run (failed runs have no bar)."""
     d = s[[_ok(x) for x in s["status"]]]
@@ -202,7 +214,7 @@ def sweep_figure(curve: pd.DataFrame, focus: str, els: list[str],
     x = [v * (100 if pct_sweep else 1) for v in _num(ok["sweep_value"])]
     div, unit = _scale(ok["objective_usd"])
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09, subplot_titles=(
-        f"expected discounted cost ({unit})", "unmet demand (t, expected)",
+        f"{objective_label(curve)} ({unit})", "unmet demand (t, expected)",
         f"{_label(focus)} share of supply (%)"))
     hover = "%{x}" + ("%" if pct_sweep else "") + ": %{y:,.3f}<extra>%{fullData.name}</extra>"
     fig.add_trace(go.Scatter(x=x, y=[v / div for v in _num(ok["objective_usd"])],
