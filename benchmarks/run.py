@@ -111,40 +111,6 @@ def cpu_s() -> float:
     return total
 
 
-def patch_known_bugs() -> list[str]:
-    """Work around pipeline bugs that would stop the benchmark; return what was patched.
-
-    ``results.shadow_prices`` inserts a ``period`` column into every node-indexed family, but
-    the ``export_quota_cap`` index already has one (the quota row's own period), so any instance
-    with export quotas fails in the tables stage. Until that is fixed, the benchmark renames the
-    rule's column to ``rule_period`` for the duration of the call (a no-op once fixed).
-    """
-    import inspect
-
-    import optimizer.results as results
-
-    original = results.shadow_prices
-    if getattr(original, "_bench_patched", False):
-        return ["shadow_prices period column"]
-    if "rule_period" in inspect.getsource(original):  # fixed upstream: nothing to do
-        return []
-
-    def shadow_prices(md, out):
-        saved = {}
-        for fam, ix in md.con_ix.items():
-            if "node" in ix.columns and "period" in ix.columns:
-                saved[fam] = ix
-                md.con_ix[fam] = ix.rename(columns={"period": "rule_period"})
-        try:
-            return original(md, out)
-        finally:
-            md.con_ix.update(saved)
-
-    shadow_prices._bench_patched = True
-    results.shadow_prices = shadow_prices
-    return ["shadow_prices period column"]
-
-
 def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | None,
                     profile: str | None) -> dict:
     """One full solve of ``instance``; per-stage times, counts and peak memory."""
@@ -154,7 +120,6 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     from optimizer.output import write_run
     from optimizer.solve import SolveOptions
     t_import = time.perf_counter() - t_imp
-    shims = patch_known_bugs()
     profiler = None
     if profile:
         from pyinstrument import Profiler
@@ -198,7 +163,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
             "child_private_mb": {"verify": run.child_private_mb.get("verify"),
                                  "render": render.get("child_private_mb")},
             "objective": summary["objective_usd"], "status": summary["status"],
-            "gap": summary["gap"], "duals": summary["duals"], "shims": shims}
+            "gap": summary["gap"], "duals": summary["duals"]}
 
 
 def export_model(md, mps: str) -> None:
@@ -336,7 +301,6 @@ def worker_scaleout(preset: str, ns: list[int], modules: bool) -> dict:
     from optimizer.synthetic import preset as get_preset
     from optimizer.synthetic import write_synthetic
 
-    patch_known_bugs()
     rows = []
     opts = SolveOptions()
     warm = Path(tempfile.mkdtemp(prefix="scaleout-warmup-"))  # first-call imports, not counted
@@ -509,7 +473,7 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
         "load_avg": [r.get("load_before") for r in runs] + [f.get("load_before") for f in floors],
         "floor_ipm_solve_s": alt["solve_s"] if alt else None,
         "floor_parallel_solve_s": par["solve_s"] if par else None,
-        "shims": runs[0].get("shims", []), "profile": prof, "machine": machine(),
+        "profile": prof, "machine": machine(),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     return result
@@ -901,12 +865,6 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
     if not scale:
         w("(not measured yet: run with `--write-docs` and presets, or `--scaleout small:1,2,4,8`)\n")
 
-    shims = sorted({s for r in runs for s in r.get("shims", [])})
-    if shims:
-        w("## Workarounds active while measuring\n")
-        w("The benchmark patched these known pipeline bugs so it could run to the end (see "
-          "`patch_known_bugs` in benchmarks/run.py; each is a no-op once fixed): "
-          + "; ".join(shims) + ".\n")
     w("## Reproduce\n")
     w("```bash\n. .venv/bin/activate\npip install py-spy              # only for --profile (or pyinstrument)\n"
       "python benchmarks/run.py small medium --profile --write-docs\n"

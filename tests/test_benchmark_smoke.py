@@ -27,11 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _solve(inst):
-    """Solve; until results.shadow_prices handles export_quota_cap's own ``period`` column,
-    use the benchmark's documented workaround (a no-op once the bug is fixed)."""
-    from run import patch_known_bugs  # benchmarks/run.py
-
-    patch_known_bugs()
+    """Solve to proven optimality."""
     return solve(inst, SolveOptions(mip_rel_gap=0.0))
 
 
