@@ -53,3 +53,18 @@ def test_status_quo_and_cutoff_fix_signings_too(analysis):
     assert screen.loc["none", "cost_increase_usd"] == pytest.approx(756, abs=1e-6)
     assert screen.loc["chosen", "expected_cost_usd"] == pytest.approx(1_512, abs=1e-6)
     assert screen.loc["chosen", "cost_increase_usd"] == pytest.approx(1_174, abs=1e-6)
+
+
+def test_risk_averse_measures_say_what_their_optima_are(tmp_path):
+    """With risk_weight λ = 0.5, α = 0.5 every optimum is a mean-CVaR objective, and the
+    measures say so instead of "expected cost". RP at p = 0.3: signed, calm 332, cut 352:
+    E = 338, CVaR_0.5 = (0.3 × 352 + 0.2 × 332) / 0.5 = 344, objective 0.5 × 338 + 0.5 × 344
+    = **341**; unsigned: E 444, CVaR (0.3 × 1,200 + 0.2 × 120) / 0.5 = 768, objective 606.
+    """
+    path = tmp_path / "hedge.xlsx"
+    write_workbook(hedge(0.3, risk_weight=0.5, cvar_alpha=0.5), path)
+    a = analyse(path, EXACT, jobs=1, measures=("vss",))
+    m = a.tables["measures"].set_index("measure")
+    assert m.loc["RP", "value_usd"] == pytest.approx(341, abs=1e-6)
+    assert m.loc["RP", "definition"].startswith("mean-CVaR objective (λ 0.5) of the resilient")
+    assert "expected cost" not in " ".join(m["definition"])

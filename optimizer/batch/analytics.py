@@ -228,6 +228,7 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     """
     from optimizer.api import load_instance
     from optimizer.batch.progress import Progress
+    from optimizer.risk_settings import risk_settings
     from optimizer.solve import SolveOptions
 
     t0 = time.perf_counter()
@@ -349,6 +350,11 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
             + [{"scenario": "(expected value)", "probability": None,
                 "status": (ev or {}).get("status", "not run"), WS_OPTIMUM: _obj(ev),
                 "builds": plan_short(ev)}])
+    lam = risk_settings(inst)[0]
+    if lam > 0:  # every optimum above is of (1 − λ) E + λ CVaR: say so, not "expected cost"
+        name = f"mean-CVaR objective (λ {lam:g})"
+        summary = [(m, d.replace("expected cost", name).replace("optimum of", f"{name} of"),
+                    v, n) for m, d, v, n in summary]
     out.tables["measures"] = measures_table(summary, res)
     if "cutoff" in measures:
         rows = []
