@@ -343,7 +343,8 @@ def run_frontier(base: str | Path, options, weights: tuple[float, ...],
     if not alphas:
         alphas = (risk_settings(inst)[1],)
     in_process = cluster is None and int(jobs or 1) <= 1
-    opts = replace(options, fixed_builds=None, fixed_contracts=None, threads=options.threads if in_process else 1)
+    opts = replace(options, fixed_builds=None, fixed_contracts=None,
+                   threads=options.threads if in_process else 1)
     several = len(alphas) > 1
     by_alpha = {a: [Point(a, lam, point_name(lam, a, several)) for lam in weights]
                 for a in alphas}

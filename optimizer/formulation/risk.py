@@ -189,9 +189,9 @@ def add_cvar_excess(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     signings :math:`b_m` decided on it at their full discounted cost :math:`\kappa_m`).
 
     Index: scenarios (``scenario``, ``probability``). Skipped (no rows) when λ = 0. The dual
-    (USD of objective per million USD of cost, divided by 10⁶:) μ_s ≥ 0 is the extra weight the CVaR term puts on
-    scenario *s*: Σ_s μ_s = λ, 0 ≤ μ_s ≤ λ p_s / (1 − α), and the risk-adjusted probability
-    of *s* is q_s = (1 − λ) p_s + μ_s (docs/model.md).
+    (USD of objective per million USD of cost) divided by 10⁶ is μ_s ≥ 0, the extra weight the
+    CVaR term puts on scenario *s*: Σ_s μ_s = λ, 0 ≤ μ_s ≤ λ p_s / (1 − α), and the
+    risk-adjusted probability of *s* is q_s = (1 − λ) p_s + μ_s (docs/model.md).
     """
     index = md.var_ix["cvar_excess_musd"][["scenario", "probability"]]
     terms = []

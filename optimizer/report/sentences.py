@@ -269,8 +269,8 @@ def build_sentences(run: SavedRun) -> list[str]:
     """One sentence listing the recommended builds, or saying none is recommended.
 
     Builds decided separately in several scenarios are one decision here
-    (:func:`optimizer.report.decision_facts.decisions`); the total is the capex of builds made in every
-    scenario, the contingent ones named apart.
+    (:func:`optimizer.report.decision_facts.decisions`); the total is the capex of builds made
+    in every scenario, the contingent ones named apart.
     """
     d = decision_facts.decisions(run)
     if d.empty:
