@@ -81,6 +81,13 @@ def unmet_rows(unmet, n_scenarios: int) -> list[Row]:
     return rows
 
 
+LAMBDA_ONE_NOTE = ("λ = 1 weighs the CVaR alone: among plans of equal CVaR this one need not "
+                   "be the cheapest on average; a λ just below 1 (e.g. 0.99) weighs the "
+                   "expected cost too")
+"""Said with a plan solved at λ = 1, whose expected cost the solver did not weigh (the end
+point of a frontier is often dominated for this reason: docs/model.md)."""
+
+
 def result_rows(summary: dict, unmet) -> list[Row]:
     """Every row of the table from ``summary.json``'s content and the ``unmet_demand`` table."""
     status = summary["status"]
@@ -92,6 +99,8 @@ def result_rows(summary: dict, unmet) -> list[Row]:
         rows.append(Row("objective", f"USD {summary['objective_usd']:,.0f} (mean-CVaR)"))
         rows.append(Row("expected cost", f"USD {risk['expected_cost_usd']:,.0f}"))
         rows.append(Row(f"CVaR at {risk['cvar_alpha']:g}", f"USD {risk['cvar_usd']:,.0f}"))
+        if float(risk["risk_weight"]) >= 1.0:
+            rows.append(Row("note", LAMBDA_ONE_NOTE, "warn"))
     else:
         rows.append(Row("expected cost", f"USD {summary['objective_usd']:,.0f}"))
     decisions = summary.get("decisions") or {}

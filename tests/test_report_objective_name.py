@@ -56,3 +56,22 @@ def test_contingent_on_several_scenarios_reads_as_or():
         "If a, b or c is revealed by P2"
     assert say._when_revealed("a", "P2", ["a", "b"]) == "If a is revealed by P2"
     assert say._when_revealed("a+b", "P2", ["a", "b"]) == "Whichever scenario is revealed by P2"
+
+
+def test_lambda_one_says_the_expected_cost_is_not_weighed():
+    """At λ = 1 the objective is the CVaR alone (6 M here), so plans of equal CVaR tie
+    whatever their expected cost (the adaptive tutorial has two: E 19.5 M and 20.5 M, both
+    CVaR 21 M; instances/README.md); the report and the console say so, and only then."""
+    from optimizer.cli_result import LAMBDA_ONE_NOTE, result_rows
+    from optimizer.report.html import risk_sentences
+
+    one = {**RISK, "risk_weight": 1.0, "mean_cvar_objective_usd": 6e6}
+    text = " ".join(risk_sentences(SavedRun(Path("."), {"risk": one}, {})))
+    assert "With λ = 1 the expected cost is not weighed at all" in text
+    half = " ".join(risk_sentences(SavedRun(Path("."), {"risk": RISK}, {})))
+    assert "not weighed" not in half
+    summary = {"status": "optimal", "objective_usd": 6e6, "risk": one}
+    empty = pd.DataFrame(columns=["scenario", "end_use", "element", "unmet_t", "demand_t"])
+    notes = [r for r in result_rows(summary, empty) if r[0] == "note"]
+    assert len(notes) == 1 and notes[0][1] == LAMBDA_ONE_NOTE
+    assert not [r for r in result_rows({**summary, "risk": RISK}, empty) if r[0] == "note"]

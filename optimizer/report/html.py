@@ -229,6 +229,10 @@ def risk_sentences(run: SavedRun) -> list[str]:
                    f"{usd(r['mean_cvar_objective_usd'])}. Shadow prices are then changes of "
                    "that objective, weighting each scenario by its risk-adjusted probability "
                    "(docs/model.md).")
+        if lam >= 1.0:
+            out.append("With λ = 1 the expected cost is not weighed at all: among plans of "
+                       "equal CVaR this one need not be the cheapest on average; a λ just "
+                       "below 1 (e.g. 0.99) weighs it too.")
     else:
         out.append("The plan is risk-neutral (it minimises the expected cost); set risk_weight "
                    "in the instance's settings, or solve --risk-weight, to trade expected cost "
