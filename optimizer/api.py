@@ -338,6 +338,17 @@ def fixed_decision_counts(md, options) -> dict:
     return out
 
 
+def _decided_in_nodes(md, decisions, ks, decided_in) -> list[int]:
+    """Of the decision columns ``ks`` (rows of the index frame ``decisions``), those a plan's
+    ``decided in`` reaches: all of them for 'all', else the ones decided here and now or in a
+    node holding one of the named scenarios ('a+b')."""
+    if decided_in == "all":
+        return ks
+    names = set(str(decided_in).split("+"))
+    node = decisions["node"]
+    return [k for k in ks if node.iat[k] < 0 or names & set(md.nodes[int(node.iat[k])].scenarios)]
+
+
 def fixed_signing_values(md, fixed):
     """``SolveOptions.fixed_contracts`` → 0/1 aligned with ``md.var_ix["contract_signed"]``.
 
@@ -361,11 +372,7 @@ def fixed_signing_values(md, fixed):
                                     f"{contract}@{period}", "an adaptive contract of sheet "
                                     "'contracts' and a period of its signing window"))
             continue
-        if decided_in != "all":
-            names = set(str(decided_in).split("+"))
-            ks = [k for k in ks if sign["node"].iat[k] < 0
-                  or names & set(md.nodes[int(sign["node"].iat[k])].scenarios)]
-        values[ks] = 1.0
+        values[_decided_in_nodes(md, sign, ks, decided_in)] = 1.0
     if problems:
         raise ScenarioError(problems)
     return values
@@ -403,10 +410,7 @@ def fixed_build_counts(md, fixed):
                                     "in (from its earliest_decision_period, early enough to be "
                                     "online in the horizon)"))
             continue
-        if decided_in != "all":
-            names = set(str(decided_in).split("+"))
-            ks = [k for k in ks if builds["node"].iat[k] < 0
-                  or names & set(md.nodes[int(builds["node"].iat[k])].scenarios)]
+        ks = _decided_in_nodes(md, builds, ks, decided_in)
         # A node holding scenarios of several of the plan's branches (the tree of another
         # instance can merge them) takes the largest of their builds, not their sum.
         counts[ks] = np.maximum(counts[ks], float(count))
