@@ -142,10 +142,11 @@ def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = Fa
     read, and all ``supplyopt report`` needs to render results.xlsx and report.html later).
     ``parallel`` and ``stats``: see :func:`optimizer.report.render_run_outputs`.
     """
+    from optimizer.gc_pause import paused_gc
     from optimizer.report import render_run_outputs
 
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with paused_gc(), atomic_dir(out_dir) as tmp:  # short-lived objects, few cycles: see there
         write_tables(run.tables, tmp / "tables")
         write_json(run.summary(), tmp / "summary.json")
         if render:

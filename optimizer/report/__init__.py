@@ -16,6 +16,14 @@ def render_run_outputs(run_dir: str | Path, name: str | None = None, parallel: b
     turn): for a single run on a machine with a spare core, not inside a batch's workers.
     ``stats`` receives ``child_private_mb`` when a child wrote the workbook.
     """
+    from optimizer.gc_pause import paused_gc
+
+    with paused_gc():  # rendering makes many short-lived objects and few cycles: see there
+        _render(run_dir, name, parallel, stats)
+
+
+def _render(run_dir: str | Path, name: str | None, parallel: bool, stats: dict | None) -> None:
+    """:func:`render_run_outputs`'s work."""
     from optimizer.report.excel import write_results_workbook
     from optimizer.report.saved_folders import is_analysis_folder, is_batch_folder
 
