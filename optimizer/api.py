@@ -72,6 +72,7 @@ class RunResult:
 
     def summary(self) -> dict:
         """Machine-readable summary (summary.json)."""
+        from optimizer.cvar_tie_break import tie_break_summary
         from optimizer.decisions import decision_summary
         from optimizer.risk_measures import risk_summary
 
@@ -101,7 +102,7 @@ class RunResult:
                        "tree_nodes": len(self.model_data.nodes) if self.model_data else None},
             "scenarios": [{"name": s.name, "probability": s.probability} for s in inst.scenarios],
             "times_s": {k: round(v, 4) for k, v in self.times_s.items()},
-            "risk": risk_summary(inst, self.tables.get("risk")),
+            "risk": {**risk_summary(inst, self.tables.get("risk")), **tie_break_summary(o)},
             "decisions": decision_summary(inst, self.tables.get("builds"),
                                           self.tables.get("contracts")),
             "verification": self.verification,

@@ -84,8 +84,12 @@ def unmet_rows(unmet, n_scenarios: int) -> list[Row]:
 LAMBDA_ONE_NOTE = ("λ = 1 weighs the CVaR alone: among plans of equal CVaR this one need not "
                    "be the cheapest on average; a λ just below 1 (e.g. 0.99) weighs the "
                    "expected cost too")
-"""Said with a plan solved at λ = 1, whose expected cost the solver did not weigh (the end
-point of a frontier is often dominated for this reason: docs/model.md)."""
+"""Said with a plan solved at λ = 1 whose expected cost was not weighed: the second,
+lexicographic solve (optimizer/cvar_tie_break.py) did not finish, or the run predates it."""
+
+LAMBDA_ONE_TIE_BREAK = ("λ = 1: the least CVaR, and among plans of that CVaR the least expected "
+                        "cost (a second solve)")
+"""Said with a plan solved at λ = 1 by the lexicographic second solve."""
 
 
 def result_rows(summary: dict, unmet) -> list[Row]:
@@ -100,7 +104,9 @@ def result_rows(summary: dict, unmet) -> list[Row]:
         rows.append(Row("expected cost", f"USD {risk['expected_cost_usd']:,.0f}"))
         rows.append(Row(f"CVaR at {risk['cvar_alpha']:g}", f"USD {risk['cvar_usd']:,.0f}"))
         if float(risk["risk_weight"]) >= 1.0:
-            rows.append(Row("note", LAMBDA_ONE_NOTE, "warn"))
+            rows.append(Row("note", LAMBDA_ONE_TIE_BREAK)
+                        if risk.get("least_expected_cost_among_least_cvar")
+                        else Row("note", LAMBDA_ONE_NOTE, "warn"))
     else:
         rows.append(Row("expected cost", f"USD {summary['objective_usd']:,.0f}"))
     decisions = summary.get("decisions") or {}

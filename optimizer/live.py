@@ -60,6 +60,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from optimizer import cvar_tie_break
 from optimizer.api import RunResult, fixed_decision_counts, status_quo_tables, verify_result
 from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
 from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
@@ -323,8 +324,15 @@ class LiveModel:
         if outcome.termination != "optimal" or not outcome.has_solution:
             self.runs["declined"] += 1
             return None  # the rebuild path reports (and explains) it
+        if cvar_tie_break.applies(md):  # λ = 1: least expected cost among least-CVaR plans
+            t0 = time.perf_counter()
+            run_compiled = replace(self.compiled, lp=self._lp_with(arrays, self.is_mip))
+            tie = cvar_tie_break.least_expected_cost(md, run_compiled, o, h, times["solve"])
+            times["tie_break"] = time.perf_counter() - t0
+        else:
+            tie = None
         t0 = time.perf_counter()
-        sol = h.getSolution()
+        sol = cvar_tie_break.adopt(outcome, tie, h).getSolution()
         outcome.values = _scatter(md, self.compiled, np.asarray(sol.col_value), rows=False)
         outcome.activity = _scatter(md, self.compiled, np.asarray(sol.row_value), rows=True)
         outcome.highs = h

@@ -108,16 +108,33 @@ def solve_compiled(md, compiled: CompiledModel, options: SolveOptions,
         t0 = time.perf_counter()
         run_highs(h)
         times["solve"] = time.perf_counter() - t0
+        tie = _cvar_tie_break(md, compiled, options, h, times)
         return _after_solve(md, compiled, options, h, is_mip, warm, warm_start, relaxation,
-                            times, ranging)
+                            times, ranging, tie)
     finally:
         if relaxation is not None and not relaxation.handed_over:
             relaxation.stop()
 
 
+def _cvar_tie_break(md, compiled, options, h, times):
+    """At λ = 1, the second, lexicographic solve (:mod:`optimizer.cvar_tie_break`); else None."""
+    from optimizer import cvar_tie_break
+
+    if not cvar_tie_break.applies(md) or _termination(h) != "optimal":
+        return None
+    t0 = time.perf_counter()
+    tie = cvar_tie_break.least_expected_cost(md, compiled, options, h, times.get("solve", 0.0))
+    times["tie_break"] = time.perf_counter() - t0
+    return tie
+
+
 def _after_solve(md, compiled, options, h, is_mip, warm, warm_start, relaxation, times,
-                 ranging):
-    """The rest of :func:`solve_compiled`: outcome, values, and the duals (fixed LP)."""
+                 ranging, tie=None):
+    """The rest of :func:`solve_compiled`: outcome, values, and the duals (fixed LP).
+
+    With ``tie`` (λ = 1), the values are its second solve's plan and the objective that plan's
+    CVaR; the bound, an LP's duals and the warm-start basis stay the first solve's.
+    """
     same_shape = _same_shape(compiled)
     termination = _termination(h)
     info = h.getInfo()
@@ -136,8 +153,11 @@ def _after_solve(md, compiled, options, h, is_mip, warm, warm_start, relaxation,
         outcome.best_bound = outcome.objective
     if not has_solution:
         return outcome
+    from optimizer.cvar_tie_break import adopt
+
+    values_h = adopt(outcome, tie, h)
     t0 = time.perf_counter()
-    sol = h.getSolution()
+    sol = values_h.getSolution()
     x = np.asarray(sol.col_value)
     outcome.values = _scatter(md, compiled, x, rows=False)
     outcome.activity = _scatter(md, compiled, np.asarray(sol.row_value), rows=True)

@@ -24,10 +24,14 @@ if TYPE_CHECKING:
 
 def add_total_cost(m: pyo.ConcreteModel | None, md: ModelData) -> None:
     """Declare ``m.total_cost`` (USD; module docstring); record ``md.unit_costs`` and the
-    objective's coefficients ``md.objective_coef`` (what HiGHS receives)."""
+    objective's coefficients ``md.objective_coef`` (what HiGHS receives) and those of the
+    expected cost alone, ``md.expected_cost_coef``."""
     md.unit_costs = unit_costs(md)
+    # Kept apart: at λ = 1 the objective weighs them by 0, and the tie-break among plans of
+    # least CVaR minimises them (optimizer/cvar_tie_break.py).
+    md.expected_cost_coef = objective_coefficients(md)
     # Mean-CVaR rescales these and prices η and z_s; at λ = 0 they are returned untouched.
-    md.objective_coef = risk_objective(md, objective_coefficients(md))
+    md.objective_coef = risk_objective(md, md.expected_cost_coef)
     if m is None:
         return
     import pyomo.environ as pyo

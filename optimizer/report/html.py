@@ -229,7 +229,10 @@ def risk_sentences(run: SavedRun) -> list[str]:
                    f"{usd(r['mean_cvar_objective_usd'])}. Shadow prices are then changes of "
                    "that objective, weighting each scenario by its risk-adjusted probability "
                    "(docs/model.md).")
-        if lam >= 1.0:
+        if lam >= 1.0 and r.get("least_expected_cost_among_least_cvar"):
+            out.append("With λ = 1 the plan has the least CVaR and, among plans of that CVaR, "
+                       "the least expected cost (a second solve: docs/model.md).")
+        elif lam >= 1.0:
             out.append("With λ = 1 the expected cost is not weighed at all: among plans of "
                        "equal CVaR this one need not be the cheapest on average; a λ just "
                        "below 1 (e.g. 0.99) weighs it too.")
