@@ -55,10 +55,13 @@ def _map_text(df: pd.DataFrame, fn) -> pd.DataFrame:
     out = df.rename(columns=fn) if any(isinstance(c, str) for c in df.columns) else df
     text_columns = [c for c in out.columns if pd.api.types.is_object_dtype(out[c])
                     or pd.api.types.is_string_dtype(out[c])]
-    if not text_columns:
+    # Formula-like text is rare: only a column holding some is mapped, cell by cell (judged on
+    # its distinct values, so a table of repeated names costs a hash, not a call per cell).
+    changed = [c for c in text_columns if any(fn(v) is not v for v in out[c].unique())]
+    if not changed:
         return out
     out = out.copy()
-    for c in text_columns:
+    for c in changed:
         out[c] = out[c].map(fn)
     return out
 
