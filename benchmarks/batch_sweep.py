@@ -31,7 +31,7 @@ so drift in machine load falls on all of them alike), it times:
 
 ``cold``
     ``optimizer.api.solve(inst, options, overrides, compare_status_quo=False, verify=False)``:
-    overrides, build, compile, hand-off, solve, values, shadow prices (+ ranging; for a MIP the
+    overrides, build, compile, hand-off, solve, values, shadow prices (for a MIP the
     fixed-LP re-solve) and result tables, with no warm start.
 ``warm``
     the same call with ``warm_start=`` the previous run's outcome: what a batch worker does
@@ -41,8 +41,12 @@ so drift in machine load falls on all of them alike), it times:
     what a batch worker does (``supplyopt batch``): ``optimizer.live.LiveModel.solve``, one
     live model built once per variant; each run rebuilds only the constraint families its
     overrides touch (here ``export_quota_cap``) and hands HiGHS the changed bounds only, then
-    re-runs it from its basis; same values, shadow prices, ranging and tables as ``cold``. For a
+    re-runs it from its basis; same values, shadow prices and tables as ``cold``. For a
     MIP only the fixed LP is live: the MIP itself is solved cold (see below).
+``live_ranging``
+    the same with right-hand-side ranging (``supplyopt batch --ranging``), in a live model of
+    its own. Every other path is asked what a default batch run is asked
+    (``optimizer.batch.definition.BATCH_OPTION_DEFAULTS``: no ranging).
 ``floor``
     HiGHS alone on the same sequence: for an LP one ``Highs``, the first model passed once, then
     for each run only the changes (precomputed, untimed) and ``run()``; pure solver time. For a
@@ -58,7 +62,8 @@ Reported: the median per run over runs 2..N (the first run of every path is cold
 and of process CPU time, and the ratios warm/cold, live/cold, warm/floor, live/floor. Each
 call's wall time covers overrides → result tables; a *whole run* adds the batch summary row
 (``optimizer.batch.summary.summary_row``, what a batch worker computes next), timed apart as
-``summary``; issue 15's target 5 is a whole live LP run ≤ 3× the floor. The *re-solve* figures stop at values and
+``summary``; issue 15's target 5 is a whole live LP run ≤ 3× the floor (``live``; the
+``live_ranging`` row gives the same ratio with ranging). The *re-solve* figures stop at values and
 shadow prices (cold: build, compile, hand-off, solve, values, duals; live: apply, solve,
 values, duals), which is what the floor is compared with; tables are timed apart. Each
 path's objective is checked against ``cold`` (LP: 1e-7 relative; MIP: the MIP gap).
@@ -78,6 +83,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -89,7 +95,9 @@ INSTANCES = {"10q": ROOT / "instances" / "ree_baseline_10q.xlsx",
 """``--instance`` shortcuts: the old 10-quarter baseline (default) and the 2035 baseline."""
 BASE = INSTANCES["10q"]
 TARGET = "export_quotas:CHN,Dy:cap_t"
-PATHS = ("cold", "warm", "live", "floor")
+PATHS = ("cold", "warm", "live", "live_ranging", "floor")
+CALLS = ("cold", "warm", "live", "live_ranging")
+"""The timed paths that run the tool (every path but the floor)."""
 RESOLVE_STAGES = ("build", "compile", "handoff", "solve", "extract", "duals", "apply", "values")
 """Stages from a run's overrides to its values and shadow prices (tables excluded)."""
 
@@ -228,12 +236,13 @@ def bench_variant(inst, options, overrides_list) -> dict:
 
     floor_h = None
     live = LiveModel(inst, options)
+    live_ranging = LiveModel(inst, replace(options, ranging=True))
     prev_warm = None
     rows = []
     tol = max(options.mip_rel_gap, 1e-7) if is_mip else 1e-7
     for i, ovs in enumerate(overrides_list):
         rec = {"run": i}
-        order = PATHS[i % 4:] + PATHS[:i % 4]
+        order = PATHS[i % len(PATHS):] + PATHS[:i % len(PATHS)]
         for path in order:
             t0, c0 = time.perf_counter(), cpu_s()
             stages: dict = {}
@@ -247,9 +256,14 @@ def bench_variant(inst, options, overrides_list) -> dict:
                           warm_start=prev_warm.outcome if prev_warm is not None else None)
                 rec["warm_kind"] = r.outcome.warm_start
                 prev_warm, obj = r, r.objective
-            elif path == "live":
-                r = live.solve(ovs, times=stages, verify=False, compare_status_quo=False)
+            elif path in ("live", "live_ranging"):
+                r = (live if path == "live" else live_ranging).solve(
+                    ovs, times=stages, verify=False, compare_status_quo=False)
                 obj = r.objective
+                if i == 0 and path == "live_ranging" and not r.outcome.rhs_range:
+                    raise SystemExit("live_ranging: the run has no right-hand-side ranges")
+                if i == 0 and path == "live" and r.outcome.rhs_range:
+                    raise SystemExit("live: a batch run (ranging off) computed ranges")
             else:  # floor: HiGHS alone; setting up the model is not timed
                 if is_mip or floor_h is None or diffs[i] is None:
                     floor_h = _new_highs(options)
@@ -273,30 +287,30 @@ def bench_variant(inst, options, overrides_list) -> dict:
             if stages:
                 rec[path + "_stages"] = stages
         rows.append(rec)
-    mismatches = [(r["run"], p) for r in rows for p in ("warm", "live", "floor")
+    mismatches = [(r["run"], p) for r in rows for p in ("warm", "live", "live_ranging", "floor")
                   if abs(r[p + "_obj"] - r["cold_obj"]) > tol * max(1.0, abs(r["cold_obj"]))]
     later = rows[1:] if len(rows) > 1 else rows
     med = {p: statistics.median(r[p] for r in later) for p in PATHS}
     med_cpu = {p: statistics.median(r[p + "_cpu"] for r in later) for p in PATHS}
     first = {p: rows[0][p] for p in PATHS}
-    calls = ("cold", "warm", "live")
+    calls = CALLS
     summary = {p: statistics.median(r[p + "_summary"] for r in later) for p in calls}
     whole = {p: statistics.median(r[p] + r[p + "_summary"] for r in later) for p in calls}
     whole_cpu = {p: statistics.median(r[p + "_cpu"] + r[p + "_summary_cpu"] for r in later)
                  for p in calls}
     stages = {}
-    for p in ("cold", "warm", "live"):
+    for p in calls:
         keys = {k for r in later for k in r.get(p + "_stages", {})}
         stages[p] = {k: statistics.median(r[p + "_stages"].get(k, 0.0) for r in later)
                      for k in sorted(keys)}
     resolve = {p: statistics.median(sum(v for k, v in r[p + "_stages"].items()
                                         if k in RESOLVE_STAGES) for r in later)
-               for p in ("cold", "warm", "live")}
+               for p in calls}
     # The same, stopping at the primal values (no shadow prices, no ranging): the work the
     # floor does.
     primal = {p: statistics.median(sum(v for k, v in r[p + "_stages"].items()
                                        if k in RESOLVE_STAGES and k != "duals") for r in later)
-              for p in ("cold", "warm", "live")}
+              for p in calls}
     return {"is_mip": is_mip, "runs": len(rows), "median_s": med, "median_cpu_s": med_cpu,
             "first_run_s": first, "median_stages_s": stages,
             "summary_s": summary, "whole_run_s": whole, "whole_run_cpu_s": whole_cpu,
@@ -307,13 +321,15 @@ def bench_variant(inst, options, overrides_list) -> dict:
                        "live/cold": med["live"] / med["cold"],
                        "warm/floor": med["warm"] / med["floor"],
                        "live/floor": med["live"] / med["floor"],
+                       "live_ranging/floor": med["live_ranging"] / med["floor"],
                        "floor/cold": med["floor"] / med["cold"]},
             "ratios_cpu": {"warm/cold": med_cpu["warm"] / med_cpu["cold"],
                            "live/cold": med_cpu["live"] / med_cpu["cold"],
                            "warm/floor": med_cpu["warm"] / med_cpu["floor"],
-                           "live/floor": med_cpu["live"] / med_cpu["floor"]},
+                           "live/floor": med_cpu["live"] / med_cpu["floor"],
+                           "live_ranging/floor": med_cpu["live_ranging"] / med_cpu["floor"]},
             "warm_kinds": sorted({str(r.get("warm_kind")) for r in rows[1:]}),
-            "live_runs": dict(live.runs),
+            "live_runs": dict(live.runs), "live_ranging_runs": dict(live_ranging.runs),
             "resolve_s": resolve,
             "resolve_values_only_s": primal,
             "resolve_values_only_ratios": {"live/cold": primal["live"] / primal["cold"],
@@ -393,6 +409,7 @@ def main(argv=None) -> dict:
     args.instance = str(INSTANCES.get(args.instance, args.instance))
 
     from optimizer.api import load_instance, solve
+    from optimizer.batch.definition import BATCH_OPTION_DEFAULTS
     from optimizer.batch.summary import build_triples
     from optimizer.solve import SolveOptions
 
@@ -410,7 +427,11 @@ def main(argv=None) -> dict:
                       "constraints": base_run.outcome.n_constraints,
                       "integer_variables": base_run.outcome.n_integer}
     for variant in args.variants.split(","):
-        options = SolveOptions() if variant == "mip" else SolveOptions(fixed_builds=fixed)
+        # What a default batch run is asked (no right-hand-side ranges); the live_ranging path
+        # asks for them (supplyopt batch --ranging).
+        batch = dict(BATCH_OPTION_DEFAULTS)
+        options = SolveOptions(**batch) if variant == "mip" else \
+            SolveOptions(fixed_builds=fixed, **batch)
         r = bench_variant(inst if variant == "mip" else lp_instance(inst, base_run), options,
                           overrides)
         result["variants"][variant] = r

@@ -89,6 +89,7 @@ class RunResult:
             "gap": o.gap,
             "is_mip": o.is_mip,
             "duals": o.duals_source,
+            "rhs_ranges": bool(o.rhs_range),  # SolveOptions.ranging, and HiGHS gave them
             "solver": o.solver,
             "solver_version": o.solver_version,
             "options": {k: v for k, v in self.options.__dict__.items()},
@@ -199,9 +200,10 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
                     warnings=numeric_warnings)
     lp_h = dual_highs(outcome) if compiled is not None else None
-    parallel = parallel and compiled is not None and forked.worth_it(compiled.lp.num_col_)
+    parallel = parallel and options.ranging and compiled is not None \
+        and forked.worth_it(compiled.lp.num_col_)  # the child overlaps the ranging
     with _verification(run, verify, parallel):  # reads the plan's tables only
-        if lp_h is not None:
+        if lp_h is not None and options.ranging:  # off in a batch unless asked
             t0 = time.perf_counter()
             read_rhs_ranges(md, compiled, lp_h, outcome)
             times["duals"] = times.get("duals", 0.0) + time.perf_counter() - t0

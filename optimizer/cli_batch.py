@@ -51,6 +51,11 @@ def register(app: typer.Typer) -> None:
             "--no-report", help="Per run, write tables/*.csv and summary.json only (no "
                                 "results.xlsx, report.html); 'supplyopt report' renders "
                                 "them later.")] = False,
+        ranging: Annotated[bool, typer.Option(
+            "--ranging", help="Also compute each run's right-hand-side ranges of the shadow "
+                              "prices (off by default in a batch: the sweep is the sensitivity "
+                              "analysis, and the ranging costs more than a warm re-solve; a "
+                              "'ranging' setting or column can ask for it too).")] = False,
         rebuild: Annotated[bool, typer.Option(
             "--rebuild", help="Rebuild the model for every run instead of changing a live "
                               "model's data (for comparison; results are the same).")] = False,
@@ -74,6 +79,8 @@ def register(app: typer.Typer) -> None:
                 defaults["time_limit_s"] = time_limit
             if mip_gap is not None:
                 defaults["mip_rel_gap"] = mip_gap
+            if ranging:
+                defaults["ranging"] = True
             from dataclasses import replace
 
             defn = replace(defn, defaults=tuple(sorted(defaults.items())))

@@ -70,7 +70,7 @@ from optimizer.numerics import scan_numerics
 from optimizer.result_rows import table_cache
 from optimizer.results import all_tables
 from optimizer.risk_settings import risk_settings
-from optimizer.scenario import scenario_tree, with_overrides
+from optimizer.scenario import match_rows, scenario_tree, with_overrides
 from optimizer.schema import SHEETS
 from optimizer.solve import (
     SolveOptions,
@@ -80,6 +80,7 @@ from optimizer.solve import (
     compile_arrays,
     highs_lp_from_csc,
     highs_version,
+    read_rhs_ranges,
     read_shadow_prices,
     run_highs,
     termination_of,
@@ -139,6 +140,7 @@ class LiveModel:
         # changes them).
         self.fixed_counts = fixed_decision_counts(self.md, options) if fixed else None
         self._positions: dict[str, np.ndarray] = {}
+        self._numerics: dict = {}  # scan_numerics' findings on the matrix, while unchanged
         self.held = None  # data the live Highs holds now (same keys as self.base)
         self.lp_h = None  # the live Highs: the LP, or a MIP's fixed LP
         self.runs = {"live": 0, "declined": 0}
@@ -155,7 +157,7 @@ class LiveModel:
         if any(ov.sheet == "settings" for ov in overrides) and self.md.risk[0] == 0:
             return "a risk setting changes on a risk-neutral base (columns and rows change)"
         inst = with_overrides(self.inst, tuple(overrides))  # risk settings too (ScenarioError)
-        nodes = scenario_tree(inst)
+        nodes = self._tree(inst)
         if [(n.period, n.parent, n.scenarios) for n in nodes] != \
                 [(n.period, n.parent, n.scenarios) for n in self.md.nodes]:
             return "the scenario tree changes"
@@ -199,6 +201,38 @@ class LiveModel:
             add_total_cost(None, md)
         return inst, md, rebuilt
 
+    def _tree(self, inst: Instance) -> list:
+        """``scenario_tree(inst)``: the base model's nodes when nothing the tree reads differs.
+
+        The tree (:func:`optimizer.scenario.scenario_tree`) reads the periods, the scenarios
+        (probabilities and overrides) and, through their overrides, the base values of the
+        cells those overrides match (a scenario's change is kept only where it differs from
+        the base value; a scale multiplies it). A run whose overrides leave all of these as
+        in the base instance (a batch ``scale``, or any change of cells no scenario touches)
+        has the base's tree, nodes and node data alike; any other run builds its own.
+        """
+        base = self.inst
+        if inst.periods != base.periods or inst.scenarios != base.scenarios:
+            return scenario_tree(inst)
+        for (sheet, column), rows in self._scenario_cells().items():
+            if inst.table(sheet) is base.table(sheet):
+                continue
+            now = inst.table(sheet)[column].to_numpy()[rows].tolist()
+            if now != base.table(sheet)[column].to_numpy()[rows].tolist():
+                return scenario_tree(inst)  # (a NaN compares unequal: built anew, still right)
+        return self.md.nodes
+
+    def _scenario_cells(self) -> dict[tuple[str, str], list[int]]:
+        """(sheet, column) → the rows of the base instance that some scenario overrides."""
+        if not hasattr(self, "_cells"):
+            cells: dict[tuple[str, str], set[int]] = {}
+            for sc in self.inst.scenarios:
+                for ov in sc.overrides:
+                    cells.setdefault((ov.sheet, ov.column), set()).update(
+                        match_rows(self.inst, ov, sc.name))
+            self._cells = {k: sorted(v) for k, v in cells.items()}
+        return self._cells
+
     def _family_positions(self, name: str) -> np.ndarray:
         """Position in the CSC value array of each nonzero of family ``name`` (base order)."""
         if name not in self._positions:
@@ -212,12 +246,18 @@ class LiveModel:
         """Row bounds, costs and matrix values of the run: the base with rebuilt parts replaced."""
         out = dict(self.base)
         if rebuilt:
-            out = {k: v.copy() for k, v in out.items()}
+            out["row_lower"], out["row_upper"] = out["row_lower"].copy(), out["row_upper"].copy()
         for name in rebuilt:
             fam = md.families[name]
             rows = slice(self.row_start[name], self.row_start[name] + len(fam.rhs))
             out["row_lower"][rows] = -np.inf if fam.sense == "<=" else fam.rhs
             out["row_upper"][rows] = np.inf if fam.sense == ">=" else fam.rhs
+            if fam.coef is self.md.families[name].coef:
+                continue  # new right-hand sides only (_new_rhs): the base's coefficients
+            if out["value"] is self.base["value"]:
+                # A new array when coefficients change: the numerics scan reuses its findings
+                # while the array is the same object (scan_numerics' cache).
+                out["value"] = out["value"].copy()
             pos = self._family_positions(name)
             out["value"][pos] = 0.0
             np.add.at(out["value"], pos, fam.coef)  # repeated (row, col) terms add up
@@ -278,7 +318,9 @@ class LiveModel:
             cols = np.flatnonzero(held["cost"] != arrays["cost"])
             if len(cols):
                 h.changeColsCost(len(cols), cols.astype(np.int32), arrays["cost"][cols])
-            for k in np.flatnonzero(held["value"] != arrays["value"]):
+            changed = () if held["value"] is arrays["value"] else \
+                np.flatnonzero(held["value"] != arrays["value"])
+            for k in changed:
                 h.changeCoeff(int(self.csc_row[k]), int(self.csc_col[k]), float(arrays["value"][k]))
         if counts is not None:
             given = counts if isinstance(counts, Mapping) else {"modules_built": counts}
@@ -349,11 +391,13 @@ class LiveModel:
                 lp_h = None
         if o.duals and lp_h is not None:
             read_shadow_prices(md, array_compiled, lp_h, outcome,
-                               "fixed_lp" if self.is_mip else "lp")
+                               "fixed_lp" if self.is_mip else "lp", ranging=False)
+            if o.ranging:  # from a fresh factor of the same basis (see read_rhs_ranges)
+                read_rhs_ranges(md, array_compiled, lp_h, outcome, refactor=True)
         outcome.warm_start = "live"
         times["duals"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        warnings = scan_numerics(md, array_compiled)
+        warnings = scan_numerics(md, array_compiled, cache=self._numerics)
         times["numerics"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         tables = all_tables(md, outcome)

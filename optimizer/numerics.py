@@ -92,7 +92,8 @@ def _range_warning(what: str, values: np.ndarray, name, threshold: float) -> lis
             "treat the small values as zero; check their units"]
 
 
-def scan_numerics(md, compiled, threshold: float = THRESHOLD) -> list[str]:
+def scan_numerics(md, compiled, threshold: float = THRESHOLD,
+                  cache: dict | None = None) -> list[str]:
     """Warnings, in plain words, about coefficient ranges wider than ``threshold``.
 
     Parameters
@@ -103,12 +104,37 @@ def scan_numerics(md, compiled, threshold: float = THRESHOLD) -> list[str]:
         The arrays handed to HiGHS.
     threshold : float
         Largest tolerated ratio between the largest and smallest nonzero magnitude.
+    cache : dict, optional
+        Kept by the caller between scans of models of one structure (a live batch model,
+        :mod:`optimizer.live`): the matrix's warnings are reused while its array of
+        coefficients is the same object (a run that changes coefficients gets a new array).
+        Rows are named from the index frames' entity columns, which no run changes.
 
     Returns
     -------
     list of str
         Empty when the model is well scaled.
     """
+    lp = compiled.lp
+    values = lp.a_matrix_.value_
+    if cache is not None and cache.get("value") is values and cache.get("threshold") == threshold:
+        out = list(cache["matrix"])
+    else:
+        out = _matrix_warnings(md, compiled, threshold)
+        if cache is not None:
+            cache.update(value=values, threshold=threshold, matrix=tuple(out))
+    out += _range_warning("objective costs (USD, expected and discounted)",
+                          np.asarray(lp.col_cost_, dtype=float),
+                          lambda c: describe_col(md, compiled, c), threshold)
+    rhs = np.where(np.isfinite(np.asarray(lp.row_upper_, dtype=float)),
+                   np.asarray(lp.row_upper_, dtype=float), np.asarray(lp.row_lower_, dtype=float))
+    out += _range_warning("right-hand sides", rhs, lambda r: describe_row(md, compiled, r),
+                          threshold)
+    return out
+
+
+def _matrix_warnings(md, compiled, threshold: float) -> list[str]:
+    """:func:`scan_numerics`' warnings about the matrix: rows, then the matrix as a whole."""
     lp = compiled.lp
     out = []
     lo, hi = _row_extremes(lp)
@@ -130,11 +156,4 @@ def scan_numerics(md, compiled, threshold: float = THRESHOLD) -> list[str]:
         index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
         out += _range_warning("matrix coefficients", values,
                               lambda i: describe_row(md, compiled, int(index[i])), threshold)
-    out += _range_warning("objective costs (USD, expected and discounted)",
-                          np.asarray(lp.col_cost_, dtype=float),
-                          lambda c: describe_col(md, compiled, c), threshold)
-    rhs = np.where(np.isfinite(np.asarray(lp.row_upper_, dtype=float)),
-                   np.asarray(lp.row_upper_, dtype=float), np.asarray(lp.row_lower_, dtype=float))
-    out += _range_warning("right-hand sides", rhs, lambda r: describe_row(md, compiled, r),
-                          threshold)
     return out

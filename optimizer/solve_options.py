@@ -45,6 +45,11 @@ class SolveOptions:
     # (optimizer/solve_fixed_lp.py); "cold" from nothing (or a previous run's basis).
     fixed_lp_start: str = "auto"
     duals: bool = True  # fixed-LP re-solve after a MIP, ranging
+    # Right-hand-side ranges of the shadow prices (HiGHS's getRanging). On for a single solve
+    # (its report reads them); off in a batch unless asked (``supplyopt batch --ranging``):
+    # a sweep is itself the sensitivity analysis, and the ranging costs more than a warm
+    # re-solve (docs/batch.md). Without it the shadow-price tables have no rhs_range columns.
+    ranging: bool = True
     allow_nonoptimal: bool = False  # accept a time-limited feasible plan (with its gap)
     verbose: bool = False
     # Evaluate a given investment plan: ((module, decision_period, count[, decided_in]), ...) fixes

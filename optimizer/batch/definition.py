@@ -36,8 +36,14 @@ OPTION_COLUMNS: dict[str, tuple[str, type]] = {
     "mip_gap": ("mip_rel_gap", float),
     "allow_nonoptimal": ("allow_nonoptimal", bool),
     "lp_algorithm": ("lp_algorithm", str),
+    "ranging": ("ranging", bool),
 }
 """Batch column / setting name → (SolveOptions field, type). Units: seconds; fraction."""
+
+BATCH_OPTION_DEFAULTS = {"ranging": False}
+"""SolveOptions a batch's runs take unless the batch (settings, ``supplyopt batch --ranging``)
+or the run says otherwise: no right-hand-side ranges, since a sweep is itself the sensitivity
+analysis and the ranging costs more than a warm re-solve (docs/batch.md)."""
 
 RUN_COLUMNS = ("run", "sheet", "key", "column", "mode", "value", "from_period", "description")
 SWEEP_COLUMNS = ("sweep", "sheet", "key", "column", "range", "from_period")
@@ -93,10 +99,12 @@ class BatchDefinition:
     problems: tuple[Problem, ...] = field(default=())  # parse problems, raised by check_batch
 
     def solve_options(self, run: Run, **forced):
-        """SolveOptions of ``run``: batch defaults, then the run's own options, then ``forced``."""
+        """SolveOptions of ``run``: :data:`BATCH_OPTION_DEFAULTS`, the batch's defaults, then
+        the run's own options, then ``forced``."""
         from optimizer.solve import SolveOptions
 
-        values = dict(self.defaults)
+        values = dict(BATCH_OPTION_DEFAULTS)
+        values.update(self.defaults)
         values.update(dict(run.options))
         values.update(forced)
         return SolveOptions(**values)
@@ -351,7 +359,8 @@ def _expected(column: str, exc: ValueError) -> str:
     if detail:
         return detail
     return {"time_limit": "a positive number of seconds", "mip_gap": "a fraction between 0 and 1",
-            "allow_nonoptimal": "yes or no", "lp_algorithm": "one of " + ", ".join(LP_ALGORITHMS),
+            "allow_nonoptimal": "yes or no", "ranging": "yes or no",
+            "lp_algorithm": "one of " + ", ".join(LP_ALGORITHMS),
             }.get(column, "a valid value")
 
 

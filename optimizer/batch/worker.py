@@ -160,6 +160,9 @@ def _manifest(task: Task, res: dict) -> dict:
         "options": dict(vars(opts)) if opts is not None else {},
         "solver": res.get("solver", "highs"),
         "solver_version": res.get("solver_version"),
+        # Whether the run's shadow-price tables carry right-hand-side ranges
+        # (SolveOptions.ranging, off in a batch unless asked: supplyopt batch --ranging).
+        "rhs_ranges": res.get("rhs_ranges", False),
         "warm_start": res.get("warm_start", "cold"),
         "warm_start_from": res.get("warm_start_from"),
         "started_utc": res.get("started_utc"),
@@ -243,7 +246,8 @@ def run_task(task: Task, payload=None, write: bool = True) -> dict:
                    contracts=contract_triples(run.tables.get("contracts")),
                    unmet=expected_unmet(run), scenario_unmet=scenario_unmet(run),
                    scenario_costs=run.tables["scenario_costs"].to_dict("records"),
-                   solver_version=run.outcome.solver_version)
+                   solver_version=run.outcome.solver_version,
+                   rhs_ranges=bool(run.outcome.rhs_range))
     except OptimizerError as exc:
         res.update(reason=str(exc), error_type=type(exc).__name__)
     except Exception as exc:  # an internal error: one run fails, the batch goes on
