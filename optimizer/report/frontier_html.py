@@ -204,7 +204,7 @@ def frontier_page(tables: dict[str, pd.DataFrame], meta: dict) -> str:
             "Each point is the least-cost plan for one risk weight λ: it minimises "
             "(1 − λ) × expected cost + λ × CVaR, where CVaR is the mean cost over the worst "
             "(1 − α) of probability. λ = 0 is the cheapest plan on average; λ = 1 the plan "
-            "that does best in the bad scenarios.",
+            "that does best in the bad scenarios (and, of those, the cheapest on average).",
             "Choose a point, not a λ: read along the curve how much expected cost each step "
             "adds and how much worst-case cost it removes, and stop where the protection is no "
             "longer worth its price. The folder of each solved point holds its full plan "
@@ -259,9 +259,9 @@ def frontier_page(tables: dict[str, pd.DataFrame], meta: dict) -> str:
         Note(f"{solved} of {n} points were solved; {inferred} were settled without a solve: a "
              "neighbouring plan is, provably, within the MIP gap of the optimum there (the "
              "optimum is concave in λ; docs). Their figures are that plan's. "
-             "Run with --every-point to solve each one. At λ = 1 expected cost carries no "
-             "weight, so the solver may return any plan of least CVaR: that point is often "
-             "dominated. frontier.csv gives each point's MIP gap (or the proven one).")]))
+             "Run with --every-point to solve each one. At λ = 1 the plan is the one of least "
+             "expected cost among the plans of least CVaR (a second solve; docs/model.md). "
+             "frontier.csv gives each point's MIP gap (or the proven one).")]))
     sub = (f"{meta.get('instance', '')} · {n} points, {solved} solved · MIP gap "
            f"{meta.get('mip_rel_gap', 0):g}")
     return render_page("Risk–cost frontier", sub, sections)
