@@ -125,3 +125,19 @@ def test_live_model_breaks_the_tie_too():
     assert run.summary()["risk"]["expected_cost_usd"] == pytest.approx(506.0, rel=1e-9)
     assert run.summary()["risk"]["least_expected_cost_among_least_cvar"] is True
     assert run.verification["ok"]
+
+
+def test_lp_at_lambda_one_keeps_the_cvar_prices():
+    """The build fixed (an LP): the same plan, objective 530 and E 506. The demand duals are
+    prices of the CVaR, from the first solve, and unique here: a tonne more (or less) in cut
+    costs 8 USD at the mine and cut is the whole tail, so CVaR moves by 8; calm (500 < 530) is
+    outside the tail, so 0."""
+    run = solve(build_instance(tie_sheets()), SolveOptions(mip_rel_gap=0,
+                                                           fixed_builds=(("j", "P1", 1),)))
+    assert not run.outcome.is_mip
+    assert run.objective == pytest.approx(530.0, rel=1e-9)
+    assert run.summary()["risk"]["expected_cost_usd"] == pytest.approx(506.0, rel=1e-9)
+    duals = run.tables["dual_demand_balance"]
+    by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
+    assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
+    assert run.verification["ok"]
