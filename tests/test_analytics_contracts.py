@@ -14,8 +14,10 @@ The hedge of tests/test_contracts.py at p = P(cut) = 0.3 (derivations there): co
 * Cut-off of C (every export of C stops from P1: its trader's offer and lanes closed):
   with no new builds and no contracts, 12 t unmet = **1,200**, +756 on the status quo's 444
   (the report's status quo: no new builds or contracts; it was 338 with K re-optimised); with
-  the chosen plan, K is signed and owed though nothing can be delivered (a scenario revokes a
-  contract only by setting max_t to 0): 112 + 10 × 20 + 1,200 = **1,512**, +1,174 on 338.
+  the chosen plan, K is signed (its fee of 112 paid) but revoked with C's other exports
+  (max_t = 0 from P1), so its take-or-pay lapses and the 12 t go unmet:
+  112 + 1,200 = **1,312**, +974 on 338. (Before the cut-off revoked contracts, K's 10 t were
+  still owed, 10 × 20 = 200 more: 1,512.)
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ def test_status_quo_and_cutoff_fix_signings_too(analysis):
     screen = analysis.tables["cutoff_screen"].set_index("builds")
     assert screen.loc["none", "expected_cost_usd"] == pytest.approx(1_200, abs=1e-6)
     assert screen.loc["none", "cost_increase_usd"] == pytest.approx(756, abs=1e-6)
-    assert screen.loc["chosen", "expected_cost_usd"] == pytest.approx(1_512, abs=1e-6)
-    assert screen.loc["chosen", "cost_increase_usd"] == pytest.approx(1_174, abs=1e-6)
+    assert screen.loc["chosen", "expected_cost_usd"] == pytest.approx(1_312, abs=1e-6)
+    assert screen.loc["chosen", "cost_increase_usd"] == pytest.approx(974, abs=1e-6)
 
 
 def test_risk_averse_measures_say_what_their_optima_are(tmp_path):

@@ -76,7 +76,10 @@ def supplying_countries(inst: Instance) -> list[str]:
 
 
 def cutoff_overrides(inst: Instance, country: str, from_period: str | None) -> tuple[Override, ...]:
-    """Overrides stopping every export of ``country`` from ``from_period`` on (None = start)."""
+    """Overrides stopping every export of ``country`` from ``from_period`` on (None = start):
+    its export quotas, its traders' spot offers, its traders' contracts (``max_t`` 0: revoked,
+    so their take-or-pay lapses with the channel, as when a scenario revokes a licence; a fee
+    already paid stays paid) and every lane leaving it."""
     src = f"cut-off of {country}"
     ovs = []
     quotas = inst.table("export_quotas")
@@ -84,8 +87,15 @@ def cutoff_overrides(inst: Instance, country: str, from_period: str | None) -> t
         ovs.append(Override("export_quotas", (country,), "cap_t", 0.0, "set", from_period,
                             source=src))
     traders = inst.table("traders")
-    for t in traders.loc[traders["country"] == country, "trader"]:
+    sellers = list(traders.loc[traders["country"] == country, "trader"])
+    for t in sellers:
         ovs.append(Override("traders", (t,), "capacity_t", 0.0, "set", from_period, source=src))
+    contracts = inst.tables.get("contracts")
+    if contracts is not None and len(contracts):
+        # An export ban is force majeure: nothing can be delivered, so nothing is owed.
+        for c in contracts.loc[contracts["trader"].isin(sellers), "contract"]:
+            ovs.append(Override("contracts", (c,), "max_t", 0.0, "set", from_period,
+                                source=src))
     site = inst.site_country()
     lanes = inst.table("lanes")
     for o, d in zip(lanes["origin"], lanes["destination"], strict=True):
