@@ -25,6 +25,37 @@ import warnings
 from contextlib import contextmanager
 
 
+_WARMING: list[threading.Thread] = []
+"""Threads started by :func:`warm_up_in_thread` not yet waited for."""
+
+
+def warm_up_in_thread(fn) -> None:
+    """Run ``fn`` (imports, first-use set-up) in a background thread while the caller goes on.
+
+    For work that is needed later and slow only the first time, done while the main thread
+    waits for HiGHS (whose wait releases the GIL), on a core that would otherwise idle. An
+    error in ``fn`` is dropped: the caller meets it again, with its own message, when it does
+    the same work. A fork first waits for the thread (:func:`_wait_for_warm_up`).
+    """
+    def quietly():
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 (see the docstring)
+            pass
+
+    thread = threading.Thread(target=quietly, name="supplyopt-warm-up", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
+
+
+def _wait_for_warm_up() -> None:
+    """Join the warm-up threads before a fork: a module lock held by a thread mid-import at
+    the fork would stay held in the child, where that thread does not exist, and the child
+    would hang on its first import of that module."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
 class ChildFailed(RuntimeError):
     """The forked function raised; the message is its error, the notes hold its traceback."""
 
@@ -133,6 +164,7 @@ def in_child(fn, stats: dict | None = None):
     numpy numbers Python ones), and ``child_private_mb``: the memory the child held on its
     own when ``fn`` returned.
     """
+    _wait_for_warm_up()
     r, w = os.pipe()
     pid = None
     try:
@@ -252,6 +284,7 @@ def start(fn) -> Started:
     it is ready (read them in turn with :meth:`Started.result`). The child is otherwise as
     :func:`in_child`'s: it ignores Ctrl-C and dies with its parent.
     """
+    _wait_for_warm_up()
     r, w = os.pipe()
     pid = None
     try:
