@@ -21,8 +21,11 @@ COUNTRY_OVERFLOW = ("#6699CC", "#004488", "#EE99AA", "#994455", "#EECC66", "#997
 """Paul Tol's medium-contrast scheme, used after the nine muted colours (10th country on)."""
 
 SERIES_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
-                  "#F0E442", "#000000")
-"""Okabe–Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black."""
+                  "#F0E442", "#000000", "#999999", "#8C510A", "#BBCC33", "#FFAABB")
+"""Okabe–Ito (blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black),
+then grey, brown, and Paul Tol's pear and pink (*light* scheme): a cost breakdown has up to
+twelve components (capex … lost value of unmet demand), and with eight colours a batch's
+stacked cost bars drew capex and the lost value of unmet demand both in blue."""
 
 NEUTRAL = "#555555"
 """End-use nodes and anything that is neither a country nor a series."""
