@@ -164,19 +164,20 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
 
             compiled = with_fixed_builds(free, fixed_decision_counts(md, options))
         times["compile"] = time.perf_counter() - t0
-        from optimizer.numerics import scan_numerics
-
-        numeric_warnings = scan_numerics(md, compiled)
-        for w in numeric_warnings if on_warning else ():
-            on_warning(w)
-        if parallel and not len(compiled.integer_cols) and forked.available():
-            # The second core idles while HiGHS solves an LP: do the first-use work of what
-            # follows there (a MIP's relaxation child has that core; forked.py: a fork waits).
+        # The second core idles while HiGHS solves an LP: the numerics scan and the first-use
+        # work of what follows run there (a MIP's relaxation child has that core; a fork
+        # waits for the warm-up, forked.py, and the scan is waited for right after the solve).
+        idle_core = parallel and not len(compiled.integer_cols) and forked.available()
+        scan = _NumericsScan(md, compiled, on_warning, background=idle_core)
+        if idle_core:
             forked.warm_up_in_thread(_warm_up)
         # parallel: a MIP's LP relaxation is solved on the second core alongside it, to
         # start the fixed LP of its shadow prices from (optimizer/solve_fixed_lp.py).
-        outcome = solve_compiled(md, compiled, options, warm_start=warm_start, ranging=False,
-                                 concurrent=parallel)
+        try:
+            outcome = solve_compiled(md, compiled, options, warm_start=warm_start,
+                                     ranging=False, concurrent=parallel)
+        finally:
+            numeric_warnings = scan.warnings()
     else:
         compiled = free = None
         numeric_warnings = []
@@ -223,6 +224,43 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
                                         getattr(outcome, "lp_highs", None)))
         times["status_quo"] = time.perf_counter() - t0
     return run
+
+
+class _NumericsScan:
+    """:func:`optimizer.numerics.scan_numerics` of the compiled model, each warning passed to
+    ``on_warning`` as it is found; with ``background``, in a thread while HiGHS solves (0.1 s
+    of the medium preset off the wall time; HiGHS works on its own copy of the arrays).
+    """
+
+    def __init__(self, md, compiled, on_warning, background: bool):
+        import threading
+
+        self._found, self._error, self._thread = [], None, None
+        if background:
+            self._thread = threading.Thread(target=self._scan, args=(md, compiled, on_warning),
+                                            name="supplyopt-numerics", daemon=True)
+            self._thread.start()
+        else:
+            self._scan(md, compiled, on_warning)
+
+    def _scan(self, md, compiled, on_warning) -> None:
+        from optimizer.numerics import scan_numerics
+
+        try:
+            self._found = scan_numerics(md, compiled)
+            for w in self._found if on_warning else ():
+                on_warning(w)
+        except Exception as exc:  # raised in the caller's thread by warnings()
+            self._error = exc
+
+    def warnings(self) -> list[str]:
+        """The warnings found (after waiting for the scan); its error, if it failed."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+        return self._found
 
 
 def _warm_up() -> None:
