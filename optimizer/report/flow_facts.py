@@ -19,7 +19,7 @@ def _deliveries(run: SavedRun) -> pd.DataFrame | None:
     un = run.tables.get("unmet_demand")
     if flows is None or flows.empty or un is None or un.empty:
         return None
-    end_use = dict(zip(un["demand"].astype(str), un["end_use"].astype(str)))
+    end_use = dict(zip(un["demand"].astype(str).tolist(), un["end_use"].astype(str).tolist()))
     f = flows.assign(end_use=flows["destination"].astype(str).map(end_use),
                      product_key=flows["product"].astype(str),
                      scenario_key=flows["scenario"].astype(str))

@@ -160,8 +160,9 @@ def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=cols)
     end_use = _demand_end_uses(run)
+    # Columns as lists: iterating a pandas text column calls into pandas per cell.
     ident = [(f,) + tuple(sorted((k, str(v)) for k, v in key.items() if k not in NOT_IDENTITY))
-             for f, key in zip(rows["family"], rows["key"])]
+             for f, key in zip(rows["family"].tolist(), rows["key"].tolist())]
     order = periods(run)
     scen = scenario_names(run)
     # Groups in order of first appearance, each with its rows in table order (what
@@ -173,8 +174,8 @@ def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
     price = rows["shadow_price"].to_numpy(float)
     price = np.where(np.isnan(price), 0.0, price)  # a sum skips missing prices, as pandas' does
     cond_all = pd.to_numeric(rows["conditional_price"], errors="coerce").to_numpy(float)
-    labels = [None if pd.isna(v) else str(v) for v in rows["scenarios"]]
-    shown = [None if pd.isna(v) else str(v) for v in rows["period"]]
+    labels = [None if pd.isna(v) else str(v) for v in rows["scenarios"].tolist()]
+    shown = [None if pd.isna(v) else str(v) for v in rows["period"].tolist()]
     out = []
     for members in groups.values():
         at = np.asarray(members)
@@ -204,7 +205,7 @@ def _demand_end_uses(run: SavedRun) -> dict[str, str]:
     un = run.tables.get("unmet_demand")
     if un is None or un.empty or "end_use" not in un.columns:
         return {}
-    return dict(zip(un["demand"].astype(str), un["end_use"].astype(str)))
+    return dict(zip(un["demand"].astype(str).tolist(), un["end_use"].astype(str).tolist()))
 
 
 PROVENANCE_COLUMNS = ("mined_country", "processed_country")

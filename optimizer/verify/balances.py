@@ -37,9 +37,10 @@ def check_structure(d: InstanceData, sol: dict, rep: Violations) -> dict[str, pd
     ok_sc, ok_p = set(d.scenarios), set(d.periods)
 
     bad = []
-    for o, de, p, mc, pc, s, t in zip(flows["origin"], flows["destination"], flows["product"],
-                                      flows["mined_in"], flows["processed_in"],
-                                      flows["scenario"], flows["period"]):
+    # Columns as lists: iterating a pandas text column calls into pandas per cell.
+    for o, de, p, mc, pc, s, t in zip(*(flows[c].tolist() for c in (
+            "origin", "destination", "product", "mined_in", "processed_in", "scenario",
+            "period"))):
         ko, kd = d.kind.get(o), d.kind.get(de)
         if s not in ok_sc or t not in ok_p:
             bad.append("unknown scenario or period")
