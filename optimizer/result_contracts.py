@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from optimizer.formulation.data import ModelData
-from optimizer.result_rows import clean, decision_scope, revealed_period, scenario_rows
+from optimizer.result_rows import (
+    clean,
+    decision_scope,
+    expanded_keys,
+    revealed_period,
+    with_columns,
+)
 from optimizer.solve import SolveOutcome
 
 
@@ -100,11 +106,12 @@ def contract_deliveries_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     ix = md.var_ix.get("contract_taken_t")
     if ix is None or ix.empty:
         return pd.DataFrame(columns=cols)
-    ix = ix.copy()
-    ix["taken_t"] = clean(out.values["contract_taken_t"])
-    ix["paid_t"] = clean(out.values["contract_paid_t"])
-    ix["price_usd_per_t"] = md.unit_costs["contract_paid_t"]["contract_purchases"]
-    return scenario_rows(md, ix)[cols].reset_index(drop=True)
+    # The key columns per scenario once per index frame (expanded_keys), the run's beside.
+    keys, source = expanded_keys(md, "contract_delivery_keys", ix, cols[:4])
+    price = np.broadcast_to(md.unit_costs["contract_paid_t"]["contract_purchases"], len(ix))
+    return with_columns(keys, {"taken_t": clean(out.values["contract_taken_t"])[source],
+                               "paid_t": clean(out.values["contract_paid_t"])[source],
+                               "price_usd_per_t": np.array(price, dtype=float)[source]})
 
 
 def contract_signings_by_scenario(md: ModelData, out: SolveOutcome) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from optimizer.formulation import CONSTRAINT_FAMILIES
 from optimizer.formulation.data import ModelData
-from optimizer.result_rows import clean, memo
+from optimizer.result_rows import clean, key_columns, memo, with_columns
 from optimizer.solve import SolveOutcome
 
 
@@ -61,7 +61,7 @@ def _family_prices(md, out, fam, ix, periods, labels) -> pd.DataFrame:
         lo, hi = out.rhs_range[fam]
         cols["rhs_range_low"] = lo
         cols["rhs_range_high"] = hi
-    return pd.concat([keys, pd.DataFrame(cols, index=keys.index)], axis=1)
+    return with_columns(keys, cols)
 
 
 def _family_keys(md, ix, periods, labels) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -78,7 +78,7 @@ def _family_keys(md, ix, periods, labels) -> tuple[pd.DataFrame, np.ndarray, np.
         cols = {first: cols[first], "period": periods[md.node_period[node]],
                 "scenarios": labels[node].tolist()} | {c: cols[c] for c in rest}
     keys = pd.DataFrame(cols).reset_index(drop=True)
-    return keys, ix["sense"].to_numpy(object), ix["rhs"].to_numpy()
+    return key_columns(keys), ix["sense"].to_numpy(object), ix["rhs"].to_numpy()
 
 
 def dual_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:

@@ -18,10 +18,12 @@ from optimizer.result_prices import dual_tables
 from optimizer.result_rows import (
     clean,
     decision_scope,
+    expanded_keys,
     expansion,
     memo,
     revealed_period,
     scenario_rows,
+    with_columns,
 )
 from optimizer.solve import SolveOutcome
 
@@ -221,12 +223,14 @@ def _unmet_keys(md: ModelData, balance: pd.DataFrame, un: pd.DataFrame):
 
 
 def stocks_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
-    """End-of-period stock per scenario, stockpile and provenance (tonnes)."""
-    ix = md.var_ix["stock_t"].copy()
-    ix["stock_t"] = clean(out.values["stock_t"])
-    ix = scenario_rows(md, ix)
-    return ix[["scenario", "period", "stockpile", "element", "mined_country", "processed_country",
-               "stock_t"]].reset_index(drop=True)
+    """End-of-period stock per scenario, stockpile and provenance (tonnes).
+
+    The key columns, one row per (stock column, scenario of its node), are built once per
+    index frame (:func:`expanded_keys`); a run sets its stocks beside them.
+    """
+    keys, source = expanded_keys(md, "stock_keys", md.var_ix["stock_t"], [
+        "scenario", "period", "stockpile", "element", "mined_country", "processed_country"])
+    return with_columns(keys, {"stock_t": clean(out.values["stock_t"])[source]})
 
 
 def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:

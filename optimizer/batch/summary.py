@@ -57,13 +57,19 @@ def builds_short(builds: pd.DataFrame, scenarios: list[str] | None = None) -> st
         return ""
     every = set(scenarios or ())
     groups: dict[tuple, dict] = {}
-    for _, r in builds.iterrows():
-        key = (int(r["count"]), str(r["module"]), str(r["online_period"]), str(r["country"]))
+    n = len(builds)
+    decided_in = builds["decided_in"].tolist() if "decided_in" in builds else ["all"] * n
+    probability = builds["probability"].tolist() if "probability" in builds else [0.0] * n
+    for count, module, period, country, decided, p in zip(
+            builds["count"].tolist(), builds["module"].tolist(),
+            builds["online_period"].tolist(), builds["country"].tolist(), decided_in,
+            probability, strict=True):
+        key = (int(count), str(module), str(period), str(country))
         g = groups.setdefault(key, {"who": set(), "p": 0.0, "all": False})
-        decided = str(r.get("decided_in", "all"))
+        decided = str(decided)
         g["all"] |= decided == "all"
         g["who"].update(decided.split("+"))
-        g["p"] += float(r.get("probability", 0.0) or 0.0)
+        g["p"] += float(p or 0.0)
     parts = []
     for (count, module, period, country), g in groups.items():
         whole = g["all"] or (g["who"] >= every if every else abs(g["p"] - 1.0) < 1e-9)
@@ -152,6 +158,11 @@ def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
     labelled: its rows whose |price| is at least its own ``n``-th largest (ties at that
     boundary included), since no other row of it can be among the ``n`` largest overall.
     """
+    return pd.DataFrame(_top_prices(run, n), columns=["family", "row", "shadow_price"])
+
+
+def _top_prices(run, n: int = TOP_PRICES) -> list[tuple[str, str, float]]:
+    """:func:`top_shadow_prices` as a list of (family, row label, shadow price)."""
     cands = []
     for name, df in run.tables.items():
         if not name.startswith("dual_") or df.empty or "shadow_price" not in df:
@@ -168,24 +179,24 @@ def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
             nth = np.partition(size[nz], len(nz) - n)[len(nz) - n]
             nz = nz[size[nz] >= nth]
         cands.extend((name, int(i), float(sp[i])) for i in nz)
-    if not cands:
-        return pd.DataFrame([], columns=["family", "row", "shadow_price"])
     # Python's sort is stable: equal |prices| keep the order of the tables and their rows.
     top = sorted(cands, key=lambda c: -abs(c[2]))[:n]
-    rows = [(name[len("dual_"):], _price_label(run.tables[name], name[len("dual_"):], i), price)
+    return [(name[len("dual_"):], _price_label(run.tables[name], name[len("dual_"):], i), price)
             for name, i, price in top]
-    return pd.DataFrame(rows, columns=["family", "row", "shadow_price"])
 
 
 def _price_label(df: pd.DataFrame, fam: str, i: int) -> str:
-    """``family[key,…]@period (scenarios)`` of row ``i`` of a shadow-price table."""
+    """``family[key,…]@period (scenarios)`` of row ``i`` of a shadow-price table.
+
+    Each cell is read from its column (``str`` of a numpy scalar is that of the Python value
+    a row of the frame would hold).
+    """
     keys = [c for c in df.columns if c not in _NOT_KEYS]
-    r = df.iloc[i]
-    label = f"{fam}[{','.join(str(r[k]) for k in keys)}]"
+    label = f"{fam}[{','.join(str(df[k].iat[i]) for k in keys)}]"
     if "period" in df.columns:
-        label += f"@{r['period']}"
+        label += f"@{df['period'].iat[i]}"
     if "scenarios" in df.columns:
-        label += f" ({r['scenarios']})"
+        label += f" ({df['scenarios'].iat[i]})"
     return label
 
 
@@ -220,10 +231,13 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
         mine = element == k
         row[f"{focus}_share_{el}"] = float(share[mine & is_focus].sum())
         row[f"hhi_{el}"] = float((share[mine] ** 2).sum() * 10_000)
-    prices = top_shadow_prices(run)
-    row["top_shadow_prices"] = "; ".join(f"{r.row}={r.shadow_price:.6g}"
-                                         for r in prices.itertuples())
-    long = {"supply_shares": shares.to_dict("records"),
-            "shadow_prices": [dict(rank=i + 1, **r)
-                              for i, r in enumerate(prices.to_dict("records"))]}
+    prices = _top_prices(run)
+    row["top_shadow_prices"] = "; ".join(f"{label}={price:.6g}" for _, label, price in prices)
+    # The records of the shares frame, read column by column (.tolist() gives the Python
+    # values DataFrame.to_dict would).
+    columns = list(shares.columns)
+    long = {"supply_shares": [dict(zip(columns, r, strict=True)) for r in
+                              zip(*(shares[c].tolist() for c in columns), strict=True)],
+            "shadow_prices": [{"rank": i + 1, "family": fam, "row": label, "shadow_price": price}
+                              for i, (fam, label, price) in enumerate(prices)]}
     return row, long
