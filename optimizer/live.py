@@ -204,33 +204,37 @@ class LiveModel:
     def _tree(self, inst: Instance) -> list:
         """``scenario_tree(inst)``: the base model's nodes when nothing the tree reads differs.
 
-        The tree (:func:`optimizer.scenario.scenario_tree`) reads the periods, the scenarios
-        (probabilities and overrides) and, through their overrides, the base values of the
-        cells those overrides match (a scenario's change is kept only where it differs from
-        the base value; a scale multiplies it). A run whose overrides leave all of these as
-        in the base instance (a batch ``scale``, or any change of cells no scenario touches)
-        has the base's tree, nodes and node data alike; any other run builds its own.
+        The tree (:func:`optimizer.scenario.scenario_tree`, through ``cell_changes``) reads
+        the periods, the scenarios (probabilities and overrides) and, for each scenario
+        override, the base value of each cell it matches: a ``scale`` changes the cell to
+        base × factor, a ``set`` to its value, kept as a change only where the base (blank or
+        a number) differs from it. A run whose base values leave every scale's products and
+        every set's "differs" as in the base instance (a batch ``scale`` of a cell a scenario
+        sets, or any change of cells no scenario touches) has the base's tree, nodes and node
+        data alike; any other run builds its own.
         """
         base = self.inst
         if inst.periods != base.periods or inst.scenarios != base.scenarios:
             return scenario_tree(inst)
-        for (sheet, column), rows in self._scenario_cells().items():
+        for sheet, column, rows, mode, value, before in self._scenario_cells():
             if inst.table(sheet) is base.table(sheet):
                 continue
             now = inst.table(sheet)[column].to_numpy()[rows].tolist()
-            if now != base.table(sheet)[column].to_numpy()[rows].tolist():
+            if _tree_reads(now, mode, value) != before:
                 return scenario_tree(inst)  # (a NaN compares unequal: built anew, still right)
         return self.md.nodes
 
-    def _scenario_cells(self) -> dict[tuple[str, str], list[int]]:
-        """(sheet, column) → the rows of the base instance that some scenario overrides."""
+    def _scenario_cells(self) -> list[tuple]:
+        """Per scenario override: (sheet, column, the base rows it matches, mode, value, what
+        the tree reads of those rows in the base instance: :func:`_tree_reads`)."""
         if not hasattr(self, "_cells"):
-            cells: dict[tuple[str, str], set[int]] = {}
+            self._cells = []
             for sc in self.inst.scenarios:
                 for ov in sc.overrides:
-                    cells.setdefault((ov.sheet, ov.column), set()).update(
-                        match_rows(self.inst, ov, sc.name))
-            self._cells = {k: sorted(v) for k, v in cells.items()}
+                    rows = np.asarray(match_rows(self.inst, ov, sc.name), dtype=np.intp)
+                    values = self.inst.table(ov.sheet)[ov.column].to_numpy()[rows].tolist()
+                    self._cells.append((ov.sheet, ov.column, rows, ov.mode, ov.value,
+                                        _tree_reads(values, ov.mode, ov.value)))
         return self._cells
 
     def _family_positions(self, name: str) -> np.ndarray:
@@ -440,6 +444,16 @@ def _outcome(h, compiled, is_mip: bool):
         solver="highs", solver_version=highs_version(), duals_source=None,
         n_variables=compiled.lp.num_col_, n_constraints=compiled.lp.num_row_,
         n_integer=len(compiled.integer_cols))
+
+
+def _tree_reads(values: list, mode: str, value: float) -> list:
+    """What ``cell_changes`` reads of the base values of the cells a scenario override
+    matches: the values themselves for a ``scale`` (it writes base × factor; blank stays
+    blank), and for a ``set`` only whether each cell becomes a change (a blank or a base
+    value other than the set value)."""
+    if mode == "scale":
+        return values
+    return [v is None or float(v) != value for v in values]
 
 
 def _new_rhs(base, md, name: str) -> str | None:

@@ -47,6 +47,11 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     count = np.round(out.values["modules_built"]).astype(int)
     charged = count * md.unit_costs["modules_built"]["capex"]
+    every = memo(md, "builds_every_decision",
+                 (decisions, md.modules, *(md.inst.table(s) for s in _SITE_SHEETS)),
+                 lambda: _every_decision(md, decisions))
+    if every is not None and (count > 0).any():
+        return _built_rows(every, count, charged)[cols]
     built = np.flatnonzero(count > 0)
     ix = _with_modules(md, decisions, built)
     ix["count"] = count[built]
@@ -69,6 +74,61 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
         "fixed_om_usd_per_period": ix["count"] * ix["fixed_om_usd"].fillna(0).astype(float),
     }).sort_values(["decision_period", "contingent", "module"], kind="stable"
                    ).reset_index(drop=True)[cols]
+
+
+def _every_decision(md: ModelData, decisions: pd.DataFrame):
+    """What ``builds_table`` reads of every build decision, before a run's counts: a frame of
+    the columns that do not depend on the counts (as ``builds_table`` computes them, over
+    every decision), the lists of ``decided_in`` and ``revealed_period``, and the decisions
+    in the table's order (a stable sort by decision period, contingent, module). None if a
+    decision does not match exactly one module (``builds_table`` then merges the built rows).
+
+    A run's table takes its built decisions in that order: a stable sort of any subset of
+    rows by the same keys keeps them in the order the sort of every row gives them.
+    """
+    ix = _with_modules(md, decisions, np.arange(len(decisions)))
+    if len(ix) != len(decisions):
+        return None
+    decided_in = [decision_scope(md, int(n)) for n in ix["node"]]
+    static = pd.DataFrame({
+        "module": ix["module"], "site": ix["site"], "country": ix["site"].map(_site_country(md)),
+        "decision_period": ix["decision_period"],
+        "probability": ix["probability"].astype(float),
+        "contingent": [d != "all" for d in decided_in],
+        "online_period": ix["period"],
+        "capacity_t": ix["capacity_t"].astype(float), "capex_usd": ix["capex_usd"].astype(float),
+        "capex_timing": np.where(ix["lifetime_periods"].isna(),
+                                 ix["capex_timing"].fillna("spread"), "annuity"),
+        "fixed_om_usd": ix["fixed_om_usd"].fillna(0).astype(float)})
+    order = static.sort_values(["decision_period", "contingent", "module"],
+                               kind="stable").index.to_numpy()
+    revealed = [revealed_period(md, int(n)) for n in ix["node"]]
+    return static, decided_in, revealed, order
+
+
+def _built_rows(every, count: np.ndarray, charged: np.ndarray) -> pd.DataFrame:
+    """``builds_table``'s rows of the decisions built (``count`` > 0), from
+    :func:`_every_decision`: the same columns, computed as there on the rows built.
+
+    The lists (``decided_in``, ``revealed_period``, ``contingent``) are built for the rows
+    taken, so pandas infers their column types from the same values as ``builds_table``.
+    """
+    static, decided_all, revealed_all, order = every
+    rows = order[count[order] > 0]
+    take = static.take(rows).reset_index(drop=True)
+    n, charged = count[rows], charged[rows].astype(float)
+    decided_in = [decided_all[k] for k in rows.tolist()]
+    probability = take["probability"].to_numpy()
+    return pd.DataFrame({
+        "module": take["module"], "site": take["site"], "country": take["country"],
+        "decision_period": take["decision_period"], "decided_in": decided_in,
+        "revealed_period": [revealed_all[k] for k in rows.tolist()],
+        "probability": take["probability"], "contingent": [d != "all" for d in decided_in],
+        "online_period": take["online_period"], "count": n,
+        "capacity_added_t": n * take["capacity_t"].to_numpy(),
+        "capex_usd": n * take["capex_usd"].to_numpy(), "capex_timing": take["capex_timing"],
+        "capex_in_horizon_usd": charged, "expected_capex_usd": charged * probability,
+        "fixed_om_usd_per_period": n * take["fixed_om_usd"].to_numpy()})
 
 
 def _with_modules(md: ModelData, decisions: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -306,7 +366,7 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
                                        lambda: _supply_keys(md, ox))
     flow = clean(out.values["ship_oxide_t"][into])
     kept = np.flatnonzero(flow[source] > 0)
-    parts, part_codes = [], []
+    lead, sums, part_codes = [], [], []
     for basis in ("mined", "processed"):
         key_codes = [codes[c][kept] for c in ("scenario", "element", "end_use", basis)]
         keyed = np.all([c >= 0 for c in key_codes], axis=0)  # a blank key: in no group
@@ -315,31 +375,44 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
                                    [len(codes[c + ":values"]) or 1
                                     for c in ("scenario", "element", "end_use", basis)])
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
-        sums = pd.DataFrame({"group": group.ravel(), "tonnes": flow[source[rows]]}).groupby(
-            "group", as_index=False)["tonnes"].sum()["tonnes"].to_numpy()
-        lead = frame.take(rows[first]).reset_index(drop=True)  # each group's first row
-        parts.append(pd.DataFrame({"scenario": lead["scenario"], "element": lead["element"],
-                                   "end_use": lead["end_use"], "basis": basis,
-                                   "country": lead[basis], "tonnes": sums}))
+        sums.append(pd.Series(flow[source[rows]]).groupby(group.ravel()).sum().to_numpy())
+        lead.append(rows[first])  # each group's first row
         part_codes.append([codes[c][rows[first]] for c in ("scenario", "element", "end_use")])
-    mix = pd.concat(parts, ignore_index=True)
-    if mix.empty:
+    if not len(lead[0]) + len(lead[1]):
         return pd.DataFrame(columns=["scenario", "element", "end_use", "basis", "country", "tonnes",
                                      "share", "hhi"])
     # (scenario, element, end use, basis) of each row, as sort codes; basis: mined < processed
     sc, el, eu = (np.concatenate([p[k] for p in part_codes]) for k in range(3))
-    basis = np.repeat([0, 1], [len(p) for p in parts])
+    basis = np.repeat([0, 1], [len(rows) for rows in lead])
     group = np.unique(np.ravel_multi_index(
         [sc, el, eu, basis], [sc.max() + 1, el.max() + 1, eu.max() + 1, 2]),
         return_inverse=True)[1].ravel()
-    tonnes = mix["tonnes"]
-    mix["share"] = tonnes / tonnes.groupby(group).transform("sum")
+    tonnes = np.concatenate(sums)
+    share = tonnes / pd.Series(tonnes).groupby(group).transform("sum").to_numpy()
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.diff(group[order])) + 1
-    mix["hhi"] = _group_hhi(mix["share"].to_numpy(float), np.split(order, bounds))
+    hhi = _group_hhi(share, np.split(order, bounds))
     # sort by scenario, element, end use, basis, then share descending (stable, as pandas')
-    return mix.take(np.lexsort((-mix["share"].to_numpy(float), basis, eu, el, sc))
-                    ).reset_index(drop=True)
+    final = np.lexsort((-share, basis, eu, el, sc))
+    return with_columns(_mix_keys(frame, lead, basis, final),
+                        {"tonnes": tonnes[final], "share": share[final], "hhi": hhi[final]})
+
+
+def _mix_keys(frame: pd.DataFrame, lead: list[np.ndarray], basis: np.ndarray,
+              final: np.ndarray) -> tuple:
+    """The key columns of ``supply_mix`` (:func:`key_columns` form), its rows in ``final``
+    order: the mined part's groups, then the processed part's, each from its first row of
+    ``frame`` (``lead``). Each column has the type the two parts' columns concatenated have
+    (``country`` is the ``mined`` column, then the ``processed`` one).
+    """
+    both = np.concatenate(lead)
+    columns = {c: frame[c].array.take(both[final]) for c in ("scenario", "element", "end_use")}
+    columns["basis"] = pd.Series(np.array(["mined", "processed"], dtype=object)[basis[final]]
+                                 ).array
+    country = pd.concat([frame["mined"].take(lead[0]), frame["processed"].take(lead[1])],
+                        ignore_index=True)
+    columns["country"] = country.array.take(final)
+    return pd.Index(list(columns)), list(columns.values()), pd.RangeIndex(len(final))
 
 
 def _supply_keys(md: ModelData, ox: pd.DataFrame):
