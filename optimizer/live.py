@@ -169,6 +169,9 @@ class LiveModel:
         md.var_ix = base.var_ix  # shared, read-only
         md.con_ix, md.families = dict(base.con_ix), dict(base.families)
         md._cache = {k: v for k, v in base._cache.items() if k[0] not in sheets}
+        # family → the base's index frame, for families whose frame differs from it only in
+        # its rhs (and value) columns (_new_rhs): the result tables reuse its other columns.
+        md.rhs_only_of = {}
         for attr, sheet in _DERIVED.items():
             if sheet in sheets:
                 frame = getattr(base, attr).copy()
@@ -474,6 +477,7 @@ def _new_rhs(base, md, name: str) -> str | None:
     if "value" in ix.columns:
         ix["value"] = cell
     md.con_ix[name], md.families[name] = ix, replace(fam, rhs=rhs)
+    md.rhs_only_of[name] = base.con_ix[name]
     has_terms = np.zeros(len(rhs), dtype=bool)
     has_terms[fam.row] = True
     bad = ~has_terms & {"<=": rhs < -1e-9, ">=": rhs > 1e-9, "==": np.abs(rhs) > 1e-9}[fam.sense]

@@ -55,26 +55,29 @@ def contracts_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
         * paid if len(deliveries) else np.zeros(0)
     anc = md.ancestor_pairs()
     anc_node, anc_of = anc["node"].to_numpy(), anc["ancestor"].to_numpy()
-    table = md.inst.table("contracts").reset_index(drop=True)
+    table = md.inst.table("contracts")
     country = dict(zip(md.traders["trader"], md.traders["country"], strict=True))
     element = dict(zip(md.traders["trader"], md.traders["element"], strict=True))
+    # The cells a row reads, as lists (cell by cell, .iat took most of this table's time).
+    w = {c: win[c].tolist() for c in ("trader", "contract", "first", "last")}
+    t = {c: table[c].tolist() for c in ("fee_usd", "price_usd_per_t", "min_take_t", "max_t")}
     rows = []
 
     def add(c, decision, period, node, prob_signed, signed, fee_cost, mine):
-        trader = win["trader"].iat[c]
+        trader = w["trader"][c]
         decided_in = decision_scope(md, node) if node >= 0 else "all"
         rows.append({
-            "contract": win["contract"].iat[c], "trader": trader,
+            "contract": w["contract"][c], "trader": trader,
             "country": country[trader], "element": element[trader],
             "decision": decision, "decision_period": period, "decided_in": decided_in,
             "revealed_period": revealed_period(md, node), "probability": prob_signed,
             "contingent": decided_in != "all", "signed": signed,
-            "fee_usd": float(np.nan_to_num(float(table["fee_usd"].iat[c] or 0.0))),
-            "price_usd_per_t": float(table["price_usd_per_t"].iat[c]),
-            "min_take_t": float(np.nan_to_num(float(table["min_take_t"].iat[c] or 0.0))),
-            "max_t": float(table["max_t"].iat[c]),
-            "first_period": md.inst.periods[int(win["first"].iat[c])],
-            "last_period": md.inst.periods[int(win["last"].iat[c])],
+            "fee_usd": float(np.nan_to_num(float(t["fee_usd"][c] or 0.0))),
+            "price_usd_per_t": float(t["price_usd_per_t"][c]),
+            "min_take_t": float(np.nan_to_num(float(t["min_take_t"][c] or 0.0))),
+            "max_t": float(t["max_t"][c]),
+            "first_period": md.inst.periods[int(w["first"][c])],
+            "last_period": md.inst.periods[int(w["last"][c])],
             "expected_taken_t": float((prob[mine] * taken[mine]).sum()),
             "expected_paid_t": float((prob[mine] * paid[mine]).sum()),
             "expected_cost_usd": fee_cost + float(cost[mine].sum())})

@@ -40,14 +40,26 @@ def _family_prices(md, out, fam, ix, periods, labels) -> pd.DataFrame:
     binding: |slack| ≤ 1e-6, and every ``==`` row.
 
     The first part reads only the index frame and the tree: it is built once per frame
-    (:func:`memo`; a live model's runs share it until one gives the family new right-hand
-    sides, i.e. a new frame) and the run's columns are set beside it in one concatenation.
+    (:func:`memo`; a live model's runs share it, and a run that gives the family new
+    right-hand sides only, a new frame listed in ``md.rhs_only_of``, takes the base frame's
+    part with its own rhs and value columns) and the run's columns are set beside it.
     """
     n = len(ix)
     dual = out.duals.get(fam, np.full(n, np.nan)) if out.duals else np.full(n, np.nan)
     act = out.activity.get(fam, np.zeros(n))
-    keys, sense, rhs = memo(md, "prices:" + fam, (ix,),
-                             lambda: _family_keys(md, ix, periods, labels))
+    same = getattr(md, "rhs_only_of", {}).get(fam)
+    if same is None:
+        keys, sense, rhs = memo(md, "prices:" + fam, (ix,),
+                                 lambda: _family_keys(md, ix, periods, labels))
+    else:  # a live run's new right-hand sides: the base frame's keys, with its rhs and value
+        keys, sense, _ = memo(md, "prices:" + fam, (same,),
+                              lambda: _family_keys(md, same, periods, labels))
+        columns, arrays, index = keys
+        arrays = list(arrays)
+        for col in ("rhs", "value"):
+            if col in ix.columns:
+                arrays[columns.get_loc(col)] = ix[col].array
+        keys, rhs = (columns, arrays, index), ix["rhs"].to_numpy()
     equal = sense == "=="
     slack = clean(np.where(sense == ">=", act - rhs, rhs - act))
     slack = np.where(equal, 0.0, slack)
