@@ -60,7 +60,7 @@ def _sweep(base: Path, out: Path, *extra: str):
     """Two runs, T1's capacity 10 t then 12 t (the second one warm, on the live model)."""
     return RUNNER.invoke(app, ["batch", "--base", str(base), "--sweep",
                                "traders:T1:capacity_t=10..12:2", "--out", str(out),
-                               "--jobs", "1", "--no-report", "--quiet", *extra])
+                               "--jobs", "1", "--quiet", *extra])
 
 
 def _run_folders(out: Path) -> list[Path]:
@@ -77,8 +77,9 @@ def _range(folder: Path, table: str, **where) -> tuple[float, float]:
 
 def test_batch_without_ranging_has_no_ranges_and_says_so(tmp_path, base):
     """A default batch run computes no ranges: its shadow-price tables have no rhs_range
-    columns, and its manifest and summary.json say ranges were not computed. The shadow
-    prices themselves are there (y_D = 140, y_T1 = −40: module docstring)."""
+    columns (CSV and results.xlsx, rendered with its report), and its manifest and
+    summary.json say ranges were not computed. The shadow prices themselves are there
+    (y_D = 140: module docstring)."""
     out = tmp_path / "out"
     res = _sweep(base, out)
     assert res.exit_code == 0, res.output
@@ -94,6 +95,11 @@ def test_batch_without_ranging_has_no_ranges_and_says_so(tmp_path, base):
             assert not {"rhs_range_low", "rhs_range_high"} & set(pd.read_csv(csv).columns)
         prices = pd.read_csv(folder / "tables" / "dual_demand_balance.csv")
         assert prices["shadow_price"].iloc[0] == pytest.approx(140, abs=1e-6)
+        assert (folder / "report.html").exists()
+        with pd.ExcelFile(folder / "results.xlsx") as book:
+            for sheet in (n for n in book.sheet_names if n.startswith("dual_")):
+                header = " ".join(map(str, pd.read_excel(book, sheet_name=sheet, nrows=0).columns))
+                assert "rhs_range" not in header, (sheet, header)
     # The batch summary reads the run without ranges (its top shadow prices included).
     summary = pd.read_csv(out / "batch_summary.csv")
     assert summary["top_shadow_prices"].str.contains("demand_balance").all()
@@ -103,7 +109,7 @@ def test_batch_with_ranging_gives_the_hand_ranges(tmp_path, base):
     """``--ranging``: each run's ranges are the module docstring's intervals — D ∈ [cap1,
     cap1 + 100], T1 ∈ [0, 25] — also on the second, live run (ranged from a fresh factor)."""
     out = tmp_path / "out"
-    res = _sweep(base, out, "--ranging")
+    res = _sweep(base, out, "--ranging", "--no-report")
     assert res.exit_code == 0, res.output
     by_cap = {}
     for folder in _run_folders(out):
