@@ -397,10 +397,13 @@ class LiveModel:
                 outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
                 lp_h = None
         if o.duals and lp_h is not None:
+            held = sol if lp_h is h else None  # an LP's solution, read once
             read_shadow_prices(md, array_compiled, lp_h, outcome,
-                               "fixed_lp" if self.is_mip else "lp", ranging=False)
+                               "fixed_lp" if self.is_mip else "lp", ranging=False,
+                               solution=held)
             if o.ranging:  # from a fresh factor of the same basis (see read_rhs_ranges)
-                read_rhs_ranges(md, array_compiled, lp_h, outcome, refactor=True)
+                read_rhs_ranges(md, array_compiled, lp_h, outcome, refactor=True,
+                                solution=held)
         outcome.warm_start = "live"
         times["duals"] = time.perf_counter() - t0
         t0 = time.perf_counter()

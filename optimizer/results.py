@@ -23,6 +23,7 @@ from optimizer.result_rows import (
     memo,
     revealed_period,
     scenario_rows,
+    table_cache,
     with_columns,
 )
 from optimizer.solve import SolveOutcome
@@ -293,23 +294,53 @@ def stocks_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     return with_columns(keys, {"stock_t": clean(out.values["stock_t"])[source]})
 
 
+_COMPONENT_ORDER = ["capex", "fixed_om", "mining", "processing", "transport", "tariffs",
+                    "purchases", "contract_fees", "contract_purchases", "holding",
+                    "terminal_value", "penalty"]
+"""Row order of ``cost_breakdown`` (a component not listed comes last)."""
+
+
 def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     """Expected discounted cost by component (USD); the rows sum to the risk-neutral objective
     (with ``risk_weight`` > 0, to E[cost] of the ``risk`` table).
+
+    One term per (variable family, cost component): Σ weight × unit cost × value, the weight
+    being a decision's probability or a node's probability × discount factor. A component's
+    terms are summed by pandas' grouped sum in the order of the families, and the components
+    sorted as :data:`_COMPONENT_ORDER` (stable). The weights and the grouping depend only on
+    the index frames and the names of the terms: worked out once per model and reused.
     """
-    rows = []
-    for var, parts in md.unit_costs.items():
-        x = out.values[var]
-        w = md.var_ix[var]["probability"].to_numpy(float) if var in DECISION_VARS else \
-            md.node_weight[md.var_ix[var]["node"].to_numpy()]
-        for comp, unit in parts.items():
-            rows.append((comp, float(np.sum(w * unit * x))))
-    df = pd.DataFrame(rows, columns=["component", "expected_usd"])
-    order = ["capex", "fixed_om", "mining", "processing", "transport", "tariffs", "purchases",
-             "contract_fees", "contract_purchases", "holding", "terminal_value", "penalty"]
-    df = df.groupby("component", as_index=False)["expected_usd"].sum()
-    df["order"] = df["component"].map({c: i for i, c in enumerate(order)})
-    return df.sort_values("order").drop(columns="order").reset_index(drop=True)
+    terms = tuple((var, tuple(parts)) for var, parts in md.unit_costs.items())
+    grouping = table_cache(md).setdefault("cost_breakdown_groups", {})
+    if terms not in grouping:
+        grouping[terms] = _cost_groups([comp for _, parts in terms for comp in parts])
+    names, group, order = grouping[terms]
+    weights = memo(md, "cost_weights", (md.node_weight, *(md.var_ix[v] for v, _ in terms)),
+                   lambda: _cost_weights(md, [v for v, _ in terms]))
+    values = [float(np.sum(w * unit * out.values[var]))
+              for (var, parts), w in zip(md.unit_costs.items(), weights, strict=True)
+              for unit in parts.values()]
+    sums = pd.Series(values, dtype=float).groupby(group).sum().to_numpy() if values else \
+        np.zeros(0)
+    return pd.DataFrame({"component": [names[k] for k in order], "expected_usd": sums[order]})
+
+
+def _cost_weights(md: ModelData, variables: list[str]) -> list[np.ndarray]:
+    """Per variable family: its columns' weight in the expected cost (see cost_breakdown)."""
+    return [md.var_ix[v]["probability"].to_numpy(float) if v in DECISION_VARS else
+            md.node_weight[md.var_ix[v]["node"].to_numpy()] for v in variables]
+
+
+def _cost_groups(components: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """For the terms' components in order: the distinct components sorted by name (a
+    groupby's groups), each term's group, and the groups in the table's row order (by
+    :data:`_COMPONENT_ORDER`, stable, unlisted last)."""
+    names = sorted(set(components))
+    group = np.array([names.index(c) for c in components], dtype=np.intp)
+    rank = {c: i for i, c in enumerate(_COMPONENT_ORDER)}
+    order = sorted(range(len(names)), key=lambda k: (names[k] not in rank,
+                                                     rank.get(names[k], 0)))
+    return names, group, np.array(order, dtype=np.intp)
 
 
 def scenario_costs(md: ModelData, out: SolveOutcome) -> pd.DataFrame:

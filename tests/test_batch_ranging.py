@@ -2,8 +2,8 @@
 
 The micro-instance (one period, element Nd)::
 
-    offer T1 (country A): cap1 t at 100 USD/t ──(free lane)──────────> demand D: 25 t, must serve
-    offer T2 (country B): 100 t at 130 USD/t ──(lane 10 USD/t)───────> demand D
+    offer T1 (country A): cap1 t at 100 USD/t ──(free lane)────> demand D (25 t, must serve)
+    offer T2 (country B): 100 t at 130 USD/t ──(lane 10 USD/t)─> demand D
 
 By hand, for 0 < cap1 < 25: T1 is used in full (100 < 140), T2 covers the rest, 25 − cap1 t,
 at 140 USD/t; the objective is 100 cap1 + 140 (25 − cap1). The optimal basis has both flows
@@ -98,7 +98,7 @@ def test_batch_without_ranging_has_no_ranges_and_says_so(tmp_path, base):
         assert (folder / "report.html").exists()
         with pd.ExcelFile(folder / "results.xlsx") as book:
             for sheet in (n for n in book.sheet_names if n.startswith("dual_")):
-                header = " ".join(map(str, pd.read_excel(book, sheet_name=sheet, nrows=0).columns))
+                header = " ".join(map(str, pd.read_excel(book, sheet, nrows=0).columns))
                 assert "rhs_range" not in header, (sheet, header)
     # The batch summary reads the run without ranges (its top shadow prices included).
     summary = pd.read_csv(out / "batch_summary.csv")
