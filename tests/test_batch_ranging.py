@@ -195,9 +195,9 @@ def test_live_ranging_keeps_the_basis_and_objective(monkeypatch):
         return ([int(s) for s in basis.col_status], [int(s) for s in basis.row_status],
                 h.getInfo().objective_function_value)
 
-    def spy(md, compiled, lp_h, outcome, refactor=False):
+    def spy(md, compiled, lp_h, outcome, refactor=False, **given):
         before = state(lp_h)
-        ranges(md, compiled, lp_h, outcome, refactor=refactor)
+        ranges(md, compiled, lp_h, outcome, refactor=refactor, **given)
         seen.append((refactor, before, state(lp_h)))
 
     monkeypatch.setattr(live_module, "read_rhs_ranges", spy)
