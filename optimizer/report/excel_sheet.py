@@ -188,6 +188,16 @@ def _put_column(wb, ws: ColumnSheet, j: int, s: pd.Series, fmt: str | None,
              style(wb, **lit), style(wb, quote_prefix=True, **lit))
     enter = ws.str_table._get_shared_string_index
     longest = ws.xls_strmax // 2  # longer text may need cutting: write_string's to judge
+    distinct = dict.fromkeys(values)  # in order of first appearance
+    if all(isinstance(v, str) and len(v) <= longest for v in distinct):
+        # Plain text only: each distinct string enters the table once, in the order cell by
+        # cell writing would first enter it, and the table counts the repeats (as it would).
+        index = {v: enter(v) for v in distinct}
+        ws.str_table.count += n - len(distinct)
+        quoted = {v: v.startswith(FORMULA_START) for v in distinct}
+        ws.put_column(j, 1, TEXT, [index[v] for v in values], looks,
+                      [2 * m + quoted[v] for v, m in zip(values, marks)])
+        return
     look_of_row = [0] * n
     for i, (v, m) in enumerate(zip(values, marks)):
         if isinstance(v, str) and len(v) <= longest:
