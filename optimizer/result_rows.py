@@ -122,9 +122,16 @@ def with_columns(keys, cols: dict[str, np.ndarray]) -> pd.DataFrame:
     if build is None:
         frame = pd.DataFrame(dict(zip(columns, arrays, strict=True)), index=index)
         return pd.concat([frame, pd.DataFrame(cols, index=index)], axis=1)
-    return build([a.copy() for a in arrays] + list(cols.values()),
-                 columns=columns.append(pd.Index(list(cols))), index=index,
+    names = (columns.dtype, tuple(columns), tuple(cols))
+    joined = _JOINED.get(names)
+    if joined is None:  # one Index per set of column names (immutable, so shared)
+        joined = _JOINED[names] = columns.append(pd.Index(list(cols)))
+    return build([a.copy() for a in arrays] + list(cols.values()), columns=joined, index=index,
                  verify_integrity=False)
+
+
+_JOINED: dict[tuple, pd.Index] = {}
+""":func:`with_columns`' column labels by (key labels' type, key names, value names)."""
 
 
 def expanded_keys(md: ModelData, name: str, frame: pd.DataFrame,

@@ -20,6 +20,7 @@ from optimizer.result_rows import (
     decision_scope,
     expanded_keys,
     expansion,
+    key_columns,
     memo,
     revealed_period,
     scenario_rows,
@@ -233,14 +234,20 @@ def flows_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     node = keys["node"].to_numpy()[rows]
     source, scenario = expansion(md, node)
     take = rows[source]
-    flows = keys.take(take).reset_index(drop=True)
-    flows.pop("node")
-    flows.insert(0, "scenario", pd.Series(scenario, index=flows.index, dtype=str))
-    flows.insert(1, "period", np.array(md.inst.periods, dtype=object)[md.node_period[node[source]]])
-    flows["tonnes"] = tonnes[take]
-    flows["unit_cost_usd_per_t"] = unit[take]
-    flows["cost_usd"] = (tonnes[rows] * unit[rows])[source]
-    return flows
+    # The frame in one step from its columns' arrays (with_columns): scenario and period (as
+    # a Series would hold them), the provenance keys of the rows taken, then the figures.
+    names, arrays, _ = memo(md, "flow_key_columns", (keys,),
+                            lambda: key_columns(keys.drop(columns="node")))
+    period = np.array(md.inst.periods, dtype=object)[md.node_period[node[source]]]
+    front = [pd.Series(scenario, dtype=str).array, pd.Series(period).array]
+    key = (_FLOW_FRONT.append(names), front + [a.take(take) for a in arrays],
+           pd.RangeIndex(len(take)))
+    return with_columns(key, {"tonnes": tonnes[take], "unit_cost_usd_per_t": unit[take],
+                              "cost_usd": (tonnes[rows] * unit[rows])[source]})
+
+
+_FLOW_FRONT = pd.Index(["scenario", "period"])
+"""The first two columns of ``flows_table``."""
 
 
 def _flow_keys(conc: pd.DataFrame, ox: pd.DataFrame) -> pd.DataFrame:
