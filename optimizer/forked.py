@@ -44,6 +44,7 @@ def warm_up_in_thread(fn) -> None:
             pass
 
     thread = threading.Thread(target=quietly, name="supplyopt-warm-up", daemon=True)
+    _WARMING[:] = [t for t in _WARMING if t.is_alive()]  # a process that never forks
     _WARMING.append(thread)
     thread.start()
 
