@@ -90,7 +90,7 @@ class ColumnSheet(Worksheet):
         last = max(c[1] + len(c[2]) - 1 for c in self._columns.values())
         cols = sorted(self._columns)
         pieces = [self._pieces(col, first, last) for col in cols]
-        bulk_rows = list(map("".join, zip(*pieces)))
+        bulk_rows = list(map("".join, zip(*pieces, strict=True)))
         spans = self._spans(cols, pieces, first)
         self.row_spans = spans
         plain_tag = self.default_row_height == self.original_row_height \
@@ -115,7 +115,7 @@ class ColumnSheet(Worksheet):
                 for col in sorted(cells):
                     self._write_cell(row, col, cells[col])
             else:  # both kinds in one row: in column order
-                of_col = dict(zip(cols, (p[row - first] for p in pieces)))
+                of_col = dict(zip(cols, (p[row - first] for p in pieces), strict=True))
                 for col in sorted(set(cells) | set(cols)):
                     if col in cells:
                         self._write_cell(row, col, cells[col])
@@ -166,11 +166,11 @@ class ColumnSheet(Worksheet):
         of_row = look_of_row if look_of_row is not None else [0] * len(values)
         if kind == NUMBER:
             out = [f'<c r="{letter}{r}"{style[k]}><v>{v:.16G}</v></c>' if v is not None
-                   else "" for r, v, k in zip(rows, values, of_row)]
+                   else "" for r, v, k in zip(rows, values, of_row, strict=True)]
         else:
             t = "s" if kind == TEXT else "b"
             out = [f'<c r="{letter}{r}"{style[k]} t="{t}"><v>{int(v)}</v></c>' if v is not None
-                   else "" for r, v, k in zip(rows, values, of_row)]
+                   else "" for r, v, k in zip(rows, values, of_row, strict=True)]
         return [""] * (first_row - first) + out + [""] * (last - first_row - len(values) + 1)
 
     def _spans(self, cols: list[int], pieces: list[list[str]], first: int) -> dict[int, str]:
@@ -184,7 +184,7 @@ class ColumnSheet(Worksheet):
             if block not in high or col > high[block]:
                 high[block] = col
 
-        for col, piece in zip(cols, pieces):
+        for col, piece in zip(cols, pieces, strict=True):
             for block in {(first + i) // _SPAN_ROWS for i, p in enumerate(piece) if p}:
                 use(block, col)
         for row, cells in list(self.table.items()) + list(self.comments.items()):

@@ -196,10 +196,10 @@ def _put_column(wb, ws: ColumnSheet, j: int, s: pd.Series, fmt: str | None,
         ws.str_table.count += n - len(distinct)
         quoted = {v: v.startswith(FORMULA_START) for v in distinct}
         ws.put_column(j, 1, TEXT, [index[v] for v in values], looks,
-                      [2 * m + quoted[v] for v, m in zip(values, marks)])
+                      [2 * m + quoted[v] for v, m in zip(values, marks, strict=True)])
         return
     look_of_row = [0] * n
-    for i, (v, m) in enumerate(zip(values, marks)):
+    for i, (v, m) in enumerate(zip(values, marks, strict=True)):
         if isinstance(v, str) and len(v) <= longest:
             look_of_row[i] = 2 * m + v.startswith(FORMULA_START)
             values[i] = enter(v)
