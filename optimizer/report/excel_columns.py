@@ -23,13 +23,22 @@ sheet is written the ordinary way too.
 
 from __future__ import annotations
 
+import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import (
-    CellBooleanTuple,
-    CellNumberTuple,
-    CellStringTuple,
-    Worksheet,
-)
+from xlsxwriter.worksheet import Worksheet
+
+try:
+    from xlsxwriter.worksheet import CellBooleanTuple, CellNumberTuple, CellStringTuple
+except ImportError:  # XlsxWriter before 3.2 stores its cells otherwise
+    CellBooleanTuple = CellNumberTuple = CellStringTuple = None
+
+TESTED_VERSIONS = ("3.3.",)
+"""XlsxWriter versions whose internals this module reproduces byte for byte
+(tests/test_excel_columns.py; 3.1 lacks the cell tuples, 3.2 writes other XML)."""
+
+SUPPORTED = xlsxwriter.__version__.startswith(TESTED_VERSIONS) and CellNumberTuple is not None
+"""Whether the installed XlsxWriter is one of them; otherwise every sheet is written the
+ordinary way (the same file, more slowly: optimizer/report/excel_sheet.py)."""
 
 NUMBER, TEXT, BOOLEAN = "n", "s", "b"
 """Kinds of a bulk column: finite numbers, shared-string indices, booleans (0/1)."""

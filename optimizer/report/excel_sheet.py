@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.report import facts
+from optimizer.report import excel_columns
 from optimizer.report.excel_columns import BOOLEAN, NUMBER, TEXT, ColumnSheet
 
 FMT_T = "#,##0.0"
@@ -238,6 +239,7 @@ def write_table_sheet(wb, name: str, df: pd.DataFrame, note: str | None = None,
     is written under the table (e.g. that rows were left out of the workbook). ``bulk``
     writes its columns' XML in bulk (:mod:`optimizer.report.excel_columns`; False: cell by
     cell through XlsxWriter, the same file more slowly)."""
+    bulk = bulk and excel_columns.SUPPORTED  # another XlsxWriter: cell by cell, same file
     ws = wb.add_worksheet(name[:31], worksheet_class=ColumnSheet if bulk else None)
     total_rows = len(df)
     if total_rows > MAX_SHEET_ROWS:
