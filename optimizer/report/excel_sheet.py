@@ -23,8 +23,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
-from optimizer.report import facts
-from optimizer.report import excel_columns
+from optimizer.report import excel_columns, facts
 from optimizer.report.excel_columns import BOOLEAN, NUMBER, TEXT, ColumnSheet
 
 FMT_T = "#,##0.0"
