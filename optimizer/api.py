@@ -114,7 +114,8 @@ class RunResult:
 
 def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
           times: dict | None = None, verify: bool = True, warm_start=None,
-          compare_status_quo: bool = True, on_warning=None, parallel: bool = False) -> RunResult:
+          compare_status_quo: bool = True, on_warning=None, parallel: bool = False,
+          render: bool = True) -> RunResult:
     """Build, solve, extract and verify; raise InfeasibleError/SolverError on failure.
 
     ``overrides`` (batch runs, ``--set``) apply to every scenario and win over them.
@@ -126,7 +127,9 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     them); they are also kept in ``run.warnings`` and on a raised InfeasibleError.
     ``parallel`` verifies the plan in a forked child while HiGHS ranges the right-hand sides
     (:mod:`optimizer.forked`, where :func:`~optimizer.forked.worth_it`): for a single run,
-    not inside a batch's workers.
+    not inside a batch's workers. ``render`` False says the caller will not render
+    results.xlsx and report.html (``--no-report``): a parallel LP solve then does not warm
+    up their imports (0.25 CPU s for nothing).
     """
     from optimizer import forked
     from optimizer.formulation import build_model
@@ -170,7 +173,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         idle_core = parallel and not len(compiled.integer_cols) and forked.available()
         scan = _NumericsScan(md, compiled, on_warning, background=idle_core)
         if idle_core:
-            forked.warm_up_in_thread(_warm_up)
+            forked.warm_up_in_thread(_warm_up if render else _warm_up_without_reports)
         # parallel: a MIP's LP relaxation is solved on the second core alongside it, to
         # start the fixed LP of its shadow prices from (optimizer/solve_fixed_lp.py).
         try:
@@ -263,16 +266,21 @@ class _NumericsScan:
         return self._found
 
 
-def _warm_up() -> None:
-    """Import what a single run needs after its solve (verification, summary, outputs) and
-    load what rendering uses (:func:`optimizer.report.warm_up`): 0.25 s the first time."""
+def _warm_up_without_reports() -> None:
+    """Import what a single run needs after its solve: verification, summary, tables."""
     import optimizer.csv_safe
     import optimizer.decisions
     import optimizer.json_safe
     import optimizer.risk_measures
     import optimizer.verify  # noqa: F401
+
+
+def _warm_up() -> None:
+    """:func:`_warm_up_without_reports`, and load what rendering uses
+    (:func:`optimizer.report.warm_up`): 0.25 s the first time."""
     from optimizer.report import warm_up
 
+    _warm_up_without_reports()
     warm_up()
 
 

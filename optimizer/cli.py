@@ -287,7 +287,7 @@ def solve(
                 with listening:
                     run = solve_instance(inst, options, overrides, times=times,
                                          on_warning=lambda w: err(f"warning: {w}"),
-                                         parallel=True)
+                                         parallel=True, render=not no_report)
             except InfeasibleError as exc:
                 written = write_failure(target, inst, exc)
                 # The explanation is long: its first line and where to read it again come last,
