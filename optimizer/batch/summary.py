@@ -137,17 +137,50 @@ def scenario_unmet(run) -> dict[str, dict[str, float]]:
     return out
 
 
+def _sort_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Each value's place in the order a groupby sorts ``column``'s groups (−1 for a blank),
+    and the number of places: a categorical's own codes (groups in category order), else
+    the codes of its sorted distinct values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(np.intp), max(len(column.cat.categories), 1)
+    codes, values = pd.factorize(column, sort=True)
+    return codes, max(len(values), 1)
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
+    """What ``frame.groupby(keys)`` groups, as integers: the rows in some group (a blank key
+    puts a row in none, as groupby's ``dropna``), each one's group number, numbered in
+    groupby's order of groups (the keys' tuple of sort codes read as one mixed-radix number
+    sorts as groupby sorts the tuples), and the keys' (sort codes, sizes) of those rows."""
+    codes, sizes = zip(*(_sort_codes(frame[k]) for k in keys), strict=True)
+    rows = np.flatnonzero(np.all([c >= 0 for c in codes], axis=0))
+    codes = [c[rows] for c in codes]
+    key = np.ravel_multi_index(codes, sizes)
+    return rows, np.unique(key, return_inverse=True)[1].ravel(), [codes, sizes]
+
+
 def expected_supply_shares(run) -> pd.DataFrame:
     """Expected tonnes and share of each country per element and basis, over all end uses."""
     mix = run.tables.get("supply_mix")
     cols = ["element", "basis", "country", "tonnes", "share"]
     if mix is None or mix.empty:
         return pd.DataFrame(columns=cols)
-    p = mix["scenario"].map(_probabilities(run)).fillna(0.0)
-    g = (mix.assign(tonnes=mix["tonnes"] * p)
-         .groupby(["element", "basis", "country"], as_index=False)["tonnes"].sum())
-    tot = g.groupby(["element", "basis"])["tonnes"].transform("sum")
-    g["share"] = np.where(tot > 0, g["tonnes"] / tot.where(tot > 0, 1.0), 0.0)
+    # A groupby of (element, basis, country) and the total per (element, basis), done on
+    # integer group numbers (_groups): the same groups in the same order, each summed by
+    # pandas' grouped sum over the same rows in the same order.
+    prob = _probabilities(run)  # a scenario not listed: 0, as map(...).fillna(0) gives
+    p = np.array([prob.get(s, 0.0) for s in mix["scenario"].tolist()], dtype=float)
+    rows, group, (codes, sizes) = _groups(mix, ["element", "basis", "country"])
+    tonnes = pd.Series((mix["tonnes"].to_numpy(float) * p)[rows]).groupby(group).sum()
+    tonnes = tonnes.to_numpy()
+    first = np.unique(group, return_index=True)[1]
+    g = mix[["element", "basis", "country"]].take(rows[first]).reset_index(drop=True)
+    g["tonnes"] = tonnes
+    # The (element, basis) groups of g's rows, from the same sort codes: a groupby of g.
+    pair = np.unique(np.ravel_multi_index([c[first] for c in codes[:2]], sizes[:2]),
+                     return_inverse=True)[1].ravel()
+    tot = pd.Series(tonnes).groupby(pair).transform("sum").to_numpy()
+    g["share"] = np.where(tot > 0, tonnes / np.where(tot > 0, tot, 1.0), 0.0)
     return g[cols]
 
 
