@@ -52,7 +52,8 @@ def test_benchmark_runs_end_to_end(tmp_path, bench):
         assert v["runs"] == 3
         assert v["objective_mismatches"] == [], name
         assert v["live_runs"] == {"live": 3, "declined": 0}, name  # only bounds change
-        assert set(v["median_s"]) == {"cold", "warm", "live", "floor"}
+        assert set(v["median_s"]) == {"cold", "warm", "live", "live_ranging", "floor"}
+        assert v["live_ranging_runs"] == {"live": 3, "declined": 0}, name
         assert all(t > 0 for t in v["median_s"].values())
     assert r["variants"]["mip"]["warm_kinds"] == ["fixed_lp_basis"]
     assert r["variants"]["lp"]["warm_kinds"] == ["basis"]
