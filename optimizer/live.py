@@ -61,7 +61,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from optimizer import cvar_tie_break
-from optimizer.api import RunResult, fixed_decision_counts, status_quo_tables, verify_result
+from optimizer.api import RunResult, status_quo_tables, verify_result
+from optimizer.fixed_plan import fixed_decision_counts
 from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
 from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
 from optimizer.formulation.total_cost import add_total_cost
