@@ -1,6 +1,6 @@
 """A given investment plan, fixed: ``SolveOptions.fixed_builds`` and ``.fixed_contracts`` as
-the values of the integer decision columns (``supplyopt solve --fixed-plan``, the analyses'
-EEV, naive-plan and cut-off solves, a batch's LP variant).
+the values of the integer decision columns (the analyses' EEV, naive-plan, cut-off and status
+quo solves; the Python API; the LP variant of benchmarks/batch_sweep.py).
 
 Each decision names its module (or contract), its decision period and count (or signing), and
 optionally the scenarios it is decided in (``decided_in``); it fixes every tree node of that
