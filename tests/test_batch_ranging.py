@@ -1,6 +1,6 @@
 """Right-hand-side ranges on demand: off in a batch unless asked, on in ``supplyopt solve``.
 
-The micro-instance (one period, element Nd)::
+The micro-instance (one period, element Nd; tests/formulation/test_trader_capacity.py's)::
 
     offer T1 (country A): cap1 t at 100 USD/t ──(free lane)────> demand D (25 t, must serve)
     offer T2 (country B): 100 t at 130 USD/t ──(lane 10 USD/t)─> demand D
@@ -29,30 +29,17 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.io.write import write_workbook
-from tests.conftest import build_instance, sheets
+from tests.conftest import build_instance
+from tests.formulation.test_trader_capacity import two_offer_sheets
 
 RUNNER = CliRunner()
-
-
-def offers_sheets(cap1: float = 10.0) -> dict:
-    """The instance of the module docstring."""
-    return sheets(
-        traders=[{"trader": "T1", "country": "A", "element": "Nd", "capacity_t": cap1,
-                  "price_usd_per_t": 100},
-                 {"trader": "T2", "country": "B", "element": "Nd", "capacity_t": 100,
-                  "price_usd_per_t": 130}],
-        demands=[{"demand": "D", "country": "A", "end_use": "ev", "must_serve": True}],
-        demand_quantities=[{"demand": "D", "element": "Nd", "period": "P1", "quantity_t": 25}],
-        lanes=[{"origin": "T1", "destination": "D"},
-               {"origin": "T2", "destination": "D", "cost_usd_per_t": 10}],
-    )
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """The instance with cap1 = 10, as a workbook."""
     path = tmp_path_factory.mktemp("ranging") / "offers.xlsx"
-    write_workbook(offers_sheets(), path)
+    write_workbook(two_offer_sheets(), path)
     return path
 
 
@@ -201,7 +188,7 @@ def test_live_ranging_keeps_the_basis_and_objective(monkeypatch):
         seen.append((refactor, before, state(lp_h)))
 
     monkeypatch.setattr(live_module, "read_rhs_ranges", spy)
-    live = live_module.LiveModel(build_instance(offers_sheets()), SolveOptions(mip_rel_gap=0))
+    live = live_module.LiveModel(build_instance(two_offer_sheets()), SolveOptions(mip_rel_gap=0))
     for cap1 in (10, 12, 10):
         run = live.solve((Override("traders", ("T1",), "capacity_t", cap1),),
                          compare_status_quo=False)

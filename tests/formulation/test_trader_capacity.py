@@ -2,6 +2,23 @@
 
 import pytest
 
+from tests.conftest import sheets
+
+
+def two_offer_sheets(cap1: float = 10.0) -> dict:
+    """Offers T1 (country A, ``cap1`` t at 100 USD/t, free lane) and T2 (B, 100 t at 130 USD/t
+    plus 10 USD/t freight); one demand D of 25 t of Nd in P1, must serve."""
+    return sheets(
+        traders=[{"trader": "T1", "country": "A", "element": "Nd", "capacity_t": cap1,
+                  "price_usd_per_t": 100},
+                 {"trader": "T2", "country": "B", "element": "Nd", "capacity_t": 100,
+                  "price_usd_per_t": 130}],
+        demands=[{"demand": "D", "country": "A", "end_use": "ev", "must_serve": True}],
+        demand_quantities=[{"demand": "D", "element": "Nd", "period": "P1", "quantity_t": 25}],
+        lanes=[{"origin": "T1", "destination": "D"},
+               {"origin": "T2", "destination": "D", "cost_usd_per_t": 10}],
+    )
+
 
 def test_cheap_offer_full_dear_offer_marginal(kit):
     """Offers T1 (A, 10 t at 100) and T2 (B, 100 t at 130 + 10 freight); demand 25 t, must serve.
@@ -11,16 +28,7 @@ def test_cheap_offer_full_dear_offer_marginal(kit):
     Duals (unique: both flows and T2's capacity slack are basic and positive, 3 for 3 rows):
     ``y_D = 140`` (T2 is marginal), ``y_T1 = 100 − 140 = −40``, ``y_T2 = 0``.
     """
-    s = kit.sheets(
-        traders=[{"trader": "T1", "country": "A", "element": "Nd", "capacity_t": 10,
-                  "price_usd_per_t": 100},
-                 {"trader": "T2", "country": "B", "element": "Nd", "capacity_t": 100,
-                  "price_usd_per_t": 130}],
-        demands=[{"demand": "D", "country": "A", "end_use": "ev", "must_serve": True}],
-        demand_quantities=[{"demand": "D", "element": "Nd", "period": "P1", "quantity_t": 25}],
-        lanes=[{"origin": "T1", "destination": "D"},
-               {"origin": "T2", "destination": "D", "cost_usd_per_t": 10}],
-    )
+    s = two_offer_sheets()
     run = kit.solve(s)
     assert run.objective == pytest.approx(3100, rel=1e-6)
     y_t1 = kit.dual(run, "trader_capacity", trader="T1")
@@ -32,16 +40,7 @@ def test_cheap_offer_full_dear_offer_marginal(kit):
 
 
 def _two_offer_run(kit):
-    return kit.solve(kit.sheets(
-        traders=[{"trader": "T1", "country": "A", "element": "Nd", "capacity_t": 10,
-                  "price_usd_per_t": 100},
-                 {"trader": "T2", "country": "B", "element": "Nd", "capacity_t": 100,
-                  "price_usd_per_t": 130}],
-        demands=[{"demand": "D", "country": "A", "end_use": "ev", "must_serve": True}],
-        demand_quantities=[{"demand": "D", "element": "Nd", "period": "P1", "quantity_t": 25}],
-        lanes=[{"origin": "T1", "destination": "D"},
-               {"origin": "T2", "destination": "D", "cost_usd_per_t": 10}],
-    ))
+    return kit.solve(two_offer_sheets())
 
 
 def test_rhs_ranges_of_binding_rows(kit):
