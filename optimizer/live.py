@@ -382,7 +382,8 @@ class LiveModel:
         else:
             tie = None
         t0 = time.perf_counter()
-        sol = cvar_tie_break.adopt(outcome, tie, h).getSolution()
+        values_h = cvar_tie_break.adopt(outcome, tie, h)  # h, or λ = 1's second solve
+        sol = values_h.getSolution()
         outcome.values = _scatter(md, self.compiled, np.asarray(sol.col_value), rows=False)
         outcome.activity = _scatter(md, self.compiled, np.asarray(sol.row_value), rows=True)
         outcome.highs = h
@@ -398,7 +399,9 @@ class LiveModel:
                 outcome.message = "fixed-LP re-solve for shadow prices did not reach optimality"
                 lp_h = None
         if o.duals and lp_h is not None:
-            held = sol if lp_h is h else None  # an LP's solution, read once
+            # An LP's solution, read once; not the second solve's at λ = 1, whose duals are not
+            # the CVaR's prices (optimizer/cvar_tie_break.py).
+            held = sol if lp_h is values_h else None
             read_shadow_prices(md, array_compiled, lp_h, outcome,
                                "fixed_lp" if self.is_mip else "lp", ranging=False,
                                solution=held)

@@ -141,3 +141,22 @@ def test_lp_at_lambda_one_keeps_the_cvar_prices():
     by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
     assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
     assert run.verification["ok"]
+
+
+def test_live_lp_at_lambda_one_keeps_the_cvar_prices():
+    """The LP of test_lp_at_lambda_one_keeps_the_cvar_prices on a batch's live model (built at
+    λ = 0.5, run at λ = 1): E 506, objective 530, and the demand duals are the first solve's,
+    the CVaR's prices cut 8 and calm 0 (derived there), not the second solve's."""
+    from optimizer.live import LiveModel
+    from optimizer.scenario import parse_override
+
+    options = SolveOptions(mip_rel_gap=0, fixed_builds=(("j", "P1", 1),))
+    live = LiveModel(build_instance(tie_sheets(0.5)), options)
+    run = live.solve((parse_override("settings:risk_weight:value=1"),))
+    assert run is not None and not run.outcome.is_mip and live.runs["declined"] == 0
+    assert run.objective == pytest.approx(530.0, rel=1e-9)
+    assert run.summary()["risk"]["expected_cost_usd"] == pytest.approx(506.0, rel=1e-9)
+    duals = run.tables["dual_demand_balance"]
+    by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
+    assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
+    assert run.verification["ok"]
