@@ -13,6 +13,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from optimizer.highs_model import CompiledModel, _scatter
+from optimizer.rhs_ranging import row_bound_ranges
 from optimizer.solve_options import TERMINATION, SolveOptions, SolveOutcome
 
 MMAP_THRESHOLD = 1 << 20
@@ -218,16 +219,18 @@ def read_rhs_ranges(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
                     refactor: bool = False, solution=None) -> None:
     """For each row, the right-hand-side interval over which its shadow price holds.
 
-    HiGHS's ``getRanging`` (0.45 s of the medium preset; it holds the GIL throughout).
+    Ranged on the LP of the basis's columns alone (:mod:`optimizer.rhs_ranging`: 0.10 s of
+    the medium preset, where HiGHS's ``getRanging`` on the whole model, ranging every column
+    too, took 0.45–0.65 s holding the GIL). Only if HiGHS moves off the basis there are the
+    rows ranged by ``getRanging`` on ``lp_h`` itself.
 
-    ``refactor`` (a live batch model, :mod:`optimizer.live`): hand HiGHS its own basis back
-    first (``setBasis(getBasis())``), so that it factorises that basis afresh inside the
-    ranging. After many warm re-solves HiGHS holds an LU factor with a long chain of
-    updates (up to its ``simplex_update_limit``, 5,000), and every solve the ranging does
-    goes through that chain: on the 2035 baseline the ranging grew from 23 to 97 ms over 20
-    runs of a sweep, and stays at 20–50 ms with a fresh factor. Same basis, so the same
-    ranges (a run's first ranges were equal to the last bit); the basis statuses and row
-    activities used below are read before, from the basis the duals were read from.
+    ``refactor`` (a live batch model, :mod:`optimizer.live`), for that fallback only: hand
+    HiGHS its own basis back first (``setBasis(getBasis())``), so that it factorises that basis
+    afresh inside the ranging. After many warm re-solves HiGHS holds an LU factor with a long
+    chain of updates (up to its ``simplex_update_limit``, 5,000), and every solve the ranging
+    does goes through that chain: on the 2035 baseline the ranging grew from 23 to 97 ms over
+    20 runs of a sweep, and stays at 20–50 ms with a fresh factor. The basis-only LP always
+    has a fresh factor, and leaves ``lp_h`` as it was.
     ``solution``: as in :func:`read_shadow_prices`.
     """
     import highspy
@@ -240,15 +243,18 @@ def read_rhs_ranges(md, compiled: CompiledModel, lp_h, outcome: SolveOutcome,
     status = basis.row_status
     basic = np.fromiter(map(int, status), dtype=np.int64, count=len(status)) \
         == int(highspy.HighsBasisStatus.kBasic)
-    act = np.asarray((lp_h.getSolution() if solution is None else solution).row_value,
-                     dtype=float)
-    if refactor:
-        lp_h.setBasis(basis)
-    _, ranging = lp_h.getRanging()
-    if not ranging.valid:
-        return
-    lo = np.asarray(ranging.row_bound_dn.value_, dtype=float)
-    hi = np.asarray(ranging.row_bound_up.value_, dtype=float)
+    solution = lp_h.getSolution() if solution is None else solution
+    act = np.asarray(solution.row_value, dtype=float)
+    ranges = row_bound_ranges(lp_h, solution, status)
+    if ranges is None:
+        if refactor:
+            lp_h.setBasis(basis)
+        _, ranging = lp_h.getRanging()
+        if not ranging.valid:
+            return
+        ranges = (np.asarray(ranging.row_bound_dn.value_, dtype=float),
+                  np.asarray(ranging.row_bound_up.value_, dtype=float))
+    lo, hi = ranges
     is_le = np.isinf(np.asarray(compiled.lp.row_lower_, dtype=float))
     is_ge = np.isinf(np.asarray(compiled.lp.row_upper_, dtype=float))
     lo = np.where(basic & is_le, act, np.where(basic & is_ge, -np.inf, lo))

@@ -405,7 +405,7 @@ class LiveModel:
             read_shadow_prices(md, array_compiled, lp_h, outcome,
                                "fixed_lp" if self.is_mip else "lp", ranging=False,
                                solution=held)
-            if o.ranging:  # from a fresh factor of the same basis (see read_rhs_ranges)
+            if o.ranging:  # on the basis-only LP: lp_h is left as it is (read_rhs_ranges)
                 read_rhs_ranges(md, array_compiled, lp_h, outcome, refactor=True,
                                 solution=held)
         outcome.warm_start = "live"

@@ -168,8 +168,9 @@ def test_solve_no_ranging_and_report_of_that_folder(tmp_path, base):
 
 
 def test_live_ranging_keeps_the_basis_and_objective(monkeypatch):
-    """On the live model, the ranging's refactorisation moves neither the basis nor the
-    objective, and run after run gives the hand ranges (cap1 = 10, 12, 10)."""
+    """On the live model, the ranging (on the basis-only LP, or the refactorising fallback)
+    moves neither the basis nor the objective, and run after run gives the hand ranges
+    (cap1 = 10, 12, 10)."""
     import optimizer.live as live_module
     from optimizer.instance import Override
     from optimizer.solve import SolveOptions
