@@ -185,6 +185,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
                                      ranging=False, concurrent=parallel)
         finally:
             numeric_warnings = scan.warnings()
+            free.csc = compiled.csc = None  # read by the scan only (see CompiledModel.csc)
     else:
         compiled = free = None
         numeric_warnings = []

@@ -59,14 +59,22 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _row_extremes(lp):
+def _matrix(compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(start, index, value)`` of the column-wise matrix, as numpy arrays: the compiler's own
+    (``compiled.csc``) while it keeps them, else read from the ``HighsLp``."""
+    if compiled.csc is not None:
+        return compiled.csc
+    m = compiled.lp.a_matrix_
+    return (np.asarray(m.start_, dtype=np.int64), np.asarray(m.index_, dtype=np.int64),
+            np.asarray(m.value_, dtype=float))
+
+
+def _row_extremes(lp, matrix):
     """Per row: smallest and largest nonzero |coefficient| (NaN for rows without any)."""
     import scipy.sparse as sp
 
-    A = sp.csc_matrix((np.abs(np.asarray(lp.a_matrix_.value_, dtype=float)),
-                       np.asarray(lp.a_matrix_.index_, dtype=np.int64),
-                       np.asarray(lp.a_matrix_.start_, dtype=np.int64)),
-                      shape=(lp.num_row_, lp.num_col_)).tocsr()
+    start, index, value = matrix
+    A = sp.csc_matrix((np.abs(value), index, start), shape=(lp.num_row_, lp.num_col_)).tocsr()
     A.eliminate_zeros()
     lo = np.full(lp.num_row_, np.nan)
     hi = np.full(lp.num_row_, np.nan)
@@ -116,7 +124,7 @@ def scan_numerics(md, compiled, threshold: float = THRESHOLD,
         Empty when the model is well scaled.
     """
     lp = compiled.lp
-    values = lp.a_matrix_.value_
+    values = lp.a_matrix_.value_ if cache is not None else None  # (a copy, from a HighsLp)
     if cache is not None and cache.get("value") is values and cache.get("threshold") == threshold:
         out = list(cache["matrix"])
     else:
@@ -137,7 +145,8 @@ def _matrix_warnings(md, compiled, threshold: float) -> list[str]:
     """:func:`scan_numerics`' warnings about the matrix: rows, then the matrix as a whole."""
     lp = compiled.lp
     out = []
-    lo, hi = _row_extremes(lp)
+    matrix = _matrix(compiled)
+    lo, hi = _row_extremes(lp, matrix)
     with np.errstate(invalid="ignore", divide="ignore"):
         bad = np.flatnonzero(hi > threshold * lo)
     fam = np.asarray(compiled.row_family, dtype=object)
@@ -152,8 +161,7 @@ def _matrix_warnings(md, compiled, threshold: float) -> list[str]:
             out.append(f"{family}: {len(rows) - _PER_FAMILY} more row(s) with coefficients "
                        f"spanning more than {threshold:.0e}")
     if not len(bad):
-        values = np.asarray(lp.a_matrix_.value_, dtype=float)
-        index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
+        _, index, values = matrix
         out += _range_warning("matrix coefficients", values,
                               lambda i: describe_row(md, compiled, int(index[i])), threshold)
     return out
