@@ -1,13 +1,16 @@
-"""Plotly figures of a saved run (rendering only: each takes report views, returns a Figure).
+"""Plotly figures of a saved run (rendering only: each takes report views, returns a figure).
 
 Each builder returns ``None`` when there is nothing to draw, so a page can say "not available"
 instead of an empty axis. Colours are fixed per country across figures (same country, same
 colour), which matters when a reader compares the Sankey with the concentration chart.
+
+Every figure is a :class:`~optimizer.report.plain_figure.PlainFigure`: traces and layout are
+written as the plain dicts plotly would serialise, in plotly's key order (its checked objects
+and ``update_layout`` calls were a fifth of report.html's time; tests compare each figure
+kind with the one plotly builds and checks).
 """
 
 from __future__ import annotations
-
-import plotly.graph_objects as go
 
 from optimizer.report import decision_facts, facts, flow_facts
 from optimizer.report.load import SavedRun
@@ -19,21 +22,39 @@ from optimizer.report.palette import (
     rgba,
     series_colour,
 )
-from optimizer.report.plain_figure import PlainFigure, trace
+from optimizer.report.plain_figure import PlainFigure, layout, trace
 
 PALETTE = list(SERIES_PALETTE)
 """Colours of series that are not countries (kept for pages that import it)."""
 FONT = dict(family="Helvetica, Arial, sans-serif", size=12)
 
+X_STYLE = {"showgrid": False, "linecolor": "#888", "automargin": True}
+"""Every x axis: no grid lines, a grey axis line, margins that fit the tick labels."""
+Y_STYLE = {"gridcolor": "#e5e5e5", "zerolinecolor": "#888", "automargin": True}
+"""Every y axis: light grid lines, a grey zero line, margins that fit the tick labels."""
+MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
+LEGEND_BELOW = {"orientation": "h", "y": -0.18}
 
-def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=14)),
-                      font=FONT, height=height, margin=dict(l=60, r=20, t=50, b=50),
-                      paper_bgcolor="white", plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.18))
-    fig.update_xaxes(showgrid=False, linecolor="#888", automargin=True)
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#888", automargin=True)
-    return fig
+
+def chart_title(text: str) -> dict:
+    """A chart title at the top left (nested font first: plotly's order)."""
+    return {"font": {"size": 14}, "text": text, "x": 0, "xanchor": "left"}
+
+
+def _frame(title: str, height: int, margin: dict | None = None,
+           legend: dict | None = None) -> dict:
+    """The report's chart style: title, font, margins, legend below the plot (horizontal),
+    height, white background; in the order ``update_layout`` leaves them (nested objects
+    before plain values)."""
+    return {"title": chart_title(title), "font": dict(FONT), "margin": dict(margin or MARGIN),
+            "legend": dict(legend or LEGEND_BELOW), "height": height,
+            "paper_bgcolor": "white", "plot_bgcolor": "white"}
+
+
+def _axis(style: dict, **props) -> dict:
+    """An axis with ``props`` (a title as ``{"text": …}``, given first: plotly sets nested
+    objects first), then ``style`` (the style is applied last, as ``update_xaxes`` was)."""
+    return {**props, **style}
 
 
 def country_colours(run: SavedRun) -> dict[str, str]:
@@ -43,7 +64,7 @@ def country_colours(run: SavedRun) -> dict[str, str]:
     return by_list(facts.countries(run))
 
 
-def cost_breakdown(run: SavedRun) -> go.Figure | None:
+def cost_breakdown(run: SavedRun) -> PlainFigure | None:
     """Horizontal bars of expected discounted cost by component (USD million)."""
     df = run.tables.get("cost_breakdown")
     if df is None or df.empty:
@@ -52,14 +73,15 @@ def cost_breakdown(run: SavedRun) -> go.Figure | None:
     if df.empty:
         return None
     scale, unit = (1e6, "USD million") if df["expected_usd"].abs().max() >= 1e5 else (1, "USD")
-    fig = go.Figure(go.Bar(
-        x=df["expected_usd"] / scale, y=[facts.component_label(c) for c in df["component"]],
-        orientation="h",
-        marker_color=series_colour(0),
-        hovertemplate="%{y}: %{x:,.3f} " + unit + "<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text=f"expected discounted cost ({unit})", tickformat=",")
-    return _layout(fig, "Cost breakdown", height=120 + 32 * len(df))
+    bars = trace("bar", x=df["expected_usd"] / scale,
+                 y=[facts.component_label(c) for c in df["component"]], orientation="h",
+                 marker={"color": series_colour(0)},
+                 hovertemplate="%{y}: %{x:,.3f} " + unit + "<extra></extra>")
+    return PlainFigure([bars], layout(
+        yaxis=_axis(Y_STYLE, autorange="reversed"),
+        xaxis=_axis(X_STYLE, title={"text": f"expected discounted cost ({unit})"},
+                    tickformat=","),
+        **_frame("Cost breakdown", 120 + 32 * len(df))))
 
 
 def sankey(run: SavedRun, element: str) -> PlainFigure | None:
@@ -105,11 +127,10 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
     drawn = [(s, t) for s, t in traces if t is not None]
     if not drawn:
         return None
-    # Traces as plain dicts and the menu as plain values: plotly's checks of every link were
-    # most of this figure's time, for the same JSON (optimizer.report.plain_figure).
+    # Plain dicts (optimizer.report.plain_figure): plotly's checks of every link were most
+    # of this figure's time, for the same JSON. The menu goes in sorted, after the template.
     data = [trace("sankey", visible=i == 0, **t) for i, (_, t) in enumerate(drawn)]
-    fig = go.Figure()  # the layout only
-    menu = {}
+    menu, label = {}, {}
     title = f"{element}: mine country → processing country → end use (t over the horizon)"
     if len(drawn) > 1:
         buttons = [dict(label=s, method="update",
@@ -118,18 +139,21 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
                    for i, (s, _) in enumerate(drawn)]
         menu["updatemenus"] = [dict(buttons=buttons, direction="down", x=1, xanchor="right",
                                     y=1.02, yanchor="bottom", showactive=True)]
-        fig.add_annotation(text="scenario:", x=0.86, xref="paper", xanchor="right", y=1.045,
-                           yref="paper", yanchor="bottom", showarrow=False)
-    _layout(fig, f"{title}, scenario {drawn[0][0]}", height=360)
-    fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
-    return PlainFigure(data, fig, **menu)
+        label["annotations"] = [{"showarrow": False, "text": "scenario:", "x": 0.86,
+                                 "xanchor": "right", "xref": "paper", "y": 1.045,
+                                 "yanchor": "bottom", "yref": "paper"}]
+    # No cartesian trace, but the style's axis updates still write both axes.
+    return PlainFigure(data, layout(
+        **label, **_frame(f"{title}, scenario {drawn[0][0]}", 360,
+                          margin={"l": 10, "r": 10, "t": 70, "b": 10}),
+        xaxis=dict(X_STYLE), yaxis=dict(Y_STYLE)), **menu)
 
 
 def _alpha(hex_colour: str, a: float = 0.45) -> str:
     return rgba(hex_colour, a)
 
 
-def build_timeline(run: SavedRun) -> go.Figure | None:
+def build_timeline(run: SavedRun) -> PlainFigure | None:
     """Each build decision as a bar from its online period to the end of the horizon, in its
     country's colour; a diamond marks when it is decided; contingent bars are hatched."""
     d = decision_facts.decisions(run)
@@ -147,72 +171,80 @@ def build_timeline(run: SavedRun) -> go.Figure | None:
     start = [pos.get(str(p), 0) for p in d["online_period"]]
     decided = [pos.get(str(p), 0) for p in d["decision_period"]]
     colours = [country_colours(run).get(str(c), NEUTRAL) for c in d["country"]]
-    fig = go.Figure(go.Bar(
-        y=labels, x=[end - s for s in start], base=[s - 0.5 for s in start], orientation="h",
+    bars = trace(
+        "bar", y=labels, x=[end - s for s in start], base=[s - 0.5 for s in start],
+        orientation="h",
         marker=dict(color=colours, pattern=dict(
             shape=["/" if k == "contingent" else "" for k in d["kind"]], fgcolor="white")),
         customdata=[f"decided {p}, online {o}, capex {c / scale:,.1f} {unit}"
                     for p, o, c in zip(d["decision_period"], d["online_period"], d["capex_usd"])],
-        hovertemplate="%{y}<br>%{customdata}<extra></extra>", showlegend=False))
-    fig.add_trace(go.Scatter(y=labels, x=decided, mode="markers", name="decided",
-                             marker=dict(symbol="diamond", size=11, color="black"),
-                             hovertemplate="%{y}: decided here<extra></extra>"))
-    fig.update_xaxes(tickmode="array", tickvals=list(range(end)), ticktext=per,
-                     range=[-0.5, end - 0.5], title_text="period")
-    fig.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
-    _layout(fig, "Build plan: decided (◆), then online to the end of the horizon",
-            160 + 44 * len(d))
-    fig.update_layout(showlegend=False)
-    return fig
+        hovertemplate="%{y}<br>%{customdata}<extra></extra>", showlegend=False)
+    marks = trace("scatter", y=labels, x=decided, mode="markers", name="decided",
+                  marker=dict(symbol="diamond", size=11, color="black"),
+                  hovertemplate="%{y}: decided here<extra></extra>")
+    # The y grid is the style's light grey: the report has always drawn it so.
+    return PlainFigure([bars, marks], layout(
+        xaxis=_axis(X_STYLE, title={"text": "period"}, tickmode="array",
+                    tickvals=list(range(end)), ticktext=per, range=[-0.5, end - 0.5]),
+        yaxis=_axis(Y_STYLE, autorange="reversed"),
+        **_frame("Build plan: decided (◆), then online to the end of the horizon",
+                 160 + 44 * len(d)),
+        showlegend=False))
 
 
-def concentration(run: SavedRun, basis: str) -> go.Figure | None:
+def concentration(run: SavedRun, basis: str) -> PlainFigure | None:
     """HHI per element · end use (bars per scenario) against the 1,800 line (palette)."""
     c = facts.concentration(run)
     c = c[c["basis"] == basis]
     if c.empty:
         return None
-    fig = go.Figure()
     scen = [s for s in facts.scenario_names(run) if s in set(c["scenario"])] or \
         list(dict.fromkeys(c["scenario"]))
+    data = []
     for i, sc in enumerate(scen):
         g = c[c["scenario"] == sc]
-        fig.add_trace(go.Bar(
-            name=str(sc), x=[f"{e} · {u}" for e, u in zip(g["element"], g["end_use"])],
-            y=g["hhi"], marker_color=series_colour(i),
-            customdata=list(zip(g["top_country"], g["top_share"] * 100)),
+        data.append(trace(
+            "bar", name=str(sc), x=[f"{e} · {u}" for e, u in zip(g["element"], g["end_use"])],
+            y=g["hhi"], marker={"color": series_colour(i)},
+            customdata=[list(p) for p in zip(g["top_country"], g["top_share"] * 100)],
             hovertemplate="%{x}<br>HHI %{y:,.0f}<br>largest: %{customdata[0]} "
                           "%{customdata[1]:.0f}%<extra>" + str(sc) + "</extra>"))
-    fig.add_hline(y=facts.HHI_CONCERN, line_dash="dash", line_color=WARN)
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
-                             name=f"highly concentrated above {facts.HHI_CONCERN:,.0f} "
-                                  "(2023 US Merger Guidelines)",
-                             line=dict(color=WARN, dash="dash")))
-    fig.update_yaxes(range=[0, 10500], title_text="HHI (10,000 = one country)", tickformat=",")
-    _layout(fig, f"Supply concentration by {basis} country", 440)
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.0, yanchor="bottom",
-                                                   x=1, xanchor="right"))
-    fig.update_xaxes(tickangle=-40)
-    return fig
+    data.append(trace("scatter", x=[None], y=[None], mode="lines",
+                      name=f"highly concentrated above {facts.HHI_CONCERN:,.0f} "
+                           "(2023 US Merger Guidelines)",
+                      line=dict(color=WARN, dash="dash")))
+    concern = {"line": {"color": WARN, "dash": "dash"}, "type": "line", "x0": 0, "x1": 1,
+               "xref": "x domain", "y0": facts.HHI_CONCERN, "y1": facts.HHI_CONCERN,
+               "yref": "y"}  # a horizontal line across the plot (plotly's add_hline)
+    return PlainFigure(data, layout(
+        shapes=[concern],
+        yaxis=_axis(Y_STYLE, title={"text": "HHI (10,000 = one country)"}, range=[0, 10500],
+                    tickformat=","),
+        **_frame(f"Supply concentration by {basis} country", 440,
+                 legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
+                         "xanchor": "right"}),
+        xaxis={**X_STYLE, "tickangle": -40},
+        barmode="group"))
 
 
-def scenario_view(run: SavedRun) -> go.Figure | None:
+def scenario_view(run: SavedRun) -> PlainFigure | None:
     """Cost of the plan if each scenario happens (bars) and its unmet demand (markers)."""
     df = run.tables.get("scenario_costs")
     if df is None or df.empty:
         return None
     scale, unit = (1e6, "USD million") if df["cost_usd"].abs().max() >= 1e5 else (1, "USD")
     labels = [f"{s} (p={p:.0%})" for s, p in zip(df["scenario"], df["probability"])]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(name=f"discounted cost ({unit})", x=labels, y=df["cost_usd"] / scale,
-                         marker_color=series_colour(0), yaxis="y",
-                         hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"))
-    fig.add_trace(go.Scatter(name="unmet demand (t)", x=labels, y=df["unmet_t"], yaxis="y2",
-                             mode="markers", marker=dict(size=12, color=WARN, symbol="diamond"),
-                             hovertemplate="%{x}: %{y:,.1f} t unmet<extra></extra>"))
+    data = [trace("bar", name=f"discounted cost ({unit})", x=labels, y=df["cost_usd"] / scale,
+                  marker={"color": series_colour(0)}, yaxis="y",
+                  hovertemplate="%{x}: %{y:,.2f} " + unit + "<extra></extra>"),
+            trace("scatter", name="unmet demand (t)", x=labels, y=df["unmet_t"], yaxis="y2",
+                  mode="markers", marker=dict(size=12, color=WARN, symbol="diamond"),
+                  hovertemplate="%{x}: %{y:,.1f} t unmet<extra></extra>")]
     # Round ticks on both axes, on shared grid lines (autoscaled right ticks read 40/81/121).
     left, right = aligned_axes(float((df["cost_usd"] / scale).max()), float(df["unmet_t"].max()))
-    fig.update_layout(yaxis=dict(title=f"cost ({unit})", tickformat=",", **left),
-                      yaxis2=dict(title="unmet demand (t)", overlaying="y", side="right",
-                                  showgrid=False, tickformat=",", **right))
-    return _layout(fig, "Cost and unmet demand if each scenario happens", 380)
+    return PlainFigure(data, layout(
+        yaxis=_axis(Y_STYLE, title={"text": f"cost ({unit})"}, tickformat=",", **left),
+        yaxis2=_axis(Y_STYLE, title={"text": "unmet demand (t)"}, overlaying="y",
+                     side="right", showgrid=False, tickformat=",", **right),
+        **_frame("Cost and unmet demand if each scenario happens", 380),
+        xaxis=dict(X_STYLE)))

@@ -19,13 +19,11 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import plotly.graph_objects as go
-
 from optimizer.report import facts, flow_facts
-from optimizer.report.figures import FONT, country_colours
+from optimizer.report.figures import FONT, chart_title, country_colours
 from optimizer.report.load import SavedRun
 from optimizer.report.palette import NEUTRAL, rgba
-from optimizer.report.plain_figure import PlainFigure, trace
+from optimizer.report.plain_figure import PlainFigure, layout, trace
 
 GEOMETRY = Path(__file__).with_name("assets") / "world_110m.json"
 """plotly.js's world base map (scope "world", resolution 110 → topojson name world_110m)."""
@@ -132,7 +130,6 @@ def flow_map(run: SavedRun, element: str) -> PlainFigure | None:
             hovertext=[f"{c}: mined {m:,.1f} t, processed {p:,.1f} t, used {u:,.1f} t"
                        for c, m, p, u in rows], hoverinfo="text"))
         groups.append((s, first, len(traces)))
-    fig = go.Figure()  # the layout only
     title = (f"{element}: flows by country pair, t over the horizon (solid: mined → processed; "
              "dotted: processed → used)")
     n = len(traces)
@@ -144,16 +141,15 @@ def flow_map(run: SavedRun, element: str) -> PlainFigure | None:
                    for s, a, b in groups]
         menu["updatemenus"] = [dict(buttons=buttons, direction="down", x=1, xanchor="right",
                                     y=1.02, yanchor="bottom")]
-    fig.update_geos(scope="world", resolution=110, projection_type="natural earth",
-                    showland=True, landcolor="#eeeeee", showcountries=True,
-                    countrycolor="#bbbbbb", countrywidth=0.5, showcoastlines=False,
-                    showocean=False, showlakes=False, showrivers=False, showframe=False,
-                    lataxis_range=[-58, 84],
-                    projection_rotation_lon=centre_longitude(
-                        [where[c][0] for s in drawn
-                         for c in set(links[s]["origin"]) | set(links[s]["destination"])]))
-    fig.update_layout(title=dict(text=f"{title}, scenario {groups[0][0]}", x=0, xanchor="left",
-                                 font=dict(size=14)),
-                      font=FONT, height=520, margin=dict(l=10, r=10, t=70, b=10),
-                      paper_bgcolor="white")
-    return PlainFigure(traces, fig, **menu)
+    centre = centre_longitude([where[c][0] for s in drawn
+                               for c in set(links[s]["origin"]) | set(links[s]["destination"])])
+    # Nested objects first, then plain values: the order plotly's update_geos leaves.
+    geo = {"projection": {"rotation": {"lon": centre}, "type": "natural earth"},
+           "lataxis": {"range": [-58, 84]}, "scope": "world", "resolution": 110,
+           "showland": True, "landcolor": "#eeeeee", "showcountries": True,
+           "countrycolor": "#bbbbbb", "countrywidth": 0.5, "showcoastlines": False,
+           "showocean": False, "showlakes": False, "showrivers": False, "showframe": False}
+    return PlainFigure(traces, layout(
+        geo=geo, title=chart_title(f"{title}, scenario {groups[0][0]}"), font=dict(FONT),
+        margin={"l": 10, "r": 10, "t": 70, "b": 10}, height=520, paper_bgcolor="white"),
+        **menu)

@@ -1,30 +1,79 @@
-"""A plotly figure whose traces are plain dicts: for the report's trace-heavy charts.
+"""Plotly figures as plain dicts: the report's charts without plotly's checked objects.
 
 plotly builds every trace as an object and checks every property as it is set, and
 ``go.Figure(data=traces)`` copies and checks each trace again: for the trade map of a medium
 instance (about 1,000 one-line traces per page) and the Sankeys (every link's source, target,
-value and colour checked) that was half of report.html's time, while the checks only guard
-this package's own code. A :class:`PlainFigure` keeps its traces as the
-dicts plotly itself would serialise, and its layout as a checked ``go.Figure``'s (one object,
-so the layout and the default template are exactly plotly's).
+value and colour checked) that was half of report.html's time, and each ``update_layout`` /
+``update_xaxes`` call parses its keys and checks its values again (a fifth of the rest), while
+the checks only guard this package's own code. A :class:`PlainFigure` keeps its traces and its
+layout as the dicts plotly itself would serialise.
 
-:meth:`PlainFigure.to_json` gives the same text ``go.Figure(data=traces, layout=…).to_json()``
-gives: plotly writes a trace's properties in alphabetical order at every level with its
-``type`` last, which :func:`trace` reproduces, and the text is encoded by plotly's own JSON
-encoder. :meth:`PlainFigure.to_figure` builds the checked figure; tests compare the two.
+:meth:`PlainFigure.to_json` gives the same text the checked ``go.Figure`` gives:
+
+- a trace's properties are in alphabetical order at every level with its ``type`` last
+  (:func:`trace`), and a numpy array or pandas Series becomes plotly's typed-array spec
+  ``{"dtype": "f8", "bdata": <base64>}`` through plotly's own conversion (int64 narrowed to
+  the smallest integer type that holds it, as plotly does);
+- a layout starts with plotly's default template (:func:`template`, copied once from
+  ``go.Figure()``), then its properties in the order the caller writes them: the builders write
+  them in the order plotly's ``update_layout`` leaves them (an update sets nested objects
+  before plain values, and a key set again keeps its first place);
+- the text is encoded by plotly's own JSON encoder.
+
+:meth:`PlainFigure.to_figure` builds the checked figure (raising on an invalid property);
+tests compare the two texts for every figure kind.
 """
 
 from __future__ import annotations
 
 
+from functools import lru_cache
+
+
 def _sorted(value):
     """Dicts with their keys in alphabetical order at every level (plotly's JSON order),
-    lists of dicts included (a menu's buttons); other lists are kept as they are."""
+    lists of dicts included (a menu's buttons); other lists are kept as they are; a numpy
+    array or pandas Series becomes plotly's typed-array spec (:func:`_typed_array`)."""
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return [_sorted(v) for v in value]
+    if _is_array(value):
+        return _typed_array(value)
     return value
+
+
+def _is_array(value) -> bool:
+    """True for what plotly treats as an array (numpy array, pandas Series or Index), not
+    for a list or a numpy scalar."""
+    from _plotly_utils.basevalidators import is_homogeneous_array
+
+    return not isinstance(value, (list, tuple, str, int, float, bool)) and value is not None \
+        and is_homogeneous_array(value)
+
+
+def _typed_array(values):
+    """What plotly keeps of an array-valued property: the values as a read-only numpy array
+    (its check), written as ``{"dtype", "bdata"}`` when numeric (``Figure.to_dict``); an
+    array of text stays an array, which the encoder writes as a list."""
+    from _plotly_utils.utils import copy_to_readonly_numpy_array, to_typed_array_spec
+
+    return to_typed_array_spec(copy_to_readonly_numpy_array(values))
+
+
+@lru_cache(maxsize=1)
+def template() -> dict:
+    """plotly's default template as ``go.Figure().to_dict()`` writes it (read once; callers
+    share it and must not change it)."""
+    import plotly.graph_objects as go
+
+    return go.Figure().to_dict()["layout"]["template"]
+
+
+def layout(**props) -> dict:
+    """A layout as plotly serialises it: the default template first, then ``props`` in the
+    order given (values as plotly keeps them; see the module docstring for the order)."""
+    return {"template": template(), **props}
 
 
 def trace(type_: str, **props) -> dict:
@@ -39,7 +88,7 @@ def trace(type_: str, **props) -> dict:
 
 
 class PlainFigure:
-    """A figure of plain trace dicts and a plotly layout; see the module docstring.
+    """A figure of plain trace dicts and a plain layout; see the module docstring.
 
     Reads like a ``go.Figure`` where it matters: :meth:`to_json`, and ``data`` / ``layout``
     (the checked plotly objects, built on first use: for tests and callers that inspect a
@@ -50,18 +99,21 @@ class PlainFigure:
     traces : list[dict]
         The traces, each from :func:`trace`.
     layout_dict : dict
-        ``go.Figure(layout=…).to_dict()["layout"]``: the checked layout, template included,
-        with ``plain_layout`` added.
+        The layout as plotly would serialise it, template included (from :func:`layout`, or
+        ``go.Figure(layout=…).to_dict()["layout"]`` of a ``layout_figure``), with
+        ``plain_layout`` added.
     """
 
     def __init__(self, traces: list[dict], layout_figure, **plain_layout):
-        """``plain_layout``: layout properties as plain values, set as if first after the
+        """``layout_figure``: a dict from :func:`layout`, or a ``go.Figure`` whose layout is
+        taken. ``plain_layout``: layout properties as plain values, set as if first after the
         template (the scenario menu of a map: its buttons carry one flag per trace, and
         plotly's check of them cost more than the map's traces)."""
         self.traces = traces
-        layout = layout_figure.to_dict()["layout"]
-        head = {"template": layout.pop("template")} if "template" in layout else {}
-        self.layout_dict = {**head, **_sorted(plain_layout), **layout}
+        laid = dict(layout_figure) if isinstance(layout_figure, dict) \
+            else layout_figure.to_dict()["layout"]
+        head = {"template": laid.pop("template")} if "template" in laid else {}
+        self.layout_dict = {**head, **_sorted(plain_layout), **laid}
         self._figure = None
 
     def to_json(self) -> str:
