@@ -95,14 +95,20 @@ def capacity_values(run: SavedRun) -> pd.DataFrame:
         df = run.tables.get(f"dual_{fam}")
         if df is None or df.empty:
             continue
-        price = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0)
-        for site, idx in df.groupby(col).groups.items():
-            p = price.loc[idx]
-            nz = df.loc[idx][p.abs() > PRICE_TOL]
+        price = pd.to_numeric(df["shadow_price"], errors="coerce").fillna(0.0).to_numpy(float)
+        shown = df["period"].astype(str).tolist() if "period" in df else None
+        # Each site's rows in table order, sites sorted, missing sites left out: what
+        # ``groupby(col).groups`` gives, read from plain lists (pandas per site was most of it).
+        at: dict = {}
+        for i, site in enumerate(df[col].tolist()):
+            if not pd.isna(site):
+                at.setdefault(site, []).append(i)
+        for site in sorted(at):
+            p = price[at[site]]  # the same values in the same order: the same sum
             rows.append({"kind": kind, "site": site,
-                         "binding_periods": period_ranges(list(nz["period"].astype(str)),
-                                                          periods(run))
-                         if "period" in nz else "",
+                         "binding_periods": period_ranges(
+                             [shown[i] for i, v in zip(at[site], p) if abs(v) > PRICE_TOL],
+                             periods(run)) if shown is not None else "",
                          "capacity_value_usd_per_t": float(-p.sum()),
                          "capex_usd_per_t": capex.get(site, np.nan)})
     out = pd.DataFrame(rows, columns=cols)
@@ -160,9 +166,7 @@ def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=cols)
     end_use = _demand_end_uses(run)
-    # Columns as lists: iterating a pandas text column calls into pandas per cell.
-    ident = [(f,) + tuple(sorted((k, str(v)) for k, v in key.items() if k not in NOT_IDENTITY))
-             for f, key in zip(rows["family"].tolist(), rows["key"].tolist())]
+    ident = _identities(rows["family"].tolist(), rows["key"].tolist())
     order = periods(run)
     scen = scenario_names(run)
     # Groups in order of first appearance, each with its rows in table order (what
@@ -174,8 +178,7 @@ def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
     price = rows["shadow_price"].to_numpy(float)
     price = np.where(np.isnan(price), 0.0, price)  # a sum skips missing prices, as pandas' does
     cond_all = pd.to_numeric(rows["conditional_price"], errors="coerce").to_numpy(float)
-    labels = [None if pd.isna(v) else str(v) for v in rows["scenarios"].tolist()]
-    shown = [None if pd.isna(v) else str(v) for v in rows["period"].tolist()]
+    labels, shown = _texts(rows["scenarios"]), _texts(rows["period"])
     out = []
     for members in groups.values():
         at = np.asarray(members)
@@ -198,6 +201,39 @@ def constraint_groups(run: SavedRun, families: str = "limits") -> pd.DataFrame:
     df["_a"] = df["expected_value"].abs()
     return df.sort_values(["_a", "family"], ascending=[False, True], kind="stable") \
         .drop(columns="_a").reset_index(drop=True)
+
+
+def _texts(column: pd.Series) -> list[str | None]:
+    """The column's values as text, ``None`` where missing (one missing-value test for the
+    whole column, not one call per cell)."""
+    missing = column.isna().tolist()
+    return [None if m else str(v) for v, m in zip(column.tolist(), missing)]
+
+
+def _identities(families: list[str], keys: list[dict]) -> list[tuple]:
+    """Each row's constraint: ``(family, (str(value), …))``, the values of its index columns
+    that are not in :data:`NOT_IDENTITY`, columns sorted by name; rows with equal identities
+    are one constraint.
+
+    Every row of a family comes from one ``dual_*`` table, so they share their columns: the
+    columns are chosen once per family and read one at a time (a sorted comprehension per row
+    was a third of the report's price section on the medium instance), and the names need not
+    be repeated in each identity.
+    """
+    rows_of: dict[str, list[int]] = {}
+    for i, f in enumerate(families):
+        rows_of.setdefault(f, []).append(i)
+    out: list[tuple] = [()] * len(keys)
+    for f, at in rows_of.items():
+        names = sorted(k for k in keys[at[0]] if k not in NOT_IDENTITY)
+        if not names:
+            for i in at:
+                out[i] = (f, ())
+            continue
+        columns = [[str(keys[i][k]) for i in at] for k in names]
+        for i, values in zip(at, zip(*columns)):
+            out[i] = (f, values)
+    return out
 
 
 def _demand_end_uses(run: SavedRun) -> dict[str, str]:
