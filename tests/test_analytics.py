@@ -136,10 +136,10 @@ def test_cutoff_screen_by_hand(analysis, vss_instance):
     assert [o.describe() for o in cutoff_overrides(inst, "C", "P1")] == [
         "traders[T].capacity_t = 0 from P1", "lanes[T,d].capacity_t = 0 from P1"]
     cut = analysis.tables["cutoff_screen"].set_index("builds")
-    assert cut.loc["chosen", "expected_cost_usd"] == pytest.approx(375)
-    assert cut.loc["chosen", "cost_increase_usd"] == pytest.approx(0)
-    assert cut.loc["none", "expected_cost_usd"] == pytest.approx(750)
-    assert cut.loc["none", "cost_increase_usd"] == pytest.approx(300)
+    assert cut.loc["chosen", "objective_usd"] == pytest.approx(375)
+    assert cut.loc["chosen", "objective_increase_usd"] == pytest.approx(0)
+    assert cut.loc["none", "objective_usd"] == pytest.approx(750)
+    assert cut.loc["none", "objective_increase_usd"] == pytest.approx(300)
     assert cut.loc["none", "unmet_magnets_t"] == pytest.approx(15)
 
 

@@ -142,6 +142,9 @@ class Analysis:
     failures: list = field(default_factory=list)  # (solve, full reason: every problem)
     wall_s: float = 0.0
     n_solves: int = 0
+    objective: str = "expected discounted cost"
+    """What every optimum and ``*_objective_*`` column holds: the expected discounted cost, or
+    under a mean-CVaR objective (settings ``risk_weight`` λ > 0) "mean-CVaR objective (λ …)"."""
 
     @property
     def complete(self) -> bool:
@@ -227,6 +230,13 @@ def _diff(a, b):
     return None if a is None or b is None else a - b
 
 
+def _expected(res: dict | None) -> float | None:
+    """A plan's expected discounted cost (USD) from its batch row, where the objective is
+    mean-CVaR (the row has it then; risk-neutral, it is the objective itself)."""
+    return ((res or {}).get("row") or {}).get("expected_cost_usd") if _obj(res) is not None \
+        else None
+
+
 def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None = None,
             cutoff_from: str | None = None, quiet: bool = True, stream=None,
             measures: tuple[str, ...] = ("resilience", "vss", "cutoff", "policy")) -> Analysis:
@@ -293,6 +303,9 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     progress.close()
 
     out = Analysis(n_solves=len(stage1) + len(stage2))
+    lam = risk_settings(inst)[0]
+    if lam > 0:
+        out.objective = f"mean-CVaR objective (λ {lam:g})"
     out.failures = [(k, v.get("reason") or "no reason recorded") for k, v in res.items()
                     if v["status"] != "ok"]  # the full reason: every problem
     from optimizer.batch.summary import builds_short
@@ -309,10 +322,15 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     if "resilience" in measures:
         n_model = _obj(res.get("naive_in_model"))
         rows = []
-        for label, r, in_model in (("resilient", rp, rp_obj), ("naive", naive, n_model)):
+        for label, r, in_model, model_run in (("resilient", rp, rp_obj, rp),
+                                              ("naive", naive, n_model,
+                                               res.get("naive_in_model"))):
             rows.append({"plan": label, "status": (r or {}).get("status", "not run"),
-                         "planned_expected_cost_usd": _obj(r),
-                         "expected_cost_in_model_usd": in_model,
+                         "planned_objective_usd": _obj(r),
+                         "objective_in_model_usd": in_model,
+                         # under mean-CVaR the objective is not the expected cost: both
+                         **({"expected_cost_in_model_usd": _expected(model_run)} if lam > 0
+                            else {}),
                          "capex_usd": _capex(r or {}), "builds": plan_short(r),
                          "expected_unmet_t": (r or {}).get("row", {}).get("unmet_t")})
         out.tables["resilience_plans"] = pd.DataFrame(rows)
@@ -360,9 +378,8 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
             + [{"scenario": "(expected value)", "probability": None,
                 "status": (ev or {}).get("status", "not run"), WS_OPTIMUM: _obj(ev),
                 "builds": plan_short(ev)}])
-    lam = risk_settings(inst)[0]
     if lam > 0:  # every optimum above is of (1 − λ) E + λ CVaR: say so, not "expected cost"
-        name = f"mean-CVaR objective (λ {lam:g})"
+        name = out.objective
         summary = [(m, d.replace("expected cost", name).replace("optimum of", f"{name} of"),
                     v, n) for m, d, v, n in summary]
     out.tables["measures"] = measures_table(summary, res)
@@ -374,8 +391,9 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
                 r = res.get(f"cut:{c}:{builds}") or {}
                 rows.append({"country": c, "from_period": cutoff_from or inst.periods[0],
                              "builds": builds, "status": r.get("status", "not run"),
-                             "expected_cost_usd": _obj(r),
-                             "cost_increase_usd": _diff(_obj(r), base_cost[builds]),
+                             "objective_usd": _obj(r),
+                             "objective_increase_usd": _diff(_obj(r), base_cost[builds]),
+                             **({"expected_cost_usd": _expected(r)} if lam > 0 else {}),
                              "expected_unmet_t": (r.get("row") or {}).get("unmet_t"),
                              **{f"unmet_{eu}_t": t for eu, t in sorted((r.get("unmet") or {})
                                                                        .items())},
@@ -423,6 +441,7 @@ def write_analysis(analysis: Analysis, folder: str | Path, meta: dict | None = N
         write_json(json_safe({
             **(meta or {}),
             "complete": analysis.complete,
+            "objective": analysis.objective,
             "measures": {r.measure: r.value_usd for r in m.itertuples()} if m is not None
             else {},
             "failures": [{"solve": k, "reason": v, "problems": reason_parts(v)}

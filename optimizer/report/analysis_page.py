@@ -55,6 +55,16 @@ def _ws_optimum(ws: pd.DataFrame) -> str:
     return "optimum_with_foresight_usd" if "optimum_with_foresight_usd" in ws else "optimum_usd"
 
 
+def _cost_word(a: SavedAnalysis) -> str:
+    """"expected cost", or the mean-CVaR objective's name: what a difference of optima is."""
+    return a.objective if a.risk_averse else "expected cost"
+
+
+def _increase_word(a: SavedAnalysis) -> str:
+    """What the cut-off screen's saved increase is: "cost increase", or the objective's."""
+    return "objective increase" if a.risk_averse else "cost increase"
+
+
 def _partial_notes(a: SavedAnalysis) -> list:
     """A warning naming every failed solve and its full reason, when the analysis is partial."""
     failures = a.meta.get("failures") or []
@@ -70,8 +80,7 @@ def _partial_notes(a: SavedAnalysis) -> list:
 def measures_section(a: SavedAnalysis) -> Section:
     """Cost of resilience, VSS and EVPI in sentences, with the table of every measure."""
     rp, vss, evpi = a.measure("RP"), a.measure("VSS"), a.measure("EVPI")
-    lines = [f"RP, the expected discounted cost of the resilient plan (the model's optimum): "
-             f"{usd(rp)}."]
+    lines = [f"RP, the {a.objective} of the resilient plan (the model's optimum): {usd(rp)}."]
     if a.measure("cost_of_resilience") is not None:
         lines.append(f"Cost of resilience: {usd(a.measure('cost_of_resilience'))}, RP minus the "
                      f"planned cost of the naive plan ({usd(a.measure('naive_planned'))}), "
@@ -156,8 +165,10 @@ def resilience_section(a: SavedAnalysis) -> Section | None:
         return None
     blocks: list = [Table(_merged(plans), [
         Column("plan", "plan"), Column("status", "status"),
-        Column("planned_expected_cost_usd", "planned expected cost (USD)", "usd"),
-        Column("expected_cost_in_model_usd", "expected cost in the full model (USD)", "usd"),
+        Column("planned_objective_usd", f"planned {_cost_word(a)} (USD)", "usd"),
+        Column("objective_in_model_usd", f"{_cost_word(a)} in the full model (USD)", "usd")]
+        + ([Column("expected_cost_in_model_usd", "expected discounted cost in the full model "
+                   "(USD)", "usd")] if "expected_cost_in_model_usd" in plans else []) + [
         Column("capex_usd", "capex + fixed O&M (USD, discounted)", "usd"),
         Column("builds", "builds"), Column("expected_unmet_t", "planned unmet demand (t)", "t")],
         caption="The two plans", highlight=[not _ok(x) for x in plans.get("status", [])])]
@@ -186,7 +197,7 @@ def resilience_section(a: SavedAnalysis) -> Section | None:
 
 
 def cutoff_base(a: SavedAnalysis) -> tuple[float | None, float | None]:
-    """(expected cost, expected unmet t) of the base plan: the resilient plan, no cut-off."""
+    """(objective, expected unmet t) of the base plan: the resilient plan, no cut-off."""
     plans = a.table("resilience_plans")
     unmet = None
     if len(plans) and "expected_unmet_t" in plans:
@@ -197,32 +208,37 @@ def cutoff_base(a: SavedAnalysis) -> tuple[float | None, float | None]:
 
 
 def cutoff_figure(cut: pd.DataFrame, base_cost: float | None = None,
-                  base_unmet: float | None = None) -> go.Figure | None:
+                  base_unmet: float | None = None,
+                  objective: str = "expected discounted cost") -> go.Figure | None:
     """Cost increase beside unmet-demand increase per cut-off country, both over the base plan.
 
     The base plan is the resilient plan with no cut-off (cost RP, unmet ``base_unmet``), for
-    both bars of a country: with the chosen builds, increase = expected cost − RP and expected
+    both bars of a country: with the chosen builds, increase = objective − RP and expected
     unmet − base unmet; with no new builds, the same differences, so the gap between the two
     bars is what the builds are worth in that cut-off. Without the base figures (an older
-    folder), the saved ``cost_increase_usd`` and the unmet tonnes themselves are shown.
+    folder), the saved ``objective_increase_usd`` and the unmet tonnes themselves are shown.
+    ``objective``: what RP and the cut-off optima are (:attr:`SavedAnalysis.objective`).
     """
     d = cut[[_ok(x) for x in cut["status"]]]
     if d.empty:
         return None
-    like = base_cost is not None and base_unmet is not None and "expected_cost_usd" in d
+    like = base_cost is not None and base_unmet is not None and "objective_usd" in d
     if like:
-        d = d.assign(_cost=pd.to_numeric(d["expected_cost_usd"], errors="coerce") - base_cost,
+        d = d.assign(_cost=pd.to_numeric(d["objective_usd"], errors="coerce") - base_cost,
                      _unmet=pd.to_numeric(d["expected_unmet_t"], errors="coerce") - base_unmet)
     else:
-        d = d.assign(_cost=pd.to_numeric(d["cost_increase_usd"], errors="coerce"),
+        d = d.assign(_cost=pd.to_numeric(d["objective_increase_usd"], errors="coerce"),
                      _unmet=pd.to_numeric(d["expected_unmet_t"], errors="coerce"))
     chosen = d[d["builds"] == "chosen"].set_index("country")["_cost"]
     order = list(dict.fromkeys(list(chosen.sort_values(ascending=False).index)
                                + list(d["country"])))
     div, unit = _scale(d["_cost"])
-    titles = ((f"cost increase over the base plan ({unit}, expected)",
+    risk = objective != "expected discounted cost"  # then the optima are not expectations
+    what, per = (f"{objective} increase", f"({unit})") if risk else \
+        ("cost increase", f"({unit}, expected)")
+    titles = ((f"{what} over the base plan {per}",
                "unmet-demand increase over the base plan (t, expected)") if like else
-              (f"cost increase ({unit}, expected)", "unmet demand (t, expected)"))
+              (f"{what} {per}", "unmet demand (t, expected)"))
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=titles)
     names = {"chosen": ("with the chosen builds", series_colour(0)),
@@ -258,7 +274,7 @@ def cutoff_section(a: SavedAnalysis) -> Section | None:
     frm = cut["from_period"].iloc[0] if "from_period" in cut else "the first period"
     ucols = [c for c in _unmet_columns(cut) if c != "expected_unmet_t"]
     base_cost, base_unmet = cutoff_base(a)
-    blocks: list = [Chart(cutoff_figure(cut, base_cost, base_unmet), "cutoff",
+    blocks: list = [Chart(cutoff_figure(cut, base_cost, base_unmet, a.objective), "cutoff",
                           "No cut-off solve succeeded.")]
     bad = cut[[not _ok(x) for x in cut["status"]]]
     if len(bad):
@@ -267,8 +283,10 @@ def cutoff_section(a: SavedAnalysis) -> Section | None:
             for _, r in bad.iterrows()), "warn"))
     blocks.append(Table(cut, [
         Column("country", "country cut off"), Column("builds", "builds"),
-        Column("status", "status"), Column("expected_cost_usd", "expected cost (USD)", "usd"),
-        Column("cost_increase_usd", "cost increase (USD)", "usd"),
+        Column("status", "status"), Column("objective_usd", f"{_cost_word(a)} (USD)", "usd"),
+        Column("objective_increase_usd", f"{_increase_word(a)} (USD)", "usd")]
+        + ([Column("expected_cost_usd", "expected discounted cost (USD)", "usd")]
+           if "expected_cost_usd" in cut else []) + [
         Column("expected_unmet_t", "unmet demand (t)", "t")] + [
         Column(c, f"unmet {_end_use(c)} (t)", "t") for c in ucols] + [
         Column("reason", "why it failed")], max_rows=10_000,
@@ -279,10 +297,11 @@ def cutoff_section(a: SavedAnalysis) -> Section | None:
                          "to 0. 'Chosen builds' fixes the resilient plan's builds; 'no new builds' "
                          "fixes none. The chart sets both against the same base plan (the "
                          "resilient plan with no cut-off, "
-                         f"{usd(base_cost)} and {tonnes(base_unmet)} unmet): cost increase beside "
-                         "unmet-demand increase. The table's 'cost increase' column is the "
-                         "saved one (over RP with the chosen builds, over the status quo with "
-                         "none). Countries are sorted by the increase with the chosen builds.")
+                         f"{usd(base_cost)} and {tonnes(base_unmet)} unmet): "
+                         f"{_increase_word(a)} beside unmet-demand increase. The table's "
+                         f"'{_increase_word(a)}' column is the saved one (over RP with the "
+                         "chosen builds, over the status quo with none). Countries are sorted "
+                         "by the increase with the chosen builds.")
 
 
 def policy_section(a: SavedAnalysis) -> Section | None:
@@ -340,8 +359,8 @@ def findings_sentences(a: SavedAnalysis) -> list[str]:
             builds = merge_builds(r["builds"].iloc[0]) if "builds" in r and pd.notna(
                 r["builds"].iloc[0]) and str(r["builds"].iloc[0]) else "nothing"
             out.append(f"The resilient plan builds {builds} (capex + fixed O&M "
-                       f"{usd(r['capex_usd'].iloc[0])}, discounted); its expected discounted "
-                       f"cost is {usd(rp)}.")
+                       f"{usd(r['capex_usd'].iloc[0])}, discounted); its {a.objective} is "
+                       f"{usd(rp)}.")
     cor, vor = a.measure("cost_of_resilience"), a.measure("value_of_resilience")
     if cor is not None and vor is not None:
         out.append(f"Resilience costs {usd(cor)} over the naive plan's planned cost and is "
@@ -349,15 +368,15 @@ def findings_sentences(a: SavedAnalysis) -> list[str]:
                    "disruption scenarios and rules are taken into account.")
     cut = a.table("cutoff_screen")
     base_cost, base_unmet = cutoff_base(a)
-    if len(cut) and base_cost is not None and "expected_cost_usd" in cut:
+    if len(cut) and base_cost is not None and "objective_usd" in cut:
         ok = cut[cut["status"].map(_ok).astype(bool) & (cut["builds"].astype(str) == "chosen")]
         if len(ok):
-            inc = pd.to_numeric(ok["expected_cost_usd"], errors="coerce") - base_cost
+            inc = pd.to_numeric(ok["objective_usd"], errors="coerce") - base_cost
             w = ok.loc[inc.idxmax()]
             more = "" if base_unmet is None else \
                 f" and {tonnes(float(w['expected_unmet_t']) - base_unmet)} more unmet demand"
             out.append(f"The most damaging single cut-off is {w['country']}: "
-                       f"{usd(float(inc.max()))} more expected cost{more} with the chosen "
+                       f"{usd(float(inc.max()))} more {_cost_word(a)}{more} with the chosen "
                        "builds.")
     pol = a.table("policy_prices")
     if len(pol) and "price_usd" in pol:

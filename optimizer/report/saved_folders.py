@@ -27,6 +27,19 @@ TEXT_COLUMNS = ("run", "status", "reason", "builds", "overrides", "sweep", "swee
                 "rule", "solve", "row", "family", "element", "basis")
 """Columns read as text, so a run named ``1`` or ``NA`` stays that name."""
 
+RENAMED = {
+    "resilience_plans": {"planned_expected_cost_usd": "planned_objective_usd",
+                         "expected_cost_in_model_usd": "objective_in_model_usd"},
+    "cutoff_screen": {"expected_cost_usd": "objective_usd",
+                      "cost_increase_usd": "objective_increase_usd"},
+}
+"""Columns of analytics tables renamed on 2026-12-07 (they hold the objective, which under a
+mean-CVaR objective is not the expected cost; that is then a column of its own,
+``expected_cost_*``): a folder written before, with none of the new names, is read under them."""
+
+OBJECTIVE = "expected discounted cost"
+"""What an analysis optimised when its ``analysis.json`` does not say (written before it did)."""
+
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -69,6 +82,17 @@ class SavedAnalysis:
         v = m.loc[m["measure"] == name, "value_usd"]
         return None if v.empty or pd.isna(v.iloc[0]) else float(v.iloc[0])
 
+    @property
+    def objective(self) -> str:
+        """What the optima and the ``*objective*`` columns hold: "expected discounted cost", or
+        "mean-CVaR objective (λ …)" (:attr:`optimizer.batch.analytics.Analysis.objective`)."""
+        return self.meta.get("objective") or OBJECTIVE
+
+    @property
+    def risk_averse(self) -> bool:
+        """Is the objective mean-CVaR (so not the expected cost)?"""
+        return self.objective != OBJECTIVE
+
 
 @dataclass
 class SavedBatch:
@@ -101,8 +125,17 @@ def load_analysis(folder: str | Path) -> SavedAnalysis:
     """Read an analytics folder."""
     folder = Path(folder)
     return SavedAnalysis(folder, _json(folder / "analysis.json"),
-                         {n: _csv(folder / f"{n}.csv") for n in ANALYSIS_TABLES
+                         {n: _current_names(n, _csv(folder / f"{n}.csv")) for n in ANALYSIS_TABLES
                           if (folder / f"{n}.csv").exists()})
+
+
+def _current_names(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the columns of :data:`RENAMED` under their current names, if it has none of
+    them (a folder written before the renaming)."""
+    renamed = RENAMED.get(name, {})
+    if not renamed or set(renamed.values()) & set(df.columns):
+        return df
+    return df.rename(columns=renamed)
 
 
 def load_batch(folder: str | Path) -> SavedBatch:
