@@ -108,7 +108,7 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     ``tolerance``.
     """
     d = InstanceData(inst)
-    sol = read_solution(tables, d.scenarios)
+    sol = read_solution(tables, d)
     rep = Violations()
     check_non_negativity(sol, rep)
     sol = check_structure(d, sol, rep)

@@ -35,6 +35,16 @@ SENSE_TEXT = {"<=": "≤", ">=": "≥", "==": "="}
 
 
 
+def per_label(labels, numbers: dict) -> np.ndarray:
+    """``numbers[label]`` for each of ``labels`` as floats, NaN where absent (as
+    ``Series.map(numbers)``); each distinct label is looked up once."""
+    if isinstance(labels, (list, tuple)):
+        labels = np.asarray(labels, dtype=object)
+    codes, distinct = pd.factorize(labels)
+    table = np.array([float(numbers.get(u, np.nan)) for u in distinct] + [np.nan])
+    return table[codes]  # code -1 (a missing label) picks the trailing NaN
+
+
 # --------------------------------------------------------------------------------------------
 # Instance data per scenario and period
 # --------------------------------------------------------------------------------------------
@@ -61,35 +71,76 @@ class InstanceData:
                                  columns=["scenario", "period"])
         self.country = {}
         self.kind = {}
+        self.sites = {}  # kind (sheet) → set of its sites
         for sheet in ("mines", "plants", "traders", "stockpiles", "demands"):
             df = inst.table(sheet)
             key = df.columns[1]  # after excel_row: the site identifier
             for site, c in zip(df[key], df["country"]):
                 self.country[site] = c
                 self.kind[site] = sheet
+            self.sites[sheet] = set(df[key])
+        # Caches: each table, numeric column and set of changed cells is read once per run.
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._numbers: dict[tuple[str, str], np.ndarray] = {}
+        self._changed = {key: dict(zip(zip(g["scenario"], g["period"], g["row"]), g["value"]))
+                         for key, g in self._ov.groupby(["sheet", "column"], sort=False)}
+        self.labels: pd.CategoricalDtype | None = None  # set by read_solution
+
+    def instance_texts(self) -> np.ndarray:
+        """Every distinct text in the instance's tables, with the scenarios and periods."""
+        seen = set(self.scenarios) | set(self.periods)
+        for df in self.inst.tables.values():
+            for c in df.columns:
+                if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
+                    seen.update(v for v in pd.unique(df[c].to_numpy(dtype=object))
+                                if isinstance(v, str))
+        return np.array(sorted(seen), dtype=object)
+
+    def labelled(self, df: pd.DataFrame, columns=None) -> pd.DataFrame:
+        """``df`` with its text ``columns`` (default: every text column) categorical over
+        :attr:`labels` (see :func:`read_solution`); a value outside them becomes NaN, so only
+        columns of the instance's or the plan's labels are passed."""
+        if columns is None:
+            columns = [c for c in df.columns if df[c].dtype == object
+                       or pd.api.types.is_string_dtype(df[c].dtype)]
+        return df.astype({c: self.labels for c in columns}) if columns else df
 
     def table(self, sheet: str) -> pd.DataFrame:
-        return self.inst.table(sheet).reset_index(drop=True)
+        if sheet not in self._tables:
+            self._tables[sheet] = self.inst.table(sheet).reset_index(drop=True)
+        return self._tables[sheet]
 
     def row_of(self, sheet: str, key: str) -> dict:
         """Key value → row position in ``sheet``."""
         return {k: i for i, k in enumerate(self.table(sheet)[key])}
 
+    def numbers(self, sheet: str, column: str) -> np.ndarray:
+        """Base values of ``sheet.column`` as floats (NaN where blank or not a number)."""
+        if (sheet, column) not in self._numbers:
+            self._numbers[sheet, column] = pd.to_numeric(
+                self.table(sheet)[column], errors="coerce").to_numpy(float)
+        return self._numbers[sheet, column]
+
     def value(self, sheet: str, column: str, scenario, period, row) -> np.ndarray:
         """Value of ``sheet.column`` at ``row`` in (scenario, period); NaN where blank."""
         row = np.asarray(row, dtype=np.int64)
-        base = pd.to_numeric(self.table(sheet)[column], errors="coerce").to_numpy(float)
-        out = base[row] if len(row) else np.zeros(0)
-        ov = self._ov[(self._ov["sheet"] == sheet) & (self._ov["column"] == column)]
-        if len(ov) and len(row):
-            left = pd.DataFrame({"scenario": np.asarray(scenario, dtype=object),
-                                 "period": np.asarray(period, dtype=object), "row": row})
-            v = left.merge(ov[["scenario", "period", "row", "value"]], how="left",
-                           on=["scenario", "period", "row"])["value"].to_numpy(float)
-            out = np.where(np.isnan(v), out, v)
-        if SHEET_BY_NAME[sheet].column(column).per_period and len(row):
+        if not len(row):
+            return np.zeros(0)
+        out = self.numbers(sheet, column)[row]
+        changed = self._changed.get((sheet, column))
+        if changed:
+            # Only rows with a changed cell somewhere are looked up cell by cell.
+            maybe = np.flatnonzero(np.isin(row, list({r for _, _, r in changed})))
+            if len(maybe):
+                s, p = np.asarray(scenario, dtype=object), np.asarray(period, dtype=object)
+                out = out.copy()
+                for i in maybe:
+                    v = changed.get((s[i], p[i], row[i]))
+                    if v is not None and v == v:  # a blank change leaves the base value
+                        out[i] = v
+        if SHEET_BY_NAME[sheet].column(column).per_period:
             # A rate per base period: the period holds len(period) of them.
-            out = out * pd.Series(np.asarray(period, dtype=object)).map(self.length).to_numpy(float)
+            out = out * per_label(period, self.length)
         return out
 
 
@@ -120,15 +171,22 @@ def builds_per_scenario(tables: dict, scenarios: list[str]) -> pd.DataFrame | No
     return b.merge(pd.DataFrame({"scenario": scenarios}), how="cross")
 
 
-def read_solution(tables: dict, scenarios: list[str]) -> dict[str, pd.DataFrame]:
-    """The four solution tables with text keys and float values (missing table = empty)."""
-    out = {}
-    tables = dict(tables, builds=builds_per_scenario(tables, scenarios))
+def read_solution(tables: dict, d: InstanceData) -> dict[str, pd.DataFrame]:
+    """The solution tables with text keys and float values (missing table = empty).
+
+    The key columns are categorical over one set of labels, ``d.labels``: every text of the
+    instance's tables and of these keys. Frames built from the instance with
+    :meth:`InstanceData.labelled` share it, so :func:`sum_by` and :func:`attach` join and group
+    them by integer codes instead of hashing strings (the verifier's main cost on large plans).
+    """
+    out, keyed = {}, []
+    tables = dict(tables, builds=builds_per_scenario(tables, d.scenarios))
     for name, (keys, values) in TABLE_COLUMNS.items():
         df = tables.get(name)
         if df is None or len(df) == 0:
             out[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in keys}
                                      | {c: pd.Series(dtype=float) for c in values})
+            keyed += [(name, c, np.zeros(0, dtype=object)) for c in keys]
             continue
         missing = [c for c in keys + values if c not in df.columns]
         if missing:
@@ -137,9 +195,17 @@ def read_solution(tables: dict, scenarios: list[str]) -> dict[str, pd.DataFrame]
         for c in values:
             frame[c] = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
         out[name] = frame
+        keyed += [(name, c, frame[c].to_numpy(dtype=object)) for c in keys]
+    # One pass over every label: the instance's first, then the plan's.
+    texts = [d.instance_texts()] + [v for _, _, v in keyed]
+    codes, labels = pd.factorize(np.concatenate(texts))
+    d.labels = pd.CategoricalDtype(labels)
+    at = len(texts[0])
+    for name, c, v in keyed:
+        out[name][c] = pd.Categorical.from_codes(codes[at:at + len(v)], dtype=d.labels)
+        at += len(v)
+    d.grid = d.labelled(d.grid)
     return out
-
-
 # --------------------------------------------------------------------------------------------
 # Collecting violations
 # --------------------------------------------------------------------------------------------
@@ -186,19 +252,69 @@ class Violations:
             }
 
 
+def _key_codes(frames: list[pd.DataFrame], on: list[str]) -> tuple[list[np.ndarray],
+                                                                   list[np.ndarray]]:
+    """One int64 code per row of each frame, equal exactly where the rows' values in ``on``
+    are equal (NaN equal to NaN, as in a merge), and whether a row has a NaN among them.
+
+    A column categorical over the same labels in every frame gives its codes; any other
+    column is factorized over all the frames together (hashing its values).
+    """
+    sizes = [len(f) for f in frames]
+    code = np.zeros(sum(sizes), dtype=np.int64)
+    nan = np.zeros(sum(sizes), dtype=bool)
+    span = 1
+    for c in on:
+        cols = [f[c] for f in frames]
+        dtype = cols[0].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and all(s.dtype == dtype for s in cols):
+            k = np.concatenate([s.cat.codes.to_numpy() for s in cols]).astype(np.int64) + 1
+            n, missing = len(dtype.categories) + 1, k == 0
+        else:
+            k, distinct = pd.factorize(np.concatenate([s.to_numpy(dtype=object) for s in cols]),
+                                       use_na_sentinel=False)
+            n, missing = max(len(distinct), 1), np.isin(k, np.flatnonzero(pd.isna(distinct)))
+        if span * n >= 2 ** 62:  # keep the mixed-radix code inside int64
+            code, distinct_codes = pd.factorize(code)
+            span = len(distinct_codes)
+        code, span = code * n + k, span * n
+        nan |= missing
+    cut = np.cumsum(sizes)[:-1]
+    return np.split(code, cut), np.split(nan, cut)
+
+
 def sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataFrame:
-    """Sum ``value`` by ``keys`` into a column called ``name``."""
+    """Sum ``value`` by ``keys`` into a column called ``name``.
+
+    As ``df.groupby(keys, sort=False)[value].sum()``: groups in order of first appearance,
+    rows with a NaN key left out, and the same (compensated) sums, grouped here by the rows'
+    integer key codes (:func:`_key_codes`).
+    """
     if df.empty:
         return pd.DataFrame(columns=keys + [name])
-    return df.groupby(keys, as_index=False, sort=False)[value].sum().rename(columns={value: name})
+    (code,), (nan,) = _key_codes([df], keys)
+    rows = np.flatnonzero(~nan)
+    group, _ = pd.factorize(code[rows])  # numbered in order of first appearance
+    _, first = np.unique(group, return_index=True)
+    total = pd.Series(df[value].to_numpy()[rows]).groupby(group).sum()
+    out = df[keys].iloc[rows[first]].reset_index(drop=True)
+    out[name] = total.to_numpy()
+    return out
 
 
 def attach(left: pd.DataFrame, right: pd.DataFrame, on: list[str], col: str) -> np.ndarray:
-    """``right[col]`` aligned with the rows of ``left`` on ``on`` (0 where absent)."""
+    """``right[col]`` aligned with the rows of ``left`` on ``on`` (0 where absent); the rows of
+    ``right`` have distinct keys."""
     if right.empty or left.empty:
         return np.zeros(len(left))
-    merged = left[on].merge(right[on + [col]], how="left", on=on)
-    return np.nan_to_num(merged[col].to_numpy(float))
+    (lc, rc), _ = _key_codes([left, right], on)
+    at = pd.Index(rc)
+    if not at.is_unique:  # not expected: a left merge then repeats rows of left
+        merged = left[on].merge(right[on + [col]], how="left", on=on)
+        return np.nan_to_num(merged[col].to_numpy(float))
+    pos = at.get_indexer(lc)
+    v = right[col].to_numpy(float)
+    return np.nan_to_num(np.where(pos >= 0, v[pos], np.nan))
 
 
 # --------------------------------------------------------------------------------------------
