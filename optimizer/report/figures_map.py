@@ -102,17 +102,22 @@ def flow_map(run: SavedRun, element: str) -> PlainFigure | None:
     for i, s in enumerate(drawn):
         first = len(traces)
         df = links[s]
-        for r in df[df["origin"] != df["destination"]].itertuples():
-            (x0, y0), (x1, y1) = where[r.origin], where[r.destination]
-            c = colour.get(r.origin, NEUTRAL)
+        # Columns as lists: pandas' per-row tuples of text columns were a third of the map.
+        for leg, a, b, t in zip(df["leg"].tolist(), df["origin"].tolist(),
+                                df["destination"].tolist(), df["tonnes"].tolist()):
+            if a == b:
+                continue  # a pair within one country is its dot
+            (x0, y0), (x1, y1) = where[a], where[b]
             traces.append(trace(
                 "scattergeo", lon=[x0, x1], lat=[y0, y1], mode="lines", visible=i == 0,
                 showlegend=False,
-                line=dict(width=_width(r.tonnes, t_max), color=rgba(c, 0.75),
-                          dash=LEG_DASH.get(r.leg, "solid")),
-                hoverinfo="text", text=f"{r.origin} → {r.destination}: {r.tonnes:,.1f} t "
-                                       f"({r.leg})"))
+                line=dict(width=_width(t, t_max), color=rgba(colour.get(a, NEUTRAL), 0.75),
+                          dash=LEG_DASH.get(leg, "solid")),
+                hoverinfo="text", text=f"{a} → {b}: {t:,.1f} t ({leg})"))
         # One dot per country: what it mines, processes and uses, and flows within it.
+        # pandas' sums of this part, as before: pandas adds a group with np.add.reduceat when
+        # the rows come sorted by group and with compensated sums otherwise, so grouping
+        # every part at once can change the last bit, and the dot sizes print it.
         out_of = df.groupby(["leg", "origin"])["tonnes"].sum().to_dict()
         into = df.groupby(["leg", "destination"])["tonnes"].sum().to_dict()
         rows = [(c, out_of.get(("mined → processed", c), 0.0),

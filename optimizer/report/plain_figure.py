@@ -36,20 +36,25 @@ def _sorted(value):
     array or pandas Series becomes plotly's typed-array spec (:func:`_typed_array`)."""
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return [_sorted(v) for v in value]
+    if isinstance(value, list):
+        return [_sorted(v) for v in value] if value and isinstance(value[0], dict) else value
+    if isinstance(value, _SCALARS) or value is None:
+        return value
     if _is_array(value):
         return _typed_array(value)
     return value
 
 
+_SCALARS = (str, int, float, tuple)
+"""Values kept as they are (bool is an int; a numpy float a float; a tuple is written as a
+list, as plotly writes it)."""
+
+
 def _is_array(value) -> bool:
-    """True for what plotly treats as an array (numpy array, pandas Series or Index), not
-    for a list or a numpy scalar."""
+    """True for what plotly treats as an array (numpy array, pandas Series or Index)."""
     from _plotly_utils.basevalidators import is_homogeneous_array
 
-    return not isinstance(value, (list, tuple, str, int, float, bool)) and value is not None \
-        and is_homogeneous_array(value)
+    return is_homogeneous_array(value)
 
 
 def _typed_array(values):
