@@ -156,6 +156,15 @@ def element_shares(mix: pd.DataFrame | None, probs: dict[str, float], basis: str
         .reset_index(drop=True)[cols]
 
 
+@once_per_run
+def table_shares(run: SavedRun, name: str, basis: str) -> pd.DataFrame:
+    """:func:`element_shares` of the run's table ``name`` (``supply_mix`` or
+    ``status_quo_supply_mix``), weighted by the run's probabilities; computed once per run
+    (the summary asks for every element's, the flows section for the table)."""
+    return element_shares(run.tables.get(name), probabilities(run), basis)
+
+
+@once_per_run
 def unmet_by_end_use(run: SavedRun) -> pd.DataFrame:
     """Demand and unmet demand (t over the horizon) by scenario, end use and element."""
     df = run.tables.get("unmet_demand")
@@ -172,6 +181,7 @@ def unmet_by_end_use(run: SavedRun) -> pd.DataFrame:
         .reset_index(drop=True)[cols]
 
 
+@once_per_run
 def concentration(run: SavedRun, name: str = "supply_mix") -> pd.DataFrame:
     """HHI per scenario, element, end use and basis (one row each), with the top supplier."""
     mix = run.tables.get(name)
@@ -203,9 +213,8 @@ def shares_before_after(run: SavedRun, basis: str) -> pd.DataFrame:
 
     Columns: element, country, plan_t, plan_share, status_quo_t, status_quo_share.
     """
-    probs = probabilities(run)
-    after = element_shares(run.tables.get("supply_mix"), probs, basis)
-    before = element_shares(run.tables.get("status_quo_supply_mix"), probs, basis)
+    after = table_shares(run, "supply_mix", basis)
+    before = table_shares(run, "status_quo_supply_mix", basis)
     out = after.rename(columns={"tonnes": "plan_t", "share": "plan_share"}).merge(
         before.rename(columns={"tonnes": "status_quo_t", "share": "status_quo_share"}),
         on=["element", "country"], how="outer")

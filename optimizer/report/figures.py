@@ -194,7 +194,7 @@ def build_timeline(run: SavedRun) -> PlainFigure | None:
 
 def concentration(run: SavedRun, basis: str) -> PlainFigure | None:
     """HHI per element · end use (bars per scenario) against the 1,800 line (palette)."""
-    c = facts.concentration(run)
+    c = facts.concentration(run, "supply_mix")
     c = c[c["basis"] == basis]
     if c.empty:
         return None

@@ -216,16 +216,14 @@ def _shares_phrase(shares: pd.DataFrame, element: str) -> str:
 
 def supply_sentences(run: SavedRun) -> list[str]:
     """Per element: who mines and who processes it, after (the plan) and before (status quo)."""
-    probs = facts.probabilities(run)
-    after_mix = run.tables.get("supply_mix")
     before_mix = run.tables.get("status_quo_supply_mix")
     out = []
     for el in facts.elements(run):
         parts = []
         for basis, word in (("processed", "processed in"), ("mined", "mined in")):
-            after = _shares_phrase(facts.element_shares(after_mix, probs, basis), el)
-            before = _shares_phrase(facts.element_shares(before_mix, probs, basis), el) \
-                if before_mix is not None else NOT_AVAILABLE
+            after = _shares_phrase(facts.table_shares(run, "supply_mix", basis), el)
+            before = _shares_phrase(facts.table_shares(run, "status_quo_supply_mix", basis),
+                                    el) if before_mix is not None else NOT_AVAILABLE
             parts.append(f"{word} {after} (status quo: {before})")
         out.append(f"{el} supply is " + "; ".join(parts) + ".")
     return out
