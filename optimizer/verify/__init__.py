@@ -118,7 +118,7 @@ def verify_run(inst: Instance, tables: dict, objective: float | None) -> dict:
     check_stock_balance(d, flows, sol["stocks"], rep)
     check_site_capacity(d, flows, builds, rep, "mines", "mine_capacity", "origin")
     check_site_capacity(d, flows, builds, rep, "plants", "plant_capacity", "destination")
-    traders = flows[flows["origin"].map(d.kind.get) == "traders"].rename(
+    traders = flows[flows["origin"].isin(d.sites["traders"])].rename(
         columns={"origin": "trader"})
     check_simple_capacity(d, spot_purchases(d, sol, sum_by(traders, ["scenario", "period", "trader"],
                                                        "tonnes", "used")), rep,

@@ -12,6 +12,7 @@ from optimizer.verify.base import (
     InstanceData,
     Violations,
     attach,
+    groups_of,
     sum_by,
 )
 from optimizer.verify.contracts import (
@@ -36,33 +37,34 @@ def check_structure(d: InstanceData, sol: dict, rep: Violations) -> dict[str, pd
     elements = set(d.table("elements")["element"])
     ok_sc, ok_p = set(d.scenarios), set(d.periods)
 
-    bad = []
-    # Columns as lists: iterating a pandas text column calls into pandas per cell.
-    for o, de, p, mc, pc, s, t in zip(*(flows[c].tolist() for c in (
-            "origin", "destination", "product", "mined_in", "processed_in", "scenario",
-            "period"))):
+    def expected(o, de, p, mc, pc) -> str:
+        """What the model would have given a flow of ``p`` on lane (o, de); "" if it could."""
         ko, kd = d.kind.get(o), d.kind.get(de)
-        if s not in ok_sc or t not in ok_p:
-            bad.append("unknown scenario or period")
-        elif (o, de) not in lane_set:
-            bad.append("no such lane")
+        if (o, de) not in lane_set:
+            return "no such lane"
         elif (ko, kd) not in _KINDS:
-            bad.append("lane between sites of these kinds")
+            return "lane between sites of these kinds"
         elif ko == "mines":
-            bad.append("" if (p == CONCENTRATE and mc == d.country[o] and pc == d.country[de])
-                       else "concentrate with the mine's and plant's countries")
+            return ("" if (p == CONCENTRATE and mc == d.country[o] and pc == d.country[de])
+                    else "concentrate with the mine's and plant's countries")
         elif p not in elements:
-            bad.append("an element")
+            return "an element"
         elif ko == "plants" and pc != d.country[o]:
-            bad.append("processed in the plant's country")
+            return "processed in the plant's country"
         elif ko == "traders" and (p != trader_el[o] or pc != d.country[o] or mc != trader_mc[o]):
-            bad.append("the trader's element and provenance")
+            return "the trader's element and provenance"
         elif ((ko == "stockpiles" and p != stock_el[o])
               or (kd == "stockpiles" and p != stock_el[de])):
-            bad.append("the stockpile's element")
-        else:
-            bad.append("")
-    bad = np.array(bad, dtype=object)
+            return "the stockpile's element"
+        return ""
+
+    # Judged once per distinct (lane, product, provenance): the same in every scenario, period.
+    shape = ["origin", "destination", "product", "mined_in", "processed_in"]
+    group, first = groups_of(flows, shape)
+    verdict = np.array([expected(*row) for row in zip(
+        *(flows[c].to_numpy(dtype=object)[first] for c in shape))], dtype=object)
+    known = (flows["scenario"].isin(ok_sc) & flows["period"].isin(ok_p)).to_numpy(bool)
+    bad = np.where(known, verdict[group], "unknown scenario or period").astype(object)
     mask = bad != ""
     if len(flows):
         keys = flows[["scenario", "period", "product", "origin", "destination", "mined_in",
@@ -80,7 +82,7 @@ def check_structure(d: InstanceData, sol: dict, rep: Violations) -> dict[str, pd
     for name, (col, kind, val) in site_kind.items():
         df = sol[name]
         ok = (df["scenario"].isin(ok_sc) & df["period"].isin(ok_p)
-              & df[col].map(lambda x, k=kind: d.kind.get(x) == k)).to_numpy(bool)
+              & df[col].isin(d.sites[kind])).to_numpy(bool)
         if len(df):
             v = np.abs(np.nan_to_num(df[val].to_numpy(float), nan=1.0))
             rep.add("structure", df.drop(columns=[val]), np.where(ok, 0.0, v), 0.0, "<=",
@@ -107,20 +109,23 @@ def check_non_negativity(sol: dict, rep: Violations) -> None:
 
 
 def demand_quantities(d: InstanceData) -> pd.DataFrame:
-    """Demand (t) per (scenario, period, demand, element), with scenario changes."""
-    q = d.table("demand_quantities")
-    q = pd.DataFrame({"demand": q["demand"], "element": q["element"], "period": q["period"],
-                      "row": np.arange(len(q))})
-    rows = d.grid.merge(q, on="period")
-    rows["quantity"] = np.nan_to_num(d.value("demand_quantities", "quantity_t", rows["scenario"],
-                                             rows["period"], rows["row"]))
-    return rows
+    """Demand (t) per (scenario, period, demand, element), with scenario changes (computed
+    once per run: several checks read it, none changes it)."""
+    if "demand_quantities" not in d.memo:
+        q = d.table("demand_quantities")
+        q = d.labelled(pd.DataFrame({"demand": q["demand"], "element": q["element"],
+                                     "period": q["period"], "row": np.arange(len(q))}))
+        rows = d.grid.merge(q, on="period")
+        rows["quantity"] = np.nan_to_num(d.value("demand_quantities", "quantity_t",
+                                                 rows["scenario"], rows["period"], rows["row"]))
+        d.memo["demand_quantities"] = rows
+    return d.memo["demand_quantities"]
 
 
 def check_demand_balance(d: InstanceData, flows, unmet, rep: Violations) -> None:
     """delivered + unmet = demand: a demand node consumes its demand, no more (no surplus)."""
     rows = demand_quantities(d)
-    into = flows[flows["destination"].map(d.kind.get) == "demands"]
+    into = flows[flows["destination"].isin(d.sites["demands"])]
     delivered = sum_by(into.rename(columns={"destination": "demand", "product": "element"}),
                         ["scenario", "period", "demand", "element"], "tonnes", "delivered")
     un = sum_by(unmet, ["scenario", "period", "demand", "element"], "unmet_t", "unmet")
@@ -143,10 +148,11 @@ def check_demand_balance(d: InstanceData, flows, unmet, rep: Violations) -> None
 
 
 def check_plant_output(d: InstanceData, flows, rep: Violations) -> None:
-    conc = flows[flows["origin"].map(d.kind.get) == "mines"].copy()
-    conc["mine_country"] = conc["origin"].map(d.country)
-    assay = d.table("mine_assays")[["mine", "element", "share"]]
-    rec = d.table("plant_recoveries")[["plant", "element", "recovery"]]
+    conc = flows[flows["origin"].isin(d.sites["mines"])].copy()
+    conc["mine_country"] = d.label(conc["origin"].map(d.country))
+    assay = d.labelled(d.table("mine_assays")[["mine", "element", "share"]], ["mine", "element"])
+    rec = d.labelled(d.table("plant_recoveries")[["plant", "element", "recovery"]],
+                     ["plant", "element"])
     # The mine's country from the instance, not the table's label (structure checks that).
     made = (conc.drop(columns=["product", "mined_in"])
             .rename(columns={"origin": "mine", "destination": "plant", "mine_country": "mined_in"})
@@ -154,7 +160,7 @@ def check_plant_output(d: InstanceData, flows, rep: Violations) -> None:
     made["oxide"] = made["tonnes"] * made["share"].astype(float) * made["recovery"].astype(float)
     keys = ["scenario", "period", "plant", "element", "mined_in"]
     separated = sum_by(made, keys, "oxide", "separated")
-    out = flows[flows["origin"].map(d.kind.get) == "plants"].rename(
+    out = flows[flows["origin"].isin(d.sites["plants"])].rename(
         columns={"origin": "plant", "product": "element"})
     shipped = sum_by(out, keys, "tonnes", "shipped")
     rows = pd.concat([separated[keys], shipped[keys]]).drop_duplicates(ignore_index=True)
@@ -179,9 +185,9 @@ def check_stock_balance(d: InstanceData, flows, stocks, rep: Violations) -> None
     outflow = sum_by(fl[fl["origin"].isin(sp_row)].rename(columns={"origin": "stockpile"}),
                       ["scenario", "period"] + lot, "tonnes", "out")
     held = sum_by(stocks, ["scenario", "period"] + lot, "stock_t", "stock")
-    initial = pd.DataFrame({"stockpile": list(sp_row),
-                            "mined_country": [init_mc[s] for s in sp_row],
-                            "processed_country": [init_pc[s] for s in sp_row]})
+    initial = d.labelled(pd.DataFrame({"stockpile": list(sp_row),
+                                       "mined_country": [init_mc[s] for s in sp_row],
+                                       "processed_country": [init_pc[s] for s in sp_row]}))
     lots = pd.concat([initial, inflow[lot], outflow[lot], held[lot]]).drop_duplicates(
         ignore_index=True)
     rows = d.grid.merge(lots, how="cross")

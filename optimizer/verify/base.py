@@ -11,7 +11,7 @@ import pandas as pd
 
 from optimizer.instance import Instance
 from optimizer.scenario import cell_changes
-from optimizer.schema import SHEET_BY_NAME
+from optimizer.schema import ANY, CONCENTRATE, SHEET_BY_NAME
 from optimizer.verify.contracts import (
     CONTRACT_FAMILIES,
     CONTRACT_TABLE_COLUMNS,
@@ -71,39 +71,47 @@ class InstanceData:
                                  columns=["scenario", "period"])
         self.country = {}
         self.kind = {}
-        self.sites = {}  # kind (sheet) → set of its sites
-        for sheet in ("mines", "plants", "traders", "stockpiles", "demands"):
+        kinds = ("mines", "plants", "traders", "stockpiles", "demands")
+        self.sites: dict[str, set] = {sheet: set() for sheet in kinds}  # kind → its sites
+        for sheet in kinds:
             df = inst.table(sheet)
             key = df.columns[1]  # after excel_row: the site identifier
             for site, c in zip(df[key], df["country"]):
                 self.country[site] = c
                 self.kind[site] = sheet
-            self.sites[sheet] = set(df[key])
+        for site, sheet in self.kind.items():
+            self.sites.setdefault(sheet, set()).add(site)
         # Caches: each table, numeric column and set of changed cells is read once per run.
         self._tables: dict[str, pd.DataFrame] = {}
         self._numbers: dict[tuple[str, str], np.ndarray] = {}
         self._changed = {key: dict(zip(zip(g["scenario"], g["period"], g["row"]), g["value"]))
                          for key, g in self._ov.groupby(["sheet", "column"], sort=False)}
         self.labels: pd.CategoricalDtype | None = None  # set by read_solution
+        self.memo: dict[str, pd.DataFrame] = {}  # instance-only frames several checks read
 
     def instance_texts(self) -> np.ndarray:
-        """Every distinct text in the instance's tables, with the scenarios and periods."""
-        seen = set(self.scenarios) | set(self.periods)
-        for df in self.inst.tables.values():
-            for c in df.columns:
-                if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
-                    seen.update(v for v in pd.unique(df[c].to_numpy(dtype=object))
-                                if isinstance(v, str))
-        return np.array(sorted(seen), dtype=object)
+        """The instance's names the checks join on: scenarios, periods, sites, countries,
+        elements, products and end uses."""
+        names = set(self.scenarios) | set(self.periods) | set(self.kind) | {CONCENTRATE, ANY}
+        names |= set(self.country.values()) | set(self.table("elements")["element"])
+        names |= set(self.table("demands")["end_use"])
+        return np.array(sorted(n for n in names if isinstance(n, str)), dtype=object)
+
+    def label(self, values: pd.Series) -> pd.Series:
+        """``values`` categorical over :attr:`labels` (see :func:`read_solution`), or as they
+        are if one is not a label (joins then hash their texts, as without labels)."""
+        if self.labels is None:
+            return values
+        out = values.astype(self.labels)
+        return out if out.isna().sum() == values.isna().sum() else values
 
     def labelled(self, df: pd.DataFrame, columns=None) -> pd.DataFrame:
-        """``df`` with its text ``columns`` (default: every text column) categorical over
-        :attr:`labels` (see :func:`read_solution`); a value outside them becomes NaN, so only
-        columns of the instance's or the plan's labels are passed."""
+        """``df`` with its text ``columns`` (default: every text column) through
+        :meth:`label`."""
         if columns is None:
             columns = [c for c in df.columns if df[c].dtype == object
                        or pd.api.types.is_string_dtype(df[c].dtype)]
-        return df.astype({c: self.labels for c in columns}) if columns else df
+        return df.assign(**{c: self.label(df[c]) for c in columns}) if columns else df
 
     def table(self, sheet: str) -> pd.DataFrame:
         if sheet not in self._tables:
@@ -283,21 +291,32 @@ def _key_codes(frames: list[pd.DataFrame], on: list[str]) -> tuple[list[np.ndarr
     return np.split(code, cut), np.split(nan, cut)
 
 
+def groups_of(df: pd.DataFrame, keys: list[str],
+              dropna: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each row of ``df``, first row of each group): rows with equal values in
+    ``keys`` form a group, numbered in order of first appearance. NaN equals NaN, or with
+    ``dropna`` a row with a NaN key is in no group (−1), as in a pandas groupby."""
+    (code,), (nan,) = _key_codes([df], keys)
+    rows = np.flatnonzero(~nan) if dropna else np.arange(len(df))
+    group = np.full(len(df), -1, dtype=np.int64)
+    group[rows] = pd.factorize(code[rows])[0]
+    _, first = np.unique(group[rows], return_index=True)
+    return group, rows[first]
+
+
 def sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataFrame:
     """Sum ``value`` by ``keys`` into a column called ``name``.
 
     As ``df.groupby(keys, sort=False)[value].sum()``: groups in order of first appearance,
     rows with a NaN key left out, and the same (compensated) sums, grouped here by the rows'
-    integer key codes (:func:`_key_codes`).
+    integer key codes (:func:`groups_of`).
     """
     if df.empty:
         return pd.DataFrame(columns=keys + [name])
-    (code,), (nan,) = _key_codes([df], keys)
-    rows = np.flatnonzero(~nan)
-    group, _ = pd.factorize(code[rows])  # numbered in order of first appearance
-    _, first = np.unique(group, return_index=True)
-    total = pd.Series(df[value].to_numpy()[rows]).groupby(group).sum()
-    out = df[keys].iloc[rows[first]].reset_index(drop=True)
+    group, first = groups_of(df, keys, dropna=True)
+    kept = group >= 0
+    total = pd.Series(df[value].to_numpy()[kept]).groupby(group[kept]).sum()
+    out = df[keys].iloc[first].reset_index(drop=True)
     out[name] = total.to_numpy()
     return out
 

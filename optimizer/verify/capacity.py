@@ -43,7 +43,7 @@ def check_site_capacity(d: InstanceData, flows, builds, rep: Violations, sheet: 
                        for f, p in zip(rows["first"], rows["period"])], dtype=bool)
     added = attach(rows.rename(columns={key: "site"}), _module_capacity(d, builds),
                     ["scenario", "period", "site"], "added")
-    conc = flows[flows["origin"].map(d.kind.get) == "mines"].rename(columns={side: key})
+    conc = flows[flows["origin"].isin(d.sites["mines"])].rename(columns={side: key})
     used = attach(rows, sum_by(conc, ["scenario", "period", key], "tonnes", "used"),
                    ["scenario", "period", key], "used")
     rhs = np.where(online, cap + added, 0.0)  # a module runs only when its site may

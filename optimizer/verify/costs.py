@@ -179,7 +179,7 @@ def row_terms(d: InstanceData, sol: dict) -> list[tuple[float, pd.DataFrame, np.
     lanes = d.table("lanes")
     lane_row = {k: i for i, k in enumerate(zip(lanes["origin"], lanes["destination"]))}
     terms = []
-    is_conc = (flows["origin"].map(d.kind.get) == "mines").to_numpy()
+    is_conc = (flows["origin"].isin(d.sites["mines"])).to_numpy()
     for conc in (True, False):
         f = flows[is_conc == conc].reset_index(drop=True)
         if f.empty:
@@ -192,7 +192,7 @@ def row_terms(d: InstanceData, sol: dict) -> list[tuple[float, pd.DataFrame, np.
                                               "opex_usd_per_t")
             unit = unit + _tariff_per_t(d, f, pd.Series([CONCENTRATE] * len(f)), mine_cost)
         else:
-            from_trader = (f["origin"].map(d.kind.get) == "traders").to_numpy()
+            from_trader = (f["origin"].isin(d.sites["traders"])).to_numpy()
             price = np.zeros(len(f))
             if from_trader.any():
                 price[from_trader] = _lookup(d, f[from_trader], "traders", "trader", "origin",

@@ -13,6 +13,8 @@ from optimizer.verify.base import (
     InstanceData,
     Violations,
     attach,
+    groups_of,
+    per_label,
     sum_by,
 )
 
@@ -39,7 +41,7 @@ def check_export_quota(d: InstanceData, flows, rep: Violations) -> None:
     if rows.empty:
         return
     f = flows.assign(oc=flows["origin"].map(d.country), dc=flows["destination"].map(d.country),
-                     is_conc=flows["origin"].map(d.kind.get) == "mines")
+                     is_conc=flows["origin"].isin(d.sites["mines"]))
     f = f[f["oc"] != f["dc"]]
     exports = {
         "conc": sum_by(f[f["is_conc"]], ["scenario", "period", "oc"], "tonnes", "x"),
@@ -60,7 +62,7 @@ def check_export_quota(d: InstanceData, flows, rep: Violations) -> None:
 
 def _into_end_uses(d: InstanceData, flows) -> pd.DataFrame:
     end_use = dict(zip(d.table("demands")["demand"], d.table("demands")["end_use"]))
-    into = flows[flows["destination"].map(d.kind.get) == "demands"]
+    into = flows[flows["destination"].isin(d.sites["demands"])]
     return into.assign(end_use=into["destination"].map(end_use))
 
 
@@ -146,19 +148,31 @@ def check_diversification(d: InstanceData, flows, rep: Violations) -> None:
 
 
 def check_non_anticipativity(d: InstanceData, sol: dict, rep: Violations) -> None:
-    """Scenarios with the same data in every period ≤ t decide the same in period t."""
-    gid: dict[tuple, int] = {}
-    rows = []
-    for s in d.scenarios:
-        sig: tuple = ()
-        for t, p in enumerate(d.periods):
-            sig = (sig, frozenset(d.changes[s].get(t, {}).items()))
-            rows.append((s, p, gid.setdefault(sig, len(gid))))
-    groups = pd.DataFrame(rows, columns=["scenario", "period", "group"])
-    shared = groups.assign(group=-1)
-    size = pd.concat([groups, shared]).groupby(["period", "group"]).size().rename("n").reset_index()
+    """Scenarios with the same data in every period ≤ t decide the same in period t.
+
+    The scenarios sharing a node (same data up to t) are its members; for every value of the
+    plan in period t, max − min over the node's members ≤ 0, a row absent in a member
+    counting as 0. Here-and-now builds share one node per period: every scenario.
+    """
     if len(d.scenarios) <= 1:
         return
+    # node[i, t]: scenario i's node in period t; shared[t]: the node of every scenario.
+    node = np.zeros((len(d.scenarios), len(d.periods)), dtype=np.int64)
+    ids: dict[tuple, int] = {}
+    for i, s in enumerate(d.scenarios):
+        sig: tuple = ()
+        for t in range(len(d.periods)):
+            sig = (sig, frozenset(d.changes[s].get(t, {}).items()))
+            node[i, t] = ids.setdefault(sig, len(ids))
+    shared = len(ids) + np.arange(len(d.periods))
+    members = [[] for _ in range(len(ids) + len(d.periods))]
+    for i, s in enumerate(d.scenarios):
+        for t in range(len(d.periods)):
+            members[node[i, t]].append(s)
+            members[shared[t]].append(s)
+    size = np.array([len(m) for m in members])
+    label = np.array(["+".join(m) for m in members], dtype=object)
+    s_pos = {s: i for i, s in enumerate(d.scenarios)}
     for name, (keys, values) in TABLE_COLUMNS.items():
         table = sol[name]
         if name == "builds":
@@ -166,25 +180,29 @@ def check_non_anticipativity(d: InstanceData, sol: dict, rep: Violations) -> Non
             # before anything is revealed, so every scenario must share them.
             table = table.rename(columns={"decision_period": "period"})
             keys = ["scenario", "period", "module", "online_period"]
-        df = table.merge(groups if name != "builds" or d.inst.adaptive_builds else shared,
-                         on=["scenario", "period"])
-        if df.empty:
+        i = per_label(table["scenario"], s_pos)
+        t = per_label(table["period"], d.pidx)
+        known = ~(np.isnan(i) | np.isnan(t))  # rows of unknown scenarios or periods: none
+        i, t = i[known].astype(np.int64), t[known].astype(np.int64)
+        at = shared[t] if name == "builds" and not d.inst.adaptive_builds else node[i, t]
+        others = [c for c in keys if c not in ("scenario", "period")]
+        rows = table[["period"] + others][known].assign(node=at)
+        if rows.empty:
             continue
-        k = ["period", "group"] + [c for c in keys if c not in ("scenario", "period")]
-        v = values[0]
-        agg = df.groupby(k, as_index=False, sort=False).agg(hi=(v, "max"), lo=(v, "min"),
-                                                           cnt=(v, "size"))
-        agg = agg.merge(size, on=["period", "group"])
-        agg = agg[agg["n"] > 1]
-        partial = (agg["cnt"] < agg["n"]).to_numpy()  # absent rows are 0 (flows: positive only)
-        hi = np.where(partial, np.maximum(agg["hi"], 0.0), agg["hi"])
-        lo = np.where(partial, np.minimum(agg["lo"], 0.0), agg["lo"])
-        members = pd.concat([groups, shared]).groupby(["period", "group"])["scenario"].agg(
-            lambda x: "+".join(x))
-        label = agg[["period", "group"]].apply(tuple, axis=1).map(members)
-        keys_df = agg[k].drop(columns=["group"]).assign(scenarios=label.to_numpy(), table=name)
+        group, first = groups_of(rows, ["node"] + others, dropna=True)
+        kept = group >= 0
+        stats = pd.Series(table[values[0]].to_numpy()[known][kept]).groupby(
+            group[kept]).agg(["max", "min", "size"])
+        n = size[at[first]]
+        shared_node = n > 1
+        stats, first, n = stats[shared_node], first[shared_node], n[shared_node]
+        partial = (stats["size"].to_numpy() < n)  # absent rows are 0 (flows: positive only)
+        hi = np.where(partial, np.maximum(stats["max"], 0.0), stats["max"])
+        lo = np.where(partial, np.minimum(stats["min"], 0.0), stats["min"])
+        keys_df = rows[["period"] + others].iloc[first].assign(
+            scenarios=label[at[first]], table=name)
         rep.add("non_anticipativity", keys_df, hi - lo, 0.0, "<=",
-                np.maximum(np.abs(hi), np.abs(lo)), f"spread of {v} across scenarios")
+                np.maximum(np.abs(hi), np.abs(lo)), f"spread of {values[0]} across scenarios")
 
 
 def check_service_floor(d: InstanceData, flows, rep: Violations) -> None:
