@@ -149,13 +149,25 @@ def _table_context(t: Table) -> dict:
     shown = df.head(t.max_rows)
     rows = []
     hl = t.highlight if t.highlight is not None else [False] * len(df)
-    for i, (_, r) in enumerate(shown.iterrows()):
-        rows.append({"cells": [(format_cell(r.get(c.name), c.kind), _cell_class(c, r.get(c.name)))
-                               for c in t.columns],
+    for i, values in enumerate(_row_values(shown, [c.name for c in t.columns])):
+        rows.append({"cells": [(format_cell(v, c.kind), _cell_class(c, v))
+                               for c, v in zip(t.columns, values)],
                      "hl": bool(hl[i]) if i < len(hl) else False})
     return {"caption": t.caption, "headers": [(c.header, "num" if c.kind in ALIGN_RIGHT else "")
                                               for c in t.columns],
             "rows": rows, "more": max(0, len(df) - len(shown)), "empty_text": t.empty_text}
+
+
+def _row_values(df: pd.DataFrame, names: list[str]) -> list[list]:
+    """Per row, the value of each named column (``None`` for a column the frame lacks), as
+    ``row.get(name)`` of ``df.iterrows()`` gives it: read from the frame's one array
+    (``df.to_numpy()``, the array ``iterrows`` slices), so a row of only numbers holds floats
+    as it did. Without building a Series per row, which was most of a table's time."""
+    if not df.columns.is_unique:  # a name would select several cells: keep pandas' answer
+        return [[r.get(n) for n in names] for _, r in df.iterrows()]
+    where = {name: j for j, name in enumerate(df.columns)}
+    at = [where.get(n) for n in names]
+    return [[None if j is None else row[j] for j in at] for row in df.to_numpy()]
 
 
 def _cell_class(c: Column, value) -> str:

@@ -92,9 +92,10 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
     scenarios = facts.scenario_names(run)
     col = country_colours(run)
     traces = []
+    legs = flow_facts.sankey_leg_rows(run)
     for sc in scenarios:
-        g1, g2 = flow_facts.sankey_legs(run, element, sc)
-        if g1.empty and g2.empty:
+        g1, g2 = legs.get((str(element), str(sc)), ([], []))
+        if not g1 and not g2:
             traces.append((sc, None))
             continue
         labels, colours = [], []
@@ -109,16 +110,16 @@ def sankey(run: SavedRun, element: str) -> PlainFigure | None:
             return _idx[k]
 
         src, dst, val, lcol = [], [], [], []
-        for r in g1.itertuples():
-            src.append(node("mined", r.mined_in, col[str(r.mined_in)]))
-            dst.append(node("processed", r.processed_in, col[str(r.processed_in)]))
-            val.append(r.tonnes)
-            lcol.append(_alpha(col[str(r.mined_in)]))
-        for r in g2.itertuples():
-            src.append(node("processed", r.processed_in, col[str(r.processed_in)]))
-            dst.append(node("end use", r.end_use, NEUTRAL))
-            val.append(r.tonnes)
-            lcol.append(_alpha(col[str(r.processed_in)]))
+        for mined_in, processed_in, tonnes in g1:
+            src.append(node("mined", mined_in, col[str(mined_in)]))
+            dst.append(node("processed", processed_in, col[str(processed_in)]))
+            val.append(tonnes)
+            lcol.append(_alpha(col[str(mined_in)]))
+        for processed_in, end_use, tonnes in g2:
+            src.append(node("processed", processed_in, col[str(processed_in)]))
+            dst.append(node("end use", end_use, NEUTRAL))
+            val.append(tonnes)
+            lcol.append(_alpha(col[str(processed_in)]))
         traces.append((sc, dict(
             name=sc, arrangement="snap", valueformat=",.1f", valuesuffix=" t",
             node=dict(label=labels, color=colours, pad=14, thickness=14,

@@ -72,27 +72,59 @@ SANKEY_COLUMNS = ["mined_in", "processed_in", "end_use", "tonnes"]
 
 
 @once_per_run
-def _sankey_all(run: SavedRun) -> dict[tuple[str, str], tuple[pd.DataFrame, ...]]:
-    """(links, mined leg, processed leg) of every (element, scenario), each from one grouping
-    of every part at once: a part's rows, their order and their sums are those of grouping
-    that part alone (the same rows are added in the same order), with 3 groupings per run
-    instead of 3 per element and scenario."""
+def _sankey_tables(run: SavedRun) -> tuple[pd.DataFrame, ...] | None:
+    """(links, mined leg, processed leg) of every (element, scenario) at once, keyed by
+    ``product_key`` and ``scenario_key``: one grouping each, whose every part's rows, their
+    order and their sums are those of grouping that part alone (the same rows are added in
+    the same order). None without deliveries."""
     d = _deliveries(run)
     if d is None:
-        return {}
+        return None
     keys = ["product_key", "scenario_key"]
     links = d.groupby(keys + SANKEY_COLUMNS[:3], as_index=False)["tonnes"].sum()
     links = links[links["tonnes"] > 0]
     legs = [links.groupby(keys + pair, as_index=False)["tonnes"].sum()
             for pair in (["mined_in", "processed_in"], ["processed_in", "end_use"])]
+    return links, legs[0], legs[1]
+
+
+@once_per_run
+def _sankey_all(run: SavedRun) -> dict[tuple[str, str], tuple[pd.DataFrame, ...]]:
+    """(links, mined leg, processed leg) of every (element, scenario), split from
+    :func:`_sankey_tables` (3 groupings per run instead of 3 per element and scenario)."""
+    tables = _sankey_tables(run)
+    if tables is None:
+        return {}
+    links, mined_leg, processed_leg = tables
+    keys = ["product_key", "scenario_key"]
 
     def split(df, cols):
         return {k: g[cols].reset_index(drop=True) for k, g in df.groupby(keys, sort=False)}
 
     by_links = split(links, SANKEY_COLUMNS)
-    mined = split(legs[0], ["mined_in", "processed_in", "tonnes"])
-    processed = split(legs[1], ["processed_in", "end_use", "tonnes"])
+    mined = split(mined_leg, ["mined_in", "processed_in", "tonnes"])
+    processed = split(processed_leg, ["processed_in", "end_use", "tonnes"])
     return {k: (v, mined[k], processed[k]) for k, v in by_links.items()}
+
+
+@once_per_run
+def sankey_leg_rows(run: SavedRun) -> dict[tuple[str, str], tuple[list, list]]:
+    """:func:`sankey_legs` of every (element, scenario) as lists of row tuples, (mined_in,
+    processed_in, tonnes) and (processed_in, end_use, tonnes): the same rows in the same
+    order with the same values, read from the legs' columns once instead of from a frame per
+    part (for the Sankeys, which walk every row)."""
+    tables = _sankey_tables(run)
+    if tables is None:
+        return {}
+    links, *legs = tables
+    keys = zip(links["product_key"].tolist(), links["scenario_key"].tolist())
+    out: dict[tuple[str, str], tuple[list, list]] = {k: ([], []) for k in keys}
+    for slot, (leg, (a, b)) in enumerate(zip(legs, (("mined_in", "processed_in"),
+                                                    ("processed_in", "end_use")))):
+        for p, sc, *row in zip(leg["product_key"].tolist(), leg["scenario_key"].tolist(),
+                               leg[a].tolist(), leg[b].tolist(), leg["tonnes"].tolist()):
+            out[(p, sc)][slot].append(tuple(row))
+    return out
 
 
 @once_per_run
