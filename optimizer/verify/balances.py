@@ -13,6 +13,7 @@ from optimizer.verify.base import (
     Violations,
     attach,
     groups_of,
+    present,
     sum_by,
 )
 from optimizer.verify.contracts import (
@@ -136,8 +137,7 @@ def check_demand_balance(d: InstanceData, flows, unmet, rep: Violations) -> None
             got + u + rows["quantity"].to_numpy(), "delivered + unmet")
     # Deliveries to a (demand, element, period) with no demand row: the model's row is = 0.
     if len(delivered):
-        extra = delivered.merge(rows[on], how="left", on=on, indicator=True)
-        extra = extra[extra["_merge"] == "left_only"]
+        extra = delivered[~present(delivered, rows, on)]
         rep.add("demand_balance", extra[on], extra["delivered"], 0.0, "==",
                 extra["delivered"].abs(), "delivered without demand")
     must = set(d.table("demands").loc[lambda x: x["must_serve"].fillna(False).astype(bool),

@@ -100,10 +100,15 @@ class InstanceData:
     def label(self, values: pd.Series) -> pd.Series:
         """``values`` categorical over :attr:`labels` (see :func:`read_solution`), or as they
         are if one is not a label (joins then hash their texts, as without labels)."""
-        if self.labels is None:
+        if self.labels is None or values.dtype == self.labels:
             return values
-        out = values.astype(self.labels)
-        return out if out.isna().sum() == values.isna().sum() else values
+        texts = values.to_numpy(dtype=object)
+        codes = self.labels.categories.get_indexer(texts)
+        outside = codes < 0
+        if outside.any() and not pd.isna(texts[outside]).all():
+            return values
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=self.labels), index=values.index,
+                         name=values.name)
 
     def labelled(self, df: pd.DataFrame, columns=None) -> pd.DataFrame:
         """``df`` with its text ``columns`` (default: every text column) through
@@ -278,9 +283,11 @@ def _key_codes(frames: list[pd.DataFrame], on: list[str]) -> tuple[list[np.ndarr
         if isinstance(dtype, pd.CategoricalDtype) and all(s.dtype == dtype for s in cols):
             k = np.concatenate([s.cat.codes.to_numpy() for s in cols]).astype(np.int64) + 1
             n, missing = len(dtype.categories) + 1, k == 0
-        else:
-            k, distinct = pd.factorize(np.concatenate([s.to_numpy(dtype=object) for s in cols]),
-                                       use_na_sentinel=False)
+        else:  # texts are hashed as objects; numbers of one dtype (node ids) as they are
+            same = pd.api.types.is_numeric_dtype(dtype) and all(s.dtype == dtype for s in cols)
+            k, distinct = pd.factorize(np.concatenate(
+                [s.to_numpy() if same else s.to_numpy(dtype=object) for s in cols]),
+                use_na_sentinel=False)
             n, missing = max(len(distinct), 1), np.isin(k, np.flatnonzero(pd.isna(distinct)))
         if span * n >= 2 ** 62:  # keep the mixed-radix code inside int64
             code, distinct_codes = pd.factorize(code)
@@ -319,6 +326,14 @@ def sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataF
     out = df[keys].iloc[first].reset_index(drop=True)
     out[name] = total.to_numpy()
     return out
+
+
+def present(left: pd.DataFrame, right: pd.DataFrame, on: list[str]) -> np.ndarray:
+    """Whether each row of ``left`` has a row in ``right`` with the same values in ``on``."""
+    if left.empty or right.empty:
+        return np.zeros(len(left), dtype=bool)
+    (lc, rc), _ = _key_codes([left, right], on)
+    return np.isin(lc, rc)
 
 
 def attach(left: pd.DataFrame, right: pd.DataFrame, on: list[str], col: str) -> np.ndarray:

@@ -40,7 +40,8 @@ def check_export_quota(d: InstanceData, flows, rep: Violations) -> None:
     rows = _rule_grid(d, "export_quotas", "cap_t")
     if rows.empty:
         return
-    f = flows.assign(oc=flows["origin"].map(d.country), dc=flows["destination"].map(d.country),
+    f = flows.assign(oc=d.label(flows["origin"].map(d.country)),
+                     dc=d.label(flows["destination"].map(d.country)),
                      is_conc=flows["origin"].isin(d.sites["mines"]))
     f = f[f["oc"] != f["dc"]]
     exports = {
@@ -48,7 +49,7 @@ def check_export_quota(d: InstanceData, flows, rep: Violations) -> None:
         "all": sum_by(f[~f["is_conc"]], ["scenario", "period", "oc"], "tonnes", "x"),
         "el": sum_by(f[~f["is_conc"]], ["scenario", "period", "oc", "product"], "tonnes", "x"),
     }
-    left = rows.rename(columns={"country": "oc"})
+    left = d.labelled(rows.rename(columns={"country": "oc"}), ["oc", "product"])
     lhs = np.where(rows["product"] == CONCENTRATE,
                    attach(left, exports["conc"], ["scenario", "period", "oc"], "x"),
                    np.where(rows["product"] == ANY,
@@ -60,10 +61,22 @@ def check_export_quota(d: InstanceData, flows, rep: Violations) -> None:
             "exports")
 
 
+def _memo(d: InstanceData, name: str, flows: pd.DataFrame, compute) -> pd.DataFrame:
+    """``compute()``, once per run for these ``flows`` (several checks read it, none changes
+    it)."""
+    held = d.memo.get(name)
+    if held is None or held[0] is not flows:
+        d.memo[name] = held = (flows, compute())
+    return held[1]
+
+
 def _into_end_uses(d: InstanceData, flows) -> pd.DataFrame:
-    end_use = dict(zip(d.table("demands")["demand"], d.table("demands")["end_use"]))
-    into = flows[flows["destination"].isin(d.sites["demands"])]
-    return into.assign(end_use=into["destination"].map(end_use))
+    """The flows into demand nodes, with each node's end use."""
+    def compute():
+        end_use = dict(zip(d.table("demands")["demand"], d.table("demands")["end_use"]))
+        into = flows[flows["destination"].isin(d.sites["demands"])]
+        return into.assign(end_use=d.label(into["destination"].map(end_use)))
+    return _memo(d, "into_end_uses", flows, compute)
 
 
 def _consumed(d: InstanceData, flows) -> pd.DataFrame:
