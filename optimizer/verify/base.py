@@ -62,11 +62,6 @@ class InstanceData:
         self.length = dict(zip(self.periods, (int(n) for n in inst.slots)))  # base periods
         self.start = dict(zip(self.periods, np.cumsum([0] + list(inst.slots))[:-1].tolist()))
         self.changes = {sc.name: cell_changes(inst, sc) for sc in inst.scenarios}
-        recs = [(sheet, col, s, self.periods[t], row, float(v))
-                for s, by_t in self.changes.items() for t, cells in by_t.items()
-                for (sheet, row, col), v in cells.items()]
-        self._ov = pd.DataFrame(recs, columns=["sheet", "column", "scenario", "period", "row",
-                                               "value"])
         self.grid = pd.DataFrame([(s, p) for s in self.scenarios for p in self.periods],
                                  columns=["scenario", "period"])
         self.country = {}
@@ -84,8 +79,11 @@ class InstanceData:
         # Caches: each table, numeric column and set of changed cells is read once per run.
         self._tables: dict[str, pd.DataFrame] = {}
         self._numbers: dict[tuple[str, str], np.ndarray] = {}
-        self._changed = {key: dict(zip(zip(g["scenario"], g["period"], g["row"]), g["value"]))
-                         for key, g in self._ov.groupby(["sheet", "column"], sort=False)}
+        self._changed: dict[tuple, dict] = {}  # (sheet, column) → {(scenario, period, row): v}
+        for s, by_t in self.changes.items():
+            for t, cells in by_t.items():
+                for (sheet, row, col), v in cells.items():
+                    self._changed.setdefault((sheet, col), {})[s, self.periods[t], row] = float(v)
         self.labels: pd.CategoricalDtype | None = None  # set by read_solution
         self.memo: dict[str, pd.DataFrame] = {}  # instance-only frames several checks read
 
@@ -281,7 +279,7 @@ def _key_codes(frames: list[pd.DataFrame], on: list[str]) -> tuple[list[np.ndarr
         cols = [f[c] for f in frames]
         dtype = cols[0].dtype
         if isinstance(dtype, pd.CategoricalDtype) and all(s.dtype == dtype for s in cols):
-            k = np.concatenate([s.cat.codes.to_numpy() for s in cols]).astype(np.int64) + 1
+            k = np.concatenate([s.array.codes for s in cols]).astype(np.int64) + 1
             n, missing = len(dtype.categories) + 1, k == 0
         else:  # texts are hashed as objects; numbers of one dtype (node ids) as they are
             same = pd.api.types.is_numeric_dtype(dtype) and all(s.dtype == dtype for s in cols)
