@@ -326,6 +326,17 @@ def sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataF
     return out
 
 
+def row_in(left: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> np.ndarray:
+    """Position in ``table`` of the row with each row of ``left``'s values in ``on`` (−1 if
+    none; the last if several, as a dict from the table's keys would give)."""
+    if left.empty or table.empty:
+        return np.full(len(left), -1, dtype=np.int64)
+    (lc, tc), _ = _key_codes([left, table], on)
+    code, first = np.unique(tc[::-1], return_index=True)  # from the end: the last row
+    at = pd.Series(len(tc) - 1 - first, index=code)
+    return at.reindex(lc).fillna(-1).to_numpy(np.int64)
+
+
 def present(left: pd.DataFrame, right: pd.DataFrame, on: list[str]) -> np.ndarray:
     """Whether each row of ``left`` has a row in ``right`` with the same values in ``on``."""
     if left.empty or right.empty:

@@ -9,6 +9,9 @@ import pandas as pd
 from optimizer.schema import ANY, CONCENTRATE
 from optimizer.verify.base import (
     InstanceData,
+    groups_of,
+    per_label,
+    row_in,
 )
 from optimizer.verify.contracts import (
     contract_cost,
@@ -61,7 +64,9 @@ def recompute_risk(d: InstanceData, sol: dict, terms: list | None = None) -> dic
         total = 0.0
         for sign, scen, value in terms:
             total += sign * float(np.sum(value[scen == s]))
-        own = {k: df[df["scenario"] == s] if "scenario" in df else df for k, df in sol.items()}
+        # The builds' and contracts' costs of the scenario's own rows (the only tables read).
+        own = {k: df[df["scenario"] == s] if "scenario" in df else df for k, df in sol.items()
+               if k in ("builds", "contract_deliveries", "contract_signings_by_scenario")}
         cost.append(_plus_build_and_contract_costs(alone, own, total))
     cost = np.array(cost)
     prob = np.array([d.prob[s] for s in d.scenarios])
@@ -83,10 +88,13 @@ def _tariff_per_t(d: InstanceData, f: pd.DataFrame, product: pd.Series, customs:
         return np.zeros(len(f))
     at = {(o, de, p): i for i, (o, de, p) in enumerate(zip(
         tariffs["origin_country"], tariffs["destination_country"], tariffs["product"]))}
-    oc = f["origin"].map(d.country).to_numpy()
-    dc = f["destination"].map(d.country).to_numpy()
+    route = pd.DataFrame({"oc": f["origin"].map(d.country).to_numpy(dtype=object),
+                          "dc": f["destination"].map(d.country).to_numpy(dtype=object),
+                          "product": np.asarray(product, dtype=object)})
+    group, first = groups_of(route, ["oc", "dc", "product"])  # each route's tariff row once
     row = np.array([-1 if a == b else at.get((a, b, p), at.get((a, b, ANY), -1))
-                    for a, b, p in zip(oc, dc, product)], dtype=np.int64)
+                    for a, b, p in route.iloc[first].itertuples(index=False)],
+                   dtype=np.int64)[group]
     has = row >= 0
     duty = np.zeros(len(f))
     if has.any():
@@ -98,11 +106,12 @@ def _tariff_per_t(d: InstanceData, f: pd.DataFrame, product: pd.Series, customs:
 
 
 def _weight(d: InstanceData, df: pd.DataFrame) -> np.ndarray:
-    return (df["scenario"].map(d.prob).to_numpy(float) * df["period"].map(d.disc).to_numpy(float))
+    """p_s δ_t of each row."""
+    return per_label(df["scenario"], d.prob) * per_label(df["period"], d.disc)
 
 
 def _lookup(d: InstanceData, df: pd.DataFrame, sheet: str, key: str, by: str, column: str) -> np.ndarray:
-    rows = df[by].map(d.row_of(sheet, key)).to_numpy()
+    rows = per_label(df[by], d.row_of(sheet, key))
     return np.nan_to_num(d.value(sheet, column, df["scenario"], df["period"],
                                  rows.astype(np.int64)))
 
@@ -176,15 +185,14 @@ def row_terms(d: InstanceData, sol: dict) -> list[tuple[float, pd.DataFrame, np.
     left at the end (credited at its terminal value, sign −1), unmet demand at its lost value.
     """
     flows = sol["flows"]
-    lanes = d.table("lanes")
-    lane_row = {k: i for i, k in enumerate(zip(lanes["origin"], lanes["destination"]))}
+    lanes = d.labelled(d.table("lanes")[["origin", "destination"]])
     terms = []
     is_conc = (flows["origin"].isin(d.sites["mines"])).to_numpy()
     for conc in (True, False):
         f = flows[is_conc == conc].reset_index(drop=True)
         if f.empty:
             continue
-        lane = np.array([lane_row[k] for k in zip(f["origin"], f["destination"])], dtype=np.int64)
+        lane = row_in(f, lanes, ["origin", "destination"])
         unit = np.nan_to_num(d.value("lanes", "cost_usd_per_t", f["scenario"], f["period"], lane))
         if conc:
             mine_cost = _lookup(d, f, "mines", "mine", "origin", "cost_usd_per_t")
