@@ -88,12 +88,13 @@ def _tariff_per_t(d: InstanceData, f: pd.DataFrame, product: pd.Series, customs:
         return np.zeros(len(f))
     at = {(o, de, p): i for i, (o, de, p) in enumerate(zip(
         tariffs["origin_country"], tariffs["destination_country"], tariffs["product"]))}
-    route = pd.DataFrame({"oc": f["origin"].map(d.country).to_numpy(dtype=object),
-                          "dc": f["destination"].map(d.country).to_numpy(dtype=object),
-                          "product": np.asarray(product, dtype=object)})
-    group, first = groups_of(route, ["oc", "dc", "product"])  # each route's tariff row once
+    lane = pd.DataFrame({"origin": f["origin"].array, "destination": f["destination"].array,
+                         "product": pd.Series(product).array})
+    group, first = groups_of(lane, ["origin", "destination", "product"])  # each lane's once
+    country = [[d.country.get(x, np.nan) for x in lane[c].to_numpy(dtype=object)[first]]
+               for c in ("origin", "destination")]
     row = np.array([-1 if a == b else at.get((a, b, p), at.get((a, b, ANY), -1))
-                    for a, b, p in route.iloc[first].itertuples(index=False)],
+                    for a, b, p in zip(*country, lane["product"].to_numpy(dtype=object)[first])],
                    dtype=np.int64)[group]
     has = row >= 0
     duty = np.zeros(len(f))
