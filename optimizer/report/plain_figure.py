@@ -26,7 +26,6 @@ tests compare the two texts for every figure kind.
 
 from __future__ import annotations
 
-
 from functools import lru_cache
 
 
@@ -84,8 +83,9 @@ def layout(**props) -> dict:
 def trace(type_: str, **props) -> dict:
     """One trace as plotly serialises it: properties in alphabetical order, ``type`` last.
 
-    Values must already be what plotly would keep: lists (not tuples or arrays), plain
-    numbers, strings and booleans.
+    Values must already be what plotly would keep (lists, plain numbers, strings and
+    booleans), except that a numpy array or pandas Series is written as plotly writes one
+    (:func:`_typed_array`).
     """
     out = _sorted(props)
     out["type"] = type_
