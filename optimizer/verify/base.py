@@ -190,31 +190,31 @@ def read_solution(tables: dict, d: InstanceData) -> dict[str, pd.DataFrame]:
     :meth:`InstanceData.labelled` share it, so :func:`sum_by` and :func:`attach` join and group
     them by integer codes instead of hashing strings (the verifier's main cost on large plans).
     """
-    out, keyed = {}, []
+    texts, numbers = {}, {}
     tables = dict(tables, builds=builds_per_scenario(tables, d.scenarios))
     for name, (keys, values) in TABLE_COLUMNS.items():
         df = tables.get(name)
         if df is None or len(df) == 0:
-            out[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in keys}
-                                     | {c: pd.Series(dtype=float) for c in values})
-            keyed += [(name, c, np.zeros(0, dtype=object)) for c in keys]
+            texts[name] = {c: np.zeros(0, dtype=object) for c in keys}
+            numbers[name] = {c: np.zeros(0) for c in values}
             continue
         missing = [c for c in keys + values if c not in df.columns]
         if missing:
             raise ValueError(f"result table '{name}' lacks column(s) {', '.join(missing)}")
-        frame = pd.DataFrame({c: df[c].astype(str).to_numpy() for c in keys})
-        for c in values:
-            frame[c] = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
-        out[name] = frame
-        keyed += [(name, c, frame[c].to_numpy(dtype=object)) for c in keys]
+        texts[name] = {c: df[c].astype(str).to_numpy(dtype=object) for c in keys}
+        numbers[name] = {c: pd.to_numeric(df[c], errors="coerce").to_numpy(float)
+                         for c in values}
     # One pass over every label: the instance's first, then the plan's.
-    texts = [d.instance_texts()] + [v for _, _, v in keyed]
-    codes, labels = pd.factorize(np.concatenate(texts))
+    every = [d.instance_texts()] + [v for by_column in texts.values() for v in by_column.values()]
+    codes, labels = pd.factorize(np.concatenate(every))
     d.labels = pd.CategoricalDtype(labels)
-    at = len(texts[0])
-    for name, c, v in keyed:
-        out[name][c] = pd.Categorical.from_codes(codes[at:at + len(v)], dtype=d.labels)
-        at += len(v)
+    at, out = len(every[0]), {}
+    for name, by_column in texts.items():
+        columns = {}
+        for c, v in by_column.items():
+            columns[c] = pd.Categorical.from_codes(codes[at:at + len(v)], dtype=d.labels)
+            at += len(v)
+        out[name] = pd.DataFrame(columns | numbers[name])
     d.grid = d.labelled(d.grid)
     return out
 # --------------------------------------------------------------------------------------------
