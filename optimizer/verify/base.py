@@ -104,7 +104,9 @@ class InstanceData:
         codes = self.labels.categories.get_indexer(texts)
         outside = codes < 0
         if outside.any() and not pd.isna(texts[outside]).all():
-            return values
+            # Categories of their own could not be compared with labels: plain values then.
+            return values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) \
+                else values
         return pd.Series(pd.Categorical.from_codes(codes, dtype=self.labels), index=values.index,
                          name=values.name)
 
@@ -217,6 +219,8 @@ def read_solution(tables: dict, d: InstanceData) -> dict[str, pd.DataFrame]:
         out[name] = pd.DataFrame(columns | numbers[name])
     d.grid = d.labelled(d.grid)
     return out
+
+
 # --------------------------------------------------------------------------------------------
 # Collecting violations
 # --------------------------------------------------------------------------------------------
@@ -302,7 +306,10 @@ def groups_of(df: pd.DataFrame, keys: list[str],
     ``keys`` form a group, numbered in order of first appearance. NaN equals NaN, or with
     ``dropna`` a row with a NaN key is in no group (−1), as in a pandas groupby."""
     (code,), (nan,) = _key_codes([df], keys)
-    rows = np.flatnonzero(~nan) if dropna else np.arange(len(df))
+    if not (dropna and nan.any()):
+        group = pd.factorize(code)[0]
+        return group, np.unique(group, return_index=True)[1]
+    rows = np.flatnonzero(~nan)
     group = np.full(len(df), -1, dtype=np.int64)
     group[rows] = pd.factorize(code[rows])[0]
     _, first = np.unique(group[rows], return_index=True)
@@ -321,9 +328,7 @@ def sum_by(df: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataF
     group, first = groups_of(df, keys, dropna=True)
     kept = group >= 0
     total = pd.Series(df[value].to_numpy()[kept]).groupby(group[kept]).sum()
-    out = df[keys].iloc[first].reset_index(drop=True)
-    out[name] = total.to_numpy()
-    return out
+    return pd.DataFrame({c: df[c].array[first] for c in keys} | {name: total.to_numpy()})
 
 
 def row_in(left: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> np.ndarray:
