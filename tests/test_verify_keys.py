@@ -1,4 +1,4 @@
-"""The verifier's keyed sums and look-ups (``optimizer/verify/base.py``), on frames small
+"""The verifier's keyed sums and look-ups (``optimizer/verify/keys.py``), on frames small
 enough to check by hand, and plan rows naming what the instance does not have.
 
 The verifier groups and joins by integer codes of its key columns (categorical over one set of
@@ -18,7 +18,7 @@ import pytest
 from optimizer.api import solve
 from optimizer.solve import SolveOptions
 from optimizer.verify import ABS_TOL, verify_run
-from optimizer.verify.base import attach, groups_of, per_label, present, row_in, sum_by
+from optimizer.verify.keys import attach, groups_of, per_label, present, row_in, sum_by
 from tests.test_verify import build, tiny_frames
 
 LABELS = pd.CategoricalDtype(["a", "b", "s1", "s2", "P1", "P2"])
@@ -59,7 +59,7 @@ def test_row_in_gives_the_last_of_repeated_keys():
 
 
 def test_per_label_is_nan_where_absent():
-    """a → 1.5; b is not in the mapping and NaN is no label: both NaN."""
+    """Label a → 1.5; b is not in the mapping and NaN is no label: both NaN."""
     got = per_label(pd.Series(["a", "b", None, "a"], dtype=LABELS), {"a": 1.5})
     assert got[[0, 3]].tolist() == [1.5, 1.5]
     assert np.isnan(got[[1, 2]]).all()
@@ -83,7 +83,7 @@ def test_groups_of_many_wide_keys():
 
 
 def test_plan_rows_naming_what_the_instance_lacks_are_structure_errors():
-    """The tiny instance's plan (tests/test_verify.py), with two rows it could not have:
+    """The tiny instance's plan (tests/test_verify.py), with two rows it could not have.
 
     * unmet demand of 3 t at a demand node ``ghost`` the instance does not have: a structural
       row counts in full, violation 3 / max(1, min(3, 1)) = 3;

@@ -66,7 +66,6 @@ from optimizer.verify.base import (
     InstanceData,
     Violations,
     read_solution,
-    sum_by,
 )
 from optimizer.verify.capacity import (
     check_lane_capacity,
@@ -77,6 +76,7 @@ from optimizer.verify.capacity import (
 )
 from optimizer.verify.contracts import check_contracts, spot_purchases
 from optimizer.verify.costs import recompute_objective, recompute_risk, row_terms
+from optimizer.verify.keys import sum_by
 from optimizer.verify.rules import (
     check_diversification,
     check_end_use_limits,

@@ -11,14 +11,11 @@ from optimizer.verify.base import (
     TABLE_COLUMNS,
     InstanceData,
     Violations,
-    attach,
-    groups_of,
-    present,
-    sum_by,
 )
 from optimizer.verify.contracts import (
     CONTRACT_TABLE_COLUMNS,
 )
+from optimizer.verify.keys import attach, groups_of, present, sum_by
 
 _KINDS = {("mines", "plants"), ("plants", "demands"), ("plants", "stockpiles"),
           ("traders", "demands"), ("traders", "stockpiles"), ("stockpiles", "demands")}

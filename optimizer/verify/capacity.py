@@ -9,9 +9,8 @@ import pandas as pd
 from optimizer.verify.base import (
     InstanceData,
     Violations,
-    attach,
-    sum_by,
 )
+from optimizer.verify.keys import attach, sum_by
 
 
 def _module_capacity(d: InstanceData, builds) -> pd.DataFrame:

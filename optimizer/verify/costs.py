@@ -9,13 +9,11 @@ import pandas as pd
 from optimizer.schema import ANY, CONCENTRATE
 from optimizer.verify.base import (
     InstanceData,
-    groups_of,
-    per_label,
-    row_in,
 )
 from optimizer.verify.contracts import (
     contract_cost,
 )
+from optimizer.verify.keys import groups_of, per_label, row_in
 
 
 def tail_by_sorting(cost: np.ndarray, prob: np.ndarray, alpha: float) -> tuple[float, float]:

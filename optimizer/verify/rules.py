@@ -12,11 +12,8 @@ from optimizer.verify.base import (
     TABLE_COLUMNS,
     InstanceData,
     Violations,
-    attach,
-    groups_of,
-    per_label,
-    sum_by,
 )
+from optimizer.verify.keys import attach, groups_of, per_label, sum_by
 
 
 def _rule_grid(d: InstanceData, sheet: str, column: str) -> pd.DataFrame:
