@@ -30,6 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.verify.keys import per_label
+
 CONTRACT_FAMILIES = ("contract_sign_once", "contract_max_take", "contract_take_or_pay",
                      "contract_pay_taken", "contract_delivery")
 """Families checked here, in report order (appended to the verifier's)."""
@@ -65,11 +67,11 @@ def _terms(d) -> pd.DataFrame:
 def _grid(d, terms: pd.DataFrame, sol: dict) -> pd.DataFrame:
     """(scenario, period, contract) for every contract and period, with A, taken and paid."""
     g = d.grid.merge(terms, how="cross")
-    g["t"] = g["period"].map(d.pidx)
+    g["t"] = per_label(g["period"], d.pidx)
     sign = sol["contract_signings_by_scenario"]
     signed = np.zeros(len(g))
     if len(sign):
-        s = sign.assign(t=sign["period"].map(d.pidx))
+        s = sign.assign(t=per_label(sign["period"], d.pidx))
         # Signed by period t on the scenario's path: the signings in periods ≤ t.
         m = g[["scenario", "contract", "t"]].reset_index().merge(
             s[["scenario", "contract", "t", "signed"]], on=["scenario", "contract"],
@@ -108,7 +110,7 @@ def check_contracts(d, sol: dict, rep) -> None:
     sign = sol["contract_signings_by_scenario"]
     if len(sign):
         s = sign.merge(terms, on="contract")
-        t = s["period"].map(d.pidx).to_numpy()
+        t = per_label(s["period"], d.pidx)
         outside = s["fixed"].to_numpy(bool) | (t < s["d0"].to_numpy()) | (t > s["d1"].to_numpy())
         keys = s[["scenario", "period", "contract"]]
         rep.add("contract_sign_once", keys.assign(rule="in its decision window, adaptive"),
@@ -182,23 +184,23 @@ def contract_cost(d, sol: dict) -> float:
         trow = d.row_of("traders", "trader")
         trader = dict(zip(table["contract"].astype(str), table["trader"].astype(str),
                           strict=True))
-        rows = got["contract"].map(crow).to_numpy().astype(np.int64)
+        rows = per_label(got["contract"], crow).astype(np.int64)
         price = np.nan_to_num(d.value("contracts", "price_usd_per_t", got["scenario"],
                                       got["period"], rows))
         spot = np.nan_to_num(d.value("traders", "price_usd_per_t", got["scenario"], got["period"],
-                                     got["contract"].map(trader).map(trow).to_numpy()
+                                     per_label(got["contract"], {c: trow[t] for c, t in
+                                                                 trader.items() if t in trow})
                                      .astype(np.int64)))
-        weight = got["scenario"].map(d.prob).to_numpy(float) * \
-            got["period"].map(d.disc).to_numpy(float)
+        weight = per_label(got["scenario"], d.prob) * per_label(got["period"], d.disc)
         total += float(np.sum(weight * (price * got["paid_t"].to_numpy(float)
                                         - spot * got["taken_t"].to_numpy(float))))
     sign = sol.get("contract_signings_by_scenario")
     if sign is not None and len(sign) and len(table):
-        rows = sign["contract"].map(d.row_of("contracts", "contract")).to_numpy().astype(np.int64)
+        rows = per_label(sign["contract"], d.row_of("contracts", "contract")).astype(np.int64)
         fee = np.nan_to_num(d.value("contracts", "fee_usd", sign["scenario"], sign["period"],
                                     rows))
         v = d.inst.slot_discount()
         at = np.array([v[d.start[p]] for p in sign["period"]], dtype=float)
-        total += float(np.sum(sign["scenario"].map(d.prob).to_numpy(float) * fee * at
+        total += float(np.sum(per_label(sign["scenario"], d.prob) * fee * at
                               * sign["signed"].to_numpy(float)))
     return total

@@ -123,7 +123,9 @@ def _build_costs(d: InstanceData, builds: pd.DataFrame) -> float:
     lifetime of L base periods: capex · i / (1 − (1+i)^−L) in each base period of the life
     inside the horizon. Fixed O&M: per base period online, to the end of the horizon.
     """
-    mods = d.table("modules").set_index("module")
+    if "modules_by_id" not in d.memo:  # read for every scenario's cost: indexed once
+        d.memo["modules_by_id"] = d.table("modules").set_index("module")
+    mods = d.memo["modules_by_id"]
     v = d.inst.slot_discount()  # factor of each base period (validated data)
     s_ = d.inst.settings
     i = (1 + float(s_.get("discount_rate_per_year", 0) or 0)) ** (
