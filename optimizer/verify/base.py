@@ -83,7 +83,7 @@ class InstanceData:
         elements, products and end uses."""
         names = set(self.scenarios) | set(self.periods) | set(self.kind) | {CONCENTRATE, ANY}
         names |= set(self.country.values()) | set(self.table("elements")["element"])
-        names |= set(self.table("demands")["end_use"])
+        names |= set(self.table("demands")["end_use"]) | set(self.table("contracts")["contract"])
         return np.array(sorted(n for n in names if isinstance(n, str)), dtype=object)
 
     def label(self, values: pd.Series) -> pd.Series:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.verify.keys import per_label
+from optimizer.verify.keys import attach, per_label
 
 CONTRACT_FAMILIES = ("contract_sign_once", "contract_max_take", "contract_take_or_pay",
                      "contract_pay_taken", "contract_delivery")
@@ -66,7 +66,7 @@ def _terms(d) -> pd.DataFrame:
 
 def _grid(d, terms: pd.DataFrame, sol: dict) -> pd.DataFrame:
     """(scenario, period, contract) for every contract and period, with A, taken and paid."""
-    g = d.grid.merge(terms, how="cross")
+    g = d.grid.merge(d.labelled(terms, ["contract", "trader"]), how="cross")
     g["t"] = per_label(g["period"], d.pidx)
     sign = sol["contract_signings_by_scenario"]
     signed = np.zeros(len(g))
@@ -83,11 +83,7 @@ def _grid(d, terms: pd.DataFrame, sol: dict) -> pd.DataFrame:
     g["A"] = np.where(in_term, np.where(g["fixed"].to_numpy(bool), 1.0, signed), 0.0)
     got = sol["contract_deliveries"]
     for col in ("taken_t", "paid_t"):
-        g[col] = 0.0
-        if len(got):
-            g[col] = np.nan_to_num(g[["scenario", "period", "contract"]].merge(
-                got[["scenario", "period", "contract", col]], how="left",
-                on=["scenario", "period", "contract"])[col].to_numpy(float))
+        g[col] = attach(g, got, ["scenario", "period", "contract"], col)
     return g
 
 
