@@ -353,10 +353,13 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
     (counts aligned with ``md.var_ix["modules_built"]``, or a mapping {integer family:
     values} such as :func:`_decision_values`, when given) are all zero: the status quo is then
     the plan.
-    ``lp_highs``, the plan's solved fixed LP (``outcome.lp_highs``), makes this a warm re-solve.
+    ``lp_highs``, the plan's solved fixed LP (``outcome.lp_highs``), makes this a warm re-solve,
+    except at λ = 1, where a fresh solve picks the status quo of least expected cost among those
+    of least CVaR, as the plan's own solve does.
     """
     import numpy as np
 
+    from optimizer import cvar_tie_break
     from optimizer.formulation.rows import DECISION_VARS
     from optimizer.results import scenario_costs, supply_mix
     from optimizer.solve import resolve_builds, solve_compiled, with_fixed_builds
@@ -371,7 +374,9 @@ def status_quo_tables(md, compiled, options: SolveOptions, builds=None,
         return {}
     # No new builds and no new contracts (fixed contracts need no signing and stay in force).
     zero = {f: np.zeros(len(md.var_ix[f])) for f in DECISION_VARS if f in md.var_ix}
-    if lp_highs is not None:
+    # At λ = 1 the status quo's plans tie like any (optimizer/cvar_tie_break.py): a fresh solve
+    # breaks the tie (the least expected cost among them); the warm re-solve would not.
+    if lp_highs is not None and not cvar_tie_break.applies(md):
         outcome = resolve_builds(md, compiled, lp_highs, zero)
     else:
         outcome = solve_compiled(md, with_fixed_builds(compiled, zero), SolveOptions(

@@ -160,3 +160,28 @@ def test_live_lp_at_lambda_one_keeps_the_cvar_prices():
     by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
     assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
     assert run.verification["ok"]
+
+
+def test_status_quo_at_lambda_one_is_tie_broken_too():
+    """The status quo (no build) of the module docstring's instance: cut loses its 10 t
+    (1,000) whatever calm does, so every status quo has CVaR 1,000 (cut is the tail); calm may
+    buy from the trader (70) or lose its demand too (1,000). The report's "before" is the one
+    of least expected cost, 0.8 × 70 + 0.2 × 1,000 = 256 (not up to 1,000): calm 70, 0 t unmet
+    there, expected unmet 0.2 × 10 = 2 t. With the plan's fixed LP at hand (a MIP's), the
+    status quo is still solved afresh at λ = 1 (the warm re-solve does not break ties)."""
+    import importlib
+
+    solve_module = importlib.import_module("optimizer.solve")  # the package's `solve` shadows it
+    calls = []
+    warm = solve_module.resolve_builds
+    solve_module.resolve_builds = lambda *a, **k: calls.append(1) or warm(*a, **k)
+    try:
+        run = solve(build_instance(tie_sheets()), EXACT)
+    finally:
+        solve_module.resolve_builds = warm
+    assert run.outcome.is_mip and calls == []
+    sq = run.tables["status_quo_summary"].iloc[0]
+    assert sq["objective_usd"] == pytest.approx(1_000.0, rel=1e-9)
+    assert sq["unmet_t"] == pytest.approx(2.0, abs=1e-9)
+    costs = run.tables["status_quo_scenario_costs"].set_index("scenario")["cost_usd"]
+    assert costs["calm"] == pytest.approx(70.0) and costs["cut"] == pytest.approx(1_000.0)
