@@ -107,3 +107,31 @@ def test_plan_rows_naming_what_the_instance_lacks_are_structure_errors():
     assert rep["by_family"]["structure"] == pytest.approx(3.0)
     assert rep["violated_rows"] == {"structure": 2}
     assert "demand=ghost" in rep["worst_rows"]["structure"]
+
+
+def test_lane_capacity_given_only_by_a_scenario_is_checked():
+    """The tiny instance with two scenarios, calm and cut (½ each); cut caps the lane p → d,
+    blank (unlimited) in the data, at 5 t from P2. The only lane_capacity row is (cut, P2,
+    p → d): the other lane and the other (scenario, period) are unlimited.
+
+    The plan ships at most 5 t on it there. Raised to 8 t, the row is over by 8 − 5 = 3 of a
+    scale max(1, 8 + 5) = 13: violation 3 / 13.
+    """
+    frames = tiny_frames()
+    frames["scenarios"] = [{"scenario": "calm", "probability": 0.5},
+                           {"scenario": "cut", "probability": 0.5}]
+    frames["scenario_changes"] = [{"scenario": "cut", "sheet": "lanes", "key": "p,d",
+                                   "column": "capacity_t", "value": 5, "from_period": "P2"}]
+    inst = build(frames)
+    run = solve(inst, SolveOptions(mip_rel_gap=0))
+    assert run.verification["ok"]
+    assert run.verification["rows_checked"]["lane_capacity"] == 1
+    tables = copy.deepcopy(run.tables)
+    flows = tables["flows"]
+    on_lane = ((flows["scenario"] == "cut") & (flows["period"] == "P2")
+               & (flows["origin"] == "p") & (flows["destination"] == "d"))
+    assert on_lane.sum() == 1 and flows.loc[on_lane, "tonnes"].iloc[0] <= 5 + 1e-9
+    flows.loc[on_lane, "tonnes"] = 8.0
+    rep = verify_run(inst, tables, run.objective)
+    assert rep["by_family"]["lane_capacity"] == pytest.approx(3 / 13)
+    assert "scenario=cut, period=P2, origin=p, destination=d" in rep["worst_rows"]["lane_capacity"]

@@ -196,6 +196,7 @@ def check_stock_balance(d: InstanceData, flows, stocks, rep: Violations) -> None
     rows["prev_period"] = [d.periods[d.pidx[p] - 1] if d.pidx[p] > 0 else None
                            for p in rows["period"]]
     prev_keys = rows[["scenario", "prev_period"] + lot].rename(columns={"prev_period": "period"})
+    prev_keys["period"] = d.label(prev_keys["period"])
     s_prev = attach(prev_keys, held, keys, "stock")
     first = rows["prev_period"].isna().to_numpy()
     is_init = ((rows["mined_country"] == rows["stockpile"].map(init_mc))

@@ -125,6 +125,14 @@ class InstanceData:
                 self.table(sheet)[column], errors="coerce").to_numpy(float)
         return self._numbers[sheet, column]
 
+    def ever_given(self, sheet: str, column: str) -> np.ndarray:
+        """Whether each row of ``sheet.column`` has a value (is not blank) in some scenario
+        and period: in the base data, or changed to one by a scenario."""
+        given = ~np.isnan(self.numbers(sheet, column))
+        for (_, _, row), v in self._changed.get((sheet, column), {}).items():
+            given[row] |= v == v
+        return given
+
     def value(self, sheet: str, column: str, scenario, period, row) -> np.ndarray:
         """Value of ``sheet.column`` at ``row`` in (scenario, period); NaN where blank."""
         row = np.asarray(row, dtype=np.int64)

@@ -33,7 +33,7 @@ def check_site_capacity(d: InstanceData, flows, builds, rep: Violations, sheet: 
     """Mines (concentrate out) and plants (concentrate in): (cap + modules)·[t ≥ first]."""
     sites = d.table(sheet)
     key = sheet[:-1]
-    rows = d.grid.merge(pd.DataFrame({key: sites[key], "row": np.arange(len(sites)),
+    rows = d.grid.merge(pd.DataFrame({key: d.label(sites[key]), "row": np.arange(len(sites)),
                                       "first": sites["first_period"]}), how="cross")
     if rows.empty:
         return
@@ -54,7 +54,8 @@ def check_simple_capacity(d: InstanceData, used: pd.DataFrame, rep: Violations, 
                      family: str, what: str) -> None:
     """Σ used by (scenario, period, ``key``) ≤ ``sheet.capacity_t`` of that row."""
     table = d.table(sheet)
-    rows = d.grid.merge(pd.DataFrame({key: table[key], "row": np.arange(len(table))}), how="cross")
+    rows = d.grid.merge(pd.DataFrame({key: d.label(table[key]), "row": np.arange(len(table))}),
+                        how="cross")
     if rows.empty:
         return
     cap = d.value(sheet, "capacity_t", rows["scenario"], rows["period"], rows["row"])
@@ -84,10 +85,12 @@ def check_stock_closing(d: InstanceData, stocks: pd.DataFrame, rep: Violations) 
 
 
 def check_lane_capacity(d: InstanceData, flows, rep: Violations) -> None:
-    lanes = d.table("lanes")
-    rows = d.grid.merge(pd.DataFrame({"origin": lanes["origin"],
-                                      "destination": lanes["destination"],
-                                      "row": np.arange(len(lanes))}), how="cross")
+    # A lane blank (unlimited) in every scenario and period has no row: only the others.
+    capped = np.flatnonzero(d.ever_given("lanes", "capacity_t"))
+    lanes = d.labelled(d.table("lanes").iloc[capped], ["origin", "destination"])
+    rows = d.grid.merge(pd.DataFrame({"origin": lanes["origin"].array,
+                                      "destination": lanes["destination"].array,
+                                      "row": capped}), how="cross")
     if rows.empty:
         return
     cap = d.value("lanes", "capacity_t", rows["scenario"], rows["period"], rows["row"])
