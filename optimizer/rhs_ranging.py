@@ -43,7 +43,6 @@ def row_bound_ranges(lp_h, solution, row_status: list):
     import highspy
 
     from optimizer.highs_model import highs_lp_from_csc
-    from optimizer.highs_runtime import new_highs_object
 
     status, basic_vars = lp_h.getBasicVariables()  # per basis row: column j, or −1−row
     if status != highspy.HighsStatus.kOk:
@@ -62,7 +61,7 @@ def row_bound_ranges(lp_h, solution, row_status: list):
     lp = highs_lp_from_csc(len(cols), n_rows, np.append(start, len(index)), index, value, cost,
                            lower, upper, np.asarray(row_lower) - shift,
                            np.asarray(row_upper) - shift)
-    h = new_highs_object()
+    h = highspy.Highs()  # not the process's first: HiGHS's banner went out with lp_h's
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
     for name in TOLERANCES:
