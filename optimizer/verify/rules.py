@@ -82,13 +82,16 @@ def _consumed(d: InstanceData, flows) -> pd.DataFrame:
     What it received, but never more than its demand: a surplus tonne is not consumed, so it
     cannot dilute a share rule (the denominator of every share check below).
     """
-    into = _into_end_uses(d, flows).rename(columns={"destination": "demand", "product": "element"})
-    on = ["scenario", "period", "demand", "element"]
-    got = sum_by(into, on + ["end_use"], "tonnes", "delivered")
-    if got.empty:
-        return got.assign(consumed=pd.Series(dtype=float))
-    demand = attach(got, demand_quantities(d), on, "quantity")
-    return got.assign(consumed=np.minimum(got["delivered"].to_numpy(float), demand))
+    def compute():
+        into = _into_end_uses(d, flows).rename(columns={"destination": "demand",
+                                                        "product": "element"})
+        on = ["scenario", "period", "demand", "element"]
+        got = sum_by(into, on + ["end_use"], "tonnes", "delivered")
+        if got.empty:
+            return got.assign(consumed=pd.Series(dtype=float))
+        demand = attach(got, demand_quantities(d), on, "quantity")
+        return got.assign(consumed=np.minimum(got["delivered"].to_numpy(float), demand))
+    return _memo(d, "consumed", flows, compute)
 
 
 def _provenance(f: pd.DataFrame, country: str, basis: str) -> pd.Series:
