@@ -11,7 +11,8 @@ or Pyomo. It reads only
 
 and checks the plan scenario by scenario, period by period. A tree node shared by several
 scenarios is checked once per scenario, which is redundant but keeps this module ignorant of
-the tree.
+the tree. The checks sum and join the tables by their keys with :mod:`optimizer.verify.keys`
+(pandas groupby and merge semantics on integer codes of the keys).
 
 Tolerances
 ----------
