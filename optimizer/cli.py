@@ -185,6 +185,29 @@ SET_HELP = ("Override one input cell: SHEET:KEY:COLUMN=VALUE, where KEY is the r
             "COLUMN*=0.5 scales; =0@2026Q1 applies from a period on.")
 """The ``--set`` help of solve and batch (plain text: see ``rich_markup_mode`` above)."""
 
+RiskWeight = Annotated[Optional[float], typer.Option(
+    callback=lambda v: _in_range(v, 0.0, 1.0, False, False, "a weight λ from 0 to 1"),
+    help="Risk aversion λ from 0 to 1: minimise (1 - λ) x expected cost + λ x CVaR "
+    "[the instance's settings.risk_weight, default 0 = least expected cost].")]
+CvarAlpha = Annotated[Optional[float], typer.Option(
+    callback=lambda v: _in_range(v, 0.0, 1.0, True, True, "a level α above 0 and below 1"),
+    help="CVaR level α above 0 and below 1: CVaR is the mean cost of the worst 1 - α of "
+    "probability [settings.cvar_alpha, default 0.9].")]
+
+
+def run_overrides(set_: list[str] | None, risk_weight: float | None,
+                  cvar_alpha: float | None) -> tuple:
+    """``--set`` cells, then λ and α as overrides of sheet settings: recorded with the results
+    (so `supplyopt verify` re-applies them) and, for a solve, part of the default folder's
+    name."""
+    from optimizer.instance import Override
+
+    return parse_set(set_) + tuple(
+        Override("settings", (name,), "value", float(value), source=f"--{flag}")
+        for name, flag, value in (("risk_weight", "risk-weight", risk_weight),
+                                  ("cvar_alpha", "cvar-alpha", cvar_alpha))
+        if value is not None)
+
 
 def parse_set(values: list[str]) -> tuple:
     """Every ``--set sheet:key:column=value`` as an Override (see scenario.parse_override)."""
@@ -236,14 +259,8 @@ def solve(
         "--set", metavar="SHEET:KEY:COLUMN=VALUE", help=SET_HELP + " Repeatable.")] = None,
     allow_nonoptimal: Annotated[bool, typer.Option(
         help="Accept a feasible plan found within the time limit (reports its gap).")] = False,
-    risk_weight: Annotated[Optional[float], typer.Option(
-        callback=lambda v: _in_range(v, 0.0, 1.0, False, False, "a weight λ from 0 to 1"),
-        help="Risk aversion λ from 0 to 1: minimise (1 - λ) x expected cost + λ x CVaR "
-        "[the instance's settings.risk_weight, default 0 = least expected cost].")] = None,
-    cvar_alpha: Annotated[Optional[float], typer.Option(
-        callback=lambda v: _in_range(v, 0.0, 1.0, True, True, "a level α above 0 and below 1"),
-        help="CVaR level α above 0 and below 1: CVaR is the mean cost of the worst 1 - α of "
-        "probability [settings.cvar_alpha, default 0.9].")] = None,
+    risk_weight: RiskWeight = None,
+    cvar_alpha: CvarAlpha = None,
     no_report: Annotated[bool, typer.Option(
         "--no-report", help="Write only tables/*.csv and summary.json (render results.xlsx and "
         "report.html later with 'supplyopt report DIR').")] = False,
@@ -258,7 +275,6 @@ def solve(
     from optimizer import forked
     from optimizer.api import load_instance
     from optimizer.api import solve as solve_instance
-    from optimizer.instance import Override
     from optimizer.output import check_replaceable, write_failure, write_run
     from optimizer.solve import SolveOptions, mip_progress
 
@@ -271,13 +287,7 @@ def solve(
             options = SolveOptions(solver=solver, time_limit_s=time_limit, mip_rel_gap=mip_gap,
                                    threads=threads, lp_algorithm=lp_algorithm,
                                    allow_nonoptimal=allow_nonoptimal, ranging=not no_ranging)
-            # λ and α travel as overrides of sheet settings: recorded in summary.json (so
-            # `supplyopt verify` re-applies them) and part of the default folder's name.
-            overrides = parse_set(set_) + tuple(
-                Override("settings", (name,), "value", float(value), source=f"--{flag}")
-                for name, flag, value in (("risk_weight", "risk-weight", risk_weight),
-                                          ("cvar_alpha", "cvar-alpha", cvar_alpha))
-                if value is not None)
+            overrides = run_overrides(set_, risk_weight, cvar_alpha)
             target = out or default_run_folder(inst.name, overrides)
             check_replaceable(target)  # before solving: a refusal costs the user no wait
             spin.set("solving")

@@ -15,7 +15,16 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add the ``batch`` and ``analyse`` commands to ``app``."""
-    from optimizer.cli import SET_HELP, Debug, Quiet, err, run_guarded
+    from optimizer.cli import (
+        SET_HELP,
+        CvarAlpha,
+        Debug,
+        Quiet,
+        RiskWeight,
+        err,
+        run_guarded,
+        run_overrides,
+    )
 
     @app.command()
     def batch(
@@ -130,6 +139,11 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[Optional[float], typer.Option(
             help="Time limit per solve (s).", min=0.001)] = None,
         mip_gap: Annotated[float, typer.Option(help="Relative MIP gap.", min=0.0, max=1.0)] = 1e-4,
+        set_: Annotated[Optional[list[str]], typer.Option(
+            "--set", metavar="SHEET:KEY:COLUMN=VALUE",
+            help=SET_HELP + " Applies to every solve of the analysis. Repeatable.")] = None,
+        risk_weight: RiskWeight = None,
+        cvar_alpha: CvarAlpha = None,
         quiet: Quiet = False,
         debug: Debug = False,
     ):
@@ -139,22 +153,24 @@ def register(app: typer.Typer) -> None:
         def go():
             from optimizer.output import check_replaceable
 
+            overrides = run_overrides(set_, risk_weight, cvar_alpha)
             check_replaceable(out)  # before any solve; nothing written if refused
             code = _analyse(instance, out, SolveOptions(time_limit_s=time_limit,
                                                         mip_rel_gap=mip_gap),
-                            jobs, cluster, cutoff_from, quiet)
+                            jobs, cluster, cutoff_from, quiet, overrides)
             if code:  # a partial analysis: written and flagged, but not a success
                 raise typer.Exit(code)
         run_guarded(go, debug)
 
-    def _analyse(instance, out, options, jobs, cluster, cutoff_from, quiet):
+    def _analyse(instance, out, options, jobs, cluster, cutoff_from, quiet, overrides=()):
         from optimizer.batch.analytics import analyse as run_analysis
         from optimizer.batch.analytics import write_analysis
         from optimizer.batch.executors import default_jobs
 
         a = run_analysis(instance, options, jobs or default_jobs(), cluster, cutoff_from,
-                         quiet=quiet)
-        write_analysis(a, out, {"instance": str(instance), "cutoff_from": cutoff_from})
+                         quiet=quiet, overrides=overrides)
+        write_analysis(a, out, {"instance": str(instance), "cutoff_from": cutoff_from,
+                                "overrides": [ov.describe() for ov in overrides]})
         typer.echo(f"analysis: {a.n_solves} solves in {a.wall_s:.1f} s -> {out}")
         from optimizer.batch.analytics import measure_lines
         from optimizer.batch.failures import failure_lines

@@ -56,3 +56,33 @@ def test_page_labels_the_objective(risk_analysis):
     assert "objective increase (USD)" in html
     assert "planned expected cost (USD)" not in html
     assert "expected discounted cost of the resilient plan" not in html
+
+
+def test_cli_risk_options_give_the_same_analysis(tmp_path):
+    """``supplyopt analyse --risk-weight 0.5 --cvar-alpha 0.5`` on the risk-neutral workbook is
+    the analysis of the workbook with those settings (module docstring): naive plan objective
+    600, expected 450; cut-off with no builds 750, +150; and the page says so."""
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    write_workbook(sheets(), tmp_path / "plain.xlsx")
+    out = tmp_path / "an"
+    r = CliRunner().invoke(app, ["analyse", str(tmp_path / "plain.xlsx"), "--out", str(out),
+                                 "--jobs", "1", "--mip-gap", "0", "--risk-weight", "0.5",
+                                 "--cvar-alpha", "0.5", "--quiet"])
+    assert r.exit_code == 0, r.output
+    plans = pd.read_csv(out / "resilience_plans.csv").set_index("plan")
+    assert plans.loc["naive", "objective_in_model_usd"] == pytest.approx(600)
+    assert plans.loc["naive", "expected_cost_in_model_usd"] == pytest.approx(450)
+    cut = pd.read_csv(out / "cutoff_screen.csv").set_index("builds")
+    assert cut.loc["none", "objective_increase_usd"] == pytest.approx(150)
+    meta = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+    assert meta["objective"] == "mean-CVaR objective (λ 0.5)"
+    assert meta["overrides"] == ["settings[risk_weight].value = 0.5",
+                                 "settings[cvar_alpha].value = 0.5"]
+    assert "RP, the mean-CVaR objective (λ 0.5) of the resilient plan" in \
+        (out / "report.html").read_text(encoding="utf-8")

@@ -201,7 +201,7 @@ def measures_table(summary: list[tuple], res: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "definition", "value_usd", "status"])
 
 
-def _task(name, base, checksum, options, transform=(), overrides=(), fixed=None):
+def _solve_task(name, base, checksum, options, transform=(), overrides=(), fixed=None):
     """A solve of the analysis; ``fixed`` a plan to evaluate: None, () for no new builds or
     contracts, or a solve's result, whose builds and contract signings are fixed."""
     if fixed is None or fixed == ():
@@ -239,8 +239,13 @@ def _expected(res: dict | None) -> float | None:
 
 def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None = None,
             cutoff_from: str | None = None, quiet: bool = True, stream=None,
-            measures: tuple[str, ...] = ("resilience", "vss", "cutoff", "policy")) -> Analysis:
+            measures: tuple[str, ...] = ("resilience", "vss", "cutoff", "policy"),
+            overrides: tuple = ()) -> Analysis:
     """Run the analyses of ``measures`` on the instance at ``base``; return the tables.
+
+    ``overrides`` (``supplyopt analyse --set``, ``--risk-weight``, ``--cvar-alpha``) change the
+    base data of every solve, as ``supplyopt solve``'s do: each solve's own changes (a cut-off,
+    a dropped rule) come on top of them.
 
     Raises InputError if the instance is invalid or ``cutoff_from`` is not one of its periods.
     A solve that fails (e.g. a plan that cannot serve a must-serve demand in some scenario)
@@ -252,13 +257,26 @@ def analyse(base: str | Path, options=None, jobs: int = 1, cluster: str | None =
     from optimizer.solve import SolveOptions
 
     t0 = time.perf_counter()
+    overrides = tuple(overrides)
     inst = load_instance(base)
+    ck = inst.checksum  # of the file every solve reads; the overrides travel with each task
+    if overrides:
+        from optimizer.scenario import with_overrides
+
+        inst = with_overrides(inst, overrides)  # what the measures below read (λ, countries …)
     if cutoff_from is not None and cutoff_from not in inst.period_index:
         raise ScenarioError(Problem("--cutoff-from", None, None, None, cutoff_from,
                                     "a period of the instance (" + ", ".join(inst.periods) + ")"))
     options = replace(options or SolveOptions(), threads=1, fixed_builds=None,
                       fixed_contracts=None)
-    ck = inst.checksum
+
+    given = overrides
+
+    def _task(name, base, checksum, options, transform=(), overrides=(), fixed=None):
+        """:func:`_solve_task` with the analysis's own overrides first."""
+        return _solve_task(name, base, checksum, options, transform,
+                           given + tuple(overrides), fixed)
+
     scen = [s.name for s in inst.scenarios]
     prob = {s.name: s.probability for s in inst.scenarios}
     countries = supplying_countries(inst) if "cutoff" in measures else []
