@@ -175,7 +175,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         # work of what follows run there (a MIP's relaxation child has that core; a fork
         # waits for the warm-up, forked.py, and the scan is waited for right after the solve).
         idle_core = parallel and not len(compiled.integer_cols) and forked.available()
-        scan = _NumericsScan(md, compiled, on_warning, background=idle_core)
+        scan = _NumericsScan(md, compiled, on_warning, background=idle_core, releasing=(free,))
         if idle_core:
             forked.warm_up_in_thread(_warm_up if render else _warm_up_without_reports)
         # parallel: a MIP's LP relaxation is solved on the second core alongside it, to
@@ -185,7 +185,6 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
                                      ranging=False, concurrent=parallel)
         finally:
             numeric_warnings = scan.warnings()
-            free.csc = compiled.csc = None  # read by the scan only (see CompiledModel.csc)
     else:
         compiled = free = None
         numeric_warnings = []
@@ -240,9 +239,18 @@ class _NumericsScan:
     of the medium preset off the wall time; HiGHS works on its own copy of the arrays).
     """
 
-    def __init__(self, md, compiled, on_warning, background: bool):
+    def __init__(self, md, compiled, on_warning, background: bool, releasing=()):
+        """``compiled.csc``, the compiler's arrays the scan reads, is handed to the scan alone
+        and dropped from ``compiled`` and each of ``releasing`` (models sharing it) at once, so
+        that it is not held through the solve (the large preset's peak memory)."""
         import threading
+        from dataclasses import replace
 
+        holders = (compiled, *releasing)
+        arrays = next((h.csc for h in holders if h.csc is not None), None)
+        for h in holders:
+            h.csc = None
+        compiled = replace(compiled, csc=arrays)  # the scan's own; gone when it is done
         self._found, self._error, self._thread = [], None, None
         if background:
             self._thread = threading.Thread(target=self._scan, args=(md, compiled, on_warning),

@@ -107,6 +107,7 @@ class LiveModel:
         fixed = options.fixed_builds is not None or options.fixed_contracts is not None
         if fixed:
             compiled = with_fixed_builds(compiled, fixed_decision_counts(self.md, options))
+        compiled.csc = None  # the live numerics scans read the live arrays (CompiledModel.csc)
         self.compiled = compiled
         self.is_mip = len(compiled.integer_cols) > 0
         lp = compiled.lp
