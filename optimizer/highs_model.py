@@ -29,8 +29,9 @@ class CompiledModel:
     csc: tuple | None = None
     """``(start, index, value)``: ``lp``'s matrix as the numpy arrays it was made from, kept by
     :func:`compile_arrays` for the numerics scan (highspy hands a ``HighsLp``'s vectors out as
-    new Python lists at each access: 60 ms of the medium preset's scan). The solve drops them
-    once the scan has run (:func:`optimizer.api.solve`)."""
+    new Python lists at each access: 60 ms of the medium preset's scan). The solve hands them to
+    the scan alone and drops them from the models at once (``optimizer.api._NumericsScan``), so
+    they are not held through the solve."""
 
 
 def _highs_lp(A, cost, lower, upper, row_lower, row_upper, integer, offset=0.0):

@@ -127,6 +127,17 @@ def test_live_model_breaks_the_tie_too():
     assert run.verification["ok"]
 
 
+def _assert_cvar_plan_and_prices(run):
+    """Objective 530 (the CVaR), E 506, and the demand duals of the CVaR, cut 8 and calm 0
+    (derived in test_lp_at_lambda_one_keeps_the_cvar_prices); the verifier agrees."""
+    assert run.objective == pytest.approx(530.0, rel=1e-9)
+    assert run.summary()["risk"]["expected_cost_usd"] == pytest.approx(506.0, rel=1e-9)
+    duals = run.tables["dual_demand_balance"]
+    by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
+    assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
+    assert run.verification["ok"]
+
+
 def test_lp_at_lambda_one_keeps_the_cvar_prices():
     """The build fixed (an LP): the same plan, objective 530 and E 506. The demand duals are
     prices of the CVaR, from the first solve, and unique here: a tonne more (or less) in cut
@@ -135,12 +146,7 @@ def test_lp_at_lambda_one_keeps_the_cvar_prices():
     run = solve(build_instance(tie_sheets()), SolveOptions(mip_rel_gap=0,
                                                            fixed_builds=(("j", "P1", 1),)))
     assert not run.outcome.is_mip
-    assert run.objective == pytest.approx(530.0, rel=1e-9)
-    assert run.summary()["risk"]["expected_cost_usd"] == pytest.approx(506.0, rel=1e-9)
-    duals = run.tables["dual_demand_balance"]
-    by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
-    assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
-    assert run.verification["ok"]
+    _assert_cvar_plan_and_prices(run)
 
 
 def test_live_lp_at_lambda_one_keeps_the_cvar_prices():
@@ -154,12 +160,7 @@ def test_live_lp_at_lambda_one_keeps_the_cvar_prices():
     live = LiveModel(build_instance(tie_sheets(0.5)), options)
     run = live.solve((parse_override("settings:risk_weight:value=1"),))
     assert run is not None and not run.outcome.is_mip and live.runs["declined"] == 0
-    assert run.objective == pytest.approx(530.0, rel=1e-9)
-    assert run.summary()["risk"]["expected_cost_usd"] == pytest.approx(506.0, rel=1e-9)
-    duals = run.tables["dual_demand_balance"]
-    by = dict(zip(duals["scenarios"], duals["shadow_price"], strict=True))
-    assert by == pytest.approx({"calm": 0.0, "cut": 8.0}, abs=1e-7)
-    assert run.verification["ok"]
+    _assert_cvar_plan_and_prices(run)
 
 
 def test_status_quo_at_lambda_one_is_tie_broken_too():
