@@ -137,6 +137,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     """
     from optimizer import forked
     from optimizer.formulation import build_model
+    from optimizer.result_rows import release_table_cache
     from optimizer.results import dual_tables, solution_tables
     from optimizer.scenario import with_overrides
     from optimizer.solve import (
@@ -209,6 +210,12 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables = solution_tables(md, outcome)
     times["tables"] = time.perf_counter() - t0
+    status_quo = compare_status_quo and compiled is not None and (
+        len(md.var_ix["modules_built"]) or len(md.var_ix["contract_signed"]))
+    # The tables' cached key columns serve the runs of a live model, not this one-off solve:
+    # dropped before the ranging, whose working memory is the run's peak (the status quo's
+    # supply mix still reads its keys).
+    release_table_cache(md, keep=("supply_keys",) if status_quo else ())
     run = RunResult(inst, outcome, tables, options, overrides, times, model_data=md,
                     warnings=numeric_warnings)
     lp_h = dual_highs(outcome) if compiled is not None else None
@@ -222,8 +229,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables.update(dual_tables(md, outcome))
     times["tables"] += time.perf_counter() - t0
-    if compare_status_quo and compiled is not None and (
-            len(md.var_ix["modules_built"]) or len(md.var_ix["contract_signed"])):
+    if status_quo:
         # With fixed builds the solved model has no build decisions left: the status quo
         # (no builds, no new contracts) is re-solved from the free model, not the fixed one.
         t0 = time.perf_counter()

@@ -28,6 +28,19 @@ def table_cache(md: ModelData) -> dict:
     return md.__dict__.setdefault("table_cache", {})
 
 
+def release_table_cache(md: ModelData, keep: tuple[str, ...] = ()) -> None:
+    """Drop what :func:`memo` cached on ``md``, except the entries named in ``keep``.
+
+    The cache pays off over a live model's runs; a one-off solve has built its tables by
+    then, and the cached key columns and codes (about 160 MB at the large preset, as much as
+    the tables themselves) would otherwise stay held through the ranging, the peak of memory.
+    """
+    cache = md.__dict__.get("table_cache")
+    if cache:
+        for name in [n for n in cache if n not in keep]:
+            del cache[name]
+
+
 def _tree_key(md: ModelData) -> tuple:
     """What of the scenario tree the cached parts read: the periods, each node's period, and
     each node's scenarios and label.
@@ -41,18 +54,19 @@ def _tree_key(md: ModelData) -> tuple:
     return memo[2]
 
 
-def memo(md: ModelData, name: str, sources: tuple, build):
+def memo(md: ModelData, name: str, sources: tuple, build, values: tuple = ()):
     """``build()``, reused while the objects in ``sources`` (compared by identity: index frames
-    are never changed in place, a run that changes one gets a new frame) and the scenario tree
-    (compared by value) are those it was built from.
+    are never changed in place, a run that changes one gets a new frame), the scenario tree
+    and ``values`` (both compared by value: ``values`` holds plain keys such as an array's
+    bytes, for what a run computes afresh) are those it was built from.
     """
     cache, tree = table_cache(md), _tree_key(md)
     hit = cache.get(name)
     if hit is not None and hit[1] == tree and len(hit[0]) == len(sources) \
-            and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+            and all(a is b for a, b in zip(hit[0], sources, strict=True)) and hit[3] == values:
         return hit[2]
     value = build()
-    cache[name] = (sources, tree, value)
+    cache[name] = (sources, tree, value, values)
     return value
 
 
