@@ -38,7 +38,10 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
                  (decisions, md.modules, *(md.inst.table(s) for s in _SITE_SHEETS)),
                  lambda: _every_decision(md, decisions))
     if every is not None and (count > 0).any():
-        return _built_rows(every, count, charged)[cols]
+        # A batch of runs under one fixed plan builds the same table every run: reused while
+        # the counts and charges are the same (a new frame object each time, as candidates).
+        return memo(md, "builds_built", (every,), lambda: _built_rows(every, count, charged)[cols],
+                    values=(count.tobytes(), charged.tobytes())).copy(deep=False)
     built = np.flatnonzero(count > 0)
     ix = _with_modules(md, decisions, built)
     ix["count"] = count[built]
@@ -149,13 +152,23 @@ def _site_country(md: ModelData) -> dict[str, str]:
 
 def builds_by_scenario_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     """Every build decision repeated for each scenario that takes it (the verifier's view)."""
-    ix = md.var_ix["modules_built"].copy()
+    decisions = md.var_ix["modules_built"]
     cols = ["scenario", "module", "decision_period", "online_period", "count"]
-    if ix.empty:
+    if decisions.empty:
         return pd.DataFrame(columns=cols)
-    ix["count"] = np.round(out.values["modules_built"]).astype(int)
+    count = np.round(out.values["modules_built"]).astype(int)
+    names = tuple(sc.name for sc in md.inst.scenarios)
+    # The same counts give the same table (a batch under one fixed plan): reused while they are.
+    return memo(md, "builds_by_scenario", (decisions,),
+                lambda: _builds_by_scenario(md, decisions, count, list(names), cols),
+                values=(count.tobytes(), names)).copy(deep=False)
+
+
+def _builds_by_scenario(md: ModelData, decisions: pd.DataFrame, count: np.ndarray,
+                        names: list[str], cols: list[str]) -> pd.DataFrame:
+    ix = decisions.copy()
+    ix["count"] = count
     ix = ix[ix["count"] > 0]
-    names = [sc.name for sc in md.inst.scenarios]
     rows = [(s, mod, dp, op, c)
             for mod, dp, op, c, n in zip(ix["module"], ix["decision_period"], ix["period"],
                                          ix["count"], ix["node"])

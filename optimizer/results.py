@@ -221,8 +221,8 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     of a groupby on the key columns, and pandas sums each group as that groupby would.
     """
     ox = md.var_ix["ship_oxide_t"]
-    frame, source, codes, into = memo(md, "supply_keys", (ox, md.demands),
-                                       lambda: _supply_keys(md, ox))
+    frame, source, codes, into, countries = memo(md, "supply_keys", (ox, md.demands),
+                                                  lambda: _supply_keys(md, ox))
     flow = clean(out.values["ship_oxide_t"][into])
     kept = np.flatnonzero(flow[source] > 0)
     lead, sums, part_codes = [], [], []
@@ -253,24 +253,30 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     hhi = _group_hhi(share, np.split(order, bounds))
     # sort by scenario, element, end use, basis, then share descending (stable, as pandas')
     final = np.lexsort((-share, basis, eu, el, sc))
-    return with_columns(_mix_keys(frame, lead, basis, final),
+    return with_columns(_mix_keys(frame, countries, lead, basis, final),
                         {"tonnes": tonnes[final], "share": share[final], "hhi": hhi[final]})
 
 
-def _mix_keys(frame: pd.DataFrame, lead: list[np.ndarray], basis: np.ndarray,
-              final: np.ndarray) -> tuple:
+def _mix_keys(frame: pd.DataFrame, countries: pd.Series, lead: list[np.ndarray],
+              basis: np.ndarray, final: np.ndarray) -> tuple:
     """The key columns of ``supply_mix`` (:func:`key_columns` form), its rows in ``final``
     order: the mined part's groups, then the processed part's, each from its first row of
     ``frame`` (``lead``). Each column has the type the two parts' columns concatenated have
-    (``country`` is the ``mined`` column, then the ``processed`` one).
+    (``country`` is the ``mined`` column, then the ``processed`` one: taken from
+    ``countries``, the two whole columns concatenated once per index frame, since
+    concatenating two categoricals unites their categories at every call).
     """
     both = np.concatenate(lead)
     columns = {c: frame[c].array.take(both[final]) for c in ("scenario", "element", "end_use")}
     columns["basis"] = pd.Series(np.array(["mined", "processed"], dtype=object)[basis[final]]
                                  ).array
-    country = pd.concat([frame["mined"].take(lead[0]), frame["processed"].take(lead[1])],
-                        ignore_index=True)
-    columns["country"] = country.array.take(final)
+    if len(lead[0]) and len(lead[1]):
+        columns["country"] = countries.array.take(
+            np.concatenate([lead[0], lead[1] + len(frame)])[final])
+    else:  # pandas types a concatenation by its non-empty parts
+        country = pd.concat([frame["mined"].take(lead[0]), frame["processed"].take(lead[1])],
+                            ignore_index=True)
+        columns["country"] = country.array.take(final)
     return pd.Index(list(columns)), list(columns.values()), pd.RangeIndex(len(final))
 
 
@@ -279,7 +285,8 @@ def _supply_keys(md: ModelData, ox: pd.DataFrame):
     values: (a frame with one row per (flow, scenario of its node) and columns scenario,
     element, end_use, mined, processed; the flow each row repeats; the sort code of each key
     column per row (−1 where blank), and its values under ``<column>:values``; the flows'
-    positions among the oxide columns).
+    positions among the oxide columns; the mined column followed by the processed one, as
+    one series).
     """
     into = ox["destination_kind"].to_numpy() == "demands"
     f = pd.DataFrame({"node": ox["node"][into], "demand": ox["destination"][into],
@@ -291,7 +298,8 @@ def _supply_keys(md: ModelData, ox: pd.DataFrame):
     codes = {}
     for c in ("scenario", "element", "end_use", "mined", "processed"):
         codes[c], codes[c + ":values"] = pd.factorize(f[c], sort=True)
-    return f, source, codes, np.flatnonzero(into)
+    countries = pd.concat([f["mined"], f["processed"]], ignore_index=True)
+    return f, source, codes, np.flatnonzero(into), countries
 
 
 def _group_hhi(share: np.ndarray, groups) -> np.ndarray:

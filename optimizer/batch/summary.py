@@ -86,7 +86,9 @@ def expected_modules(builds: pd.DataFrame) -> float:
         return 0.0
     if "probability" not in builds:
         return float(builds["count"].sum())
-    return float((builds["count"] * builds["probability"]).sum())
+    # Series.sum of the products: NaN skipped (as 0), the rest summed by numpy in order
+    product = builds["count"].to_numpy(float) * builds["probability"].to_numpy(float)
+    return float(np.where(np.isnan(product), 0.0, product).sum())
 
 
 def build_triples(builds: pd.DataFrame) -> list[tuple]:
@@ -114,12 +116,15 @@ def _probabilities(run) -> dict[str, float]:
 
 
 def expected_unmet(run) -> dict[str, float]:
-    """End use → expected unmet demand over the horizon (t)."""
+    """End use → expected unmet demand over the horizon (t): Σ unmet_t × the probability of
+    the row's scenario (0 for a scenario not listed), per end use."""
     un = run.tables.get("unmet_demand")
     if un is None or un.empty:
         return {}
-    p = un["scenario"].map(_probabilities(run)).fillna(0.0)
-    return (un["unmet_t"] * p).groupby(un["end_use"]).sum().to_dict()
+    prob = _probabilities(run)  # as map(prob).fillna(0.0), without a Series for it
+    p = np.array([prob.get(s, 0.0) for s in un["scenario"].tolist()], dtype=float)
+    return pd.Series(un["unmet_t"].to_numpy(float) * p).groupby(un["end_use"].to_numpy()) \
+        .sum().to_dict()
 
 
 def scenario_unmet(run) -> dict[str, dict[str, float]]:
@@ -160,28 +165,41 @@ def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarra
 
 
 def expected_supply_shares(run) -> pd.DataFrame:
-    """Expected tonnes and share of each country per element and basis, over all end uses."""
+    """Expected tonnes and share of each country per element and basis, over all end uses.
+
+    tonnes(element, basis, country) = Σ over supply_mix's rows of that key of tonnes × the
+    probability of the row's scenario; share = tonnes / Σ tonnes of its (element, basis), 0
+    where that total is 0. Rows in groupby order (sorted keys; a blank key in no group).
+    """
+    columns = _supply_share_columns(run)
+    if not len(columns["tonnes"]):
+        return pd.DataFrame(columns=list(columns))
+    return pd.DataFrame(columns)
+
+
+def _supply_share_columns(run) -> dict:
+    """:func:`expected_supply_shares`' columns (element, basis, country as the supply mix's
+    arrays, tonnes and share as numpy arrays)."""
     mix = run.tables.get("supply_mix")
-    cols = ["element", "basis", "country", "tonnes", "share"]
+    keys = ("element", "basis", "country")
     if mix is None or mix.empty:
-        return pd.DataFrame(columns=cols)
-    # A groupby of (element, basis, country) and the total per (element, basis), done on
-    # integer group numbers (_groups): the same groups in the same order, each summed by
-    # pandas' grouped sum over the same rows in the same order.
+        return {**{c: np.array([], dtype=object) for c in keys},
+                "tonnes": np.array([]), "share": np.array([])}
+    # The groups of (element, basis, country) and of (element, basis) as integer group
+    # numbers (_groups), in groupby's order; each sum pandas' grouped sum over the same rows
+    # in the same order.
     prob = _probabilities(run)  # a scenario not listed: 0, as map(...).fillna(0) gives
     p = np.array([prob.get(s, 0.0) for s in mix["scenario"].tolist()], dtype=float)
-    rows, group, (codes, sizes) = _groups(mix, ["element", "basis", "country"])
-    tonnes = pd.Series((mix["tonnes"].to_numpy(float) * p)[rows]).groupby(group).sum()
-    tonnes = tonnes.to_numpy()
+    rows, group, (codes, sizes) = _groups(mix, list(keys))
     first = np.unique(group, return_index=True)[1]
-    g = mix[["element", "basis", "country"]].take(rows[first]).reset_index(drop=True)
-    g["tonnes"] = tonnes
-    # The (element, basis) groups of g's rows, from the same sort codes: a groupby of g.
     pair = np.unique(np.ravel_multi_index([c[first] for c in codes[:2]], sizes[:2]),
                      return_inverse=True)[1].ravel()
-    tot = pd.Series(tonnes).groupby(pair).transform("sum").to_numpy()
-    g["share"] = np.where(tot > 0, tonnes / np.where(tot > 0, tot, 1.0), 0.0)
-    return g[cols]
+    tonnes = pd.Series((mix["tonnes"].to_numpy(float) * p)[rows]).groupby(group).sum()
+    tonnes = tonnes.to_numpy()
+    tot = pd.Series(tonnes).groupby(pair).sum().to_numpy()[pair]  # transform("sum")'s values
+    lead = rows[first]
+    return {**{c: mix[c].array.take(lead) for c in keys}, "tonnes": tonnes,
+            "share": np.where(tot > 0, tonnes / np.where(tot > 0, tot, 1.0), 0.0)}
 
 
 def top_shadow_prices(run, n: int = TOP_PRICES) -> pd.DataFrame:
@@ -253,13 +271,13 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
     row["unmet_t"] = float(sum(unmet.values()))
     for eu, t in sorted(unmet.items()):
         row[f"unmet_{eu}_t"] = float(t)
-    shares = expected_supply_shares(run)
-    proc = shares[shares["basis"] == "processed"]
+    shares = _supply_share_columns(run)
+    processed = np.asarray(shares["basis"] == "processed", dtype=bool)
     # Per element in groupby order (sorted; a blank element in none): the focus country's
     # share and Σ share² × 10,000, each sum over the element's rows in order.
-    element, elements = pd.factorize(proc["element"], sort=True)
-    share = proc["share"].to_numpy(float)
-    is_focus = (proc["country"] == focus).to_numpy(bool)
+    element, elements = pd.factorize(shares["element"][processed], sort=True)
+    share = np.asarray(shares["share"], dtype=float)[processed]
+    is_focus = np.asarray(shares["country"][processed] == focus, dtype=bool)
     for k, el in enumerate(elements):
         mine = element == k
         row[f"{focus}_share_{el}"] = float(share[mine & is_focus].sum())
@@ -268,7 +286,7 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
     row["top_shadow_prices"] = "; ".join(f"{label}={price:.6g}" for _, label, price in prices)
     # The records of the shares frame, read column by column (.tolist() gives the Python
     # values DataFrame.to_dict would).
-    columns = list(shares.columns)
+    columns = list(shares)
     long = {"supply_shares": [dict(zip(columns, r, strict=True)) for r in
                               zip(*(shares[c].tolist() for c in columns), strict=True)],
             "shadow_prices": [{"rank": i + 1, "family": fam, "row": label, "shadow_price": price}
