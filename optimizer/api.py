@@ -236,6 +236,7 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
         tables.update(status_quo_tables(md, free, options, _decision_values(md, outcome.values),
                                         getattr(outcome, "lp_highs", None)))
         times["status_quo"] = time.perf_counter() - t0
+    release_table_cache(md)  # nor through the writing
     return run
 
 

@@ -142,3 +142,39 @@ def test_live_runs_share_the_cache_and_match_tables_built_from_scratch():
     capex = [r.tables["candidates"]["capex_usd"].to_numpy() for r in results]
     assert capex[2] == pytest.approx(2 * capex[0], rel=1e-15)
     assert np.array_equal(capex[3], capex[0])
+
+
+def test_memo_rebuilds_when_its_values_change():
+    """``values`` (plain keys of what a run computes afresh, such as a fixed plan's build
+    counts) are compared by value: equal keys reuse the part, other keys rebuild it."""
+    md = _tree()
+    frame = pd.DataFrame({"x": [1]})
+    built = []
+
+    def build():
+        built.append(1)
+        return len(built)
+
+    counts = np.array([1, 0, 2])
+    assert memo(md, "part", (frame,), build, values=(counts.tobytes(),)) == 1
+    assert memo(md, "part", (frame,), build, values=(counts.copy().tobytes(),)) == 1
+    assert memo(md, "part", (frame,), build, values=(np.array([1, 0, 3]).tobytes(),)) == 2
+
+
+def test_one_off_solve_drops_the_table_cache():
+    """A one-off solve (``api.solve``) builds its tables with the cache, then drops it before
+    the ranging (issue 15, target 4: held, it was the large preset's peak of memory) and
+    drops what the shadow-price tables cached after it; its tables equal tables built from
+    scratch. A live model keeps its cache for its next run."""
+    from optimizer.api import solve
+
+    inst = load_instance(BASELINE)
+    run = solve(inst, SolveOptions(fixed_builds=FIXED_PLAN), compare_status_quo=False,
+                verify=False)
+    assert not run.model_data.__dict__.get("table_cache")
+    fresh = _fresh_tables(run)
+    for name in ("flows", "supply_mix", "unmet_demand", "stocks"):
+        pd.testing.assert_frame_equal(run.tables[name], fresh[name], check_exact=True)
+    live = LiveModel(inst, SolveOptions(fixed_builds=FIXED_PLAN))
+    assert live.solve((), verify=False, compare_status_quo=False) is not None
+    assert {"flow_keys", "supply_keys"} <= set(live.md.__dict__["table_cache"])
