@@ -42,17 +42,22 @@ def _tree(**frames):
                                  node_period=np.array([0, 1, 1]), **frames)
 
 
-def test_memo_rebuilds_when_a_source_frame_or_the_tree_changes():
-    """Built once for one frame; a new frame (even equal in content) or another tree rebuilds
-    it; the same frame and an equal tree reuse it."""
-    md = _tree()
-    frame = pd.DataFrame({"x": [1]})
+def _counting_build():
+    """A build function for memo that returns how many times it has been called."""
     built = []
 
     def build():
         built.append(1)
         return len(built)
+    return build
 
+
+def test_memo_rebuilds_when_a_source_frame_or_the_tree_changes():
+    """Built once for one frame; a new frame (even equal in content) or another tree rebuilds
+    it; the same frame and an equal tree reuse it."""
+    md = _tree()
+    frame = pd.DataFrame({"x": [1]})
+    build = _counting_build()
     assert memo(md, "part", (frame,), build) == 1
     assert memo(md, "part", (frame,), build) == 1
     assert memo(md, "part", (frame.copy(),), build) == 2
@@ -149,12 +154,7 @@ def test_memo_rebuilds_when_its_values_change():
     counts) are compared by value: equal keys reuse the part, other keys rebuild it."""
     md = _tree()
     frame = pd.DataFrame({"x": [1]})
-    built = []
-
-    def build():
-        built.append(1)
-        return len(built)
-
+    build = _counting_build()
     counts = np.array([1, 0, 2])
     assert memo(md, "part", (frame,), build, values=(counts.tobytes(),)) == 1
     assert memo(md, "part", (frame,), build, values=(counts.copy().tobytes(),)) == 1
