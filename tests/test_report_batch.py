@@ -348,3 +348,14 @@ def test_builds_decided_in_several_nodes_read_once():
 
     assert merge_builds("1×A@P1; 1×A@P1; 1×B@P2") == "1×A@P1 (in 2 scenario nodes); 1×B@P2"
     assert merge_builds("1×B@P2") == "1×B@P2"
+
+
+def test_cost_chart_tilts_labels_only_when_they_would_overlap():
+    """Six sweep runs named like ``export_quotas[CHN,Dy].cap_t=20%`` (31 characters, about
+    31 × 7 = 217 px) share 1,000 px of plot, 167 px a bar: tilted. Three 10-character names
+    (70 px of 333) stay level; seven runs are tilted whatever their names."""
+    from optimizer.report.batch_page import _crowded
+
+    assert _crowded(["export_quotas[CHN,Dy].cap_t=20%"] * 6)
+    assert not _crowded(["r" * 10] * 3)
+    assert _crowded(["r"] * 7)

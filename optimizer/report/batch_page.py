@@ -179,17 +179,26 @@ def cost_by_run(s: pd.DataFrame, cost_cols: list[str]) -> go.Figure | None:
     if d.empty:
         return None
     div, unit = _scale(d["objective_usd"])
+    labels = [_label(r) for r in d["run"]]
     fig = go.Figure()
     for i, c in enumerate(cost_cols):
-        fig.add_trace(go.Bar(name=_component(c), x=[_label(r) for r in d["run"]],
+        fig.add_trace(go.Bar(name=_component(c), x=labels,
                              y=[v / div for v in _num(d[c].fillna(0))],
                              marker_color=series_colour(i),
                              hovertemplate="%{x}<br>" + _component(c) + ": %{y:,.3f} " + unit
                                            + "<extra></extra>"))
     fig.update_layout(barmode="relative")
     fig.update_yaxes(title_text=f"expected discounted cost ({unit})", tickformat=",")
-    fig.update_xaxes(tickangle=-30 if len(d) > 6 else 0)
+    fig.update_xaxes(tickangle=-30 if _crowded(labels) else 0, automargin=True)
     return _layout(fig, "Cost of each run by component", 440)
+
+
+def _crowded(labels: list[str], plot_px: float = 1000.0, char_px: float = 7.0) -> bool:
+    """Whether a bar chart's category labels would overlap written level: more than six of
+    them, or the longest wider (about ``char_px`` a character at the page's 12 px font) than
+    its bar's share of the ``plot_px`` plot width. A sweep's run names
+    (``export_quotas[CHN,Dy].cap_t=20%``, 31 characters) overlap from five runs on."""
+    return len(labels) > 6 or max(map(len, labels), default=0) * char_px > plot_px / len(labels)
 
 
 def _sweep_target(batch: SavedBatch, curve: pd.DataFrame) -> str:
