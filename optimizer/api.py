@@ -210,8 +210,8 @@ def solve(inst: Instance, options: SolveOptions | None = None, overrides=(),
     t0 = time.perf_counter()
     tables = solution_tables(md, outcome)
     times["tables"] = time.perf_counter() - t0
-    status_quo = compare_status_quo and compiled is not None and (
-        len(md.var_ix["modules_built"]) or len(md.var_ix["contract_signed"]))
+    status_quo = bool(compare_status_quo and compiled is not None and (
+        len(md.var_ix["modules_built"]) or len(md.var_ix["contract_signed"])))
     # The tables' cached key columns serve the runs of a live model, not this one-off solve:
     # dropped before the ranging, whose working memory is the run's peak (the status quo's
     # supply mix still reads its keys).

@@ -86,9 +86,7 @@ def expected_modules(builds: pd.DataFrame) -> float:
         return 0.0
     if "probability" not in builds:
         return float(builds["count"].sum())
-    # Series.sum of the products: NaN skipped (as 0), the rest summed by numpy in order
-    product = builds["count"].to_numpy(float) * builds["probability"].to_numpy(float)
-    return float(np.where(np.isnan(product), 0.0, product).sum())
+    return float((builds["count"] * builds["probability"]).sum())
 
 
 def build_triples(builds: pd.DataFrame) -> list[tuple]:
