@@ -25,6 +25,7 @@ from optimizer.result_rows import (
     clean,
     expanded_keys,
     expansion,
+    grouped_sum,
     key_columns,
     memo,
     scenario_rows,
@@ -134,7 +135,7 @@ def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
 
     One term per (variable family, cost component): Σ weight × unit cost × value, the weight
     being a decision's probability or a node's probability × discount factor. A component's
-    terms are summed by pandas' grouped sum in the order of the families, and the components
+    terms are summed in the order of the families (:func:`grouped_sum`), and the components
     sorted as :data:`_COMPONENT_ORDER` (stable). The weights and the grouping depend only on
     the index frames and the names of the terms: worked out once per model and reused.
     """
@@ -148,8 +149,7 @@ def cost_breakdown(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     values = [float(np.sum(w * unit * out.values[var]))
               for (var, parts), w in zip(md.unit_costs.items(), weights, strict=True)
               for unit in parts.values()]
-    sums = pd.Series(values, dtype=float).groupby(group).sum().to_numpy() if values else \
-        np.zeros(0)
+    sums = grouped_sum(np.array(values, dtype=float), group, len(names))
     return pd.DataFrame({"component": [names[k] for k in order], "expected_usd": sums[order]})
 
 
@@ -214,11 +214,12 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     basis); 10,000 means a single supplier.
 
     The positive oxide flows into demand nodes, one row per scenario, are grouped by
-    (scenario, element, end use, country) for each basis: tonnes = Σ over the group's rows.
-    The key columns and their sort codes are computed once per index frame
-    (:func:`_supply_keys`); a run groups by one integer code per row, made of the key codes
-    in sort order, so the groups, their order and the row order inside each group are those
-    of a groupby on the key columns, and pandas sums each group as that groupby would.
+    (scenario, element, end use, country) for each basis: tonnes = Σ over the group's rows;
+    share = tonnes / Σ tonnes of its (scenario, element, end use, basis). The key columns
+    and their sort codes are computed once per index frame (:func:`_supply_keys`); a run
+    groups by one integer code per row, made of the key codes in sort order, so the groups
+    and their order are those of a groupby on the key columns. Every sum adds its group's
+    rows in row order (:func:`grouped_sum`).
     """
     ox = md.var_ix["ship_oxide_t"]
     frame, source, codes, into, countries = memo(md, "supply_keys", (ox, md.demands),
@@ -234,7 +235,7 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
                                    [len(codes[c + ":values"]) or 1
                                     for c in ("scenario", "element", "end_use", basis)])
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
-        sums.append(pd.Series(flow[source[rows]]).groupby(group.ravel()).sum().to_numpy())
+        sums.append(grouped_sum(flow[source[rows]], group.ravel(), len(first)))
         lead.append(rows[first])  # each group's first row
         part_codes.append([codes[c][rows[first]] for c in ("scenario", "element", "end_use")])
     if not len(lead[0]) + len(lead[1]):
@@ -243,14 +244,13 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     # (scenario, element, end use, basis) of each row, as sort codes; basis: mined < processed
     sc, el, eu = (np.concatenate([p[k] for p in part_codes]) for k in range(3))
     basis = np.repeat([0, 1], [len(rows) for rows in lead])
-    group = np.unique(np.ravel_multi_index(
+    n, group = np.unique(np.ravel_multi_index(
         [sc, el, eu, basis], [sc.max() + 1, el.max() + 1, eu.max() + 1, 2]),
-        return_inverse=True)[1].ravel()
+        return_inverse=True)
+    group = group.ravel()
     tonnes = np.concatenate(sums)
-    share = tonnes / pd.Series(tonnes).groupby(group).transform("sum").to_numpy()
-    order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    hhi = _group_hhi(share, np.split(order, bounds))
+    share = tonnes / grouped_sum(tonnes, group, len(n))[group]
+    hhi = grouped_sum(share ** 2, group, len(n))[group] * 10_000
     # sort by scenario, element, end use, basis, then share descending (stable, as pandas')
     final = np.lexsort((-share, basis, eu, el, sc))
     return with_columns(_mix_keys(frame, countries, lead, basis, final),
@@ -300,18 +300,6 @@ def _supply_keys(md: ModelData, ox: pd.DataFrame):
         codes[c], codes[c + ":values"] = pd.factorize(f[c], sort=True)
     countries = pd.concat([f["mined"], f["processed"]], ignore_index=True)
     return f, source, codes, np.flatnonzero(into), countries
-
-
-def _group_hhi(share: np.ndarray, groups) -> np.ndarray:
-    """Σ share² × 10,000 of each group, on every row of it (``groups``: row positions).
-
-    Each group's sum runs over its rows in order, as ``Series.sum`` does, so the figures are
-    the same to the last bit as a per-group pandas transform, without its per-group overhead.
-    """
-    hhi = np.empty(len(share))
-    for rows in groups:
-        hhi[rows] = float((share[rows] ** 2).sum() * 10_000)
-    return hhi
 
 
 def solution_tables(md: ModelData, out: SolveOutcome) -> dict[str, pd.DataFrame]:

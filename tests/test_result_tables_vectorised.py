@@ -1,5 +1,5 @@
 """The array forms of the result-table helpers (optimizer/results.py, batch/summary.py) on small
-hand-made inputs: order of repeated rows, slack and binding rules, HHI per group, and the
+hand-made inputs: order of repeated rows, slack and binding rules, sums per group, and the
 batch summary's largest shadow prices with ties (issue 15: the same tables, computed faster).
 """
 
@@ -12,8 +12,7 @@ import pandas as pd
 
 from optimizer.batch.summary import top_shadow_prices
 from optimizer.result_prices import _family_prices
-from optimizer.result_rows import scenario_rows
-from optimizer.results import _group_hhi
+from optimizer.result_rows import grouped_sum, scenario_rows
 
 
 def _tree():
@@ -57,11 +56,16 @@ def test_family_prices_slack_binding_and_conditional_price():
     assert df["scenarios"].tolist() == ["a+b", "a", "b"]
 
 
-def test_group_hhi_on_every_row_of_its_group():
-    """Group {0, 2}: shares 0.5, 0.5 → (0.25 + 0.25) × 10,000 = 5,000; group {1}: share 1 →
-    10,000."""
-    hhi = _group_hhi(np.array([0.5, 1.0, 0.5]), [np.array([0, 2]), np.array([1])])
-    assert hhi.tolist() == [5000.0, 10000.0, 5000.0]
+def test_grouped_sum_per_group_in_row_order():
+    """values 1, 2, 4, 8 in groups 1, 0, 1, 3 of 4: group 0 → 2, group 1 → 1 + 4 = 5, group 2
+    (no row) → 0, group 3 → 8.
+
+    In row order: 1e16 + (-1e16) + 1 = 1, but 1e16 + 1 rounds to 1e16 (the spacing of doubles
+    there is 2), so 1e16 + 1 + (-1e16) = 0. A compensated (Kahan) sum gives 1 for both."""
+    assert grouped_sum(np.array([1.0, 2.0, 4.0, 8.0]), np.array([1, 0, 1, 3]), 4).tolist() == \
+        [2.0, 5.0, 0.0, 8.0]
+    assert grouped_sum(np.array([1e16, -1e16, 1.0]), np.zeros(3, dtype=int), 1).tolist() == [1.0]
+    assert grouped_sum(np.array([1e16, 1.0, -1e16]), np.zeros(3, dtype=int), 1).tolist() == [0.0]
 
 
 def test_top_shadow_prices_keep_table_and_row_order_on_ties():

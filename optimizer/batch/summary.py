@@ -25,6 +25,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from optimizer.result_rows import grouped_sum
 from optimizer.risk_measures import risk_summary
 from optimizer.risk_settings import risk_settings
 
@@ -115,14 +116,17 @@ def _probabilities(run) -> dict[str, float]:
 
 def expected_unmet(run) -> dict[str, float]:
     """End use → expected unmet demand over the horizon (t): Σ unmet_t × the probability of
-    the row's scenario (0 for a scenario not listed), per end use."""
+    the row's scenario (0 for a scenario not listed), per end use, in sorted order of end
+    uses (a blank end use in none), each sum in row order (:func:`grouped_sum`)."""
     un = run.tables.get("unmet_demand")
     if un is None or un.empty:
         return {}
-    prob = _probabilities(run)  # as map(prob).fillna(0.0), without a Series for it
+    prob = _probabilities(run)
     p = np.array([prob.get(s, 0.0) for s in un["scenario"].tolist()], dtype=float)
-    return pd.Series(un["unmet_t"].to_numpy(float) * p).groupby(un["end_use"].to_numpy()) \
-        .sum().to_dict()
+    end_use, end_uses = pd.factorize(un["end_use"].to_numpy(), sort=True)
+    kept = end_use >= 0
+    sums = grouped_sum((un["unmet_t"].to_numpy(float) * p)[kept], end_use[kept], len(end_uses))
+    return dict(zip(end_uses.tolist(), sums.tolist(), strict=True))
 
 
 def scenario_unmet(run) -> dict[str, dict[str, float]]:
@@ -167,7 +171,8 @@ def expected_supply_shares(run) -> pd.DataFrame:
 
     tonnes(element, basis, country) = Σ over supply_mix's rows of that key of tonnes × the
     probability of the row's scenario; share = tonnes / Σ tonnes of its (element, basis), 0
-    where that total is 0. Rows in groupby order (sorted keys; a blank key in no group).
+    where that total is 0. Rows in groupby order (sorted keys; a blank key in no group); each
+    sum in row order (:func:`optimizer.result_rows.grouped_sum`).
     """
     columns = _supply_share_columns(run)
     if not len(columns["tonnes"]):
@@ -184,17 +189,15 @@ def _supply_share_columns(run) -> dict:
         return {**{c: np.array([], dtype=object) for c in keys},
                 "tonnes": np.array([]), "share": np.array([])}
     # The groups of (element, basis, country) and of (element, basis) as integer group
-    # numbers (_groups), in groupby's order; each sum pandas' grouped sum over the same rows
-    # in the same order.
+    # numbers (_groups), in groupby's order.
     prob = _probabilities(run)  # a scenario not listed: 0, as map(...).fillna(0) gives
     p = np.array([prob.get(s, 0.0) for s in mix["scenario"].tolist()], dtype=float)
     rows, group, (codes, sizes) = _groups(mix, list(keys))
     first = np.unique(group, return_index=True)[1]
     pair = np.unique(np.ravel_multi_index([c[first] for c in codes[:2]], sizes[:2]),
                      return_inverse=True)[1].ravel()
-    tonnes = pd.Series((mix["tonnes"].to_numpy(float) * p)[rows]).groupby(group).sum()
-    tonnes = tonnes.to_numpy()
-    tot = pd.Series(tonnes).groupby(pair).sum().to_numpy()[pair]  # transform("sum")'s values
+    tonnes = grouped_sum((mix["tonnes"].to_numpy(float) * p)[rows], group, len(first))
+    tot = grouped_sum(tonnes, pair, pair.max() + 1 if len(pair) else 0)[pair]
     lead = rows[first]
     return {**{c: mix[c].array.take(lead) for c in keys}, "tonnes": tonnes,
             "share": np.where(tot > 0, tonnes / np.where(tot > 0, tot, 1.0), 0.0)}
@@ -271,15 +274,17 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
         row[f"unmet_{eu}_t"] = float(t)
     shares = _supply_share_columns(run)
     processed = np.asarray(shares["basis"] == "processed", dtype=bool)
-    # Per element in groupby order (sorted; a blank element in none): the focus country's
-    # share and Σ share² × 10,000, each sum over the element's rows in order.
+    # Per element in sorted order (a blank element in none): the focus country's share and
+    # Σ share² × 10,000 over the element's rows.
     element, elements = pd.factorize(shares["element"][processed], sort=True)
     share = np.asarray(shares["share"], dtype=float)[processed]
     is_focus = np.asarray(shares["country"][processed] == focus, dtype=bool)
+    kept = element >= 0
+    focus_share = grouped_sum((share * is_focus)[kept], element[kept], len(elements))
+    hhi = grouped_sum((share ** 2)[kept], element[kept], len(elements)) * 10_000
     for k, el in enumerate(elements):
-        mine = element == k
-        row[f"{focus}_share_{el}"] = float(share[mine & is_focus].sum())
-        row[f"hhi_{el}"] = float((share[mine] ** 2).sum() * 10_000)
+        row[f"{focus}_share_{el}"] = float(focus_share[k])
+        row[f"hhi_{el}"] = float(hhi[k])
     prices = _top_prices(run)
     row["top_shadow_prices"] = "; ".join(f"{label}={price:.6g}" for _, label, price in prices)
     # The records of the shares frame, read column by column (.tolist() gives the Python
