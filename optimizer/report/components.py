@@ -189,9 +189,13 @@ def _chart_json(fig) -> str:
 
 # --- template -------------------------------------------------------------------------------
 
+# html's overflow-y keeps the scrollbar's room from the start: charts are drawn as the page is
+# read, and one drawn before the page grew a scrollbar would stay that much (15-17 px) wider
+# than its box, its right edge cut (plotly redraws on a window resize only).
 CSS = """
 :root { --ink:#1b1b1b; --muted:#5f6368; --line:#d9d9d9; --accent:#1f4e79; --hl:#fff4ce; }
 * { box-sizing: border-box; }
+html { overflow-y: scroll; }
 body { font-family: Helvetica, Arial, sans-serif; color: var(--ink); margin: 0;
        line-height: 1.45; font-size: 15px; background: #fafafa; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; background: white; }
