@@ -264,13 +264,3 @@ class Violations:
                 "excess": float(excess[k]) if math.isfinite(excess[k]) else 1e300,
                 "violation": self.worst[family],
             }
-
-
-# --------------------------------------------------------------------------------------------
-# The checks
-# --------------------------------------------------------------------------------------------
-
-_KINDS = {("mines", "plants"), ("plants", "demands"), ("plants", "stockpiles"),
-          ("traders", "demands"), ("traders", "stockpiles"), ("stockpiles", "demands")}
-
-
