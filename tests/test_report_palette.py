@@ -1,11 +1,12 @@
-"""One visual language: country colours, aligned two-axis ticks, HHI line, no "-0"."""
+"""One visual language: country colours, aligned two-axis ticks, HHI line, no "-0", no "0%"
+for a share that is there."""
 
 from __future__ import annotations
 
 import pytest
 
 from optimizer.report.components import format_cell
-from optimizer.report.fmt import number, tonnes, usd
+from optimizer.report.fmt import number, pct_present, tonnes, usd
 from optimizer.report.palette import (
     COUNTRY_PALETTE,
     HHI_HIGHLY_CONCENTRATED,
@@ -67,3 +68,13 @@ def test_no_negative_zero_in_tables(value, kind, shown):
 def test_no_negative_zero_in_sentences():
     assert usd(-0.0) == "USD 0" and number(-0.2) == "0" and tonnes(-1e-9) == "0 t"
     assert usd(-150.2) == "-USD 150"
+
+
+def test_a_small_share_of_something_there_reads_below_one_percent():
+    """2.42 t unmet of a 749 t demand is 0.32 %: whole percentages round it to "0%", which
+    reads as nothing unmet; it is "<1%", as the supply shares already say of a small supplier.
+    0.5 % and up round as usual (0.08 → 8%); exactly nothing stays 0%."""
+    assert pct_present(2.42 / 749) == "<1%"
+    assert pct_present(0.0049) == "<1%" and pct_present(0.0051) == "1%"
+    assert pct_present(0.08) == "8%"
+    assert pct_present(0.0) == "0%"

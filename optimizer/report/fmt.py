@@ -70,6 +70,14 @@ def pct(share, digits: int = 0) -> str:
     return f"{s}%"
 
 
+def pct_present(share) -> str:
+    """A share (0–1) of something that is there, as a whole percentage: below 0.5 % it reads
+    ``<1%`` rather than ``0%`` (``0.0032`` → ``<1%``, ``0.08`` → ``8%``; exactly 0 → ``0%``)."""
+    if not _is_missing(share) and 0 < float(share) < 0.005:
+        return "<1%"
+    return pct(share)
+
+
 def number(x, decimals: int = 0) -> str:
     """A plain number with thousands separators (``10,000``)."""
     if _is_missing(x):

@@ -16,7 +16,7 @@ import math
 import pandas as pd
 
 from optimizer.report import decision_facts, facts, price_facts
-from optimizer.report.fmt import join, pct, tonnes, usd
+from optimizer.report.fmt import join, pct, pct_present, tonnes, usd
 from optimizer.report.load import SavedRun, once_per_run
 
 NOT_AVAILABLE = "not available"
@@ -210,7 +210,7 @@ def _shares_phrase(shares: pd.DataFrame, element: str) -> str:
     g = shares[shares["element"] == element]
     if g.empty:
         return NOT_AVAILABLE
-    return ", ".join(f"{c} {'<1%' if s < 0.005 else pct(s)}"
+    return ", ".join(f"{c} {pct_present(s)}"
                      for c, s in zip(g["country"], g["share"]))
 
 
@@ -245,7 +245,7 @@ def unmet_sentences(run: SavedRun) -> list[str]:
     for sc, g in u.groupby("scenario", sort=False):
         g = g.sort_values("unmet_t", ascending=False, kind="stable")
         items = [f"{tonnes(r.unmet_t)} of {r.element} for {r.end_use} "
-                 f"({pct(r.unmet_share)} of its {tonnes(r.demand_t)})"
+                 f"({pct_present(r.unmet_share)} of its {tonnes(r.demand_t)})"
                  for r in g.head(TOP_UNMET + (len(g) == TOP_UNMET + 1)).itertuples()]
         if len(g) > TOP_UNMET + 1:
             rest = g.iloc[TOP_UNMET:]
