@@ -24,19 +24,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from test_report_html import CHROMIUM, pytestmark  # noqa: F401 - skipped without Chromium
 from test_report_sentences import solve_micro
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
-                                        else None)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium); .ci/run "
-                             "installs it")
-
+# test_report_html's flags without --hide-scrollbars: the scrollbar is what this test is about.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",
          "--disable-default-apps", "--disable-extensions", "--virtual-time-budget=10000"]
