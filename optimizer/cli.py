@@ -247,9 +247,13 @@ def solve(
     out: Annotated[Optional[Path], typer.Option(help=(
         "Output folder, new or written by an earlier run [reports/<instance>/; with --set: "
         "reports/<instance>-set-<hash>/]."))] = None,
-    time_limit: Annotated[Optional[float], typer.Option(help="Time limit in seconds.")] = None,
-    mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.")] = 1e-4,
-    threads: Annotated[Optional[int], typer.Option(help="Solver threads.")] = None,
+    # The same ranges as batch, frontier, analyse and alternatives: a negative time limit
+    # was accepted and ignored (HiGHS refuses the value and solves without one).
+    time_limit: Annotated[Optional[float], typer.Option(help="Time limit in seconds.",
+                                                        min=0.001)] = None,
+    mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.",
+                                           min=0.0, max=1.0)] = 1e-4,
+    threads: Annotated[Optional[int], typer.Option(help="Solver threads.", min=1)] = None,
     lp_algorithm: Annotated[str, typer.Option(
         callback=lambda value: _one_of(value, _lp_algorithms()),
         help="LP algorithm: choose (HiGHS's default), simplex, parallel (dual simplex on "

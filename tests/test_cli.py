@@ -245,3 +245,17 @@ def test_version_prints_the_installed_version():
     assert res.exit_code == 0, res.output
     assert res.output.strip() == f"supplyopt {expected}"
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", expected)
+
+
+@pytest.mark.parametrize("option,value", [("--time-limit", "-1"), ("--time-limit", "0"),
+                                          ("--mip-gap", "-0.1"), ("--mip-gap", "2"),
+                                          ("--threads", "0")])
+def test_solve_refuses_an_option_out_of_its_range(workbook, tmp_path, option, value):
+    """A time limit must be positive, a relative gap within 0..1, threads at least 1 (the
+    ranges batch, frontier, analyse and alternatives already check): exit 2, a message naming
+    the option, nothing written. Before, ``--time-limit -1`` solved without a limit."""
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["solve", str(workbook), "--out", str(out), "-q", option, value])
+    assert res.exit_code == 2, res.output
+    assert option in res.output
+    assert not out.exists()
