@@ -174,6 +174,26 @@ def test_check_batch_names_the_run_for_every_problem(tmp_path, base):
         assert what in line, line
 
 
+def test_a_sweep_target_that_matches_nothing_is_listed_once(base):
+    """A sweep of 4 runs over trader ZZ, which the base does not have: every run fails the
+    same way, so one problem, saying it stops the 3 other runs too. A value out of range is
+    the run's own: -10..10 in 3 runs sets -10, 0, 10, and only the first is negative."""
+    from optimizer.api import load_instance
+    from optimizer.batch.definition import BatchDefinition
+
+    inst = load_instance(base)
+    with pytest.raises(BatchError) as info:
+        check_batch(BatchDefinition(base, tuple(parse_sweep("traders:ZZ:capacity_t=0..1:4"))),
+                    inst)
+    assert len(info.value.problems) == 1
+    assert "'ZZ'" in str(info.value) and "the same in 3 more runs of sweep" in str(info.value)
+    with pytest.raises(BatchError) as info:
+        check_batch(BatchDefinition(base, tuple(parse_sweep("traders:T:capacity_t=-10..10:3"))),
+                    inst)
+    assert len(info.value.problems) == 1 and "-10" in str(info.value)
+    assert "more run" not in str(info.value)
+
+
 def test_cli_invalid_batch_exits_2_and_writes_nothing(tmp_path, base):
     out = tmp_path / "out"
     cases = [

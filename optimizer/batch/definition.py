@@ -491,6 +491,9 @@ def check_batch(defn: BatchDefinition, inst: Instance) -> None:
         problems.append(Problem(defn.source, None, None, None, None,
                                 "at least one run (batch sheet, --set or --sweep)"))
     folders: dict[str, str] = {}
+    # A sweep's runs share their overrides' targets: a target that matches nothing fails the
+    # same way in every run of the sweep, and is listed once, with how many runs it stops.
+    swept: dict[tuple, list[int]] = {}  # (sweep, target, found) → [its problem, runs]
     for run in defn.runs:
         prev = folders.get(run.folder.lower())
         if prev is not None:
@@ -504,7 +507,15 @@ def check_batch(defn: BatchDefinition, inst: Instance) -> None:
             try:
                 rows = match_rows(inst, ov, run.name)
             except ScenarioError as exc:
-                problems.extend(_named(p, run.name) for p in exc.problems)
+                for p in exc.problems:
+                    same = (run.sweep, ov.sheet, ov.column, ov.key, ov.from_period, ov.mode,
+                            repr(p.value)) if run.sweep else None
+                    if same in swept:
+                        swept[same][1] += 1
+                        continue
+                    if same is not None:
+                        swept[same] = [len(problems), 1]
+                    problems.append(_named(p, run.name))
                 continue
             for r in rows:
                 cell = (ov.sheet, r, ov.column, ov.from_period)
@@ -516,6 +527,11 @@ def check_batch(defn: BatchDefinition, inst: Instance) -> None:
                                             "the same cell)"))
                     break
                 seen[cell] = ov
+    for (sweep, *_), (at, runs) in swept.items():
+        if runs > 1:
+            problems[at] = replace(problems[at], expected=f"{problems[at].expected} (the same "
+                                   f"in {runs - 1} more run{'s' if runs > 2 else ''} of sweep "
+                                   f"'{sweep}')")
     if problems:
         raise BatchError(problems)
 
