@@ -244,13 +244,13 @@ def supply_mix(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     # (scenario, element, end use, basis) of each row, as sort codes; basis: mined < processed
     sc, el, eu = (np.concatenate([p[k] for p in part_codes]) for k in range(3))
     basis = np.repeat([0, 1], [len(rows) for rows in lead])
-    n, group = np.unique(np.ravel_multi_index(
+    parts, group = np.unique(np.ravel_multi_index(
         [sc, el, eu, basis], [sc.max() + 1, el.max() + 1, eu.max() + 1, 2]),
         return_inverse=True)
     group = group.ravel()
     tonnes = np.concatenate(sums)
-    share = tonnes / grouped_sum(tonnes, group, len(n))[group]
-    hhi = grouped_sum(share ** 2, group, len(n))[group] * 10_000
+    share = tonnes / grouped_sum(tonnes, group, len(parts))[group]
+    hhi = grouped_sum(share ** 2, group, len(parts))[group] * 10_000
     # sort by scenario, element, end use, basis, then share descending (stable, as pandas')
     final = np.lexsort((-share, basis, eu, el, sc))
     return with_columns(_mix_keys(frame, countries, lead, basis, final),

@@ -280,7 +280,7 @@ def summary_row(run, focus: str = "CHN") -> tuple[dict, dict[str, list[dict]]]:
     share = np.asarray(shares["share"], dtype=float)[processed]
     is_focus = np.asarray(shares["country"][processed] == focus, dtype=bool)
     kept = element >= 0
-    focus_share = grouped_sum((share * is_focus)[kept], element[kept], len(elements))
+    focus_share = grouped_sum(np.where(is_focus, share, 0.0)[kept], element[kept], len(elements))
     hhi = grouped_sum((share ** 2)[kept], element[kept], len(elements)) * 10_000
     for k, el in enumerate(elements):
         row[f"{focus}_share_{el}"] = float(focus_share[k])
