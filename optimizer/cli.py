@@ -247,10 +247,11 @@ def solve(
     out: Annotated[Optional[Path], typer.Option(help=(
         "Output folder, new or written by an earlier run [reports/<instance>/; with --set: "
         "reports/<instance>-set-<hash>/]."))] = None,
-    # The same ranges as batch, frontier, analyse and alternatives: a negative time limit
-    # was accepted and ignored (HiGHS refuses the value and solves without one).
-    time_limit: Annotated[Optional[float], typer.Option(help="Time limit in seconds.",
-                                                        min=0.001)] = None,
+    # Checked at parse time: a negative time limit was accepted and ignored (HiGHS refuses
+    # the value and solves without one). Any positive one holds (1e-6 s: stopped at once).
+    time_limit: Annotated[Optional[float], typer.Option(
+        help="Time limit in seconds.",
+        callback=lambda v: _in_range(v, 0.0, float("inf"), True, False, "seconds above 0"))] = None,
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap at which to stop.",
                                            min=0.0, max=1.0)] = 1e-4,
     threads: Annotated[Optional[int], typer.Option(help="Solver threads.", min=1)] = None,

@@ -251,9 +251,10 @@ def test_version_prints_the_installed_version():
                                           ("--mip-gap", "-0.1"), ("--mip-gap", "2"),
                                           ("--threads", "0")])
 def test_solve_refuses_an_option_out_of_its_range(workbook, tmp_path, option, value):
-    """A time limit must be positive, a relative gap within 0..1, threads at least 1 (the
-    ranges batch, frontier, analyse and alternatives already check): exit 2, a message naming
-    the option, nothing written. Before, ``--time-limit -1`` solved without a limit."""
+    """A time limit must be above 0, a relative gap within 0..1, threads at least 1 (as
+    batch, frontier, analyse and alternatives check theirs): exit 2, a message naming the
+    option, nothing written. Before, ``--time-limit -1`` solved without a limit. (A tiny
+    positive limit is valid: tests/test_ill_posed.py stops a solve at 1e-6 s.)"""
     out = tmp_path / "out"
     res = runner.invoke(app, ["solve", str(workbook), "--out", str(out), "-q", option, value])
     assert res.exit_code == 2, res.output
