@@ -21,8 +21,10 @@ solve grows.
     python benchmarks/adaptive.py [--quick] [--reports] [--repeat N]
                                   [--out benchmarks/results/adaptive.json]
 
-``--quick`` runs only the baseline pair (``--baseline-only``: only the adaptive baseline). The table printed at the end is what
-docs/performance.md quotes (with the date of the run).
+``--quick`` runs only the baseline pair (``--baseline-only``: only the adaptive baseline); such a
+partial run is saved beside the full one (``adaptive-quick.json``, ``adaptive-baseline.json``)
+unless ``--out`` says where, so it never replaces the full run's figures. The table printed at
+the end is what docs/performance.md quotes (with the date of the run).
 """
 
 from __future__ import annotations
@@ -124,8 +126,14 @@ def main(argv=None) -> None:
     ap.add_argument("--reports", action="store_true",
                     help="also time the tool writing results.xlsx and report.html")
     ap.add_argument("--repeat", type=int, default=1, help="turns per case; medians [1]")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/adaptive.json")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="results file [benchmarks/results/adaptive.json; a partial run: "
+                         "adaptive-quick.json or adaptive-baseline.json]")
     args = ap.parse_args(argv)
+    if args.out is None:
+        name = "adaptive-baseline" if args.baseline_only else \
+            "adaptive-quick" if args.quick else "adaptive"
+        args.out = ROOT / "benchmarks/results" / f"{name}.json"
     rows = []
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="supplyopt-adaptive-") as tmp:
