@@ -134,12 +134,19 @@ def scenario_unmet(run) -> dict[str, dict[str, float]]:
 
     The per-scenario figures of the run's ``scenario_costs`` table, split by end use: decisions
     taken before a scenario is revealed are the plan's, shared with the other scenarios.
+    Σ unmet_t per (scenario, end use), in sorted order (a blank key in none), each sum in row
+    order (:func:`grouped_sum`).
     """
     un = run.tables.get("unmet_demand")
     if un is None or un.empty:
         return {}
+    rows, group, _ = _groups(un, ["scenario", "end_use"])
+    first = np.unique(group, return_index=True)[1]
+    sums = grouped_sum(un["unmet_t"].to_numpy(float)[rows], group, len(first))
+    lead = rows[first]
     out: dict[str, dict[str, float]] = {}
-    for (sc, eu), t in un.groupby(["scenario", "end_use"])["unmet_t"].sum().items():
+    for sc, eu, t in zip(un["scenario"].to_numpy()[lead].tolist(),
+                         un["end_use"].to_numpy()[lead].tolist(), sums.tolist(), strict=True):
         out.setdefault(str(sc), {})[str(eu)] = float(t)
     return out
 
