@@ -102,7 +102,7 @@ class LiveModel:
         self.inst = inst
         self.options = options
         _, self.md = build_model(inst, pyomo=False)
-        table_cache(self.md)  # before any run copies it: shared by every run (see there)
+        table_cache(self.md, across_runs=True)  # before any run copies it (see there)
         compiled = compile_arrays(self.md)
         fixed = options.fixed_builds is not None or options.fixed_contracts is not None
         if fixed:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from optimizer.formulation import CONSTRAINT_FAMILIES
 from optimizer.formulation.data import ModelData
-from optimizer.result_rows import clean, key_columns, memo, with_columns
+from optimizer.result_rows import clean, key_columns, memo, reused_table, with_columns
 from optimizer.solve import SolveOutcome
 
 
@@ -42,12 +42,28 @@ def _family_prices(md, out, fam, ix, periods, labels) -> pd.DataFrame:
     The first part reads only the index frame and the tree: it is built once per frame
     (:func:`memo`; a live model's runs share it, and a run that gives the family new
     right-hand sides only, a new frame listed in ``md.rhs_only_of``, takes the base frame's
-    part with its own rhs and value columns) and the run's columns are set beside it.
+    part with its own rhs and value columns) and the run's columns are set beside it. A live
+    model's run whose duals, activities, right-hand sides, ranges and node weights equal the
+    last run's takes a copy of the last run's table (:func:`reused_table`).
     """
     n = len(ix)
     dual = out.duals.get(fam, np.full(n, np.nan)) if out.duals else np.full(n, np.nan)
     act = out.activity.get(fam, np.zeros(n))
+    ranges = out.rhs_range.get(fam)
     same = getattr(md, "rhs_only_of", {}).get(fam)
+    source = ix if same is None else same
+    inputs = [dual, act, md.node_weight]
+    if same is not None:  # the run's own rhs and value columns
+        inputs += [ix[col].to_numpy() for col in ("rhs", "value") if col in ix.columns]
+    if ranges is not None:
+        inputs += list(ranges)
+    return reused_table(md, "price table:" + fam, (source,), tuple(inputs),
+                        lambda: _build_family_prices(md, fam, ix, same, dual, act, ranges,
+                                                     periods, labels))
+
+
+def _build_family_prices(md, fam, ix, same, dual, act, ranges, periods, labels):
+    """:func:`_family_prices`' table, built."""
     if same is None:
         keys, sense, rhs = memo(md, "prices:" + fam, (ix,),
                                  lambda: _family_keys(md, ix, periods, labels))
@@ -69,8 +85,8 @@ def _family_prices(md, out, fam, ix, periods, labels) -> pd.DataFrame:
         w = md.node_weight[ix["node"].to_numpy()]
         cols["conditional_price"] = np.where(w > 0, price / np.where(w > 0, w, 1), 0)
     cols["binding"] = (np.abs(slack) <= 1e-6) | equal
-    if out.rhs_range.get(fam) is not None:
-        lo, hi = out.rhs_range[fam]
+    if ranges is not None:
+        lo, hi = ranges
         cols["rhs_range_low"] = lo
         cols["rhs_range_high"] = hi
     return with_columns(keys, cols)

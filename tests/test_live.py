@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from optimizer.api import load_instance, solve
@@ -200,3 +201,39 @@ def test_fixed_builds_status_quo_is_no_builds(kit):
             sq = run.tables["status_quo_summary"]["objective_usd"].iat[0]
             assert sq == pytest.approx(status_quo)
     assert live.runs["live"] == 2
+
+
+def test_unchanged_price_tables_are_copies_of_the_last_runs(baseline, monkeypatch):
+    """A run whose duals, activities and right-hand sides equal the last run's takes copies
+    of the last run's shadow-price tables instead of building them; each run owns its copy.
+
+    Run A and run B have the same overrides, so B (warm from A's optimal basis, same data)
+    has A's solution: no price table of B is built, and each equals A's. Writing into A's
+    table changes neither B's nor that of run D (A's overrides again, right after B). Run C
+    halves China's Dy quota: at least its quota table (new right-hand sides) is built.
+    """
+    from optimizer import result_prices
+
+    built = []
+    build = result_prices._build_family_prices
+    monkeypatch.setattr(result_prices, "_build_family_prices",
+                        lambda md, fam, *a: built.append(fam) or build(md, fam, *a))
+    live = LiveModel(baseline, SolveOptions(mip_rel_gap=0))
+    a = live.solve((), compare_status_quo=False, verify=False)
+    assert len(built) >= 10
+    built.clear()
+    b = live.solve((), compare_status_quo=False, verify=False)
+    names = [n for n in a.tables if n.startswith("dual_")]
+    assert len(names) >= 10 and built == []
+    for name in names:
+        assert b.tables[name] is not a.tables[name]
+        pd.testing.assert_frame_equal(b.tables[name], a.tables[name], check_exact=True)
+    want = b.tables["dual_demand_balance"].copy()
+    a.tables["dual_demand_balance"].loc[0, "shadow_price"] = 123.0
+    d = live.solve((), compare_status_quo=False, verify=False)
+    assert built == []
+    pd.testing.assert_frame_equal(b.tables["dual_demand_balance"], want, check_exact=True)
+    pd.testing.assert_frame_equal(d.tables["dual_demand_balance"], want, check_exact=True)
+    quota = (Override("export_quotas", ("CHN", "Dy"), "cap_t", 0.5, "scale"),)
+    live.solve(quota, compare_status_quo=False, verify=False)
+    assert "export_quota_cap" in built
