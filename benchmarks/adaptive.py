@@ -5,7 +5,8 @@ For each case, in one run and side by side:
 * **tool**: ``supplyopt solve INSTANCE --mip-gap 0 --no-report --out DIR`` in a fresh process
   (interpreter start-up, reading, building, solving, shadow prices, verification, tables);
 * **floor**: HiGHS alone on the same model exported by ``supplyopt export-model`` (free MPS),
-  in its own fresh process: read the file, solve to a proven optimum (gap 0);
+  in its own fresh process: read the file, solve to a proven optimum (gap 0) with the options
+  the tool gives HiGHS (its sub-MIP heuristics off: ``optimizer.highs_runtime``);
 * **tool with reports** (``--reports``, issue 15's target 3): the same ``supplyopt solve``
   without ``--no-report``, so results.xlsx and report.html are written too.
 
@@ -42,16 +43,21 @@ from pathlib import Path
 from child_timing import timed  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from optimizer.highs_runtime import SUB_MIP_HEURISTICS  # noqa: E402
+
 FLOOR = r"""
 import sys, highspy
 h = highspy.Highs()
 h.setOptionValue("output_flag", False)
 h.setOptionValue("mip_rel_gap", 0.0)
+for name in %r:  # as the tool sets them (optimizer.highs_runtime._new_highs)
+    h.setOptionValue(name, False)
 h.readModel(sys.argv[1])
 h.run()
 info = h.getInfo()
 print(h.modelStatusToString(h.getModelStatus()), info.objective_function_value)
-"""
+""" % (SUB_MIP_HEURISTICS,)
 
 
 def _here_and_now_copy(src: Path, dest: Path) -> Path:

@@ -175,6 +175,12 @@ def export_model(md, mps: str) -> None:
     h.writeModel(mps)
 
 
+FLOOR_SUB_MIP_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
+"""``optimizer.highs_runtime.SUB_MIP_HEURISTICS``, which the tool turns off, written out here so
+that the floor's process imports nothing but highspy (its memory is the memory floor);
+tests/test_benchmark_smoke.py checks the two are the same."""
+
+
 def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:
     """HiGHS alone: read the MPS file and solve it, with the pipeline's options."""
     t0 = time.perf_counter()
@@ -182,6 +188,8 @@ def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:
     t_import = time.perf_counter() - t0
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    for name in FLOOR_SUB_MIP_OFF if mip else ():
+        h.setOptionValue(name, False)
     if not mip and lp_algorithm == "parallel":  # as optimizer.solve.set_lp_algorithm does
         h.setOptionValue("solver", "simplex")
         h.setOptionValue("simplex_strategy", 2)

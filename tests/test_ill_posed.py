@@ -366,13 +366,15 @@ def test_well_scaled_instance_has_no_warnings(kit):
 # --------------------------------------------------------------------------- time limits
 
 
-def _facility_location(kit, n_plants=25, n_demands=25, n_periods=2, seed=2,
+def _facility_location(kit, n_plants=60, n_demands=60, n_periods=2, seed=2,
                        tiny_assay: float | None = None) -> dict:
     """A capacitated facility-location MIP: greenfield plants, one module each, random lanes.
 
-    HiGHS needs branching (about 25 nodes, 6 s on the reference machine) to prove optimality,
-    but finds a plan within a fraction of a second (building nothing and leaving demand unmet
-    at 400 USD/t is always feasible). ``tiny_assay`` adds an unused mine whose Dy assay makes
+    HiGHS takes about 5 s to prove optimality (HiGHS 1.16 with the tool's options, gap 0, on
+    the 2-core machine, 2026-12-07; 25 plants × 25 demands took 1.4 s with HiGHS's sub-MIP
+    heuristics and 0.8 s without, too short for the signal tests below), but finds a plan
+    within a fraction of a second (building nothing and leaving demand unmet at 400 USD/t is
+    always feasible). ``tiny_assay`` adds an unused mine whose Dy assay makes
     a numerical warning: the CLI prints it just before the solve starts.
     """
     rng = np.random.default_rng(seed)
@@ -455,7 +457,7 @@ def test_time_limit_cli_exit_codes(kit, tmp_path):
 
 
 def test_sigint_during_solve_raises_keyboard_interrupt(kit):
-    """In-process: SIGINT 1 s into a ~6 s MIP solve stops HiGHS within a second or two.
+    """In-process: SIGINT 1 s into a ~5 s MIP solve stops HiGHS within a second or two.
 
     The model is compiled before the timer starts, so the signal lands inside the solve.
     """
@@ -476,7 +478,7 @@ def test_sigint_during_solve_cli(kit, tmp_path):
     """Subprocess: Ctrl-C while HiGHS runs → exit 130, the message, no output folder.
 
     The instance carries one numerical warning, which the CLI prints right before the solve
-    starts: the signal is sent 0.5 s after that line, inside a solve of about 6 s.
+    starts: the signal is sent 0.5 s after that line, inside a solve of about 5 s.
     """
     inst = write_csv_folder(_facility_location(kit, tiny_assay=1e-12), tmp_path / "instance")
     out = tmp_path / "out" / "run"

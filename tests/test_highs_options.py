@@ -1,0 +1,34 @@
+"""The options the tool gives HiGHS, and the benchmark floors that must match them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from optimizer.highs_runtime import SUB_MIP_HEURISTICS, _new_highs
+from optimizer.solve import SolveOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_sub_mip_heuristics_are_off_unless_asked():
+    """RINS and RENS are off by default (optimizer.highs_runtime.SUB_MIP_HEURISTICS says
+    why) and HiGHS's own default (on) with ``sub_mip_heuristics``."""
+    assert SUB_MIP_HEURISTICS == ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
+    off = _new_highs(SolveOptions())
+    on = _new_highs(SolveOptions(sub_mip_heuristics=True))
+    for name in SUB_MIP_HEURISTICS:
+        assert off.getOptionValue(name)[1] is False
+        assert on.getOptionValue(name)[1] is True
+
+
+def test_benchmark_floors_use_the_tools_heuristics():
+    """HiGHS alone, the floor of benchmarks/run.py and benchmarks/adaptive.py, runs with the
+    options the tool sets, so a ratio compares the tool's overhead, not two settings."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import adaptive
+    import run
+
+    assert run.FLOOR_SUB_MIP_OFF == SUB_MIP_HEURISTICS
+    for name in SUB_MIP_HEURISTICS:
+        assert repr(name) in adaptive.FLOOR
