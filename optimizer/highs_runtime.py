@@ -101,12 +101,12 @@ SUB_MIP_HEURISTICS = ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
 off unless ``SolveOptions.sub_mip_heuristics``.
 
 On this model they cost more than they find. HiGHS 1.16, ``mip_rel_gap`` 1e-4, two threads,
-the same optimum either way (measured 2026-12-07, docs/performance.md "Sub-MIP
-heuristics"): the shipped 2035 baseline 15.4 → 9.9 s (three runs each, alternated; at the
+the same optimum either way (measured 2026-12-07, docs/performance.md, "Sub-MIP
+heuristics off"): the shipped 2035 baseline 15.4 → 9.9 s (three runs each, alternated; at the
 root one RINS call ran 10 s to find the optimal plan, while the cuts had the gap at 0.11 %
-after 1.7 s), the 10-quarter baseline 1.4 → 0.8 s, its batch sweep's runs 4.2–5.6 →
-1.7–2.5 s, facility location 0.2–5.5 → 0.2–4.4 s; the tutorials and the small preset as
-before.
+after 1.7 s), the 10-quarter baseline 1.4 → 0.8 s, its batch sweep's runs 4.1–6.0 →
+1.7–3.2 s, facility location 0.2–6.6 → 0.2–5.5 s; the tutorials and the small and medium
+presets as before.
 """
 
 

@@ -32,3 +32,22 @@ def test_benchmark_floors_use_the_tools_heuristics():
     assert run.FLOOR_SUB_MIP_OFF == SUB_MIP_HEURISTICS
     for name in SUB_MIP_HEURISTICS:
         assert repr(name) in adaptive.FLOOR
+
+
+def test_solve_flag_turns_sub_mip_heuristics_back_on(tmp_path):
+    """``supplyopt solve --sub-mip-heuristics`` reaches SolveOptions (summary.json's options
+    record it), and without the flag they stay off."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    tutorial = str(ROOT / "instances" / "tutorial.xlsx")
+    for flag, want in (([], False), (["--sub-mip-heuristics"], True)):
+        out = tmp_path / str(want)
+        res = CliRunner().invoke(app, ["solve", tutorial, "--out", str(out), "--no-report",
+                                       "--quiet", *flag])
+        assert res.exit_code == 0, res.output
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        assert summary["options"]["sub_mip_heuristics"] is want
