@@ -65,6 +65,11 @@ def register(app: typer.Typer) -> None:
                               "prices (off by default in a batch: the sweep is the sensitivity "
                               "analysis, and the ranging costs more than a warm re-solve; a "
                               "'ranging' setting or column can ask for it too).")] = False,
+        sub_mip_heuristics: Annotated[bool, typer.Option(
+            "--sub-mip-heuristics", help="Let HiGHS run its RINS and RENS sub-MIP heuristics "
+                                         "(off by default, as in 'supplyopt solve'; a "
+                                         "'sub_mip_heuristics' setting or column can ask for "
+                                         "them too).")] = False,
         rebuild: Annotated[bool, typer.Option(
             "--rebuild", help="Rebuild the model for every run instead of changing a live "
                               "model's data (for comparison; results are the same).")] = False,
@@ -90,6 +95,8 @@ def register(app: typer.Typer) -> None:
                 defaults["mip_rel_gap"] = mip_gap
             if ranging:
                 defaults["ranging"] = True
+            if sub_mip_heuristics:
+                defaults["sub_mip_heuristics"] = True
             from dataclasses import replace
 
             defn = replace(defn, defaults=tuple(sorted(defaults.items())))

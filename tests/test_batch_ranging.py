@@ -199,3 +199,37 @@ def test_live_ranging_keeps_the_basis_and_objective(monkeypatch):
         lo, hi = run.outcome.rhs_range["demand_balance"]
         assert (lo[0], hi[0]) == pytest.approx((cap1, cap1 + 100), abs=1e-6)
     assert len(seen) == 3 and live.runs == {"live": 3, "declined": 0}
+
+
+def test_sub_mip_heuristics_setting_and_column(tmp_path, base):
+    """A batch's ``sub_mip_heuristics`` setting (yes/no, like ``ranging``) reaches each run's
+    options, a run's column wins over it, ``supplyopt batch --sub-mip-heuristics`` sets it
+    for every run, and a bad value is refused naming the column."""
+    good = tmp_path / "good.xlsx"
+    write_workbook({"settings": [{"setting": "base", "value": str(base)},
+                                 {"setting": "sub_mip_heuristics", "value": "yes"}],
+                    "batch": [{"run": "plain"},
+                              {"run": "off", "sub_mip_heuristics": "no"}]}, good)
+    out = tmp_path / "out"
+    res = RUNNER.invoke(app, ["batch", str(good), "--out", str(out), "--jobs", "1",
+                              "--no-report", "--quiet"])
+    assert res.exit_code == 0, res.output
+    flags = {f.name: json.loads((f / "manifest.json").read_text())["options"]
+             ["sub_mip_heuristics"] for f in _run_folders(out)}
+    assert flags == {"plain": True, "off": False}
+
+    out3 = tmp_path / "out3"
+    res = RUNNER.invoke(app, ["batch", "--base", str(base), "--set", "traders:T1:price_usd_per_t=1",
+                              "--sub-mip-heuristics", "--out", str(out3), "--jobs", "1",
+                              "--no-report", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert [json.loads((f / "manifest.json").read_text())["options"]["sub_mip_heuristics"]
+            for f in _run_folders(out3)] == [True]
+
+    bad = tmp_path / "bad.xlsx"
+    write_workbook({"settings": [{"setting": "base", "value": str(base)}],
+                    "batch": [{"run": "r", "sub_mip_heuristics": "maybe"}]}, bad)
+    res = RUNNER.invoke(app, ["batch", str(bad), "--out", str(tmp_path / "out2")])
+    assert res.exit_code == 2, res.output
+    assert "sub_mip_heuristics" in res.output and "yes or no" in res.output
+    assert not (tmp_path / "out2").exists()
