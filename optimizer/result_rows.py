@@ -86,8 +86,8 @@ def reused_table(md: ModelData, name: str, sources: tuple, inputs: tuple[np.ndar
     ``inputs`` (arrays: the run's values, duals, right-hand sides…, compared byte for byte).
 
     A sweep changes one figure at a time, so most shadow-price tables of a run equal the
-    last run's (the 10-quarter baseline's 30-point quota sweep: 7.7 of 12 tables a run, on average):
-    copying one takes 30 µs, building it 90–230 µs. The table is a function of its sources
+    last run's (the 10-quarter baseline's 30-point quota sweep: 7.7 of 12 tables a run, on
+    average): copying one takes 30 µs, building it 90–230 µs. The table is a function of its sources
     and inputs, so the copy is the table the run would build. Each caller gets its own copy
     (a caller may write to its table). A one-off solve builds its tables once and keeps no
     copy: at the large preset that copy would double the tables' memory.

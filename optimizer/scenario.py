@@ -263,8 +263,9 @@ def _apply_to_base(inst: Instance, overrides: tuple[Override, ...], label: str) 
             df = df.copy()
             tables[ov.sheet] = df
         col = df[ov.column]
-        # The column's cells, changed in a copy and set back whole: a cell at a time
-        # (DataFrame.iat) cost 0.1 ms a cell, which a batch of quick runs notices.
+        # The column's cells, changed in a copy and set back whole: DataFrame.iat a cell at
+        # a time cost about 5 µs more a cell (all 360 demand rows of the 2035 baseline:
+        # 4.7 → 2.9 ms), which an override of thousands of rows, run after run, notices.
         values = col.to_numpy(copy=True)
         for r in rows:
             base = values[r]
