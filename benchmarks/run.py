@@ -178,7 +178,7 @@ def export_model(md, mps: str) -> None:
 FLOOR_SUB_MIP_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
 """``optimizer.highs_runtime.SUB_MIP_HEURISTICS``, which the tool turns off, written out here so
 that the floor's process imports nothing but highspy (its memory is the memory floor);
-tests/test_benchmark_smoke.py checks the two are the same."""
+tests/test_highs_options.py checks the two are the same."""
 
 
 def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:

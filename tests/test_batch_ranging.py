@@ -113,32 +113,42 @@ def test_batch_with_ranging_gives_the_hand_ranges(tmp_path, base):
             pytest.approx((0, 25), abs=1e-6)
 
 
-def test_ranging_setting_and_column(tmp_path, base):
-    """A batch's settings (or a run's column) can ask for ranges; a bad value is refused
-    with the file, sheet, row and column named, exit 2, nothing written."""
+def _setting_and_column(tmp_path: Path, base: Path, option: str, read) -> dict:
+    """A batch file whose settings say ``option: yes``, with a run ``plain`` and a run ``no``
+    whose ``option`` column says no: ``read(manifest)`` of each run."""
     good = tmp_path / "good.xlsx"
     write_workbook({"settings": [{"setting": "base", "value": str(base)},
-                                 {"setting": "ranging", "value": "yes"}],
-                    "batch": [{"run": "plain"},
-                              {"run": "no_ranges", "ranging": "no"}]}, good)
+                                 {"setting": option, "value": "yes"}],
+                    "batch": [{"run": "plain"}, {"run": "no", option: "no"}]}, good)
     out = tmp_path / "out"
     res = RUNNER.invoke(app, ["batch", str(good), "--out", str(out), "--jobs", "1",
                               "--no-report", "--quiet"])
     assert res.exit_code == 0, res.output
-    flags = {f.name: json.loads((f / "manifest.json").read_text())["rhs_ranges"]
-             for f in _run_folders(out)}
-    assert flags == {"plain": True, "no_ranges": False}
+    return {f.name: read(json.loads((f / "manifest.json").read_text()))
+            for f in _run_folders(out)}
 
+
+def _assert_maybe_refused(tmp_path: Path, base: Path, option: str) -> None:
+    """A run whose yes/no ``option`` column says 'maybe' is refused with the file, sheet,
+    column and value named, exit 2, no traceback, nothing written."""
     bad = tmp_path / "bad.xlsx"
     write_workbook({"settings": [{"setting": "base", "value": str(base)}],
-                    "batch": [{"run": "r", "ranging": "maybe"}]}, bad)
+                    "batch": [{"run": "r", option: "maybe"}]}, bad)
     out2 = tmp_path / "out2"
     res = RUNNER.invoke(app, ["batch", str(bad), "--out", str(out2)])
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
-    assert "ranging" in res.output and "yes or no" in res.output and "'maybe'" in res.output
+    assert option in res.output and "yes or no" in res.output and "'maybe'" in res.output
     assert "bad.xlsx" in res.output and "batch" in res.output
     assert not out2.exists()
+
+
+def test_ranging_setting_and_column(tmp_path, base):
+    """A batch's settings (or a run's column) can ask for ranges; a bad value is refused
+    with the file, sheet, row and column named, exit 2, nothing written."""
+    assert _setting_and_column(tmp_path, base, "ranging", lambda m: m["rhs_ranges"]) == \
+        {"plain": True, "no": False}
+    _assert_maybe_refused(tmp_path, base, "ranging")
 
 
 def test_solve_no_ranging_and_report_of_that_folder(tmp_path, base):
@@ -204,19 +214,10 @@ def test_live_ranging_keeps_the_basis_and_objective(monkeypatch):
 def test_sub_mip_heuristics_setting_and_column(tmp_path, base):
     """A batch's ``sub_mip_heuristics`` setting (yes/no, like ``ranging``) reaches each run's
     options, a run's column wins over it, ``supplyopt batch --sub-mip-heuristics`` sets it
-    for every run, and a bad value is refused naming the column."""
-    good = tmp_path / "good.xlsx"
-    write_workbook({"settings": [{"setting": "base", "value": str(base)},
-                                 {"setting": "sub_mip_heuristics", "value": "yes"}],
-                    "batch": [{"run": "plain"},
-                              {"run": "off", "sub_mip_heuristics": "no"}]}, good)
-    out = tmp_path / "out"
-    res = RUNNER.invoke(app, ["batch", str(good), "--out", str(out), "--jobs", "1",
-                              "--no-report", "--quiet"])
-    assert res.exit_code == 0, res.output
-    flags = {f.name: json.loads((f / "manifest.json").read_text())["options"]
-             ["sub_mip_heuristics"] for f in _run_folders(out)}
-    assert flags == {"plain": True, "off": False}
+    for every run, and a bad value is refused as ``ranging``'s is."""
+    options = _setting_and_column(tmp_path, base, "sub_mip_heuristics",
+                                  lambda m: m["options"]["sub_mip_heuristics"])
+    assert options == {"plain": True, "no": False}
 
     out3 = tmp_path / "out3"
     res = RUNNER.invoke(app, ["batch", "--base", str(base), "--set", "traders:T1:price_usd_per_t=1",
@@ -225,11 +226,4 @@ def test_sub_mip_heuristics_setting_and_column(tmp_path, base):
     assert res.exit_code == 0, res.output
     assert [json.loads((f / "manifest.json").read_text())["options"]["sub_mip_heuristics"]
             for f in _run_folders(out3)] == [True]
-
-    bad = tmp_path / "bad.xlsx"
-    write_workbook({"settings": [{"setting": "base", "value": str(base)}],
-                    "batch": [{"run": "r", "sub_mip_heuristics": "maybe"}]}, bad)
-    res = RUNNER.invoke(app, ["batch", str(bad), "--out", str(tmp_path / "out2")])
-    assert res.exit_code == 2, res.output
-    assert "sub_mip_heuristics" in res.output and "yes or no" in res.output
-    assert not (tmp_path / "out2").exists()
+    _assert_maybe_refused(tmp_path, base, "sub_mip_heuristics")
