@@ -7,6 +7,7 @@ summary.json, results.xlsx, report.html) and prints the executive summary.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,8 +22,12 @@ def main(argv: list[str]) -> int:
     from optimizer.report import sentences
     from optimizer.report.load import load_run
 
-    instance = Path(argv[0]) if argv else ROOT / "instances" / "ree_baseline.xlsx"
-    out = Path(argv[1]) if len(argv) > 1 else ROOT / "reports" / "example"
+    if not argv:
+        # Paths relative to the checkout: the run records its source as given, and the
+        # committed example should name instances/ree_baseline.xlsx, not this machine's path.
+        os.chdir(ROOT)
+    instance = Path(argv[0]) if argv else Path("instances") / "ree_baseline.xlsx"
+    out = Path(argv[1]) if len(argv) > 1 else Path("reports") / "example"
     if not instance.exists():
         print(f"{instance} not found: the baseline instance is needed", file=sys.stderr)
         return 2
