@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from child_timing import timed  # benchmarks/ is on sys.path when run as a script
+from child_timing import byte_compile, timed  # benchmarks/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -135,7 +135,12 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, default=None,
                     help="results file [benchmarks/results/adaptive.json; a partial run: "
                          "adaptive-quick.json or adaptive-baseline.json]")
+    ap.add_argument("--no-byte-compile", action="store_true",
+                    help="leave optimizer/ as it is: without cached bytecode (and with "
+                         "PYTHONDONTWRITEBYTECODE=1) each run of the tool compiles its modules")
     args = ap.parse_args(argv)
+    if not args.no_byte_compile:
+        byte_compile()  # as pip install and a user's first run leave the tool (child_timing)
     if args.out is None:
         name = "adaptive-baseline" if args.baseline_only else \
             "adaptive-quick" if args.quick else "adaptive"

@@ -338,9 +338,13 @@ def worker_scaleout(preset: str, ns: list[int], modules: bool) -> dict:
     return {"preset": preset, "modules": modules, "rows": rows}
 
 
-def snapshot(ref: str, workdir: Path) -> tuple[Path, str]:
+def snapshot(ref: str, workdir: Path, compile_modules: bool = True) -> tuple[Path, str]:
     """Export the ``optimizer`` package at git ``ref`` into ``workdir`` (the checkout and its
-    uncommitted changes are not touched); return the folder and the commit id."""
+    uncommitted changes are not touched); return the folder and the commit id.
+
+    ``compile_modules``: byte-compile the snapshot, as ``pip install`` and a user's first run
+    leave the tool (:func:`child_timing.byte_compile`); without it, a snapshot not compiled
+    before is measured compiling its modules in every worker."""
     sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.strip()
     dest = workdir / f"code-{sha[:12]}"
@@ -349,6 +353,10 @@ def snapshot(ref: str, workdir: Path) -> tuple[Path, str]:
         archive = subprocess.run(["git", "archive", sha, "optimizer"], cwd=ROOT,
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    if compile_modules:
+        from child_timing import byte_compile  # benchmarks/ is on sys.path (see the end)
+
+        byte_compile(dest / "optimizer")
     return dest, sha
 
 
@@ -580,12 +588,15 @@ def main(argv=None) -> None:
     ap.add_argument("--code", default="HEAD", metavar="REF",
                     help="git commit whose optimizer/ is measured [HEAD]; 'worktree' measures "
                          "the checkout as it is, uncommitted edits included")
+    ap.add_argument("--no-byte-compile", action="store_true",
+                    help="do not byte-compile the snapshot: without cached bytecode (and with "
+                         "PYTHONDONTWRITEBYTECODE=1) each worker compiles the tool's modules")
     a = ap.parse_args(argv)
     global CODE
     commit = "working tree"
     if a.code != "worktree" and (a.presets or a.scaleout):
         try:
-            CODE, sha = snapshot(a.code, a.workdir)
+            CODE, sha = snapshot(a.code, a.workdir, compile_modules=not a.no_byte_compile)
         except (OSError, subprocess.CalledProcessError) as exc:  # no git, or not a checkout
             print(f"warning: cannot snapshot {a.code} ({exc}); measuring the working tree")
         else:

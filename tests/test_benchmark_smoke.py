@@ -108,3 +108,20 @@ def test_docs_render_from_saved_results(tmp_path):
         {"n": 4, "variables": 40, "nodes": 10, "ef_s": 8.0, "ef_solve_s": 4.0,
          "separate_s": 4.0, "separate_solve_s": 2.0}]}])
     assert "## Targets" in text and "tiny / lp" in text and "Scale beyond one machine" in text
+
+
+def test_snapshot_is_byte_compiled_as_pip_leaves_the_tool(tmp_path):
+    """A measured snapshot holds bytecode for every module (as ``pip install .`` leaves the
+    tool), so a worker does not compile the tool from source where PYTHONDONTWRITEBYTECODE is
+    set; ``compile_modules=False`` (``--no-byte-compile``) leaves it source only."""
+    from run import snapshot
+
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    compiled, _ = snapshot("HEAD", tmp_path / "with")
+    sources = sorted(p.stem for p in (compiled / "optimizer").glob("*.py"))
+    cached = sorted(p.name.split(".")[0]
+                    for p in (compiled / "optimizer" / "__pycache__").glob("*.pyc"))
+    assert sources and cached == sources
+    plain, _ = snapshot("HEAD", tmp_path / "without", compile_modules=False)
+    assert not list((plain / "optimizer").rglob("*.pyc"))
