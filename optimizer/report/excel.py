@@ -67,7 +67,14 @@ instance: 177 of 4,288 unmet-demand rows, 115 of 1,952 stocks)."""
 PX_PER_CM = 96 / 2.54
 """Chart sizes are chosen in cm (as Excel shows them); XlsxWriter takes pixels at 96 dpi."""
 
-OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+           "in_memory": True}
+"""XlsxWriter's options: text stays text; and each sheet's XML is assembled in memory and
+zipped from there, instead of in a temporary file per part written, read back and removed
+(42 parts for a run): the same file but for its timestamps, 7–19 % faster (2035 baseline
+501 → 464 ms, a 10-quarter batch run 310 → 268 ms, medium preset 593 → 479 ms, alternated).
+The XML of the largest workbook written, the large preset's, is 13 MB, held while it is
+zipped."""
 """Never guess a cell's type from its text (every write here is typed anyway). ``in_memory``
 is left off: it saves ~5 % of the time at medium but holds every sheet's XML in memory too."""
 
