@@ -32,7 +32,9 @@ the reference with aggregated capacity rows, of the reference with strong links,
 model as ``supplyopt solve`` hands it to HiGHS, and of the tool's model as it was before the
 tightening (``≥`` demand rows, no ``module_flow_link``); the ratios tool / reference within the
 run; and asserts that every optimum agrees (to the MIP gap). Every solve: same HiGHS options
-(``mip_rel_gap`` 1e-4, one thread, no time limit unless ``--time-limit``).
+(``mip_rel_gap`` 1e-4, one thread, no time limit unless ``--time-limit``), and the sub-MIP
+heuristics RINS and RENS off, as the tool runs HiGHS (``optimizer.highs_runtime``;
+``--sub-mip-heuristics`` leaves them on, HiGHS's default, for every variant).
 """
 
 from __future__ import annotations
@@ -217,6 +219,9 @@ def main(argv=None) -> None:
                     help="do not time the model as it was before the tightening")
     ap.add_argument("--variants", default=None,
                     help="comma-separated subset of ref_aggregated,ref_strong,tool,tool_before")
+    ap.add_argument("--sub-mip-heuristics", action="store_true",
+                    help="HiGHS's default RINS and RENS for every variant (off by default, "
+                         "as the tool runs them)")
     ap.add_argument("--json", type=Path, default=None, help="append each size's figures here")
     ap.add_argument("--write", type=Path, default=None,
                     help="write the (first) size's instance: a CSV folder or a .xlsx path")
@@ -228,7 +233,11 @@ def main(argv=None) -> None:
         (write_workbook if a.write.suffix == ".xlsx" else write_csv_folder)(sheets, a.write)
         print(f"wrote {a.write}")
         return
+    from optimizer.highs_runtime import SUB_MIP_HEURISTICS
+
     options = {"time_limit": a.time_limit} if a.time_limit else {}
+    if not a.sub_mip_heuristics:  # every variant as the tool runs HiGHS
+        options |= {name: False for name in SUB_MIP_HEURISTICS}
     variants = tuple(a.variants.split(",")) if a.variants else (
         ("ref_aggregated", "ref_strong", "tool") + (() if a.skip_before else ("tool_before",)))
     ratios = [(x, y) for x, y in (("tool", "ref_aggregated"), ("tool", "ref_strong"),
@@ -254,6 +263,7 @@ def main(argv=None) -> None:
         if a.json:
             with open(a.json, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"size": size, "seed": a.seed, "sites": n, "customers": m,
+                                      "sub_mip_heuristics": a.sub_mip_heuristics,
                                       "results": {v: dict(zip(("objective", "cpu_s", "status",
                                                                "wall_s"), r))
                                                   for v, r in res.items()}}) + "\n")
