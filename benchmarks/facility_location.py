@@ -197,6 +197,18 @@ def solve_mip(lp, options: dict) -> tuple[float, float, str, float]:
     return float(h.getInfo().objective_function_value), cpu, status, wall
 
 
+def run_options(time_limit: float | None = None, sub_mip_heuristics: bool = False) -> dict:
+    """The HiGHS options every variant's solve gets on top of :func:`compare`'s (gap, one
+    thread): a time limit if given, and RINS and RENS off as the tool runs HiGHS
+    (``optimizer.highs_runtime.SUB_MIP_HEURISTICS``) unless ``sub_mip_heuristics``."""
+    from optimizer.highs_runtime import SUB_MIP_HEURISTICS
+
+    options = {"time_limit": time_limit} if time_limit else {}
+    if not sub_mip_heuristics:
+        options |= {name: False for name in SUB_MIP_HEURISTICS}
+    return options
+
+
 def compare(size: str, seed: int = 0, options: dict | None = None,
             variants=("ref_aggregated", "ref_strong", "tool", "tool_before")) -> dict:
     """Solve every variant of one instance; return {variant: (objective, seconds, status)}."""
@@ -233,11 +245,7 @@ def main(argv=None) -> None:
         (write_workbook if a.write.suffix == ".xlsx" else write_csv_folder)(sheets, a.write)
         print(f"wrote {a.write}")
         return
-    from optimizer.highs_runtime import SUB_MIP_HEURISTICS
-
-    options = {"time_limit": a.time_limit} if a.time_limit else {}
-    if not a.sub_mip_heuristics:  # every variant as the tool runs HiGHS
-        options |= {name: False for name in SUB_MIP_HEURISTICS}
+    options = run_options(a.time_limit, a.sub_mip_heuristics)
     variants = tuple(a.variants.split(",")) if a.variants else (
         ("ref_aggregated", "ref_strong", "tool") + (() if a.skip_before else ("tool_before",)))
     ratios = [(x, y) for x, y in (("tool", "ref_aggregated"), ("tool", "ref_strong"),

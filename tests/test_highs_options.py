@@ -34,6 +34,19 @@ def test_benchmark_floors_use_the_tools_heuristics():
         assert repr(name) in adaptive.FLOOR
 
 
+def test_facility_location_benchmark_solves_as_the_tool_does():
+    """Target 2's benchmark gives every variant (references and the tool's model) the tool's
+    heuristic settings by default, and HiGHS's own (on) with --sub-mip-heuristics."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import facility_location as fl
+
+    off = fl._highs(fl.run_options())
+    on = fl._highs(fl.run_options(sub_mip_heuristics=True))
+    for name in SUB_MIP_HEURISTICS:
+        assert off.getOptionValue(name)[1] is False
+        assert on.getOptionValue(name)[1] is True
+
+
 def test_solve_flag_turns_sub_mip_heuristics_back_on(tmp_path):
     """``supplyopt solve --sub-mip-heuristics`` reaches SolveOptions (summary.json's options
     record it), and without the flag they stay off."""
