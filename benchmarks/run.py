@@ -486,6 +486,8 @@ def bench_one(preset: str, variant: str, repeat: int, requested_alg: str, workdi
         "status": runs[0]["status"], "gap": runs[0]["gap"], "floor_status": floors[0]["status"],
         "all_runs_end_to_end_s": [r["end_to_end_s"] for r in runs],
         "all_floor_solve_s": [f["solve_s"] for f in floors],
+        "all_runs_cpu_s": [r.get("cpu_s") for r in runs],
+        "all_floor_cpu_s": [f.get("cpu_s") for f in floors],
         "load_avg": [r.get("load_before") for r in runs] + [f.get("load_before") for f in floors],
         "floor_ipm_solve_s": alt["solve_s"] if alt else None,
         "floor_parallel_solve_s": par["solve_s"] if par else None,
@@ -526,6 +528,27 @@ def machine() -> dict:
             "pandas": pandas.__version__, "numpy": numpy.__version__}
 
 
+def paired_ratios(r: dict) -> dict[str, list[float]]:
+    """Each alternated pair's ratio (pipeline run i over floor run i), wall and CPU: how much
+    the headline ratio (median over median) moves with the machine's noise. Empty for results
+    saved before the per-run CPU times were."""
+    pairs = {"wall": list(zip(r.get("all_runs_end_to_end_s") or [],
+                              r.get("all_floor_solve_s") or [], strict=False)),
+             "cpu": list(zip(r.get("all_runs_cpu_s") or [], r.get("all_floor_cpu_s") or [],
+                             strict=False))}
+    return {k: [a / b for a, b in v if a and b] for k, v in pairs.items()}
+
+
+def _pairs_text(r: dict) -> str:
+    """``paired_ratios`` as text: each pair's wall and CPU ratio and their medians; '' if none."""
+    parts = []
+    for kind, ratios in paired_ratios(r).items():
+        if len(ratios) > 1:
+            parts.append(f"{kind} " + ", ".join(f"{x:.2f}" for x in ratios)
+                         + f" (median {statistics.median(ratios):.2f}×)")
+    return "; ".join(parts)
+
+
 def print_result(r: dict) -> None:
     print(f"\n{r['preset']} / {r['variant']}  ({r['counts']['variables']:,} variables, "
           f"{r['counts']['constraints']:,} rows, {r['counts']['integer_variables']} integer; "
@@ -540,6 +563,8 @@ def print_result(r: dict) -> None:
     if r.get("ratio_cpu"):
         print(f"  CPU time: pipeline {r['cpu_s']:.1f} s / floor {r['floor_cpu_s']:.1f} s = "
               f"{r['ratio_cpu']:.2f}x (less sensitive to other load)")
+    if _pairs_text(r):
+        print(f"  per alternated pair (pipeline run i / floor run i): {_pairs_text(r)}")
     if r.get("ratio_time_with_startup"):
         print(f"  with interpreter start-up and imports: {r['with_startup_s']:.2f} s = "
               f"{r['ratio_time_with_startup']:.2f}x the floor's solve; CPU "
@@ -920,7 +945,10 @@ def _findings(by: dict) -> str:
             + ", ".join(f"{k} {v:.2f} s ({v / e2e * 100:.0f} %)" for k, v in worst)
             + f". Values, shadow prices (incl. ranging{', fixed-LP re-solve' if key[1] == 'mip' else ''}) "
             f"and tables together: {post:.2f} s ({post / s['solve'] * 100:.1f} % of the solve). "
-            f"Peak memory {r['ratio_memory']:.2f}× the floor's.")
+            f"Peak memory {r['ratio_memory']:.2f}× the floor's."
+            + (f" Each alternated pair's own ratio (pipeline run over floor run; the headline "
+               f"is the median run over the median floor): {_pairs_text(r)}."
+               if _pairs_text(r) else ""))
     med = by.get(("medium", "lp"))
     if med:
         w_s = med["stages_s"].get("write", 0.0)

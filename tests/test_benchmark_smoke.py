@@ -125,3 +125,17 @@ def test_snapshot_is_byte_compiled_as_pip_leaves_the_tool(tmp_path):
     assert sources and cached == sources
     plain, _ = snapshot("HEAD", tmp_path / "without", compile_modules=False)
     assert not list((plain / "optimizer").rglob("*.pyc"))
+
+
+def test_paired_ratios_pair_each_run_with_its_own_floor():
+    """Each alternated pair's ratio is pipeline run i over floor run i (hand-derived: 2/1,
+    3/2; CPU 4/2, 6/4), not the ratio of the medians; results saved without per-run CPU times
+    give none for CPU."""
+    from run import _pairs_text, paired_ratios
+
+    r = {"all_runs_end_to_end_s": [2.0, 3.0], "all_floor_solve_s": [1.0, 2.0],
+         "all_runs_cpu_s": [4.0, 6.0], "all_floor_cpu_s": [2.0, 4.0]}
+    assert paired_ratios(r) == {"wall": [2.0, 1.5], "cpu": [2.0, 1.5]}
+    assert _pairs_text(r) == "wall 2.00, 1.50 (median 1.75×); cpu 2.00, 1.50 (median 1.75×)"
+    old = {"all_runs_end_to_end_s": [2.0, 3.0], "all_floor_solve_s": [1.0, 2.0]}
+    assert paired_ratios(old)["cpu"] == []
