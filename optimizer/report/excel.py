@@ -69,14 +69,16 @@ PX_PER_CM = 96 / 2.54
 
 OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
            "in_memory": True}
-"""XlsxWriter's options: text stays text; and each sheet's XML is assembled in memory and
-zipped from there, instead of in a temporary file per part written, read back and removed
-(42 parts for a run): the same file but for its timestamps, 7–19 % faster (2035 baseline
-501 → 464 ms, a 10-quarter batch run 310 → 268 ms, medium preset 593 → 479 ms, alternated).
-The XML of the largest workbook written, the large preset's, is 13 MB, held while it is
-zipped."""
-"""Never guess a cell's type from its text (every write here is typed anyway). ``in_memory``
-is left off: it saves ~5 % of the time at medium but holds every sheet's XML in memory too."""
+"""XlsxWriter's options. Never guess a cell's type from its text (every write here is typed
+anyway). ``in_memory``: each part's XML is assembled in memory and zipped from there, instead
+of in a temporary file per part (42 for a run) written, read back and removed; the same file
+but for its timestamps. Its gain is small and within this machine's noise: fresh processes,
+alternated, medians (2026-12-08): medium preset 518 → 499 ms and 716 → 671 ms, 2035 baseline
+506 → 505 ms, a 10-quarter batch run 279 → 250 ms (earlier sessions measured 0.1 s less, then
+nothing to gain, and left it off for its memory). It holds more memory while the workbook is
+written: 6 MB more at medium, 11 MB for the 2035 baseline, 13 MB of XML at the large preset,
+all below each run's peak (the ranging's): the medium and large peaks stayed 295–296 MB and
+1,144 MB."""
 
 
 def workbook_rows(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
