@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.formulation.data import ModelData
-from optimizer.result_rows import decision_scope, memo, revealed_period
+from optimizer.result_rows import decision_scope, memo, own_copy, revealed_period
 from optimizer.solve import SolveOutcome
 
 
@@ -40,8 +40,9 @@ def builds_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     if every is not None and (count > 0).any():
         # A batch of runs under one fixed plan builds the same table every run: reused while
         # the counts and charges are the same (a new frame object each time, as candidates).
-        return memo(md, "builds_built", (every,), lambda: _built_rows(every, count, charged)[cols],
-                    values=(count.tobytes(), charged.tobytes())).copy(deep=False)
+        return own_copy(memo(md, "builds_built", (every,),
+                             lambda: _built_rows(every, count, charged)[cols],
+                             values=(count.tobytes(), charged.tobytes())))
     built = np.flatnonzero(count > 0)
     ix = _with_modules(md, decisions, built)
     ix["count"] = count[built]
@@ -159,9 +160,9 @@ def builds_by_scenario_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     count = np.round(out.values["modules_built"]).astype(int)
     names = tuple(sc.name for sc in md.inst.scenarios)
     # The same counts give the same table (a batch under one fixed plan): reused while they are.
-    return memo(md, "builds_by_scenario", (decisions,),
-                lambda: _builds_by_scenario(md, decisions, count, list(names), cols),
-                values=(count.tobytes(), names)).copy(deep=False)
+    return own_copy(memo(md, "builds_by_scenario", (decisions,),
+                         lambda: _builds_by_scenario(md, decisions, count, list(names), cols),
+                         values=(count.tobytes(), names)))
 
 
 def _builds_by_scenario(md: ModelData, decisions: pd.DataFrame, count: np.ndarray,
@@ -181,11 +182,10 @@ def candidates_table(md: ModelData) -> pd.DataFrame:
     set against capacity shadow prices (built or not).
 
     It reads only the modules sheet: built once per modules frame (a live model's runs share
-    it until a run overrides that sheet; pandas' copy-on-write keeps the shared frame intact).
+    it until a run overrides that sheet; each caller gets its own copy, :func:`own_copy`).
     """
-    # A new frame object each time (sharing the data until written to): a caller adding a
-    # column must not add it to the cached one.
-    return memo(md, "candidates", (md.modules,), lambda: _candidates(md)).copy(deep=False)
+    # A new frame object each time: a caller adding a column must not add it to the cached one.
+    return own_copy(memo(md, "candidates", (md.modules,), lambda: _candidates(md)))
 
 
 def _candidates(md: ModelData) -> pd.DataFrame:

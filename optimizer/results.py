@@ -28,6 +28,7 @@ from optimizer.result_rows import (
     grouped_sum,
     key_columns,
     memo,
+    own_copy,
     scenario_rows,
     table_cache,
     with_columns,
@@ -89,7 +90,7 @@ def unmet_table(md: ModelData, out: SolveOutcome) -> pd.DataFrame:
     keys, unmet_col = memo(md, "unmet_keys", (balance, un, md.demands),
                             lambda: _unmet_keys(md, balance, un))
     unmet = clean(out.values["unmet_demand_t"])
-    table = keys.copy(deep=False)
+    table = own_copy(keys)
     table["unmet_t"] = np.where(unmet_col >= 0, unmet[np.maximum(unmet_col, 0)], 0.0) \
         if len(unmet) else np.zeros(len(keys))
     return table

@@ -178,3 +178,50 @@ def test_one_off_solve_drops_the_table_cache():
     live = LiveModel(inst, SolveOptions(fixed_builds=FIXED_PLAN))
     assert live.solve((), verify=False, compare_status_quo=False) is not None
     assert {"flow_keys", "supply_keys"} <= set(live.md.__dict__["table_cache"])
+
+
+def test_writing_to_a_runs_tables_leaves_the_next_runs_tables_intact():
+    """Two live runs with the same overrides: the second reuses the first's shadow-price,
+    builds and candidates tables (the cached table objects stay the ones the first run
+    built). The first run's tables are then written to in place (a number, a text cell, a
+    whole column, a new column); the second run's tables equal tables built from scratch,
+    so no write reached the cache the two runs share (:func:`own_copy`).
+    """
+    live = LiveModel(load_instance(BASELINE), SolveOptions(fixed_builds=FIXED_PLAN))
+    overrides = (Override("export_quotas", ("CHN", "Dy"), "cap_t", 0.5, "scale"),)
+    first = live.solve(overrides, verify=False, compare_status_quo=False)
+    cache = live.md.__dict__["table_cache"]
+    cached = {name: entry[2] for name, entry in cache.items()
+              if name.startswith("price table:") or name in ("candidates", "builds_built")}
+    assert {"candidates", "builds_built", "price table:demand_balance"} <= set(cached)
+    for name, table in first.tables.items():
+        if name in ("builds", "candidates") or name.startswith("dual_"):
+            text = next(c for c in table.columns
+                        if pd.api.types.is_string_dtype(table[c].dtype))
+            number = next(c for c in table.columns if table[c].dtype == np.float64)
+            table.iloc[0, table.columns.get_loc(number)] = -12345.0
+            table.iloc[0, table.columns.get_loc(text)] = "written"
+            table[number] = 7.0
+            table["added"] = 1
+    second = live.solve(overrides, verify=False, compare_status_quo=False)
+    assert all(cache[name][2] is table for name, table in cached.items())  # reused, not rebuilt
+    fresh = _fresh_tables(second)
+    for name in [n for n in fresh if n in ("builds", "candidates") or n.startswith("dual_")]:
+        pd.testing.assert_frame_equal(second.tables[name], fresh[name], check_exact=True,
+                                      obj=name)
+
+
+def test_own_copy_shares_nothing_a_write_can_reach():
+    """A write to the copy leaves the original as it was, and a write to the original leaves
+    the copy as it was (a number, a text cell, a new column)."""
+    from optimizer.result_rows import own_copy
+
+    original = pd.DataFrame({"x": [1.0, 2.0], "name": pd.array(["a", "b"], dtype="string")})
+    copied = own_copy(original)
+    copied.loc[0, "x"] = 9.0
+    copied.loc[1, "name"] = "z"
+    copied["y"] = 3
+    assert original["x"].tolist() == [1.0, 2.0] and original["name"].tolist() == ["a", "b"]
+    assert list(original.columns) == ["x", "name"]
+    original.loc[1, "x"] = -1.0
+    assert copied["x"].tolist() == [9.0, 2.0]
