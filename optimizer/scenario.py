@@ -92,15 +92,30 @@ def _key_shape(spec, df) -> str:
 def _key_text(df, column: str) -> np.ndarray:
     """``df[column]`` as an array of str, cached per table: a batch matches the same keys
     against the same (read-only) tables run after run. Entries die with their table."""
-    import weakref
-
     hit = _KEY_TEXT.get((id(df), column))
     if hit is not None and hit[0]() is df:
         return hit[1]
     text = np.asarray(df[column].astype(str), dtype=object)
+    _remember_key_text(df, column, text)
+    return text
+
+
+def _remember_key_text(df, column: str, text: np.ndarray) -> None:
+    import weakref
+
     key = (id(df), column)
     _KEY_TEXT[key] = (weakref.ref(df, lambda _, k=key: _KEY_TEXT.pop(k, None)), text)
-    return text
+
+
+def _share_key_text(old, new, columns) -> None:
+    """Give table ``new`` the key text cached for ``old``, for ``columns`` that hold the same
+    values in both: an override writes numbers into a copy of a table, never its keys, so a
+    batch run's changed sheet need not be turned into text again (each run matches every
+    scenario's overrides against it: :func:`check_scenarios`)."""
+    for column in columns:
+        hit = _KEY_TEXT.get((id(old), column))
+        if hit is not None and hit[0]() is old:
+            _remember_key_text(new, column, hit[1])
 
 
 def match_rows(inst: Instance, ov: Override, scenario: str) -> list[int]:
@@ -279,6 +294,10 @@ def _apply_to_base(inst: Instance, overrides: tuple[Override, ...], label: str) 
         df.isetitem(df.columns.get_loc(ov.column), pd.Series(values, index=df.index,
                                                               dtype=col.dtype, copy=False))
         tables[ov.sheet] = pd.DataFrame(df)
+    for sheet in {ov.sheet for ov in overrides if tables[ov.sheet] is not inst.tables[ov.sheet]}:
+        written = {ov.column for ov in overrides if ov.sheet == sheet}
+        _share_key_text(inst.tables[sheet], tables[sheet],
+                        [c for c in SHEET_BY_NAME[sheet].key if c not in written])
     return replace(inst, tables=tables)
 
 

@@ -90,3 +90,21 @@ def test_module_data_docs_and_validator_agree():
     doc = instance_format_markdown()
     row = next(line for line in doc.splitlines() if line.startswith("| `capex_usd`"))
     assert "scenarios may not" in row and "Scenarios may change it" not in row
+
+
+def test_an_overridden_table_keeps_its_key_text_and_matches_as_before(inst):
+    """A run override writes cap_t into a copy of export_quotas: the copy's key columns are
+    the original's, so the text cached for matching them is handed over (not computed again
+    run after run), and every key matches the same rows of the copy as of the original:
+    (CN, *) rows 0, 1, 2; (CN, Nd) row 1; (CN, '*') row 2."""
+    from optimizer.scenario import _key_text, with_overrides
+
+    before = inst.table("export_quotas")
+    texts = {c: _key_text(before, c) for c in ("country", "product")}
+    run = with_overrides(inst, (Override("export_quotas", ("CN", "Nd"), "cap_t", 0.5, "scale"),))
+    after = run.table("export_quotas")
+    assert after is not before and after["cap_t"].tolist()[1] == 2.5  # 5 × 0.5, in the copy
+    assert all(_key_text(after, c) is texts[c] for c in texts)
+    for key, rows in ((("CN", "*"), [0, 1, 2]), (("CN", "Nd"), [1]), (("CN", "'*'"), [2])):
+        for table in (inst, run):
+            assert match_rows(table, Override("export_quotas", key, "cap_t", 0), "s") == rows
