@@ -44,20 +44,20 @@ from child_timing import byte_compile, timed  # benchmarks/ is on sys.path as a 
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from optimizer.highs_runtime import SUB_MIP_HEURISTICS  # noqa: E402
+from optimizer.highs_runtime import MIP_RESTART, SUB_MIP_HEURISTICS  # noqa: E402
 
 FLOOR = r"""
 import sys, highspy
 h = highspy.Highs()
 h.setOptionValue("output_flag", False)
 h.setOptionValue("mip_rel_gap", 0.0)
-for name in %r:  # as the tool sets them (optimizer.highs_runtime._new_highs)
+for name in %r:  # off, as the tool sets them (optimizer.highs_runtime._new_highs)
     h.setOptionValue(name, False)
 h.readModel(sys.argv[1])
 h.run()
 info = h.getInfo()
 print(h.modelStatusToString(h.getModelStatus()), info.objective_function_value)
-""" % (SUB_MIP_HEURISTICS,)
+""" % (SUB_MIP_HEURISTICS + (MIP_RESTART,),)
 
 
 def _here_and_now_copy(src: Path, dest: Path) -> Path:

@@ -33,8 +33,9 @@ model as ``supplyopt solve`` hands it to HiGHS, and of the tool's model as it wa
 tightening (``≥`` demand rows, no ``module_flow_link``); the ratios tool / reference within the
 run; and asserts that every optimum agrees (to the MIP gap). Every solve: same HiGHS options
 (``mip_rel_gap`` 1e-4, one thread, no time limit unless ``--time-limit``), and the sub-MIP
-heuristics RINS and RENS off, as the tool runs HiGHS (``optimizer.highs_runtime``;
-``--sub-mip-heuristics`` leaves them on, HiGHS's default, for every variant).
+heuristics RINS and RENS and the root's restarts off, as the tool runs HiGHS
+(``optimizer.highs_runtime``; ``--sub-mip-heuristics`` and ``--mip-restarts`` leave them on,
+HiGHS's default, for every variant).
 """
 
 from __future__ import annotations
@@ -197,15 +198,19 @@ def solve_mip(lp, options: dict) -> tuple[float, float, str, float]:
     return float(h.getInfo().objective_function_value), cpu, status, wall
 
 
-def run_options(time_limit: float | None = None, sub_mip_heuristics: bool = False) -> dict:
+def run_options(time_limit: float | None = None, sub_mip_heuristics: bool = False,
+                mip_restarts: bool = False) -> dict:
     """The HiGHS options every variant's solve gets on top of :func:`compare`'s (gap, one
-    thread): a time limit if given, and RINS and RENS off as the tool runs HiGHS
-    (``optimizer.highs_runtime.SUB_MIP_HEURISTICS``) unless ``sub_mip_heuristics``."""
-    from optimizer.highs_runtime import SUB_MIP_HEURISTICS
+    thread): a time limit if given, and RINS and RENS off (unless ``sub_mip_heuristics``) and
+    the root's restarts off (unless ``mip_restarts``) as the tool runs HiGHS
+    (``optimizer.highs_runtime.SUB_MIP_HEURISTICS``, ``MIP_RESTART``)."""
+    from optimizer.highs_runtime import MIP_RESTART, SUB_MIP_HEURISTICS
 
     options = {"time_limit": time_limit} if time_limit else {}
     if not sub_mip_heuristics:
         options |= {name: False for name in SUB_MIP_HEURISTICS}
+    if not mip_restarts:
+        options[MIP_RESTART] = False
     return options
 
 
@@ -234,6 +239,9 @@ def main(argv=None) -> None:
     ap.add_argument("--sub-mip-heuristics", action="store_true",
                     help="HiGHS's default RINS and RENS for every variant (off by default, "
                          "as the tool runs them)")
+    ap.add_argument("--mip-restarts", action="store_true",
+                    help="HiGHS's default restarts of the MIP's root for every variant (off by "
+                         "default, as the tool runs them)")
     ap.add_argument("--json", type=Path, default=None, help="append each size's figures here")
     ap.add_argument("--write", type=Path, default=None,
                     help="write the (first) size's instance: a CSV folder or a .xlsx path")
@@ -245,7 +253,7 @@ def main(argv=None) -> None:
         (write_workbook if a.write.suffix == ".xlsx" else write_csv_folder)(sheets, a.write)
         print(f"wrote {a.write}")
         return
-    options = run_options(a.time_limit, a.sub_mip_heuristics)
+    options = run_options(a.time_limit, a.sub_mip_heuristics, a.mip_restarts)
     variants = tuple(a.variants.split(",")) if a.variants else (
         ("ref_aggregated", "ref_strong", "tool") + (() if a.skip_before else ("tool_before",)))
     ratios = [(x, y) for x, y in (("tool", "ref_aggregated"), ("tool", "ref_strong"),
@@ -272,6 +280,7 @@ def main(argv=None) -> None:
             with open(a.json, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"size": size, "seed": a.seed, "sites": n, "customers": m,
                                       "sub_mip_heuristics": a.sub_mip_heuristics,
+                                      "mip_restarts": a.mip_restarts,
                                       "results": {v: dict(zip(("objective", "cpu_s", "status",
                                                                "wall_s"), r))
                                                   for v, r in res.items()}}) + "\n")

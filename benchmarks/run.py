@@ -175,10 +175,10 @@ def export_model(md, mps: str) -> None:
     h.writeModel(mps)
 
 
-FLOOR_SUB_MIP_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
-"""``optimizer.highs_runtime.SUB_MIP_HEURISTICS``, which the tool turns off, written out here so
-that the floor's process imports nothing but highspy (its memory is the memory floor);
-tests/test_highs_options.py checks the two are the same."""
+FLOOR_MIP_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_allow_restart")
+"""``optimizer.highs_runtime.SUB_MIP_HEURISTICS`` and ``MIP_RESTART``, which the tool turns off,
+written out here so that the floor's process imports nothing but highspy (its memory is the
+memory floor); tests/test_highs_options.py checks the two are the same."""
 
 
 def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:
@@ -188,7 +188,7 @@ def worker_floor(mps: str, lp_algorithm: str, mip: bool) -> dict:
     t_import = time.perf_counter() - t0
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    for name in FLOOR_SUB_MIP_OFF if mip else ():
+    for name in FLOOR_MIP_OFF if mip else ():
         h.setOptionValue(name, False)
     if not mip and lp_algorithm == "parallel":  # as optimizer.solve.set_lp_algorithm does
         h.setOptionValue("solver", "simplex")

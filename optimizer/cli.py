@@ -277,6 +277,9 @@ def solve(
         "--sub-mip-heuristics", help="Let HiGHS run its RINS and RENS sub-MIP heuristics (off "
         "by default: without them the shipped baseline's MIP takes 10 s instead of 15, same "
         "optimum).")] = False,
+    mip_restarts: Annotated[bool, typer.Option(
+        "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default: without "
+        "restarts the shipped baseline's MIP takes 6 s instead of 10, same optimum).")] = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
@@ -296,7 +299,8 @@ def solve(
             options = SolveOptions(solver=solver, time_limit_s=time_limit, mip_rel_gap=mip_gap,
                                    threads=threads, lp_algorithm=lp_algorithm,
                                    allow_nonoptimal=allow_nonoptimal, ranging=not no_ranging,
-                                   sub_mip_heuristics=sub_mip_heuristics)
+                                   sub_mip_heuristics=sub_mip_heuristics,
+                                   mip_restarts=mip_restarts)
             overrides = run_overrides(set_, risk_weight, cvar_alpha)
             target = out or default_run_folder(inst.name, overrides)
             check_replaceable(target)  # before solving: a refusal costs the user no wait

@@ -70,6 +70,10 @@ def register(app: typer.Typer) -> None:
                                          "(off by default, as in 'supplyopt solve'; a "
                                          "'sub_mip_heuristics' setting or column can ask for "
                                          "them too).")] = False,
+        mip_restarts: Annotated[bool, typer.Option(
+            "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default, as in "
+                                   "'supplyopt solve'; a 'mip_restarts' setting or column can "
+                                   "ask for them too).")] = False,
         rebuild: Annotated[bool, typer.Option(
             "--rebuild", help="Rebuild the model for every run instead of changing a live "
                               "model's data (for comparison; results are the same).")] = False,
@@ -97,6 +101,8 @@ def register(app: typer.Typer) -> None:
                 defaults["ranging"] = True
             if sub_mip_heuristics:
                 defaults["sub_mip_heuristics"] = True
+            if mip_restarts:
+                defaults["mip_restarts"] = True
             from dataclasses import replace
 
             defn = replace(defn, defaults=tuple(sorted(defaults.items())))

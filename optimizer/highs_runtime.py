@@ -110,6 +110,20 @@ presets as before.
 """
 
 
+MIP_RESTART = "mip_allow_restart"
+"""HiGHS's restarts of a MIP's root (presolve and the root's cuts run again once enough
+integer columns are fixed), off unless ``SolveOptions.mip_restarts``.
+
+On this model's MIPs they cost more than they gain. HiGHS 1.16, ``mip_rel_gap`` 1e-4, RINS and
+RENS off, the same optimum every time (measured 2026-12-08, docs/performance.md, "MIP restarts
+off"): the shipped 2035 baseline 11.1 / 9.6 → 6.0 / 6.4 s (HiGHS restarted its root five times,
+then closed the gap at the root either way), the 10-quarter baseline 0.90 → 0.36 s, the first
+11 runs of its Dy-quota batch sweep 26.7 → 11.3 s (each run 0.16–0.59×), the small preset
+0.34 → 0.26 s, the facility-location benchmark's model 0.60–1.02× (small and medium, seeds 0
+and 1).
+"""
+
+
 def _new_highs(options: SolveOptions):
     h = new_highs_object()
     h.setOptionValue("output_flag", bool(options.verbose))
@@ -121,6 +135,8 @@ def _new_highs(options: SolveOptions):
     if not options.sub_mip_heuristics:
         for name in SUB_MIP_HEURISTICS:
             h.setOptionValue(name, False)  # a HiGHS without the option refuses it: no change
+    if not options.mip_restarts:
+        h.setOptionValue(MIP_RESTART, False)
     return h
 
 

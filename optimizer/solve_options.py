@@ -55,6 +55,9 @@ class SolveOptions:
     # HiGHS's RINS and RENS sub-MIP heuristics: off by default, they slow this model's MIPs
     # (optimizer.highs_runtime.SUB_MIP_HEURISTICS says by how much).
     sub_mip_heuristics: bool = False
+    # HiGHS's restarts of a MIP's root: off by default, they slow this model's MIPs
+    # (optimizer.highs_runtime.MIP_RESTART says by how much).
+    mip_restarts: bool = False
     # Evaluate a given investment plan: ((module, decision_period, count[, decided_in]), ...) fixes
     # every module build (unlisted = 0; () = no new builds); None leaves them to the optimiser.
     fixed_builds: tuple | None = None

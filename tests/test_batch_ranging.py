@@ -211,19 +211,20 @@ def test_live_ranging_keeps_the_basis_and_objective(monkeypatch):
     assert len(seen) == 3 and live.runs == {"live": 3, "declined": 0}
 
 
-def test_sub_mip_heuristics_setting_and_column(tmp_path, base):
-    """A batch's ``sub_mip_heuristics`` setting (yes/no, like ``ranging``) reaches each run's
-    options, a run's column wins over it, ``supplyopt batch --sub-mip-heuristics`` sets it
-    for every run, and a bad value is refused as ``ranging``'s is."""
-    options = _setting_and_column(tmp_path, base, "sub_mip_heuristics",
-                                  lambda m: m["options"]["sub_mip_heuristics"])
+@pytest.mark.parametrize("option", ["sub_mip_heuristics", "mip_restarts"])
+def test_highs_mip_setting_and_column(tmp_path, base, option):
+    """A batch's ``sub_mip_heuristics`` or ``mip_restarts`` setting (yes/no, like
+    ``ranging``) reaches each run's options, a run's column wins over it, ``supplyopt batch
+    --sub-mip-heuristics`` / ``--mip-restarts`` sets it for every run, and a bad value is
+    refused as ``ranging``'s is."""
+    options = _setting_and_column(tmp_path, base, option, lambda m: m["options"][option])
     assert options == {"plain": True, "no": False}
 
     out3 = tmp_path / "out3"
     res = RUNNER.invoke(app, ["batch", "--base", str(base), "--set", "traders:T1:price_usd_per_t=1",
-                              "--sub-mip-heuristics", "--out", str(out3), "--jobs", "1",
+                              "--" + option.replace("_", "-"), "--out", str(out3), "--jobs", "1",
                               "--no-report", "--quiet"])
     assert res.exit_code == 0, res.output
-    assert [json.loads((f / "manifest.json").read_text())["options"]["sub_mip_heuristics"]
+    assert [json.loads((f / "manifest.json").read_text())["options"][option]
             for f in _run_folders(out3)] == [True]
-    _assert_maybe_refused(tmp_path, base, "sub_mip_heuristics")
+    _assert_maybe_refused(tmp_path, base, option)

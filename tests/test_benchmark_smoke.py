@@ -139,3 +139,23 @@ def test_paired_ratios_pair_each_run_with_its_own_floor():
     assert _pairs_text(r) == "wall 2.00, 1.50 (median 1.75×); cpu 2.00, 1.50 (median 1.75×)"
     old = {"all_runs_end_to_end_s": [2.0, 3.0], "all_floor_solve_s": [1.0, 2.0]}
     assert paired_ratios(old)["cpu"] == []
+
+
+def test_mip_settings_benchmark_solves_both_settings_to_one_optimum(capsys):
+    """benchmarks/mip_settings.py on the tiny preset and the 10-quarter baseline, one pair:
+    each model solved with the tool's settings (restarts off) and HiGHS's default (on), the
+    two objectives within the MIP gap (the script stops otherwise), and the setting really
+    differs between the two solves."""
+    import mip_settings
+
+    from optimizer.highs_runtime import MIP_RESTART, _new_highs
+
+    out = mip_settings.main(["--models", "tiny,10q", "--pairs", "1", "--threads", "1"])
+    assert list(out) == ["preset tiny", "10q"]
+    for runs in out.values():
+        assert {len(runs["runs"]["tool"]), len(runs["runs"]["highs"])} == {1}
+        statuses = [r["status"] for w in ("tool", "highs") for r in runs["runs"][w]]
+        assert statuses == ["Optimal", "Optimal"], statuses
+    assert _new_highs(SolveOptions()).getOptionValue(MIP_RESTART)[1] is False
+    assert _new_highs(SolveOptions(mip_restarts=True)).getOptionValue(MIP_RESTART)[1] is True
+    assert "total" in capsys.readouterr().out

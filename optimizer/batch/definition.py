@@ -38,6 +38,7 @@ OPTION_COLUMNS: dict[str, tuple[str, type]] = {
     "lp_algorithm": ("lp_algorithm", str),
     "ranging": ("ranging", bool),
     "sub_mip_heuristics": ("sub_mip_heuristics", bool),
+    "mip_restarts": ("mip_restarts", bool),
 }
 """Batch column / setting name → (SolveOptions field, type). Units: seconds; fraction."""
 
@@ -361,7 +362,7 @@ def _expected(column: str, exc: ValueError) -> str:
         return detail
     return {"time_limit": "a positive number of seconds", "mip_gap": "a fraction between 0 and 1",
             "allow_nonoptimal": "yes or no", "ranging": "yes or no",
-            "sub_mip_heuristics": "yes or no",
+            "sub_mip_heuristics": "yes or no", "mip_restarts": "yes or no",
             "lp_algorithm": "one of " + ", ".join(LP_ALGORITHMS),
             }.get(column, "a valid value")
 
