@@ -115,12 +115,12 @@ MIP_RESTART = "mip_allow_restart"
 integer columns are fixed), off unless ``SolveOptions.mip_restarts``.
 
 On this model's MIPs they cost more than they gain. HiGHS 1.16, ``mip_rel_gap`` 1e-4, RINS and
-RENS off, the same optimum every time (measured 2026-12-08, docs/performance.md, "MIP restarts
-off"): the shipped 2035 baseline 11.1 / 9.6 → 6.0 / 6.4 s (HiGHS restarted its root five times,
-then closed the gap at the root either way), the 10-quarter baseline 0.90 → 0.36 s, the first
-11 runs of its Dy-quota batch sweep 26.7 → 11.3 s (each run 0.16–0.59×), the small preset
-0.34 → 0.26 s, the facility-location benchmark's model 0.60–1.02× (small and medium, seeds 0
-and 1).
+RENS off, the same optimum every time (``python benchmarks/mip_settings.py``, 2026-12-08,
+docs/performance.md, "MIP restarts off"): the shipped 2035 baseline 8.0 → 5.3 s (HiGHS
+restarted its root five times, then closed the gap at the root either way), the 10-quarter
+baseline 0.72 → 0.28 s, the 11 runs of its Dy-quota batch sweep 19.4 → 8.4 s on one thread
+(each run 0.17–0.63×), the medium preset 78.7 → 67.9 s, the small preset and the
+facility-location benchmark's models 0.67–1.01×.
 """
 
 
