@@ -33,7 +33,7 @@ model as ``supplyopt solve`` hands it to HiGHS, and of the tool's model as it wa
 tightening (``≥`` demand rows, no ``module_flow_link``); the ratios tool / reference within the
 run; and asserts that every optimum agrees (to the MIP gap). Every solve: same HiGHS options
 (``mip_rel_gap`` 1e-4, one thread, no time limit unless ``--time-limit``), and the sub-MIP
-heuristics RINS and RENS and the root's restarts off, as the tool runs HiGHS
+heuristics (RINS, RENS, root reduced cost) and the root's restarts off, as the tool runs HiGHS
 (``optimizer.highs_runtime``; ``--sub-mip-heuristics`` and ``--mip-restarts`` leave them on,
 HiGHS's default, for every variant).
 """
@@ -201,9 +201,9 @@ def solve_mip(lp, options: dict) -> tuple[float, float, str, float]:
 def run_options(time_limit: float | None = None, sub_mip_heuristics: bool = False,
                 mip_restarts: bool = False) -> dict:
     """The HiGHS options every variant's solve gets on top of :func:`compare`'s (gap, one
-    thread): a time limit if given, and RINS and RENS off (unless ``sub_mip_heuristics``) and
-    the root's restarts off (unless ``mip_restarts``) as the tool runs HiGHS
-    (``optimizer.highs_runtime.SUB_MIP_HEURISTICS``, ``MIP_RESTART``)."""
+    thread): a time limit if given, and the sub-MIP heuristics off (unless
+    ``sub_mip_heuristics``) and the root's restarts off (unless ``mip_restarts``) as the tool
+    runs HiGHS (``optimizer.highs_runtime.SUB_MIP_HEURISTICS``, ``MIP_RESTART``)."""
     from optimizer.highs_runtime import MIP_RESTART, SUB_MIP_HEURISTICS
 
     options = {"time_limit": time_limit} if time_limit else {}
@@ -237,7 +237,7 @@ def main(argv=None) -> None:
     ap.add_argument("--variants", default=None,
                     help="comma-separated subset of ref_aggregated,ref_strong,tool,tool_before")
     ap.add_argument("--sub-mip-heuristics", action="store_true",
-                    help="HiGHS's default RINS and RENS for every variant (off by default, "
+                    help="HiGHS's default sub-MIP heuristics for every variant (off by default, "
                          "as the tool runs them)")
     ap.add_argument("--mip-restarts", action="store_true",
                     help="HiGHS's default restarts of the MIP's root for every variant (off by "

@@ -6,14 +6,17 @@ Usage::
     python benchmarks/mip_settings.py --setting sub_mip_heuristics
     python benchmarks/mip_settings.py --models medium --pairs 1
     python benchmarks/mip_settings.py --models 10q-sweep:11 --threads 1   # as a batch runs
+    python benchmarks/mip_settings.py --highs-option mip_heuristic_run_root_reduced_cost=true
 
 The tool turns some of HiGHS's MIP machinery off by default
-(``optimizer.highs_runtime``: the RINS and RENS sub-MIP heuristics, the restarts of the root).
+(``optimizer.highs_runtime``: the sub-MIP heuristics RINS, RENS and root reduced cost, the
+restarts of the root).
 This checks that choice on the models users solve. For each model, the MIP exactly as the tool
 hands it to HiGHS (``build_model`` and ``compile_arrays``, a run's overrides applied) is solved
 by HiGHS alone in this process, once with the tool's options (``_new_highs(SolveOptions())``)
-and once with the one setting given back to HiGHS's default (``SolveOptions(<setting>=True)``),
-in alternating order, ``--pairs`` times. Printed per model: wall and CPU seconds of
+and once with the one setting given back to HiGHS's default (``SolveOptions(<setting>=True)``;
+or, with ``--highs-option NAME=VALUE``, the tool's options with that one HiGHS option set), in
+alternating order, ``--pairs`` times. Printed per model: wall and CPU seconds of
 ``Highs.run`` (medians), branch-and-bound nodes and the objective. It stops with an error if the
 two settings' objectives differ by more than the MIP gap (1e-4, the tool's default).
 
@@ -101,13 +104,17 @@ def _lp(inst, overrides=()):
     return compile_arrays(md).lp
 
 
-def solve(lp, setting: str | None, threads: int) -> dict:
-    """HiGHS alone on ``lp`` with the tool's options, ``setting`` back at HiGHS's default."""
+def solve(lp, setting: str | tuple | None, threads: int) -> dict:
+    """HiGHS alone on ``lp`` with the tool's options, ``setting`` back at HiGHS's default (a
+    ``SolveOptions`` field), or a (HiGHS option, value) pair set on top of them."""
     from optimizer.highs_runtime import _new_highs, run_highs
     from optimizer.solve import SolveOptions
 
+    field = setting if isinstance(setting, str) else None
     h = _new_highs(SolveOptions(mip_rel_gap=GAP, threads=threads or None,
-                                **({setting: True} if setting else {})))
+                                **({field: True} if field else {})))
+    if isinstance(setting, tuple):
+        h.setOptionValue(*setting)
     h.passModel(lp)
     t0, c0 = time.perf_counter(), time.process_time()
     run_highs(h)  # as the tool runs it (HiGHS's thread scheduler is reset after each run)
@@ -120,7 +127,7 @@ def solve(lp, setting: str | None, threads: int) -> dict:
             "objective": float(info.objective_function_value), "status": status}
 
 
-def compare(lp, setting: str, pairs: int, threads: int) -> dict:
+def compare(lp, setting: str | tuple, pairs: int, threads: int) -> dict:
     """Both settings, alternated ``pairs`` times: {"tool": [...], "highs": [...]}."""
     runs = {"tool": [], "highs": []}
     for k in range(pairs):
@@ -135,16 +142,29 @@ def main(argv=None) -> dict:
     ap.add_argument("--models", default=DEFAULT_MODELS)
     ap.add_argument("--pairs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--highs-option", default=None, metavar="NAME=VALUE",
+                    help="compare against the tool's settings with this HiGHS option set "
+                         "(true/false, a number or text) instead of --setting")
     a = ap.parse_args(argv)
-    print(f"HiGHS alone, the tool's settings against {a.setting}=True (HiGHS's default); "
+    setting, label = a.setting, f"{a.setting}=True (HiGHS's default)"
+    if a.highs_option:
+        name, _, text = a.highs_option.partition("=")
+        value = {"true": True, "false": False}.get(text.lower(), text)
+        if isinstance(value, str):
+            try:
+                value = int(text) if text.lstrip("-").isdigit() else float(text)
+            except ValueError:
+                pass
+        setting, label = (name, value), f"the same with {name}={value!r}"
+    print(f"HiGHS alone, the tool's settings against {label}; "
           f"mip_rel_gap {GAP}, threads {a.threads or 'HiGHS default'}, {a.pairs} pair(s), "
           f"medians; started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
-    print(f"{'model':<22}{'tool wall s':>12}{'default wall s':>16}{'ratio':>7}"
-          f"{'tool cpu s':>12}{'default cpu s':>15}{'nodes':>12}  objective")
+    print(f"{'model':<22}{'tool wall s':>12}{'other wall s':>16}{'ratio':>7}"
+          f"{'tool cpu s':>12}{'other cpu s':>15}{'nodes':>12}  objective")
     totals = {"tool": 0.0, "highs": 0.0}
     out = {}
     for name, build in models(a.models):
-        runs = compare(build(), a.setting, a.pairs, a.threads)
+        runs = compare(build(), setting, a.pairs, a.threads)
         med = {w: {k: statistics.median(r[k] for r in runs[w]) for k in ("wall", "cpu")}
                for w in runs}
         objs = [r["objective"] for w in runs for r in runs[w]]

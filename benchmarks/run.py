@@ -175,7 +175,8 @@ def export_model(md, mps: str) -> None:
     h.writeModel(mps)
 
 
-FLOOR_MIP_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_allow_restart")
+FLOOR_MIP_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
+                 "mip_heuristic_run_root_reduced_cost", "mip_allow_restart")
 """``optimizer.highs_runtime.SUB_MIP_HEURISTICS`` and ``MIP_RESTART``, which the tool turns off,
 written out here so that the floor's process imports nothing but highspy (its memory is the
 memory floor); tests/test_highs_options.py checks the two are the same."""

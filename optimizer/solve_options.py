@@ -52,7 +52,8 @@ class SolveOptions:
     ranging: bool = True
     allow_nonoptimal: bool = False  # accept a time-limited feasible plan (with its gap)
     verbose: bool = False
-    # HiGHS's RINS and RENS sub-MIP heuristics: off by default, they slow this model's MIPs
+    # HiGHS's sub-MIP heuristics (RINS, RENS, root reduced cost): off by default, they slow
+    # this model's MIPs
     # (optimizer.highs_runtime.SUB_MIP_HEURISTICS says by how much).
     sub_mip_heuristics: bool = False
     # HiGHS's restarts of a MIP's root: off by default, they slow this model's MIPs

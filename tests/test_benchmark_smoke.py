@@ -159,3 +159,24 @@ def test_mip_settings_benchmark_solves_both_settings_to_one_optimum(capsys):
     assert _new_highs(SolveOptions()).getOptionValue(MIP_RESTART)[1] is False
     assert _new_highs(SolveOptions(mip_restarts=True)).getOptionValue(MIP_RESTART)[1] is True
     assert "total" in capsys.readouterr().out
+
+
+def test_mip_settings_benchmark_sets_a_highs_option_on_top_of_the_tools(monkeypatch):
+    """``--highs-option NAME=VALUE`` solves with the tool's settings plus that HiGHS option:
+    the second solve of each pair sees the root reduced-cost heuristic on, the first off."""
+    import mip_settings
+
+    from optimizer import highs_runtime
+
+    seen = []
+    real = highs_runtime.run_highs
+
+    def spy(h):
+        seen.append(h.getOptionValue("mip_heuristic_run_root_reduced_cost")[1])
+        return real(h)
+
+    monkeypatch.setattr(highs_runtime, "run_highs", spy)
+    out = mip_settings.main(["--models", "tiny", "--pairs", "1", "--threads", "1",
+                             "--highs-option", "mip_heuristic_run_root_reduced_cost=true"])
+    assert seen == [False, True]
+    assert out["preset tiny"]["runs"]["highs"][0]["status"] == "Optimal"

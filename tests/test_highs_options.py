@@ -14,9 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_sub_mip_heuristics_are_off_unless_asked():
-    """RINS and RENS are off by default (optimizer.highs_runtime.SUB_MIP_HEURISTICS says
+    """RINS, RENS and the root reduced-cost heuristic are off by default
+    (optimizer.highs_runtime.SUB_MIP_HEURISTICS says
     why) and HiGHS's own default (on) with ``sub_mip_heuristics``."""
-    assert SUB_MIP_HEURISTICS == ("mip_heuristic_run_rins", "mip_heuristic_run_rens")
+    assert SUB_MIP_HEURISTICS == ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
+                                  "mip_heuristic_run_root_reduced_cost")
     off = _new_highs(SolveOptions())
     on = _new_highs(SolveOptions(sub_mip_heuristics=True))
     for name in SUB_MIP_HEURISTICS:
