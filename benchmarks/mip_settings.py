@@ -31,7 +31,9 @@ Models (``--models``, comma-separated):
     the synthetic presets (``optimizer.synthetic``; ``medium`` takes minutes a solve);
 ``fl-SIZE-SEED``
     the tool's model of a facility-location instance of ``benchmarks/facility_location.py``
-    (e.g. ``fl-small-0``, ``fl-medium-1``).
+    (e.g. ``fl-small-0``, ``fl-medium-1``);
+a path
+    an instance workbook or CSV folder (e.g. ``instances/tutorial.xlsx``).
 
 ``--threads`` (default 0: HiGHS's choice, as ``supplyopt solve`` runs it; a batch's workers
 run 1).
@@ -73,8 +75,20 @@ def models(spec: str):
 
             _, size, seed = name.split("-")
             yield name, lambda s=size, k=int(seed): fl.tool_lp(fl.generate(*fl.SIZES[s], seed=k))
-        else:
+        elif name in _presets():
             yield f"preset {name}", lambda n=name: _lp(_preset(n))
+        elif Path(name).exists():
+            yield Path(name).stem, lambda p=Path(name): _lp(_load(p))
+        else:
+            raise SystemExit(f"--models: no model {name!r}: expected 2035, 10q, 10q-sweep:N, "
+                             f"one of the presets {', '.join(_presets())}, fl-SIZE-SEED or "
+                             "the path of an instance")
+
+
+def _presets() -> tuple[str, ...]:
+    from optimizer.synthetic import PRESETS
+
+    return tuple(PRESETS)
 
 
 def _load(path: Path):
