@@ -279,7 +279,7 @@ def solve(
         "takes 2 s instead of 5, same optimum).")] = False,
     mip_restarts: Annotated[bool, typer.Option(
         "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default: without "
-        "restarts the shipped baseline's MIP takes 6 s instead of 10, same optimum).")] = False,
+        "restarts the shipped baseline's MIP takes 2 s instead of 5, same optimum).")] = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ):

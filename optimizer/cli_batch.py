@@ -66,11 +66,10 @@ def register(app: typer.Typer) -> None:
                               "analysis, and the ranging costs more than a warm re-solve; a "
                               "'ranging' setting or column can ask for it too).")] = False,
         sub_mip_heuristics: Annotated[bool, typer.Option(
-            "--sub-mip-heuristics", help="Let HiGHS run its sub-MIP heuristics (RINS, RENS, "
-                                         "root reduced cost) "
-                                         "(off by default, as in 'supplyopt solve'; a "
-                                         "'sub_mip_heuristics' setting or column can ask for "
-                                         "them too).")] = False,
+            "--sub-mip-heuristics", help="Let HiGHS run its sub-MIP heuristics: RINS, RENS "
+                                         "and root reduced cost (off by default, as in "
+                                         "'supplyopt solve'; a 'sub_mip_heuristics' setting "
+                                         "or column can ask for them too).")] = False,
         mip_restarts: Annotated[bool, typer.Option(
             "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default, as in "
                                    "'supplyopt solve'; a 'mip_restarts' setting or column can "
