@@ -38,6 +38,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
+SubMipHeuristics = Annotated[bool, typer.Option(
+    "--sub-mip-heuristics", help="Let HiGHS run its sub-MIP heuristics: RINS, RENS and root "
+    "reduced cost (off by default: without them the shipped baseline's MIP takes 2 s instead "
+    "of 5, same optimum; in a batch, a 'sub_mip_heuristics' setting or column can ask for them "
+    "too).")]
+MipRestarts = Annotated[bool, typer.Option(
+    "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default: without restarts "
+    "the shipped baseline's MIP takes 2 s instead of 5, same optimum; in a batch, a "
+    "'mip_restarts' setting or column can ask for them too).")]
 
 
 def _print_version(value: bool) -> None:
@@ -273,13 +282,8 @@ def solve(
         "--no-ranging", help="Skip the right-hand-side ranges of the shadow prices (ranged on "
         "the LP of the optimal basis's columns: 0.15 s at the medium preset); the shadow-price "
         "tables then have no rhs_range columns.")] = False,
-    sub_mip_heuristics: Annotated[bool, typer.Option(
-        "--sub-mip-heuristics", help="Let HiGHS run its sub-MIP heuristics: RINS, RENS and the "
-        "root reduced-cost heuristic (off by default: without them the shipped baseline's MIP "
-        "takes 2 s instead of 5, same optimum).")] = False,
-    mip_restarts: Annotated[bool, typer.Option(
-        "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default: without "
-        "restarts the shipped baseline's MIP takes 2 s instead of 5, same optimum).")] = False,
+    sub_mip_heuristics: SubMipHeuristics = False,
+    mip_restarts: MipRestarts = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ):

@@ -19,8 +19,10 @@ def register(app: typer.Typer) -> None:
         SET_HELP,
         CvarAlpha,
         Debug,
+        MipRestarts,
         Quiet,
         RiskWeight,
+        SubMipHeuristics,
         err,
         run_guarded,
         run_overrides,
@@ -65,15 +67,8 @@ def register(app: typer.Typer) -> None:
                               "prices (off by default in a batch: the sweep is the sensitivity "
                               "analysis, and the ranging costs more than a warm re-solve; a "
                               "'ranging' setting or column can ask for it too).")] = False,
-        sub_mip_heuristics: Annotated[bool, typer.Option(
-            "--sub-mip-heuristics", help="Let HiGHS run its sub-MIP heuristics: RINS, RENS "
-                                         "and root reduced cost (off by default, as in "
-                                         "'supplyopt solve'; a 'sub_mip_heuristics' setting "
-                                         "or column can ask for them too).")] = False,
-        mip_restarts: Annotated[bool, typer.Option(
-            "--mip-restarts", help="Let HiGHS restart a MIP's root (off by default, as in "
-                                   "'supplyopt solve'; a 'mip_restarts' setting or column can "
-                                   "ask for them too).")] = False,
+        sub_mip_heuristics: SubMipHeuristics = False,
+        mip_restarts: MipRestarts = False,
         rebuild: Annotated[bool, typer.Option(
             "--rebuild", help="Rebuild the model for every run instead of changing a live "
                               "model's data (for comparison; results are the same).")] = False,
