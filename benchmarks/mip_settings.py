@@ -103,9 +103,9 @@ def _preset(name: str):
     from optimizer.api import load_instance
     from optimizer.synthetic import preset, write_synthetic
 
-    folder = Path(tempfile.mkdtemp(prefix=f"mip-settings-{name}-"))
-    write_synthetic(preset(name), folder)
-    return load_instance(folder)
+    with tempfile.TemporaryDirectory(prefix=f"mip-settings-{name}-") as folder:
+        write_synthetic(preset(name), Path(folder))
+        return load_instance(folder)  # read whole: the folder is not needed after
 
 
 def _lp(inst, overrides=()):
@@ -141,6 +141,18 @@ def solve(lp, setting: str | tuple | None, threads: int) -> dict:
             "objective": float(info.objective_function_value), "status": status}
 
 
+def _check_highs_option(name: str, value) -> None:
+    """Stop with a message if HiGHS refuses ``name`` = ``value`` (an unknown option or a value
+    of the wrong type): HiGHS only logs it, and the comparison would be of equal settings."""
+    from optimizer.highs_runtime import new_highs_object
+
+    h = new_highs_object()
+    h.setOptionValue("output_flag", False)
+    if str(h.setOptionValue(name, value)).split(".")[-1] != "kOk":
+        raise SystemExit(f"--highs-option: HiGHS refuses {name}={value!r} (an option HiGHS "
+                         "knows, with a value of its type: true/false, a number or text)")
+
+
 def compare(lp, setting: str | tuple, pairs: int, threads: int) -> dict:
     """Both settings, alternated ``pairs`` times: {"tool": [...], "highs": [...]}."""
     runs = {"tool": [], "highs": []}
@@ -170,6 +182,7 @@ def main(argv=None) -> dict:
             except ValueError:
                 pass
         setting, label = (name, value), f"the same with {name}={value!r}"
+        _check_highs_option(name, value)
     print(f"HiGHS alone, the tool's settings against {label}; "
           f"mip_rel_gap {GAP}, threads {a.threads or 'HiGHS default'}, {a.pairs} pair(s), "
           f"medians; started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")

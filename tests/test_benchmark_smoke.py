@@ -141,23 +141,30 @@ def test_paired_ratios_pair_each_run_with_its_own_floor():
     assert paired_ratios(old)["cpu"] == []
 
 
-def test_mip_settings_benchmark_solves_both_settings_to_one_optimum(capsys):
+def test_mip_settings_benchmark_solves_both_settings_to_one_optimum(capsys, monkeypatch):
     """benchmarks/mip_settings.py on the tiny preset and the 10-quarter baseline, one pair:
-    each model solved with the tool's settings (restarts off) and HiGHS's default (on), the
-    two objectives within the MIP gap (the script stops otherwise), and the setting really
-    differs between the two solves."""
+    each model solved with the tool's settings (restarts off) and HiGHS's default (on), as a
+    spy on the solves sees them, both to optimality, the two objectives within the MIP gap
+    (the script stops otherwise)."""
     import mip_settings
 
-    from optimizer.highs_runtime import MIP_RESTART, _new_highs
+    from optimizer import highs_runtime
 
+    seen = []
+    real = highs_runtime.run_highs
+
+    def spy(h):
+        seen.append(h.getOptionValue("mip_allow_restart")[1])
+        return real(h)
+
+    monkeypatch.setattr(highs_runtime, "run_highs", spy)
     out = mip_settings.main(["--models", "tiny,10q", "--pairs", "1", "--threads", "1"])
+    assert seen == [False, True, False, True]
     assert list(out) == ["preset tiny", "10q"]
     for runs in out.values():
         assert {len(runs["runs"]["tool"]), len(runs["runs"]["highs"])} == {1}
         statuses = [r["status"] for w in ("tool", "highs") for r in runs["runs"][w]]
         assert statuses == ["Optimal", "Optimal"], statuses
-    assert _new_highs(SolveOptions()).getOptionValue(MIP_RESTART)[1] is False
-    assert _new_highs(SolveOptions(mip_restarts=True)).getOptionValue(MIP_RESTART)[1] is True
     assert "total" in capsys.readouterr().out
 
 
@@ -180,3 +187,14 @@ def test_mip_settings_benchmark_sets_a_highs_option_on_top_of_the_tools(monkeypa
                              "--highs-option", "mip_heuristic_run_root_reduced_cost=true"])
     assert seen == [False, True]
     assert out["preset tiny"]["runs"]["highs"][0]["status"] == "Optimal"
+
+
+def test_mip_settings_benchmark_refuses_an_option_highs_refuses():
+    """An unknown HiGHS option, or a value of the wrong type, stops the benchmark with a
+    message naming it (HiGHS itself would only log it, and both solves would be alike)."""
+    import mip_settings
+
+    for given in ("no_such_option=true", "mip_allow_restart=maybe"):
+        with pytest.raises(SystemExit) as stop:
+            mip_settings.main(["--models", "tiny", "--pairs", "1", "--highs-option", given])
+        assert "--highs-option" in str(stop.value) and given.split("=")[0] in str(stop.value)
