@@ -104,16 +104,17 @@ MIP with the columns of large reduced cost at the root fixed).
 
 On this model they cost more than they find, the same optimum either way (HiGHS 1.16,
 ``mip_rel_gap`` 1e-4, two threads). The root reduced-cost heuristic, with RINS, RENS and
-restarts off (2026-12-08, docs/performance.md, "The root reduced-cost heuristic off"): the
-shipped 2035 baseline 5.4 → 1.9 s (its sub-MIP calls took 3.5 of the 5.7 s and found the
-optimal plan, which the search then finds in 3 nodes), the 10-quarter baseline 0.28 → 0.17 s,
-the 11 runs of its Dy-quota sweep 6.4 → 2.1 s, facility location 0.59–0.92×, the small preset
-as before. RINS and RENS (2026-12-07, "Sub-MIP heuristics off"): the shipped 2035 baseline
-15.4 → 9.9 s (three runs each, alternated; at the
-root one RINS call ran 10 s to find the optimal plan, while the cuts had the gap at 0.11 %
-after 1.7 s), the 10-quarter baseline 1.4 → 0.8 s, its batch sweep's runs 4.1–6.0 →
-1.7–3.2 s, facility location 0.2–6.6 → 0.2–5.5 s; the tutorials and the small and medium
-presets as before.
+restarts off (``python benchmarks/mip_settings.py --highs-option
+mip_heuristic_run_root_reduced_cost=true``, 2026-12-08, docs/performance.md, "The root
+reduced-cost heuristic off"): the shipped 2035 baseline 5.37 → 1.91 s (its sub-MIP calls took
+3.5 of the 5.7 s and found the optimal plan, which the search then finds in 3 nodes), the
+10-quarter baseline 0.28 → 0.23 s, the 11 runs of its Dy-quota sweep 6.58 → 2.27 s, the medium
+preset 67.9 → 10.9 s, facility location 0.57–1.01×, the small preset as before. RINS and RENS
+(2026-12-07, "Sub-MIP heuristics off"): the shipped 2035 baseline 15.4 → 9.9 s (three runs
+each, alternated; at the root one RINS call ran 10 s to find the optimal plan, while the cuts
+had the gap at 0.11 % after 1.7 s), the 10-quarter baseline 1.4 → 0.8 s, its batch sweep's
+runs 4.1–6.0 → 1.7–3.2 s, facility location 0.2–6.6 → 0.2–5.5 s; the tutorials and the small
+and medium presets as before.
 """
 
 
