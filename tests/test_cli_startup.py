@@ -64,3 +64,20 @@ def test_the_package_names_still_resolve():
     assert optimizer.SolveOptions is SolveOptions
     with pytest.raises(AttributeError):
         optimizer.no_such_name  # noqa: B018
+
+
+def test_parsing_a_commands_options_loads_no_pydantic(tmp_path):
+    """typer 0.29 checks every option's value with a pydantic ``TypeAdapter``: each command then
+    imports pydantic and builds an adapter per option, 0.075 s of every ``supplyopt solve``
+    (pyproject caps typer below 0.29; README, "Dependencies and why"). A solve that fails at
+    once on a missing workbook has parsed all its options."""
+    setup = ("from optimizer.cli import app\n"
+             f"try:\n    app(['solve', {str(tmp_path / 'missing.xlsx')!r}, '--mip-gap', '0',"
+             f" '--quiet', '--no-report', '--out', {str(tmp_path / 'out')!r}],"
+             " prog_name='supplyopt')\nexcept SystemExit:\n    pass")
+    code = PROBE.format(setup=setup, heavy=("pydantic", "pandas"))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    # pandas shows the command body ran (its options were parsed); pydantic must not be there
+    assert json.loads(res.stdout.strip().splitlines()[-1]) == ["pandas"]
