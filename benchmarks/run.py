@@ -134,7 +134,7 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     # As `supplyopt solve` does it: the status-quo tables within the solve (a MIP's warm
     # re-solve of its solved fixed LP, timed apart as `status_quo`), then the solver objects
     # released before the outputs are written.
-    run = solve(inst, options, times=times, parallel=True)
+    run = solve(inst, options, times=times, parallel=True, defer_verification=True)
     run.outcome.highs = run.outcome.lp_highs = None
     peak_before_write = peak_rss_mb()
     reset_peak_rss()
@@ -145,11 +145,13 @@ def worker_pipeline(instance: str, out_dir: str, lp_algorithm: str, mps: str | N
     end_to_end = time.perf_counter() - t_start
     cpu = cpu_s() - cpu0
     with_startup, cpu_with_startup = since_exec_s(), cpu_s()
-    # Forked helpers share this process's pages: the verifier (during the ranging) and the
-    # workbook's writer (during the write). Bound: this process's peak in each phase plus
-    # the pages the helper held on its own (read when it finished).
-    peak = max(peak_before_write + (run.child_private_mb.get("verify") or 0.0),
-               peak_rss_mb() + (render.get("child_private_mb") or 0.0))
+    # Forked helpers share this process's pages: the verifier (from the ranging through the
+    # writing of the tables) and the workbook's writer (during the rendering, after the
+    # verifier ended). Bound: this process's peak in each phase plus the most pages a helper
+    # alive in it held on its own (read when it finished).
+    verify_mb = run.child_private_mb.get("verify") or 0.0
+    peak = max(peak_before_write + verify_mb,
+               peak_rss_mb() + max(verify_mb, render.get("child_private_mb") or 0.0))
     if profiler is not None:
         profiler.stop()
         Path(profile).write_text(json.dumps(profile_summary(profiler, end_to_end), indent=1))

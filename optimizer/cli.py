@@ -315,7 +315,8 @@ def solve(
                 with listening:
                     run = solve_instance(inst, options, overrides, times=times,
                                          on_warning=lambda w: err(f"warning: {w}"),
-                                         parallel=True, render=not no_report)
+                                         parallel=True, render=not no_report,
+                                         defer_verification=True)  # see write_run
             except InfeasibleError as exc:
                 written = write_failure(target, inst, exc)
                 # The explanation is long: its first line and where to read it again come last,

@@ -61,7 +61,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from optimizer import cvar_tie_break
-from optimizer.api import RunResult, status_quo_tables, verify_result
+from optimizer.api import RunResult, status_quo_tables
 from optimizer.fixed_plan import fixed_decision_counts
 from optimizer.formulation import FAMILIES, OBJECTIVE_READS, build_model
 from optimizer.formulation.rows import DECISION_VARS, VAR_ORDER
@@ -87,6 +87,7 @@ from optimizer.solve import (
     termination_of,
     with_fixed_builds,
 )
+from optimizer.verification import verify_result
 
 _DERIVED = {"lanes": "lanes", "traders": "traders", "stockpiles": "stockpiles",
             "modules": "modules", "demands": "demands"}

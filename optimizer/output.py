@@ -140,14 +140,23 @@ def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = Fa
 
     ``render=False`` writes only ``tables/*.csv`` and ``summary.json`` (what analysts' scripts
     read, and all ``supplyopt report`` needs to render results.xlsx and report.html later).
-    ``parallel`` and ``stats``: see :func:`optimizer.report.render_run_outputs`.
+    ``parallel`` and ``stats``: see :func:`optimizer.report.render_run_outputs`. A verification
+    still at work (``run.pending_verification``) is waited for once the tables are written;
+    SolverError if the plan fails it.
     """
     from optimizer.gc_pause import paused_gc
     from optimizer.report import render_run_outputs
 
     out_dir = Path(out_dir)
     with paused_gc(), atomic_dir(out_dir) as tmp:  # short-lived objects, few cycles: see there
-        write_tables(run.tables, tmp / "tables")
+        try:
+            write_tables(run.tables, tmp / "tables")
+        except BaseException:
+            run.stop_verification()
+            raise
+        # A verification left running (solve(defer_verification=True)) overlapped the tables;
+        # its verdict comes before summary.json, and a plan that fails it leaves no folder.
+        run.finish_verification()
         write_json(run.summary(), tmp / "summary.json")
         if render:
             render_run_outputs(tmp, name=out_dir.name, parallel=parallel, stats=stats)
