@@ -149,14 +149,18 @@ def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = Fa
 
     out_dir = Path(out_dir)
     with paused_gc(), atomic_dir(out_dir) as tmp:  # short-lived objects, few cycles: see there
+        # A verification left running (solve(defer_verification=True)) overlaps the tables;
+        # its verdict comes before summary.json, and a plan that fails it leaves no folder.
+        # (A batch's remotely solved run, a table-and-summary stand-in, has none.)
+        pending = getattr(run, "pending_verification", None) is not None
         try:
             write_tables(run.tables, tmp / "tables")
         except BaseException:
-            run.stop_verification()
+            if pending:
+                run.stop_verification()
             raise
-        # A verification left running (solve(defer_verification=True)) overlapped the tables;
-        # its verdict comes before summary.json, and a plan that fails it leaves no folder.
-        run.finish_verification()
+        if pending:
+            run.finish_verification()
         write_json(run.summary(), tmp / "summary.json")
         if render:
             render_run_outputs(tmp, name=out_dir.name, parallel=parallel, stats=stats)
