@@ -39,3 +39,52 @@ def test_same_bytes_as_pandas_own_float_format():
         buf = io.StringIO()
         neutralise_frame(df).to_csv(buf, index=False, float_format="%.10g")
         assert _written(df) == buf.getvalue()
+
+
+def _pandas_bytes(df: pd.DataFrame) -> str:
+    """What pandas' own writer writes of the neutralised frame."""
+    buf = io.StringIO()
+    neutralise_frame(df).to_csv(buf, index=False, float_format="%.10g")
+    return buf.getvalue()
+
+
+def test_every_column_type_of_the_result_tables_as_pandas_writes_it(tmp_path):
+    """The csv writer's path (optimizer/csv_safe.py ``_cells_as_written``) against pandas' own,
+    for each type it takes (missing values, quotes, commas, line breaks, formula-like text and
+    categories included) and for types it leaves to pandas (nullable integers, float32,
+    dates), to a file as to a buffer."""
+    frames = [
+        pd.DataFrame({"cat": pd.Categorical(["b", None, "=a", "b"]),
+                      "str": pd.Series(["x", None, "a\nb", "é,ü"], dtype="str"),
+                      "obj": pd.Series([1, 2.5, None, np.nan], dtype=object),
+                      "mix": pd.Series(["t", True, 3, 'say "hi"'], dtype=object),
+                      "u8": np.array([0, 1, 2, 255], dtype=np.uint8),
+                      "i": [-1, 0, 1, 2**40], "b": [True, False, True, False],
+                      "f": [0.1, np.nan, -0.0, 1e-7]}),
+        pd.DataFrame({"nullable": pd.array([1, None], dtype="Int64"), "f": [1.5, 2.0]}),
+        pd.DataFrame({"d": pd.to_datetime(["2030-01-01", None]), "s": ["a", "b"]}),
+        pd.DataFrame({"a": pd.Series([], dtype=float), "s": pd.Series([], dtype=object)}),
+        pd.DataFrame({"s": [""]}),  # one empty field: quoted, not a blank line
+        pd.DataFrame(index=range(2)),  # no columns at all
+    ]
+    from optimizer.csv_safe import _cells_as_written
+
+    fast = [_cells_as_written(neutralise_frame(df), "%.10g") is not None for df in frames]
+    assert fast == [True, False, False, True, True, False]  # both paths are under test
+    for k, df in enumerate(frames):
+        assert _written(df) == _pandas_bytes(df), k
+        path = tmp_path / f"t{k}.csv"
+        write_csv(df, path)
+        with open(path, encoding="utf-8", newline="") as f:
+            assert f.read() == _pandas_bytes(df), k
+
+
+def test_a_solved_runs_tables_as_pandas_writes_them():
+    """Every table of a solved run of the 10-quarter baseline (shadow prices and the status
+    quo included): the same text from both writers."""
+    from optimizer.api import load_instance, solve
+
+    run = solve(load_instance("instances/ree_baseline_10q.xlsx"))
+    assert len(run.tables) > 20
+    for name, df in run.tables.items():
+        assert _written(df) == _pandas_bytes(df), name
