@@ -96,56 +96,75 @@ def write_csv(df: pd.DataFrame, path: str | Path, float_format: str | None = "%.
 
     A table of the types result tables hold (float64, integers, booleans, text, categories;
     distinct text column names) is written by Python's csv writer from its columns' cells as
-    pandas would write them (:func:`_cells_as_written`): pandas' own writer costs about 1 ms a
-    table more in set-up and per-column conversion, and a run writes twenty-odd tables (the
-    10-quarter baseline's: 42 -> 26 ms). Any other table goes through pandas.
+    pandas would write them (:func:`_columns_as_written`), :data:`CHUNK_ROWS` rows at a time as
+    pandas does (the cells of a large table are many Python strings): pandas' own writer
+    costs about 1 ms a table more in set-up and per-column conversion, and a run writes
+    twenty-odd tables (the 10-quarter baseline's: 42 -> 30 ms). Any other table goes through
+    pandas.
     """
     out = neutralise_frame(df)
-    columns = _cells_as_written(out, float_format) if float_format is not None else None
+    columns = _columns_as_written(out) if float_format is not None else None
     if columns is None:
         if float_format is not None:
             out = _floats_as_text(out, float_format)
         out.to_csv(path, index=False, float_format=float_format)
         return
     if hasattr(path, "write"):
-        _write_rows(path, list(out.columns), columns)
+        _write_rows(path, list(out.columns), columns, len(out), float_format)
         return
     with open(path, "w", encoding="utf-8", newline="") as f:  # as pandas opens it
-        _write_rows(f, list(out.columns), columns)
+        _write_rows(f, list(out.columns), columns, len(out), float_format)
 
 
-def _write_rows(f, header: list[str], columns: list[list]) -> None:
+CHUNK_ROWS = 50_000
+"""Rows whose cells :func:`write_csv` makes and writes at a time."""
+
+
+def _write_rows(f, header: list[str], columns: list[tuple[str, np.ndarray]], n_rows: int,
+                float_format: str) -> None:
     """The header and the rows of ``columns`` through the csv writer pandas uses, with its
     settings (minimal quoting, ``"`` doubled, the platform's line ending)."""
     writer = csv.writer(f, lineterminator=os.linesep)
     writer.writerow(header)
-    writer.writerows(zip(*columns, strict=True))
+    for start in range(0, n_rows, CHUNK_ROWS):
+        cells = [_cells(kind, values[start:start + CHUNK_ROWS], float_format)
+                 for kind, values in columns]
+        writer.writerows(zip(*cells, strict=True))
 
 
-def _cells_as_written(df: pd.DataFrame, float_format: str) -> list[list] | None:
-    """Each column of ``df`` as the cells pandas' ``to_csv`` hands to the csv writer: float64
-    as ``float_format`` text (empty for NaN), integers and booleans as Python numbers, text
-    and categories as their values with missing ones (None, NaN, NA) empty. None when a
-    column has another type, or the column names are not distinct text."""
+def _columns_as_written(df: pd.DataFrame) -> list[tuple[str, np.ndarray]] | None:
+    """(kind, values) of each column of ``df``, kind "float" (float64), "plain" (integers and
+    booleans, written as Python numbers) or "text" (text and categories, as objects); None
+    when a column has another type, or the column names are not distinct text."""
     names = df.columns
     if not len(names) or not names.is_unique or not all(isinstance(c, str) for c in names):
         return None
     columns = []
     for c, dtype in zip(names, df.dtypes, strict=True):
         if dtype == np.float64:
-            columns.append(_float_cells(df[c].to_numpy(), float_format))
+            columns.append(("float", df[c].to_numpy()))
         elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
-            columns.append(df[c].to_numpy().tolist())
+            columns.append(("plain", df[c].to_numpy()))
         elif isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype) \
                 or pd.api.types.is_string_dtype(dtype):
-            values = df[c].to_numpy(dtype=object)
-            cells = values.tolist()
-            for k in np.flatnonzero(pd.isna(values)).tolist():
-                cells[k] = ""
-            columns.append(cells)
+            columns.append(("text", df[c].to_numpy(dtype=object)))
         else:
             return None
     return columns
+
+
+def _cells(kind: str, values: np.ndarray, float_format: str) -> list:
+    """The cells pandas' ``to_csv`` hands to the csv writer for ``values`` of a column of
+    ``kind`` (:func:`_columns_as_written`): floats as ``float_format`` text, empty for NaN;
+    integers and booleans as Python numbers; text with missing values (None, NaN, NA)
+    empty."""
+    if kind == "float":
+        return _float_cells(values, float_format)
+    cells = values.tolist()
+    if kind == "text":
+        for k in np.flatnonzero(pd.isna(values)).tolist():
+            cells[k] = ""
+    return cells
 
 
 def _float_cells(values: np.ndarray, float_format: str) -> list[str]:

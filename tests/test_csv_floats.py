@@ -49,7 +49,7 @@ def _pandas_bytes(df: pd.DataFrame) -> str:
 
 
 def test_every_column_type_of_the_result_tables_as_pandas_writes_it(tmp_path):
-    """The csv writer's path (optimizer/csv_safe.py ``_cells_as_written``) against pandas' own,
+    """The csv writer's path (optimizer/csv_safe.py ``_columns_as_written``) against pandas' own,
     for each type it takes (missing values, quotes, commas, line breaks, formula-like text and
     categories included) and for types it leaves to pandas (nullable integers, float32,
     dates), to a file as to a buffer."""
@@ -67,9 +67,9 @@ def test_every_column_type_of_the_result_tables_as_pandas_writes_it(tmp_path):
         pd.DataFrame({"s": [""]}),  # one empty field: quoted, not a blank line
         pd.DataFrame(index=range(2)),  # no columns at all
     ]
-    from optimizer.csv_safe import _cells_as_written
+    from optimizer.csv_safe import _columns_as_written
 
-    fast = [_cells_as_written(neutralise_frame(df), "%.10g") is not None for df in frames]
+    fast = [_columns_as_written(neutralise_frame(df)) is not None for df in frames]
     assert fast == [True, False, False, True, True, False]  # both paths are under test
     for k, df in enumerate(frames):
         assert _written(df) == _pandas_bytes(df), k
@@ -88,3 +88,13 @@ def test_a_solved_runs_tables_as_pandas_writes_them():
     assert len(run.tables) > 20
     for name, df in run.tables.items():
         assert _written(df) == _pandas_bytes(df), name
+
+
+def test_a_table_longer_than_a_chunk(monkeypatch):
+    """Rows written a chunk at a time (``CHUNK_ROWS``, lowered here to 3): the same text."""
+    from optimizer import csv_safe
+
+    monkeypatch.setattr(csv_safe, "CHUNK_ROWS", 3)
+    df = pd.DataFrame({"s": ["a", None, "=b", "c", "d", "e", "f"],
+                       "x": [0.5, np.nan, 1.0, 2.0, 3.0, 4.0, 5.0], "n": range(7)})
+    assert _written(df) == _pandas_bytes(df)
