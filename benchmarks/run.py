@@ -817,11 +817,12 @@ def render_docs(runs: list[dict], scale: list[dict]) -> str:
       "0-iteration simplex run to get a basis; for a MIP, the re-solve of the LP with builds "
       "fixed: `times_s['duals']`); *status_quo* (MIP only) is the report's no-new-builds LP; "
       "*write* is `optimizer.output.write_run` (CSV tables, summary, results.xlsx, report). "
-      "Below 500k columns *verify* runs in a forked child during the ranging part of *duals* "
-      "(its figure is the child's own time, so the stages add up to more than end-to-end) and "
+      "Below 500k columns *verify* runs in a forked child from the ranging part of *duals* "
+      "through the CSV tables of *write* (as `supplyopt solve` does it, since 2026-12-08; its "
+      "figure is the child's own time, so the stages add up to more than end-to-end) and "
       "results.xlsx is written by a forked child during *write*; CPU time includes the "
       "children, and peak memory adds each child's private pages to the parent's peak of "
-      "the phase it ran in (an upper bound).\n")
+      "each phase it ran in (an upper bound).\n")
 
     w(_findings(by))
     prof = next((r for r in runs if r.get("profile") and r["preset"] == "medium"), None) or \
