@@ -135,12 +135,13 @@ def write_json(obj, path: Path) -> None:
 
 
 def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = False,
-              stats: dict | None = None) -> Path:
+              stats: dict | None = None, plotly_src: str | None = None) -> Path:
     """Write every output of a solve into ``out_dir`` atomically; return the folder.
 
     ``render=False`` writes only ``tables/*.csv`` and ``summary.json`` (what analysts' scripts
     read, and all ``supplyopt report`` needs to render results.xlsx and report.html later).
-    ``parallel`` and ``stats``: see :func:`optimizer.report.render_run_outputs`. A verification
+    ``parallel``, ``stats`` and ``plotly_src``: see
+    :func:`optimizer.report.render_run_outputs`. A verification
     still at work (``run.pending_verification``) is waited for once the tables are written;
     SolverError if the plan fails it.
     """
@@ -163,7 +164,8 @@ def write_run(run, out_dir: str | Path, render: bool = True, parallel: bool = Fa
             run.finish_verification()
         write_json(run.summary(), tmp / "summary.json")
         if render:
-            render_run_outputs(tmp, name=out_dir.name, parallel=parallel, stats=stats)
+            render_run_outputs(tmp, name=out_dir.name, parallel=parallel, stats=stats,
+                               plotly_src=plotly_src)
     return out_dir
 
 

@@ -316,6 +316,33 @@ def test_batch_folder_shares_one_plotly_js(batch_dir):
         assert page.stat().st_size < 1_000_000, page
 
 
+def test_batch_runs_are_rendered_lean(tmp_path, monkeypatch):
+    """The batch writes its plotly.min.js before its runs, and the workers render each run's
+    report with the reference: the batch page finds no inline copy left to swap out (it used
+    to read back and rewrite every run's 4.8 MB page)."""
+    from optimizer.report import shared_js
+
+    swapped = []
+    real = shared_js.share_plotly_in_batch
+    monkeypatch.setattr(shared_js, "share_plotly_in_batch",
+                        lambda folder, runs: swapped.append(real(folder, runs)) or swapped[-1])
+    base = tmp_path / "micro.xlsx"
+    write_workbook(micro_sheets(), base)
+    f = write_batch(tmp_path / "b.xlsx", base, [{"run": "a"}],
+                    sweeps=[{"sweep": "capex", "sheet": "modules", "key": "j",
+                             "column": "capex_usd", "range": "0..600:2"}])
+    out = tmp_path / "out"
+    res = RUNNER.invoke(app, ["batch", str(f), "--out", str(out), "--jobs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert swapped == [0]  # called once, for the batch page, with nothing to swap
+    pages = sorted(out.glob("runs/*/report.html"))
+    assert len(pages) == 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert '<script id="plotly-js" src="../../plotly.min.js"></script>' in text, page
+        assert not re.search(r"plotly\.js v\d", text), page
+
+
 def test_single_report_stays_self_contained_after_rerender(batch_dir, tmp_path):
     """A run folder copied out of its batch is re-rendered with its own plotly.js."""
     alone = tmp_path / "alone"

@@ -96,6 +96,14 @@ def run_batch(defn, out: str | Path, jobs: int | None = None, cluster: str | Non
     _clean_stale(runs_dir)
     tasks = [replace(t, out_dir=str(runs_dir / r.folder), live=live, render=render)
              for t, r in zip(tasks, defn.runs, strict=True)]
+    if render:
+        # The runs' reports load the folder's one plotly.js (optimizer/report/shared_js.py),
+        # written before any of them: each used to embed the 4.8 MB bundle, which the batch
+        # page then read back and swapped out (60 ms a run at the 10-quarter baseline).
+        from optimizer.report.shared_js import PLOTLY_FILE, write_plotly_file
+
+        write_plotly_file(out)
+        tasks = [replace(t, plotly_src=f"../../{PLOTLY_FILE}") for t in tasks]
     jobs = jobs or default_jobs()
     progress = Progress(len(tasks), enabled=not quiet, stream=stream)
     progress.workers = jobs

@@ -32,3 +32,4 @@ class Task:
     compare_status_quo: bool = True
     live: bool = True  # solve on the worker's live model when the run allows (optimizer/live.py)
     render: bool = True  # results.xlsx + report.html per run (False: tables and summary only)
+    plotly_src: str | None = None  # report.html loads plotly.js from here (a batch's shared copy)

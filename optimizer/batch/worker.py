@@ -185,9 +185,10 @@ def save_run(task: Task, res: dict, run=None) -> None:
 
     out = Path(task.out_dir)
     if run is not None:
-        write_run(run, out, render=task.render)
+        write_run(run, out, render=task.render, plotly_src=task.plotly_src)
     elif res.get("tables") is not None:
-        write_run(_Saved(res["tables"], res["summary"]), out, render=task.render)
+        write_run(_Saved(res["tables"], res["summary"]), out, render=task.render,
+                  plotly_src=task.plotly_src)
     else:  # a failed run: a folder holding only its manifest
         with atomic_dir(out):
             pass

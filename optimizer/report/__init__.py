@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def render_run_outputs(run_dir: str | Path, name: str | None = None, parallel: bool = False,
-                       stats: dict | None = None) -> None:
+                       stats: dict | None = None, plotly_src: str | None = None) -> None:
     """Write results.xlsx and report.html from ``run_dir/tables``.
 
     A batch or analytics folder gets its own report.html instead (``batch_html``). ``name`` is
@@ -14,15 +14,19 @@ def render_run_outputs(run_dir: str | Path, name: str | None = None, parallel: b
     the report says it was generated from). ``parallel`` writes the workbook in a forked child
     while this process writes the report (:mod:`optimizer.forked`; where it can help, else in
     turn): for a single run on a machine with a spare core, not inside a batch's workers.
-    ``stats`` receives ``child_private_mb`` when a child wrote the workbook.
+    ``stats`` receives ``child_private_mb`` when a child wrote the workbook. ``plotly_src``:
+    report.html loads plotly.js from there instead of embedding it (a batch's run, from its
+    folder's shared copy: :mod:`optimizer.report.shared_js`); by default, as
+    :func:`~optimizer.report.shared_js.plotly_src_for` finds.
     """
     from optimizer.gc_pause import paused_gc
 
     with paused_gc():  # rendering makes many short-lived objects and few cycles: see there
-        _render(run_dir, name, parallel, stats)
+        _render(run_dir, name, parallel, stats, plotly_src)
 
 
-def _render(run_dir: str | Path, name: str | None, parallel: bool, stats: dict | None) -> None:
+def _render(run_dir: str | Path, name: str | None, parallel: bool, stats: dict | None,
+            plotly_src: str | None = None) -> None:
     """:func:`render_run_outputs`'s work."""
     from optimizer.report.excel import write_results_workbook
     from optimizer.report.saved_folders import is_analysis_folder, is_batch_folder
@@ -43,7 +47,8 @@ def _render(run_dir: str | Path, name: str | None, parallel: bool, stats: dict |
     from optimizer.report.html import write_html_report
     from optimizer.report.shared_js import plotly_src_for
 
-    src = plotly_src_for(run_dir)  # a run re-rendered inside its batch folder shares plotly.js
+    # A batch's run, or a run re-rendered inside its batch folder, shares plotly.js.
+    src = plotly_src or plotly_src_for(run_dir)
 
     def workbook():
         write_results_workbook(run, Path(run_dir) / "results.xlsx")

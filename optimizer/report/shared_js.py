@@ -9,11 +9,12 @@ itself (``<script src>`` with a relative path, read from disk, never from the ne
 - ``BATCH/analysis/report.html`` → ``../plotly.min.js``;
 - ``BATCH/runs/<run>/report.html`` → ``../../plotly.min.js``.
 
-Run reports are rendered in the batch's workers before the batch knows it is done, so they are
-written self-contained and :func:`share_plotly_in_batch` swaps their inline copy for the
-reference when the batch page is written (a text replacement of the tool's own file, written
-atomically). A page moved out of its folder shows the page's note saying where its plotly.js
-is; 'supplyopt report' re-renders it.
+``supplyopt batch`` writes the shared copy before its runs, and its workers render each run's
+report with the reference (``Task.plotly_src``). :func:`share_plotly_in_batch`, when the batch
+page is written, swaps the inline copy of any run report still holding one (written by an
+earlier version, or rendered alone and moved in) for the reference (a text replacement of the
+tool's own file, written atomically). A page moved out of its folder shows the page's note
+saying where its plotly.js is; 'supplyopt report' re-renders it.
 """
 
 from __future__ import annotations
