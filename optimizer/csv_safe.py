@@ -134,8 +134,9 @@ def _write_rows(f, header: list[str], columns: list[tuple[str, np.ndarray]], n_r
 
 def _columns_as_written(df: pd.DataFrame) -> list[tuple[str, np.ndarray]] | None:
     """(kind, values) of each column of ``df``, kind "float" (float64), "plain" (integers and
-    booleans, written as Python numbers) or "text" (text and categories, as objects); None
-    when a column has another type, or the column names are not distinct text."""
+    booleans, written as Python numbers) or "text" (text and categories: the column's array,
+    turned into Python objects a chunk at a time); None when a column has another type, or
+    the column names are not distinct text."""
     names = df.columns
     if not len(names) or not names.is_unique or not all(isinstance(c, str) for c in names):
         return None
@@ -147,7 +148,7 @@ def _columns_as_written(df: pd.DataFrame) -> list[tuple[str, np.ndarray]] | None
             columns.append(("plain", df[c].to_numpy()))
         elif isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype) \
                 or pd.api.types.is_string_dtype(dtype):
-            columns.append(("text", df[c].to_numpy(dtype=object)))
+            columns.append(("text", df[c].array))  # as objects a chunk at a time (_cells)
         else:
             return None
     return columns
@@ -160,11 +161,13 @@ def _cells(kind: str, values: np.ndarray, float_format: str) -> list:
     empty."""
     if kind == "float":
         return _float_cells(values, float_format)
-    cells = values.tolist()
-    if kind == "text":
+    if kind == "text":  # an array of text or categories (pyarrow-backed text included)
+        values = np.asarray(values, dtype=object)
+        cells = values.tolist()
         for k in np.flatnonzero(pd.isna(values)).tolist():
             cells[k] = ""
-    return cells
+        return cells
+    return values.tolist()
 
 
 def _float_cells(values: np.ndarray, float_format: str) -> list[str]:
