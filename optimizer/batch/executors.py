@@ -33,9 +33,10 @@ def _failed(task: Task, reason: str, error_type: str = "WorkerError") -> dict:
 
 PRELOAD = ("optimizer.batch.worker", "optimizer.batch.summary", "optimizer.api",
            "optimizer.formulation", "optimizer.results", "optimizer.verify", "optimizer.output",
-           "optimizer.report", "optimizer.report.excel", "optimizer.report.html", "scipy.sparse",
-           "highspy", "openpyxl")
-"""Modules the fork server imports once, so that each worker starts with them loaded."""
+           "optimizer.report", "optimizer.report.excel", "optimizer.report.html", "highspy",
+           "openpyxl")
+"""Modules the fork server imports once, so that each worker starts with them loaded (not
+scipy.sparse: only models of over 1M matrix entries use it, optimizer.highs_model)."""
 
 
 def _context():
