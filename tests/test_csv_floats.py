@@ -66,11 +66,13 @@ def test_every_column_type_of_the_result_tables_as_pandas_writes_it(tmp_path):
         pd.DataFrame({"a": pd.Series([], dtype=float), "s": pd.Series([], dtype=object)}),
         pd.DataFrame({"s": [""]}),  # one empty field: quoted, not a blank line
         pd.DataFrame(index=range(2)),  # no columns at all
+        pd.DataFrame({"fc": pd.Categorical([0.1234567890123, 2.0, np.nan]),  # numbers as
+                      "ic": pd.Categorical([1, 2, 3])}),                     # categories
     ]
     from optimizer.csv_safe import _columns_as_written
 
     fast = [_columns_as_written(neutralise_frame(df)) is not None for df in frames]
-    assert fast == [True, False, False, True, True, False]  # both paths are under test
+    assert fast == [True, False, False, True, True, False, True]  # both paths under test
     for k, df in enumerate(frames):
         assert _written(df) == _pandas_bytes(df), k
         path = tmp_path / f"t{k}.csv"
