@@ -24,7 +24,6 @@ from optimizer.instance import Instance, Override
 from optimizer.io.read import read_raw_sheets
 from optimizer.io.validate import validate
 from optimizer.solve import SolveOptions, SolveOutcome
-from optimizer.verification import verify_result  # noqa: F401 - re-exported (API)
 
 
 def file_checksum(path: str | Path) -> str:

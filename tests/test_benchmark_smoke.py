@@ -141,6 +141,21 @@ def test_paired_ratios_pair_each_run_with_its_own_floor():
     assert paired_ratios(old)["cpu"] == []
 
 
+def _option_at_each_solve(monkeypatch, name: str) -> list:
+    """The value of HiGHS option ``name`` at each solve from now on (a spy on ``run_highs``)."""
+    from optimizer import highs_runtime
+
+    seen = []
+    real = highs_runtime.run_highs
+
+    def spy(h):
+        seen.append(h.getOptionValue(name)[1])
+        return real(h)
+
+    monkeypatch.setattr(highs_runtime, "run_highs", spy)
+    return seen
+
+
 def test_mip_settings_benchmark_solves_both_settings_to_one_optimum(capsys, monkeypatch):
     """benchmarks/mip_settings.py on the tiny preset and the 10-quarter baseline, one pair:
     each model solved with the tool's settings (restarts off) and HiGHS's default (on), as a
@@ -148,16 +163,7 @@ def test_mip_settings_benchmark_solves_both_settings_to_one_optimum(capsys, monk
     (the script stops otherwise)."""
     import mip_settings
 
-    from optimizer import highs_runtime
-
-    seen = []
-    real = highs_runtime.run_highs
-
-    def spy(h):
-        seen.append(h.getOptionValue("mip_allow_restart")[1])
-        return real(h)
-
-    monkeypatch.setattr(highs_runtime, "run_highs", spy)
+    seen = _option_at_each_solve(monkeypatch, "mip_allow_restart")
     out = mip_settings.main(["--models", "tiny,10q", "--pairs", "1", "--threads", "1"])
     assert seen == [False, True, False, True]
     assert list(out) == ["preset tiny", "10q"]
@@ -173,16 +179,7 @@ def test_mip_settings_benchmark_sets_a_highs_option_on_top_of_the_tools(monkeypa
     the second solve of each pair sees the root reduced-cost heuristic on, the first off."""
     import mip_settings
 
-    from optimizer import highs_runtime
-
-    seen = []
-    real = highs_runtime.run_highs
-
-    def spy(h):
-        seen.append(h.getOptionValue("mip_heuristic_run_root_reduced_cost")[1])
-        return real(h)
-
-    monkeypatch.setattr(highs_runtime, "run_highs", spy)
+    seen = _option_at_each_solve(monkeypatch, "mip_heuristic_run_root_reduced_cost")
     out = mip_settings.main(["--models", "tiny", "--pairs", "1", "--threads", "1",
                              "--highs-option", "mip_heuristic_run_root_reduced_cost=true"])
     assert seen == [False, True]
